@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SimulatedCarrierStore } from '../store/simulated-carrier-store.js';
+import type { Carrier, CarrierNumberState, ProvisionOutcome, ProvisionRequest } from './carrier.js';
+
+/**
+ * A fault to inject into the next provision call:
+ * - `fail`: the carrier refuses; nothing is provisioned.
+ * - `error_after_provisioning`: the carrier provisions, then the answer is lost (a rejection).
+ * - `hang`: the carrier answers only after `ms` (provisioning then), to exceed Bilby's timeout.
+ */
+export type CarrierFault =
+  | { kind: 'fail' }
+  | { kind: 'error_after_provisioning' }
+  | { kind: 'hang'; ms: number };
+
+export interface SimulatedCarrierOptions {
+  /** Where the carrier keeps its books: a SQLite path or ":memory:". */
+  path: string;
+  /** Probability (0–1) that a provision call fails. @default 0 */
+  failureRate?: number;
+  /** Delay before every answer, in milliseconds. @default 0 */
+  latencyMs?: number;
+}
+
+/** A carrier that provisions into its own SQLite store, with configurable latency and faults. */
+export class SimulatedCarrier implements Carrier {
+  readonly name = 'simulated';
+  readonly #store: SimulatedCarrierStore;
+  readonly #failureRate: number;
+  readonly #latencyMs: number;
+  readonly #faults: CarrierFault[] = [];
+  provisionCalls = 0;
+
+  private constructor(store: SimulatedCarrierStore, options: SimulatedCarrierOptions) {
+    this.#store = store;
+    this.#failureRate = options.failureRate ?? 0;
+    this.#latencyMs = options.latencyMs ?? 0;
+  }
+
+  static async open(options: SimulatedCarrierOptions): Promise<SimulatedCarrier> {
+    return new SimulatedCarrier(await SimulatedCarrierStore.open(options.path), options);
+  }
+
+  /** Queues faults for the next provision calls, in order. */
+  inject(...faults: CarrierFault[]): void {
+    this.#faults.push(...faults);
+  }
+
+  async provision(request: ProvisionRequest): Promise<ProvisionOutcome> {
+    this.provisionCalls++;
+    const fault = this.#faults.shift();
+    if (this.#latencyMs > 0) await sleep(this.#latencyMs);
+    if (fault?.kind === 'hang') await sleep(fault.ms);
+
+    const existing = await this.#store.find(request.didNumber);
+    if (existing?.status === 'provisioned') {
+      if (existing.order_id === request.orderId) return { status: 'provisioned', reference: existing.reference };
+      return { status: 'failed', reason: 'number is already in service' };
+    }
+    if (fault?.kind === 'fail' || (fault === undefined && Math.random() < this.#failureRate)) {
+      return { status: 'failed', reason: 'carrier refused the order' };
+    }
+    const row = await this.#store.provision(
+      { did_number: request.didNumber, order_id: request.orderId, reference: `sim_${randomUUID()}`, status: 'provisioned' },
+      new Date().toISOString(),
+    );
+    if (fault?.kind === 'error_after_provisioning') throw new Error('connection reset after provisioning');
+    return { status: 'provisioned', reference: row.reference };
+  }
+
+  async lookup(request: ProvisionRequest): Promise<CarrierNumberState> {
+    const row = await this.#store.find(request.didNumber);
+    if (row?.status === 'provisioned' && row.order_id === request.orderId) {
+      return { status: 'provisioned', reference: row.reference };
+    }
+    return { status: 'absent' };
+  }
+
+  async release(didNumber: string): Promise<void> {
+    if (this.#latencyMs > 0) await sleep(this.#latencyMs);
+    await this.#store.release(didNumber, new Date().toISOString());
+  }
+
+  listProvisioned(): Promise<string[]> {
+    return this.#store.listProvisioned();
+  }
+
+  close(): Promise<void> {
+    return this.#store.close();
+  }
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { ConfigError, loadConfig } from '../config.js';
+import { createLogger, createServer } from '../server.js';
+import { recoverOrders } from '../services/recover-orders.js';
+import { seedDemo } from '../services/seed-demo.js';
+import { createDatabase } from '../store/database.js';
+import { migrateToLatest } from '../store/migrate.js';
+
+async function serve(options: { demo?: boolean }): Promise<void> {
+  const config = loadConfig();
+  const log = createLogger(config);
+  const server = await createServer(config, log);
+  if (options.demo) {
+    const seeded = await seedDemo(server.deps, config.demoApiKey);
+    if (seeded.inventoryAdded > 0) log.info({ numbers: seeded.inventoryAdded }, 'demo inventory created');
+    if (seeded.createdKey) {
+      process.stdout.write(
+        `\nDemo account ready with $500.00. Its API key (shown once, keep it):\n\n  ${seeded.createdKey}\n\n` +
+          `Try: curl -H "X-Crazytel-Api-Key: ${seeded.createdKey}" http://localhost:${config.port}/api/v1/balance/\n\n`,
+      );
+    }
+  }
+  await server.startMaintenance();
+  await server.app.listen({ port: config.port, host: config.host });
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+async function migrate(): Promise<void> {
+  const config = loadConfig();
+  const database = createDatabase(config.databaseUrl);
+  const applied = await migrateToLatest(database.db);
+  process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Already up to date\n');
+  await database.close();
+}
+
+async function recover(): Promise<void> {
+  const config = loadConfig();
+  const server = await createServer(config);
+  const report = await recoverOrders(server.deps);
+  process.stdout.write(`Recovery: ${report.completed} completed, ${report.failed} failed, ${report.unresolved} unresolved\n`);
+  await server.close();
+}
+
+const program = new Command()
+  .name('bilby')
+  .description('Phone-number (DID) inventory and purchasing with a CrazyTel-compatible API');
+program
+  .command('serve')
+  .description('Run the API server')
+  .option('--demo', 'on a new database, create a demo account, destinations and inventory')
+  .action(serve);
+program.command('migrate').description('Bring the database schema up to date').action(migrate);
+program.command('recover').description('Settle purchase orders a crash left pending').action(recover);
+
+program.parseAsync().catch((error: unknown) => {
+  if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+  else process.stderr.write(`bilby: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(error instanceof ConfigError ? 2 : 1);
+});

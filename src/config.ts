@@ -1,0 +1,102 @@
+import { dirname, join } from 'node:path';
+import { sqlitePath } from './store/database.js';
+
+/** Everything Bilby reads from the environment, typed, checked once and frozen. */
+export interface Config {
+  /** @default 8080 */
+  port: number;
+  /** @default "0.0.0.0" */
+  host: string;
+  /** `file:<path>` or `:memory:`. @default "file:./data/bilby.db" */
+  databaseUrl: string;
+  carrier: {
+    /** @default "simulated" */
+    kind: 'simulated';
+    /** The simulated carrier's own books. @default next to the database, "carrier-sim.db" */
+    databasePath: string;
+    /** 0–1. @default 0 */
+    failureRate: number;
+    /** @default 0 */
+    latencyMs: number;
+    /** @default 10000 */
+    timeoutMs: number;
+  };
+  /** @default 30 */
+  quarantineDays: number;
+  /** @default 30000 */
+  recoveryIntervalMs: number;
+  /** @default twice the carrier timeout */
+  recoveryGraceMs: number;
+  /** Makes this key open the demo account (with `serve --demo`); at least 20 characters. */
+  demoApiKey: string | undefined;
+  /** @default "info" */
+  logLevel: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the configuration; every bad variable is reported in one error. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const number = (name: string, fallback: number, min: number, max: number, integer = true): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+      problems.push(`${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return value;
+  };
+
+  const databaseUrl = env.BILBY_DATABASE_URL || 'file:./data/bilby.db';
+  let databasePath = ':memory:';
+  try {
+    if (/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('BILBY_DATABASE_URL: PostgreSQL is not supported yet');
+    else databasePath = sqlitePath(databaseUrl);
+  } catch (error) {
+    problems.push(`BILBY_DATABASE_URL: ${(error as Error).message}`);
+  }
+  const carrierKind = env.BILBY_CARRIER || 'simulated';
+  if (carrierKind !== 'simulated') problems.push(`BILBY_CARRIER must be "simulated" (got "${carrierKind}")`);
+  const timeoutMs = number('BILBY_CARRIER_TIMEOUT_MS', 10_000, 1, 600_000);
+  const demoApiKey = env.BILBY_DEMO_API_KEY || undefined;
+  if (demoApiKey !== undefined && (demoApiKey.length < 20 || demoApiKey.length > 512 || /\s/.test(demoApiKey))) {
+    problems.push('BILBY_DEMO_API_KEY must be 20 to 512 characters without spaces');
+  }
+
+  const config: Config = {
+    port: number('PORT', 8080, 0, 65535),
+    host: env.BILBY_HOST || '0.0.0.0',
+    databaseUrl,
+    carrier: {
+      kind: 'simulated',
+      databasePath:
+        env.BILBY_CARRIER_DATABASE_URL !== undefined && env.BILBY_CARRIER_DATABASE_URL !== ''
+          ? sqlitePath(env.BILBY_CARRIER_DATABASE_URL)
+          : databasePath === ':memory:'
+            ? ':memory:'
+            : join(dirname(databasePath), 'carrier-sim.db'),
+      failureRate: number('BILBY_CARRIER_FAILURE_RATE', 0, 0, 1, false),
+      latencyMs: number('BILBY_CARRIER_LATENCY_MS', 0, 0, 600_000),
+      timeoutMs,
+    },
+    quarantineDays: number('BILBY_QUARANTINE_DAYS', 30, 0, 3650),
+    recoveryIntervalMs: number('BILBY_RECOVERY_INTERVAL_MS', 30_000, 100, 86_400_000),
+    recoveryGraceMs: number('BILBY_RECOVERY_GRACE_MS', timeoutMs * 2, 0, 86_400_000),
+    demoApiKey,
+    logLevel: env.BILBY_LOG_LEVEL || 'info',
+  };
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
+    problems.push(`BILBY_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}

@@ -1,0 +1,50 @@
+/** Every error code a client can see. Programs branch on these; they never change meaning. */
+export type ErrorCode =
+  | 'unauthenticated'
+  | 'unsupported_media_type'
+  | 'payload_too_large'
+  | 'invalid_json'
+  | 'invalid_request'
+  | 'invalid_number'
+  | 'invalid_address'
+  | 'invalid_person'
+  | 'invalid_route'
+  | 'number_unavailable'
+  | 'insufficient_funds'
+  | 'upstream_error'
+  | 'upstream_pending'
+  | 'number_not_found'
+  | 'sms_not_supported'
+  | 'not_found'
+  | 'in_use'
+  | 'internal_error';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** Extra members an error body may carry besides detail, code and request_id. */
+export interface ErrorExtras {
+  errors?: FieldError[];
+  alternatives?: unknown[];
+  order_id?: string;
+  retryable?: boolean;
+}
+
+/** A failure the client caused or must know about. Carries no HTTP status: http/ maps codes. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly extras: ErrorExtras;
+
+  constructor(code: ErrorCode, detail: string, extras: ErrorExtras = {}) {
+    super(detail);
+    this.name = 'AppError';
+    this.code = code;
+    this.extras = extras;
+  }
+}
+
+export function invalidRequest(field: string, message: string): AppError {
+  return new AppError('invalid_request', `${field}: ${message}`, { errors: [{ field, message }] });
+}

@@ -1,0 +1,23 @@
+import { v7 as uuidv7, validate as uuidValidate } from 'uuid';
+
+/**
+ * Ids are time-ordered (UUIDv7) so that keyset pagination over an id is also creation order.
+ * Addresses and persons use plain UUIDs as CrazyTel does; Bilby's own objects carry a prefix.
+ */
+export type IdPrefix = 'acc' | 'key' | 'dst' | 'ord' | 'txn' | 'hld';
+
+export function newUuid(): string {
+  return uuidv7();
+}
+
+export function newId(prefix: IdPrefix): string {
+  return `${prefix}_${uuidv7().replaceAll('-', '')}`;
+}
+
+export function isUuid(value: string): boolean {
+  return uuidValidate(value);
+}
+
+export function newRequestId(): string {
+  return `req_${uuidv7().replaceAll('-', '')}`;
+}

@@ -1,0 +1,23 @@
+/**
+ * A purchase order is the saga's record. It is created `pending` together with the number's
+ * reservation and the funds hold, and ends exactly once in `completed` (hold posted, number active)
+ * or `failed` (hold voided, number back in stock).
+ */
+export const ORDER_STATUSES = ['pending', 'completed', 'failed'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/** Why an order failed, as stored in `failure_code` and shown to the client. */
+export type OrderFailureCode = 'upstream_error' | 'upstream_rejected' | 'recovered_not_provisioned';
+
+export const NUMBER_STATUSES = ['available', 'reserved', 'active', 'quarantine', 'withdrawn'] as const;
+export type NumberStatus = (typeof NUMBER_STATUSES)[number];
+
+export const HOLD_STATUSES = ['pending', 'posted', 'voided'] as const;
+export type HoldStatus = (typeof HOLD_STATUSES)[number];
+
+export const TRANSACTION_TYPES = ['credit', 'purchase', 'refund', 'adjustment'] as const;
+export type TransactionType = (typeof TRANSACTION_TYPES)[number];
+
+/** The ledger's system side: money a customer pays goes to revenue, credits come from funding. */
+export const LEDGER_REVENUE = 'system:revenue';
+export const LEDGER_FUNDING = 'system:funding';

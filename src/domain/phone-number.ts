@@ -1,0 +1,73 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+
+export const COUNTRIES = ['AU', 'NZ'] as const;
+export type Country = (typeof COUNTRIES)[number];
+
+export const NUMBER_TYPES = ['geographic', 'mobile', 'tollfree', 'local_rate'] as const;
+export type NumberType = (typeof NUMBER_TYPES)[number];
+
+export const STATES = ['ACT', 'NSW', 'NT', 'QLD', 'SA', 'TAS', 'VIC', 'WA'] as const;
+export type State = (typeof STATES)[number];
+
+export interface ParsedNumber {
+  /** E.164 digits without the plus, e.g. 61291234567. */
+  e164: string;
+  country: Country;
+  numberType: NumberType;
+  /** National trunk prefix and area code for geographic numbers (e.g. "02"), else null. */
+  areaCode: string | null;
+}
+
+const SEPARATORS = /[\s\-.()]/g;
+
+/** Australia's number types by pattern on the E.164 digits (ACMA numbering plan). */
+const AU_TYPES: ReadonlyArray<[RegExp, NumberType]> = [
+  [/^61[2378]\d{8}$/, 'geographic'],
+  [/^614\d{8}$/, 'mobile'],
+  [/^611800\d{6}$/, 'tollfree'],
+  [/^611300\d{6}$/, 'local_rate'],
+  [/^6113\d{4}$/, 'local_rate'],
+];
+
+const NZ_TYPES: Readonly<Record<string, NumberType>> = {
+  FIXED_LINE: 'geographic',
+  MOBILE: 'mobile',
+  TOLL_FREE: 'tollfree',
+};
+
+/**
+ * Normalises a number written in any accepted form (+61…, 61…, 0…, 13/1300/1800, +64…, 64…, with
+ * spaces, dashes, dots and brackets) to its canonical E.164 digits and type, or null if it is not a
+ * valid Australian or New Zealand number of a type Bilby sells.
+ */
+export function parseNumber(input: string): ParsedNumber | null {
+  const compact = input.trim().replace(SEPARATORS, '');
+  if (!/^\+?\d{4,15}$/.test(compact)) return null;
+  // Digits starting with a country code are already E.164; national forms start with 0 or 1.
+  const international = compact.startsWith('+') || /^6[14]/.test(compact);
+  const text = international && !compact.startsWith('+') ? `+${compact}` : compact;
+  const parsed = parsePhoneNumberFromString(text, 'AU');
+  if (!parsed || !parsed.isValid()) return null;
+  const e164 = parsed.number.slice(1);
+  if (parsed.country === 'AU') {
+    const numberType = AU_TYPES.find(([pattern]) => pattern.test(e164))?.[1];
+    if (!numberType) return null;
+    const areaCode = numberType === 'geographic' ? `0${e164.charAt(2)}` : null;
+    return { e164, country: 'AU', numberType, areaCode };
+  }
+  if (parsed.country === 'NZ') {
+    const numberType = NZ_TYPES[parsed.getType() ?? ''];
+    if (!numberType) return null;
+    const areaCode = numberType === 'geographic' ? `0${e164.charAt(2)}` : null;
+    return { e164, country: 'NZ', numberType, areaCode };
+  }
+  return null;
+}
+
+/** States whose geographic numbers carry each Australian area code. */
+export const STATES_BY_AREA_CODE: Readonly<Record<string, readonly State[]>> = {
+  '02': ['NSW', 'ACT'],
+  '03': ['VIC', 'TAS'],
+  '07': ['QLD'],
+  '08': ['SA', 'WA', 'NT'],
+};

@@ -1,0 +1,136 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { AppError } from '../domain/errors.js';
+import { newRequestId } from '../domain/ids.js';
+import { checkReadiness } from '../services/check-readiness.js';
+import type { ServiceDeps } from '../services/deps.js';
+import { authenticateBody, authenticateHeaders } from './auth.js';
+import { isBodyError, sendError, toAppError } from './error-response.js';
+import { registerAccountRoutes } from './routes/account-routes.js';
+import { registerNumberRoutes } from './routes/number-routes.js';
+import { registerPurchaseRoutes } from './routes/purchase-routes.js';
+import { Address, Person, Transaction } from './schemas/account-schemas.js';
+import { AvailableNumber, ErrorBody } from './schemas/common-schemas.js';
+import { OwnedNumber } from './schemas/number-schemas.js';
+import { Order } from './schemas/purchase-schemas.js';
+import type { TypedApp } from './typed-app.js';
+
+export interface AppOptions {
+  /** A pino logger, or false for none. */
+  logger?: FastifyBaseLogger | false;
+}
+
+const API_PREFIX = '/api/v1';
+const BODY_LIMIT = 16 * 1024;
+
+/** Builds the HTTP app around the services. Never listens and never reads the environment. */
+export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Promise<TypedApp> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    genReqId: () => newRequestId(),
+    bodyLimit: BODY_LIMIT,
+    routerOptions: { ignoreTrailingSlash: true },
+    // Unknown and prototype-polluting fields are dropped, never acted on (and never a 400).
+    onProtoPoisoning: 'remove',
+    onConstructorPoisoning: 'remove',
+    ajv: { customOptions: { allErrors: true, removeAdditional: true, coerceTypes: 'array', useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorateRequest('caller', null);
+  app.removeContentTypeParser('text/plain');
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  for (const schema of [AvailableNumber, ErrorBody, OwnedNumber, Order, Transaction, Address, Person]) {
+    app.addSchema(schema);
+  }
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Bilby API',
+        version: '1.0.0',
+        description:
+          "Phone-number (DID) inventory and purchasing, compatible with CrazyTel's API: a CrazyTel client works by changing only the base URL. Operations tagged Bilby are extensions.",
+      },
+      servers: [{ url: '/' }],
+      components: {
+        securitySchemes: {
+          crazytelKey: { type: 'apiKey', in: 'header', name: 'X-Crazytel-Api-Key' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ crazytelKey: [] }, { apiKey: [] }, { bearer: [] }],
+      tags: [
+        { name: 'CrazyTel', description: "CrazyTel's API, same shapes" },
+        { name: 'Bilby', description: "Bilby's extensions" },
+        { name: 'System', description: 'Health and documents' },
+      ],
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    // Without a header key the api_key could only come from the body; a body we could not read has none.
+    if (isBodyError(error) && request.caller === null && isCustomerRoute(request)) {
+      return sendError(request, reply, new AppError('unauthenticated', 'Invalid API key'));
+    }
+    return sendError(request, reply, toAppError(request, error));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+  );
+
+  registerSystemRoutes(app, deps);
+  await app.register(
+    async (api) => {
+      api.addHook('onRequest', authenticateHeaders(deps));
+      api.addHook('preValidation', authenticateBody(deps));
+      api.addHook('preValidation', reportIgnoredFields);
+      registerNumberRoutes(api, deps);
+      registerPurchaseRoutes(api, deps);
+      registerAccountRoutes(api, deps);
+    },
+    { prefix: API_PREFIX },
+  );
+  return app;
+}
+
+function isCustomerRoute(request: FastifyRequest): boolean {
+  return request.url.startsWith(`${API_PREFIX}/`);
+}
+
+/** Names the body fields the route does not know in Bilby-Ignored-Fields; validation then drops them. */
+async function reportIgnoredFields(request: FastifyRequest, reply: { header(name: string, value: string): unknown }) {
+  const body = request.body;
+  const schema = request.routeOptions.schema?.body as { properties?: Record<string, unknown> } | undefined;
+  if (!schema?.properties || !body || typeof body !== 'object' || Array.isArray(body)) return;
+  const ignored = Object.keys(body).filter((key) => !(key in schema.properties!));
+  if (ignored.length > 0) reply.header('bilby-ignored-fields', ignored.join(', '));
+}
+
+function registerSystemRoutes(app: TypedApp, deps: ServiceDeps): void {
+  const Status = Type.Object({ status: Type.String() });
+  app.get('/healthz', { schema: { summary: 'The process is up', tags: ['System'], response: { 200: Status } } }, async () => ({
+    status: 'ok',
+  }));
+  app.get(
+    '/readyz',
+    {
+      schema: {
+        summary: 'Migrations ran and the database answers',
+        tags: ['System'],
+        response: { 200: Status, 503: Status },
+      },
+    },
+    async (_request, reply) =>
+      (await checkReadiness(deps)) ? { status: 'ready' } : reply.code(503).send({ status: 'not_ready' }),
+  );
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}

@@ -1,0 +1,86 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, type ErrorCode, type FieldError } from '../domain/errors.js';
+import type { PhoneNumberRow } from '../store/tables.js';
+import { presentAvailable } from './presenters.js';
+
+/** The one place an error code becomes an HTTP status. A new code cannot be added without one. */
+export const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  unauthenticated: 401,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  invalid_json: 400,
+  invalid_request: 400,
+  invalid_number: 400,
+  invalid_address: 400,
+  invalid_person: 400,
+  invalid_route: 400,
+  number_unavailable: 404,
+  insufficient_funds: 400,
+  upstream_error: 500,
+  upstream_pending: 500,
+  number_not_found: 404,
+  sms_not_supported: 400,
+  not_found: 404,
+  in_use: 409,
+  internal_error: 500,
+};
+
+/** Fastify's own errors for bodies it could not read, as our codes. */
+const BODY_ERRORS: Record<string, [ErrorCode, string]> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported_media_type', 'Request bodies must be application/json'],
+  FST_ERR_CTP_BODY_TOO_LARGE: ['payload_too_large', 'The request body is larger than 16 KiB'],
+  FST_ERR_CTP_INVALID_JSON_BODY: ['invalid_json', 'The request body is not valid JSON'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['invalid_json', 'The request body is empty but its content type is JSON'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['invalid_json', 'The request body does not match its Content-Length'],
+};
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+  const body: Record<string, unknown> = { detail: error.message, code: error.code, request_id: request.id };
+  if (error.extras.errors) body.errors = error.extras.errors;
+  if (error.extras.alternatives) body.alternatives = (error.extras.alternatives as PhoneNumberRow[]).map(presentAvailable);
+  if (error.extras.order_id) body.order_id = error.extras.order_id;
+  if (error.extras.retryable !== undefined) body.retryable = error.extras.retryable;
+  return reply.code(STATUS_BY_CODE[error.code]).send(body);
+}
+
+/**
+ * Translates anything thrown while handling a request into the contract's error body. Unknown
+ * errors are logged with the request id and answered 500 internal_error with nothing internal.
+ */
+export function toAppError(request: FastifyRequest, error: FastifyError | Error): AppError {
+  if (error instanceof AppError) return error;
+  const fastifyError = error as FastifyError;
+  if (fastifyError.validation) {
+    return new AppError('invalid_request', describeValidation(fastifyError), {
+      errors: fieldErrors(fastifyError),
+    });
+  }
+  const bodyError = fastifyError.code ? BODY_ERRORS[fastifyError.code] : undefined;
+  if (bodyError) return new AppError(bodyError[0], bodyError[1]);
+  if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return new AppError('invalid_request', 'The request could not be understood');
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return new AppError('internal_error', 'Something went wrong on our side; the request id identifies it');
+}
+
+/** True for errors raised while reading the body, before the body's api_key could be seen. */
+export function isBodyError(error: FastifyError | Error): boolean {
+  const code = (error as FastifyError).code;
+  return code !== undefined && code in BODY_ERRORS;
+}
+
+function fieldErrors(error: FastifyError): FieldError[] {
+  return (error.validation ?? []).map((issue) => {
+    const params = issue.params as Record<string, unknown>;
+    const path = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
+    const missing = typeof params.missingProperty === 'string' ? params.missingProperty : undefined;
+    const field = missing ? (path ? `${path}.${missing}` : missing) : path || (error.validationContext ?? 'body');
+    return { field, message: missing ? 'is required' : (issue.message ?? 'is invalid') };
+  });
+}
+
+function describeValidation(error: FastifyError): string {
+  const first = fieldErrors(error)[0];
+  return first ? `${first.field} ${first.message}` : 'The request is invalid';
+}

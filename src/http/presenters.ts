@@ -1,0 +1,92 @@
+import { centsToDollars } from '../domain/money.js';
+import { ADDRESS_OPTIONAL_FIELDS } from '../services/address-book.js';
+import { DEFAULT_BLOCK_PREFS } from '../services/settle-order.js';
+import type {
+  AddressRow,
+  LedgerTransactionRow,
+  PersonRow,
+  PhoneNumberRow,
+  PurchaseOrderRow,
+} from '../store/tables.js';
+
+/** Rows to the wire: dollars instead of cents, booleans and JSON settings decoded, internal columns dropped. */
+
+export function presentAvailable(row: PhoneNumberRow) {
+  return {
+    did_number: row.did_number,
+    number_type: row.number_type,
+    country: row.country,
+    state: row.state,
+    city: row.city,
+    area_code: row.area_code,
+    setup_cost: centsToDollars(Number(row.setup_cost_cents)),
+    monthly_cost: centsToDollars(Number(row.monthly_cost_cents)),
+  };
+}
+
+export function presentOwned(row: PhoneNumberRow) {
+  return {
+    ...presentAvailable(row),
+    status: row.status,
+    description: row.description,
+    primary_route: row.primary_route,
+    primary_destination: row.primary_destination,
+    primary_timeout: row.primary_timeout,
+    backup_route: row.backup_route,
+    backup_destination: row.backup_destination,
+    backup_timeout: row.backup_timeout,
+    max_channels: row.max_channels,
+    block_premium: row.block_premium === 1,
+    block_prefs: row.block_prefs ? { ...DEFAULT_BLOCK_PREFS, ...JSON.parse(row.block_prefs) } : DEFAULT_BLOCK_PREFS,
+    sms_routes: row.sms_routes ? JSON.parse(row.sms_routes) : null,
+    address_id: row.address_id,
+    person_id: row.person_id,
+    order_id: row.order_id,
+    purchased_at: row.purchased_at,
+  };
+}
+
+export function presentOrder(row: PurchaseOrderRow) {
+  return {
+    order_id: row.id,
+    did_number: row.did_number,
+    status: row.status,
+    amount: centsToDollars(Number(row.amount_cents)),
+    failure_code: row.failure_code,
+    created_at: row.created_at,
+    completed_at: row.completed_at,
+  };
+}
+
+export function presentTransaction(row: LedgerTransactionRow) {
+  return {
+    transaction_id: row.id,
+    type: row.type,
+    amount: centsToDollars(Number(row.amount_cents)),
+    balance_after: centsToDollars(Number(row.balance_after_cents)),
+    order_id: row.order_id,
+    description: row.description,
+    created_at: row.created_at,
+  };
+}
+
+export function presentAddress(row: AddressRow) {
+  const item: Record<string, string | null> = { id: row.id };
+  for (const field of ADDRESS_OPTIONAL_FIELDS) item[field] = row[field];
+  return { ...item, city: row.city, state: row.state, postcode: row.postcode, country: row.country };
+}
+
+export function presentPerson(row: PersonRow) {
+  return {
+    id: row.id,
+    name_1: row.name_1,
+    name_2: row.name_2,
+    title: row.title,
+    person_type: row.person_type,
+    contact_number: row.contact_number,
+    nickname: row.nickname,
+    contact_name_1: row.contact_name_1,
+    contact_name_2: row.contact_name_2,
+    birthdate: row.birthdate,
+  };
+}

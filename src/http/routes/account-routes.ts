@@ -1,0 +1,169 @@
+import { centsToDollars } from '../../domain/money.js';
+import {
+  accountOf,
+  destinationsOf,
+  transactionsOf,
+  verifiedClisOf,
+} from '../../services/account-queries.js';
+import { addressesOf, createAddress, createPerson, deleteIpnd, personsOf } from '../../services/address-book.js';
+import type { ServiceDeps } from '../../services/deps.js';
+import { callerOf } from '../auth.js';
+import { listBody, pageRequest } from '../cursor.js';
+import { presentAddress, presentPerson, presentTransaction } from '../presenters.js';
+import {
+  AddressBody,
+  AddressList,
+  Balance,
+  DestinationList,
+  PersonBody,
+  PersonList,
+  TransactionList,
+  VerifiedCliList,
+} from '../schemas/account-schemas.js';
+import { ErrorResponses, IdParam, Message } from '../schemas/common-schemas.js';
+import { ListQuery } from '../schemas/purchase-schemas.js';
+import type { TypedApp } from '../typed-app.js';
+
+export function registerAccountRoutes(app: TypedApp, deps: ServiceDeps): void {
+  app.get(
+    '/balance',
+    { schema: { summary: 'Account balance', tags: ['CrazyTel'], response: { 200: Balance, ...ErrorResponses } } },
+    async (request) => {
+      const account = await accountOf(deps, callerOf(request).accountId);
+      const balance = Number(account.balance_cents);
+      return {
+        account_code: account.account_code,
+        balance: centsToDollars(balance),
+        available_balance: centsToDollars(balance - Number(account.held_cents)),
+      };
+    },
+  );
+
+  app.get(
+    '/phone-numbers/addresses',
+    {
+      schema: {
+        summary: "The caller's registered service addresses (IPND)",
+        tags: ['CrazyTel'],
+        querystring: ListQuery,
+        response: { 200: AddressList, ...ErrorResponses },
+      },
+    },
+    async (request) => listBody(await addressesOf(deps, callerOf(request).accountId, pageRequest(request.query)), presentAddress),
+  );
+
+  app.get(
+    '/phone-numbers/owners',
+    {
+      schema: {
+        summary: "The caller's persons / account holders (IPND)",
+        tags: ['CrazyTel'],
+        querystring: ListQuery,
+        response: { 200: PersonList, ...ErrorResponses },
+      },
+    },
+    async (request) => listBody(await personsOf(deps, callerOf(request).accountId, pageRequest(request.query)), presentPerson),
+  );
+
+  app.get(
+    '/phone-numbers/destinations',
+    {
+      schema: {
+        summary: "Where the caller's numbers can be routed",
+        tags: ['CrazyTel'],
+        response: { 200: DestinationList, ...ErrorResponses },
+      },
+    },
+    async (request) => ({ results: await destinationsOf(deps, callerOf(request).accountId) }),
+  );
+
+  app.post(
+    '/account/address',
+    {
+      schema: {
+        summary: 'Add a service address',
+        tags: ['CrazyTel'],
+        body: AddressBody,
+        response: { 201: { $ref: 'Address' }, ...ErrorResponses },
+      },
+    },
+    async (request, reply) => {
+      const row = await createAddress(deps, callerOf(request).accountId, request.body);
+      return reply.code(201).send(presentAddress(row));
+    },
+  );
+
+  app.delete(
+    '/account/address/:id',
+    {
+      schema: {
+        summary: 'Remove an address (409 while a number uses it)',
+        tags: ['CrazyTel'],
+        params: IdParam,
+        response: { 200: Message, ...ErrorResponses },
+      },
+    },
+    async (request) => {
+      await deleteIpnd(deps, 'address', callerOf(request).accountId, request.params.id);
+      return { message: 'Address deleted' };
+    },
+  );
+
+  app.post(
+    '/account/person',
+    {
+      schema: {
+        summary: 'Add a person (owner)',
+        tags: ['CrazyTel'],
+        body: PersonBody,
+        response: { 201: { $ref: 'Person' }, ...ErrorResponses },
+      },
+    },
+    async (request, reply) => {
+      const row = await createPerson(deps, callerOf(request).accountId, request.body);
+      return reply.code(201).send(presentPerson(row));
+    },
+  );
+
+  app.delete(
+    '/account/person/:id',
+    {
+      schema: {
+        summary: 'Remove a person (409 while a number uses it)',
+        tags: ['CrazyTel'],
+        params: IdParam,
+        response: { 200: Message, ...ErrorResponses },
+      },
+    },
+    async (request) => {
+      await deleteIpnd(deps, 'person', callerOf(request).accountId, request.params.id);
+      return { message: 'Person deleted' };
+    },
+  );
+
+  app.get(
+    '/account/verified-cli',
+    {
+      schema: {
+        summary: 'Verified caller IDs (purchased numbers join automatically)',
+        tags: ['CrazyTel'],
+        response: { 200: VerifiedCliList, ...ErrorResponses },
+      },
+    },
+    async (request) => ({ results: await verifiedClisOf(deps, callerOf(request).accountId) }),
+  );
+
+  app.get(
+    '/account/transactions',
+    {
+      schema: {
+        summary: 'The ledger: every charge, refund and credit, newest first [Bilby]',
+        tags: ['Bilby'],
+        querystring: ListQuery,
+        response: { 200: TransactionList, ...ErrorResponses },
+      },
+    },
+    async (request) =>
+      listBody(await transactionsOf(deps, callerOf(request).accountId, pageRequest(request.query)), presentTransaction),
+  );
+}

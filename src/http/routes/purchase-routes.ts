@@ -1,0 +1,83 @@
+import { centsToDollars } from '../../domain/money.js';
+import { orderOf, ordersOf } from '../../services/account-queries.js';
+import type { ServiceDeps } from '../../services/deps.js';
+import { purchaseNumber, quotePurchase } from '../../services/purchase-number.js';
+import { callerOf } from '../auth.js';
+import { listBody, pageRequest } from '../cursor.js';
+import { presentOrder } from '../presenters.js';
+import { ErrorResponses } from '../schemas/common-schemas.js';
+import {
+  ListQuery,
+  OrderList,
+  OrderParam,
+  PurchaseBody,
+  PurchaseQuery,
+  PurchaseQuote,
+  PurchaseSuccess,
+} from '../schemas/purchase-schemas.js';
+import type { TypedApp } from '../typed-app.js';
+
+export function registerPurchaseRoutes(app: TypedApp, deps: ServiceDeps): void {
+  app.post(
+    '/phone-numbers/purchase',
+    {
+      schema: {
+        summary: 'Buy one number and route it',
+        description:
+          'Charges setup_cost plus the first monthly_cost. With ?dry_run=true [Bilby], runs every check and returns the quote without buying.',
+        tags: ['CrazyTel'],
+        querystring: PurchaseQuery,
+        body: PurchaseBody,
+        response: { 200: { anyOf: [PurchaseSuccess, PurchaseQuote] }, ...ErrorResponses },
+      },
+    },
+    async (request) => {
+      const accountId = callerOf(request).accountId;
+      if (request.query.dry_run) {
+        const quote = await quotePurchase(deps, accountId, request.body);
+        return {
+          message: 'DID number can be purchased',
+          did_number: quote.didNumber,
+          charged: centsToDollars(quote.chargeCents),
+          balance: centsToDollars(quote.balanceCents),
+          balance_after: centsToDollars(quote.balanceAfterCents),
+        };
+      }
+      const done = await purchaseNumber(deps, accountId, request.body);
+      return {
+        message: 'DID number successfully purchased',
+        order_id: done.order.id,
+        did_number: done.order.did_number,
+        charged: centsToDollars(Number(done.order.amount_cents)),
+        balance: centsToDollars(done.balanceCents),
+        status: 'completed',
+      };
+    },
+  );
+
+  app.get(
+    '/phone-numbers/orders',
+    {
+      schema: {
+        summary: 'Purchase orders, newest first [Bilby]',
+        tags: ['Bilby'],
+        querystring: ListQuery,
+        response: { 200: OrderList, ...ErrorResponses },
+      },
+    },
+    async (request) => listBody(await ordersOf(deps, callerOf(request).accountId, pageRequest(request.query)), presentOrder),
+  );
+
+  app.get(
+    '/phone-numbers/orders/:order_id',
+    {
+      schema: {
+        summary: 'One purchase order [Bilby]',
+        tags: ['Bilby'],
+        params: OrderParam,
+        response: { 200: { $ref: 'Order' }, ...ErrorResponses },
+      },
+    },
+    async (request) => presentOrder(await orderOf(deps, callerOf(request).accountId, request.params.order_id)),
+  );
+}

@@ -1,0 +1,52 @@
+import { Type } from 'typebox';
+import { Dollars, NextCursor, Nullable, PageQuery } from './common-schemas.js';
+
+export const PurchaseBody = Type.Object(
+  {
+    did_number: Type.String({ maxLength: 64, examples: ['61400000000'] }),
+    address_id: Type.String({ maxLength: 64, description: 'An id from GET /phone-numbers/addresses/' }),
+    person_id: Type.String({ maxLength: 64, description: 'An id from GET /phone-numbers/owners/' }),
+    primary_route: Type.String({ maxLength: 32, examples: ['device'] }),
+    primary_destination: Type.Optional(Nullable(Type.String({ maxLength: 255, examples: ['1000000'] }))),
+    description: Type.Optional(Nullable(Type.String({ maxLength: 255 }))),
+  },
+  { additionalProperties: false },
+);
+
+export const PurchaseQuery = Type.Object({
+  dry_run: Type.Optional(Type.Boolean({ description: 'Run every check and return the quote without buying' })),
+});
+
+export const PurchaseSuccess = Type.Object({
+  message: Type.String({ examples: ['DID number successfully purchased'] }),
+  order_id: Type.String(),
+  did_number: Type.String(),
+  charged: Dollars,
+  balance: Dollars,
+  status: Type.String({ enum: ['completed'] }),
+});
+
+export const PurchaseQuote = Type.Object({
+  message: Type.String(),
+  did_number: Type.String(),
+  charged: Dollars,
+  balance: Dollars,
+  balance_after: Dollars,
+});
+
+export const Order = Type.Object(
+  {
+    order_id: Type.String(),
+    did_number: Type.String(),
+    status: Type.String({ enum: ['pending', 'completed', 'failed'] }),
+    amount: Dollars,
+    failure_code: Nullable(Type.String()),
+    created_at: Type.String(),
+    completed_at: Nullable(Type.String()),
+  },
+  { $id: 'Order' },
+);
+
+export const OrderList = Type.Object({ results: Type.Array(Type.Ref('Order')), next_cursor: NextCursor });
+export const OrderParam = Type.Object({ order_id: Type.String({ maxLength: 128 }) });
+export const ListQuery = Type.Object({ ...PageQuery });

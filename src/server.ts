@@ -1,0 +1,81 @@
+import { pino, type Logger } from 'pino';
+import { SimulatedCarrier } from './carriers/simulated-carrier.js';
+import type { Config } from './config.js';
+import { createApp } from './http/app.js';
+import type { TypedApp } from './http/typed-app.js';
+import { BackgroundTasks } from './services/background-tasks.js';
+import type { ServiceDeps } from './services/deps.js';
+import { recoverOrders } from './services/recover-orders.js';
+import { returnQuarantinedNumbers } from './services/release-number.js';
+import { createDatabase } from './store/database.js';
+import { migrateToLatest } from './store/migrate.js';
+
+export interface Server {
+  app: TypedApp;
+  deps: ServiceDeps;
+  /** Runs recovery once and starts the periodic maintenance (recovery, quarantine returns). */
+  startMaintenance(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino({
+    level: config.logLevel,
+    // Keys must never reach the logs, whichever header carried them.
+    redact: ['req.headers["x-crazytel-api-key"]', 'req.headers["x-api-key"]', 'req.headers.authorization'],
+  });
+}
+
+/** The composition root: config → database → migrations → carrier → services → app. */
+export async function createServer(config: Config, log: Logger = createLogger(config)): Promise<Server> {
+  const database = createDatabase(config.databaseUrl);
+  await migrateToLatest(database.db);
+  const carrier = await SimulatedCarrier.open({
+    path: config.carrier.databasePath,
+    failureRate: config.carrier.failureRate,
+    latencyMs: config.carrier.latencyMs,
+  });
+  const deps: ServiceDeps = {
+    database,
+    carrier,
+    clock: () => new Date(),
+    settings: {
+      carrierTimeoutMs: config.carrier.timeoutMs,
+      quarantineDays: config.quarantineDays,
+      recoveryGraceMs: config.recoveryGraceMs,
+    },
+    log,
+    tasks: new BackgroundTasks(),
+  };
+  const app = await createApp(deps, { logger: log });
+  let timer: NodeJS.Timeout | undefined;
+
+  const maintain = async () => {
+    try {
+      const report = await recoverOrders(deps);
+      const returned = await returnQuarantinedNumbers(deps);
+      if (report.completed + report.failed + report.unresolved + returned > 0) {
+        log.info({ ...report, returned_from_quarantine: returned }, 'maintenance');
+      }
+    } catch (error) {
+      log.error({ err: error }, 'maintenance failed');
+    }
+  };
+
+  return {
+    app,
+    deps,
+    async startMaintenance() {
+      await maintain();
+      timer = setInterval(() => void maintain(), config.recoveryIntervalMs);
+      timer.unref();
+    },
+    async close() {
+      if (timer) clearInterval(timer);
+      await app.close();
+      await deps.tasks.drain();
+      await carrier.close();
+      await database.close();
+    },
+  };
+}

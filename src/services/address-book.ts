@@ -1,0 +1,129 @@
+import { AppError, invalidRequest } from '../domain/errors.js';
+import { newUuid } from '../domain/ids.js';
+import { parseNumber, STATES } from '../domain/phone-number.js';
+import {
+  deleteIpndRecord,
+  insertAddress,
+  insertPerson,
+  ipndRecordInUse,
+  listAddresses,
+  listPersons,
+  type IpndKind,
+} from '../store/ipnd-store.js';
+import type { Page, PageRequest } from '../store/page.js';
+import type { AddressRow, NewAddress, NewPerson, PersonRow } from '../store/tables.js';
+import { isoNow, type ServiceDeps } from './deps.js';
+
+/** The IPND address fields CrazyTel accepts besides city, state, postcode and country. */
+export const ADDRESS_OPTIONAL_FIELDS = [
+  'nickname',
+  'unit_number',
+  'unit_number_suffix',
+  'unit_number_end',
+  'unit_number_end_suffix',
+  'level_number',
+  'level_suffix',
+  'building_name',
+  'building_location',
+  'street_number_pretty',
+  'street_number_first',
+  'street_number_first_suffix',
+  'street_number_last',
+  'street_number_last_suffix',
+  'street_name',
+  'street_2_name',
+  'gnaf_id',
+] as const;
+type AddressOptionalField = (typeof ADDRESS_OPTIONAL_FIELDS)[number];
+
+export type AddressInput = { city: string; state: string; postcode: string; country?: string | null } & {
+  [K in AddressOptionalField]?: string | null;
+};
+
+export interface PersonInput {
+  name_1: string;
+  name_2?: string | null;
+  title?: string | null;
+  person_type: string;
+  contact_number?: string | null;
+  nickname?: string | null;
+  contact_name_1?: string | null;
+  contact_name_2?: string | null;
+  birthdate?: string | null;
+}
+
+const AUSTRALIA = 'Australia';
+
+export async function createAddress(deps: ServiceDeps, accountId: string, input: AddressInput): Promise<AddressRow> {
+  const country = input.country?.trim() || AUSTRALIA;
+  const state = input.state.trim().toUpperCase();
+  if (country === AUSTRALIA && !(STATES as readonly string[]).includes(state)) {
+    throw invalidRequest('state', `must be one of ${STATES.join(', ')}`);
+  }
+  if (!/^\d{4}$/.test(input.postcode.trim())) throw invalidRequest('postcode', 'must be 4 digits');
+  if (input.city.trim() === '') throw invalidRequest('city', 'must not be empty');
+  const row: NewAddress = {
+    id: newUuid(),
+    account_id: accountId,
+    city: input.city.trim(),
+    state,
+    postcode: input.postcode.trim(),
+    country,
+    created_at: isoNow(deps),
+  };
+  for (const field of ADDRESS_OPTIONAL_FIELDS) row[field] = input[field] ?? null;
+  return insertAddress(deps.database.db, row);
+}
+
+export async function createPerson(deps: ServiceDeps, accountId: string, input: PersonInput): Promise<PersonRow> {
+  if (input.name_1.trim() === '') throw invalidRequest('name_1', 'must not be empty');
+  if (input.person_type === 'R' && !input.name_2?.trim()) {
+    throw invalidRequest('name_2', 'a residential owner needs a given name');
+  }
+  if (input.birthdate && !isCalendarDate(input.birthdate)) throw invalidRequest('birthdate', 'must be a date as YYYY-MM-DD');
+  let contactNumber: string | null = null;
+  if (input.contact_number) {
+    const parsed = parseNumber(input.contact_number);
+    if (!parsed) throw invalidRequest('contact_number', 'must be an Australian or New Zealand phone number');
+    contactNumber = parsed.e164;
+  }
+  const row: NewPerson = {
+    id: newUuid(),
+    account_id: accountId,
+    name_1: input.name_1.trim(),
+    name_2: input.name_2?.trim() || null,
+    title: input.title ?? null,
+    person_type: input.person_type,
+    contact_number: contactNumber,
+    nickname: input.nickname ?? null,
+    contact_name_1: input.contact_name_1 ?? null,
+    contact_name_2: input.contact_name_2 ?? null,
+    birthdate: input.birthdate ?? null,
+    created_at: isoNow(deps),
+  };
+  return insertPerson(deps.database.db, row);
+}
+
+function isCalendarDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
+}
+
+export function addressesOf(deps: ServiceDeps, accountId: string, page: PageRequest): Promise<Page<AddressRow>> {
+  return listAddresses(deps.database.db, accountId, page);
+}
+
+export function personsOf(deps: ServiceDeps, accountId: string, page: PageRequest): Promise<Page<PersonRow>> {
+  return listPersons(deps.database.db, accountId, page);
+}
+
+/** Deletes an address or person, refusing with 409 in_use while a number or a purchase names it. */
+export async function deleteIpnd(deps: ServiceDeps, kind: IpndKind, accountId: string, id: string): Promise<void> {
+  const outcome = await deps.database.writeTransaction(async (trx) => {
+    if (await ipndRecordInUse(trx, kind, id)) return 'in_use';
+    return (await deleteIpndRecord(trx, kind, accountId, id)) ? 'deleted' : 'not_found';
+  });
+  if (outcome === 'in_use') throw new AppError('in_use', `This ${kind} is used by one of your numbers`);
+  if (outcome === 'not_found') throw new AppError('not_found', `No such ${kind}`);
+}

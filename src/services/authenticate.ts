@@ -1,0 +1,27 @@
+import { hashApiKey, hasPlausibleChecksum, sameHash } from '../domain/api-key.js';
+import { AppError } from '../domain/errors.js';
+import { findKeyOwner } from '../store/api-key-store.js';
+import type { ServiceDeps } from './deps.js';
+
+export interface Caller {
+  accountId: string;
+  keyId: string;
+}
+
+const MAX_KEY_LENGTH = 512;
+
+/**
+ * Finds the account an API key belongs to. Keys are stored only as SHA-256 hashes; a key with
+ * Bilby's prefix and a bad checksum is refused before any query.
+ */
+export async function authenticate(deps: Pick<ServiceDeps, 'database'>, key: string | undefined): Promise<Caller> {
+  if (!key || key.length > MAX_KEY_LENGTH || !hasPlausibleChecksum(key)) throw unauthenticated();
+  const hash = hashApiKey(key);
+  const owner = await findKeyOwner(deps.database.db, hash);
+  if (!owner || !sameHash(owner.key_hash, hash) || owner.account_status !== 'active') throw unauthenticated();
+  return { accountId: owner.account_id, keyId: owner.key_id };
+}
+
+export function unauthenticated(): AppError {
+  return new AppError('unauthenticated', 'Invalid API key');
+}

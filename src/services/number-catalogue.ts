@@ -1,0 +1,89 @@
+import { AppError, invalidRequest } from '../domain/errors.js';
+import { dollarsToCents } from '../domain/money.js';
+import { e164Prefix, fragmentDigits, prefixUpperBound } from '../domain/number-pattern.js';
+import { parseNumber, type Country } from '../domain/phone-number.js';
+import type { Executor } from '../store/database.js';
+import {
+  findAlternatives,
+  findAvailableNumber,
+  listAvailableCities,
+  searchAvailable,
+  type AvailableSearch,
+} from '../store/number-store.js';
+import type { Page, PageRequest } from '../store/page.js';
+import type { PhoneNumberRow } from '../store/tables.js';
+import type { ServiceDeps } from './deps.js';
+
+export interface SearchFilters {
+  country?: Country;
+  state?: string;
+  city?: string;
+  number_type?: string;
+  starts_with?: string;
+  contains?: string;
+  ends_with?: string;
+  max_monthly_cost?: number;
+}
+
+const ALTERNATIVES = 5;
+
+/** Available numbers matching every filter given, in did_number order. */
+export async function searchNumbers(
+  deps: Pick<ServiceDeps, 'database'>,
+  filters: SearchFilters,
+  page: PageRequest,
+): Promise<Page<PhoneNumberRow>> {
+  const country = filters.country ?? 'AU';
+  const search: AvailableSearch = { country };
+  if (filters.state) search.state = filters.state;
+  if (filters.city) search.city = filters.city;
+  if (filters.number_type) search.numberType = filters.number_type;
+  if (filters.starts_with !== undefined) {
+    const prefix = e164Prefix(filters.starts_with, country);
+    if (!prefix) throw invalidRequest('starts_with', 'must be digits, in any accepted number form');
+    search.from = prefix;
+    search.to = prefixUpperBound(prefix);
+  }
+  if (filters.contains !== undefined) {
+    const digits = fragmentDigits(filters.contains);
+    if (!digits) throw invalidRequest('contains', 'must be digits or keypad letters');
+    search.contains = digits;
+  }
+  if (filters.ends_with !== undefined) {
+    const digits = fragmentDigits(filters.ends_with);
+    if (!digits) throw invalidRequest('ends_with', 'must be digits or keypad letters');
+    search.endsWith = digits;
+  }
+  if (filters.max_monthly_cost !== undefined) {
+    const cents = dollarsToCents(filters.max_monthly_cost);
+    if (cents === null || cents < 0) throw invalidRequest('max_monthly_cost', 'must be a non-negative amount in dollars');
+    search.maxMonthlyCents = cents;
+  }
+  return searchAvailable(deps.database.db, search, page);
+}
+
+/** The number if it can be bought now, else 404 number_unavailable with alternatives. */
+export async function checkAvailability(deps: Pick<ServiceDeps, 'database'>, didNumber: string): Promise<PhoneNumberRow> {
+  const parsed = parseNumber(didNumber);
+  if (!parsed) throw new AppError('invalid_number', `"${didNumber}" is not a valid phone number`);
+  const row = await findAvailableNumber(deps.database.db, parsed.e164);
+  if (!row) throw await numberUnavailable(deps.database.db, parsed.e164);
+  return row;
+}
+
+/** The 404 for a number that cannot be bought, carrying up to five numbers that can. */
+export async function numberUnavailable(ex: Executor, e164: string): Promise<AppError> {
+  const parsed = parseNumber(e164);
+  const alternatives = parsed
+    ? await findAlternatives(
+        ex,
+        { country: parsed.country, numberType: parsed.numberType, areaCode: parsed.areaCode, excluding: e164 },
+        ALTERNATIVES,
+      )
+    : [];
+  return new AppError('number_unavailable', `${e164} is not available`, { alternatives });
+}
+
+export async function listCities(deps: Pick<ServiceDeps, 'database'>, country: Country, state?: string): Promise<string[]> {
+  return listAvailableCities(deps.database.db, country, state);
+}

@@ -1,0 +1,212 @@
+import type { ProvisionOutcome } from '../carriers/carrier.js';
+import { AppError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { purchasePrice } from '../domain/money.js';
+import { parseNumber } from '../domain/phone-number.js';
+import { findAccount, holdFunds } from '../store/account-store.js';
+import type { Executor } from '../store/database.js';
+import { insertHold } from '../store/hold-store.js';
+import { findNumber, reserveNumber } from '../store/number-store.js';
+import { insertOrder } from '../store/order-store.js';
+import type { PhoneNumberRow, PurchaseOrderRow } from '../store/tables.js';
+import { isoNow, type ServiceDeps } from './deps.js';
+import { numberUnavailable } from './number-catalogue.js';
+import { requireIpndRecord } from './require-ipnd-record.js';
+import { resolveRoute, type ResolvedRoute } from './resolve-route.js';
+import { completeOrder, failOrder } from './settle-order.js';
+
+/** The seed's purchase body. */
+export interface PurchaseRequest {
+  did_number: string;
+  address_id: string;
+  person_id: string;
+  primary_route: string;
+  primary_destination?: string | null;
+  description?: string | null;
+}
+
+export interface PurchaseQuote {
+  didNumber: string;
+  chargeCents: number;
+  balanceCents: number;
+  balanceAfterCents: number;
+}
+
+export interface PurchaseDone {
+  order: PurchaseOrderRow;
+  balanceCents: number;
+}
+
+interface CheckedPurchase {
+  number: PhoneNumberRow;
+  route: ResolvedRoute;
+  priceCents: number;
+  balanceCents: number;
+}
+
+/**
+ * Runs every check of a purchase in the contract's order and returns the quote, charging nothing.
+ * Used on its own for `?dry_run=true`.
+ */
+export async function quotePurchase(deps: ServiceDeps, accountId: string, request: PurchaseRequest): Promise<PurchaseQuote> {
+  const checked = await checkPurchase(deps, deps.database.db, accountId, request);
+  return {
+    didNumber: checked.number.did_number,
+    chargeCents: checked.priceCents,
+    balanceCents: checked.balanceCents,
+    balanceAfterCents: checked.balanceCents - checked.priceCents,
+  };
+}
+
+/**
+ * Buys a number as a saga: (1) one short transaction reserves the number, holds the funds and
+ * records a pending order; (2) the carrier is called outside any transaction; (3) a second short
+ * transaction completes the order or compensates. A crash between the steps leaves a pending order
+ * that recovery settles by asking the carrier.
+ */
+export async function purchaseNumber(deps: ServiceDeps, accountId: string, request: PurchaseRequest): Promise<PurchaseDone> {
+  await checkPurchase(deps, deps.database.db, accountId, request);
+  const order = await reserve(deps, accountId, request);
+
+  const outcome = provisionWithTimeout(deps, order);
+  const answer = await outcome.answer;
+  if (answer === 'timeout') {
+    deps.tasks.track(settleLateAnswer(deps, order.id, outcome.provision));
+    throw new AppError('upstream_pending', 'The carrier has not confirmed the number yet; the order is pending', {
+      order_id: order.id,
+      retryable: false,
+    });
+  }
+  if (answer === 'unknown') {
+    // The carrier may or may not have provisioned: only recovery, asking it, can tell.
+    throw new AppError('upstream_pending', 'The carrier did not give a clear answer; the order is pending', {
+      order_id: order.id,
+      retryable: false,
+    });
+  }
+  if (answer.status === 'failed') {
+    await failOrder(deps, order.id, 'upstream_error');
+    throw new AppError('upstream_error', `The carrier could not provision ${order.did_number}: ${answer.reason}`, {
+      order_id: order.id,
+      retryable: true,
+    });
+  }
+  const settled = await completeOrder(deps, order.id, answer.reference);
+  if (settled.order.status !== 'completed') {
+    // Recovery failed the order while the carrier was still answering: undo the carrier's side too.
+    await deps.carrier.release(order.did_number);
+    throw new AppError('upstream_error', `Order ${order.id} was settled as ${settled.order.status}`, {
+      order_id: order.id,
+      retryable: true,
+    });
+  }
+  return { order: settled.order, balanceCents: settled.balanceCents };
+}
+
+async function checkPurchase(
+  deps: ServiceDeps,
+  ex: Executor,
+  accountId: string,
+  request: PurchaseRequest,
+): Promise<CheckedPurchase> {
+  const parsed = parseNumber(request.did_number);
+  if (!parsed) throw new AppError('invalid_number', `"${request.did_number}" is not a valid phone number`);
+  await requireIpndRecord(ex, 'address', accountId, request.address_id);
+  await requireIpndRecord(ex, 'person', accountId, request.person_id);
+  const route = await resolveRoute(ex, accountId, request.primary_route, request.primary_destination);
+  const number = await findNumber(ex, parsed.e164);
+  if (number?.status !== 'available') throw await numberUnavailable(ex, parsed.e164);
+  const priceCents = purchasePrice(Number(number.setup_cost_cents), Number(number.monthly_cost_cents));
+  const account = await findAccount(ex, accountId);
+  if (!account) throw new AppError('unauthenticated', 'Invalid API key');
+  const available = Number(account.balance_cents) - Number(account.held_cents);
+  if (available < priceCents) throw insufficientFunds(priceCents, available);
+  return { number, route, priceCents, balanceCents: Number(account.balance_cents) };
+}
+
+function insufficientFunds(priceCents: number, availableCents: number): AppError {
+  return new AppError(
+    'insufficient_funds',
+    `Insufficient funds: the number costs $${(priceCents / 100).toFixed(2)} and $${(availableCents / 100).toFixed(2)} is available`,
+  );
+}
+
+/**
+ * Step 1. The checks above ran outside the transaction, so everything another request could have
+ * changed since is checked again here, inside it, by conditional writes.
+ */
+async function reserve(deps: ServiceDeps, accountId: string, request: PurchaseRequest): Promise<PurchaseOrderRow> {
+  const at = isoNow(deps);
+  const unavailable = await deps.database.writeTransaction(async (trx) => {
+    const checked = await checkPurchase(deps, trx, accountId, request);
+    const orderId = newId('ord');
+    if (!(await reserveNumber(trx, checked.number.did_number, accountId, orderId, at))) return checked.number.did_number;
+    if (!(await holdFunds(trx, accountId, checked.priceCents))) throw insufficientFunds(checked.priceCents, 0);
+    const order: PurchaseOrderRow = {
+      id: orderId,
+      account_id: accountId,
+      did_number: checked.number.did_number,
+      status: 'pending',
+      amount_cents: checked.priceCents,
+      setup_cost_cents: Number(checked.number.setup_cost_cents),
+      monthly_cost_cents: Number(checked.number.monthly_cost_cents),
+      address_id: request.address_id,
+      person_id: request.person_id,
+      primary_route: checked.route.route,
+      primary_destination: checked.route.destination,
+      description: request.description ?? null,
+      failure_code: null,
+      carrier_reference: null,
+      created_at: at,
+      updated_at: at,
+      completed_at: null,
+    };
+    await insertOrder(trx, order);
+    await insertHold(trx, { id: newId('hld'), accountId, orderId, amountCents: checked.priceCents, at });
+    return order;
+  });
+  if (typeof unavailable === 'string') throw await numberUnavailable(deps.database.db, unavailable);
+  return unavailable;
+}
+
+type Answer = ProvisionOutcome | 'timeout' | 'unknown';
+
+/** Step 2: the carrier call, raced against the configured timeout. */
+function provisionWithTimeout(
+  deps: ServiceDeps,
+  order: PurchaseOrderRow,
+): { answer: Promise<Answer>; provision: Promise<ProvisionOutcome> } {
+  const provision = deps.carrier.provision({ orderId: order.id, didNumber: order.did_number });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), deps.settings.carrierTimeoutMs);
+  });
+  const answered = provision.then(
+    (outcome): Answer => outcome,
+    (error: unknown): Answer => {
+      deps.log.warn({ err: error, order_id: order.id }, 'carrier call failed with an unknown outcome');
+      return 'unknown';
+    },
+  );
+  const answer = Promise.race([answered, timeout]).finally(() => clearTimeout(timer));
+  return { answer, provision };
+}
+
+/** A carrier answer that came after the client was told upstream_pending settles the order then. */
+async function settleLateAnswer(deps: ServiceDeps, orderId: string, provision: Promise<ProvisionOutcome>): Promise<void> {
+  let outcome: ProvisionOutcome;
+  try {
+    outcome = await provision;
+  } catch {
+    return; // Unknown outcome: recovery will ask the carrier.
+  }
+  const settled =
+    outcome.status === 'provisioned'
+      ? await completeOrder(deps, orderId, outcome.reference)
+      : await failOrder(deps, orderId, 'upstream_error');
+  if (outcome.status === 'provisioned' && settled.order.status === 'failed') {
+    // Recovery gave up on the order before the carrier answered: give the number back upstream.
+    await deps.carrier.release(settled.order.did_number);
+  }
+  deps.log.info({ order_id: orderId, status: settled.order.status }, 'late carrier answer settled order');
+}

@@ -1,0 +1,105 @@
+import { LEDGER_REVENUE } from '../domain/order.js';
+import { newId } from '../domain/ids.js';
+import { readBalanceCents, releaseHeldFunds } from '../store/account-store.js';
+import type { Trx } from '../store/database.js';
+import { settleHold } from '../store/hold-store.js';
+import { postLedgerTransaction } from '../store/ledger-store.js';
+import { activateNumber, unreserveNumber } from '../store/number-store.js';
+import { findOrder, settleOrder } from '../store/order-store.js';
+import type { PurchaseOrderRow } from '../store/tables.js';
+import { addVerifiedCli } from '../store/verified-cli-store.js';
+import { isoNow, type ServiceDeps } from './deps.js';
+
+/** The order as it stands after settling, and whether this call was the one that settled it. */
+export interface Settled {
+  order: PurchaseOrderRow;
+  settledNow: boolean;
+  balanceCents: number;
+}
+
+/**
+ * The saga's last step when the carrier provisioned the number: post the hold as a purchase,
+ * make the number active for the buyer, and add it to the buyer's verified caller IDs.
+ * Idempotent: if the order was already settled (by recovery or a late answer), changes nothing.
+ */
+export async function completeOrder(deps: ServiceDeps, orderId: string, carrierReference: string): Promise<Settled> {
+  const at = isoNow(deps);
+  return deps.database.writeTransaction(async (trx) => {
+    const order = await findOrder(trx, orderId);
+    if (!order) throw new Error(`Order ${orderId} does not exist`);
+    const won = await settleOrder(trx, orderId, {
+      status: 'completed',
+      failureCode: null,
+      carrierReference,
+      at,
+    });
+    if (!won) return settledAlready(trx, orderId);
+    if (!(await settleHold(trx, orderId, 'posted', at))) throw new Error(`Order ${orderId} has no pending hold`);
+    const txn = await postLedgerTransaction(trx, {
+      id: newId('txn'),
+      accountId: order.account_id,
+      type: 'purchase',
+      amountCents: -Number(order.amount_cents),
+      counterAccount: LEDGER_REVENUE,
+      releasesHeldCents: Number(order.amount_cents),
+      orderId,
+      description: `Purchase of ${order.did_number}`,
+      at,
+    });
+    await activateNumber(trx, order.did_number, orderId, {
+      description: order.description,
+      primary_route: order.primary_route,
+      primary_destination: order.primary_destination,
+      primary_timeout: DEFAULT_PRIMARY_TIMEOUT_S,
+      address_id: order.address_id,
+      person_id: order.person_id,
+      block_prefs: JSON.stringify(DEFAULT_BLOCK_PREFS),
+      purchased_at: at,
+      updated_at: at,
+    });
+    await addVerifiedCli(trx, order.account_id, order.did_number, at);
+    const settled = { ...order, status: 'completed', carrier_reference: carrierReference, completed_at: at, updated_at: at };
+    return { order: settled, settledNow: true, balanceCents: txn.balance_after_cents };
+  });
+}
+
+/**
+ * The saga's compensation when the carrier did not provision: void the hold and put the number
+ * back in stock. Nothing is charged, so a failed order nets to zero. Idempotent like completeOrder.
+ */
+export async function failOrder(deps: ServiceDeps, orderId: string, failureCode: string): Promise<Settled> {
+  const at = isoNow(deps);
+  return deps.database.writeTransaction(async (trx) => {
+    const order = await findOrder(trx, orderId);
+    if (!order) throw new Error(`Order ${orderId} does not exist`);
+    const won = await settleOrder(trx, orderId, { status: 'failed', failureCode, carrierReference: null, at });
+    if (!won) return settledAlready(trx, orderId);
+    if (await settleHold(trx, orderId, 'voided', at)) {
+      await releaseHeldFunds(trx, order.account_id, Number(order.amount_cents));
+    }
+    await unreserveNumber(trx, order.did_number, orderId, at);
+    const settled = { ...order, status: 'failed', failure_code: failureCode, completed_at: at, updated_at: at };
+    return { order: settled, settledNow: true, balanceCents: await readBalanceCents(trx, order.account_id) };
+  });
+}
+
+async function settledAlready(trx: Trx, orderId: string): Promise<Settled> {
+  const order = await findOrder(trx, orderId);
+  if (!order) throw new Error(`Order ${orderId} does not exist`);
+  return { order, settledNow: false, balanceCents: await readBalanceCents(trx, order.account_id) };
+}
+
+/** Seconds a call rings the primary destination before the backup takes over. */
+export const DEFAULT_PRIMARY_TIMEOUT_S = 30;
+
+export const DEFAULT_BLOCK_PREFS = {
+  block_invalid: false,
+  block_hidden: false,
+  block_international: false,
+  block_landline: false,
+  block_mobile: false,
+  block_list: [] as string[],
+  allow_list: [] as string[],
+  route: null as string | null,
+  destination: null as string | null,
+};

@@ -1,0 +1,57 @@
+import { sql } from 'kysely';
+import type { Executor } from './database.js';
+import type { AccountRow } from './tables.js';
+
+export async function insertAccount(ex: Executor, account: AccountRow): Promise<void> {
+  await ex.insertInto('account').values(account).execute();
+}
+
+/** The next free seven-digit account code, CrazyTel style ("1000001"). Call inside a write transaction. */
+export async function nextAccountCode(ex: Executor): Promise<string> {
+  const row = await ex
+    .selectFrom('account')
+    .select((eb) => eb.fn.max('account_code').as('code'))
+    .executeTakeFirst();
+  const last = row?.code ? Number(row.code) : 1000000;
+  return String(last + 1);
+}
+
+export async function findAccount(ex: Executor, id: string): Promise<AccountRow | undefined> {
+  return ex.selectFrom('account').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findAccountByName(ex: Executor, name: string): Promise<AccountRow | undefined> {
+  return ex.selectFrom('account').selectAll().where('name', '=', name).orderBy('id').executeTakeFirst();
+}
+
+/**
+ * Holds funds if the available balance covers them. The condition is in the UPDATE itself, so two
+ * concurrent holds can never overdraw; the table's CHECK is the last line of defence.
+ */
+export async function holdFunds(ex: Executor, accountId: string, cents: number): Promise<boolean> {
+  const result = await ex
+    .updateTable('account')
+    .set({ held_cents: sql`held_cents + ${cents}` })
+    .where('id', '=', accountId)
+    .where(sql<boolean>`balance_cents - held_cents >= ${cents}`)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+/** Gives back held funds without moving money (a voided hold). */
+export async function releaseHeldFunds(ex: Executor, accountId: string, cents: number): Promise<void> {
+  await ex
+    .updateTable('account')
+    .set({ held_cents: sql`held_cents - ${cents}` })
+    .where('id', '=', accountId)
+    .executeTakeFirstOrThrow();
+}
+
+export async function readBalanceCents(ex: Executor, accountId: string): Promise<number> {
+  const row = await ex
+    .selectFrom('account')
+    .select('balance_cents')
+    .where('id', '=', accountId)
+    .executeTakeFirstOrThrow();
+  return Number(row.balance_cents);
+}

@@ -1,0 +1,44 @@
+import type { Executor } from './database.js';
+import type { ApiKeyTable } from './tables.js';
+
+export interface KeyOwner {
+  key_id: string;
+  key_hash: string;
+  account_id: string;
+  account_status: string;
+}
+
+export async function insertApiKey(ex: Executor, key: ApiKeyTable): Promise<void> {
+  await ex.insertInto('api_key').values(key).execute();
+}
+
+/** The live key with this hash and its account, or undefined if unknown or revoked. */
+export async function findKeyOwner(ex: Executor, keyHash: string): Promise<KeyOwner | undefined> {
+  return ex
+    .selectFrom('api_key')
+    .innerJoin('account', 'account.id', 'api_key.account_id')
+    .select([
+      'api_key.id as key_id',
+      'api_key.key_hash',
+      'api_key.account_id',
+      'account.status as account_status',
+    ])
+    .where('api_key.key_hash', '=', keyHash)
+    .where('api_key.revoked_at', 'is', null)
+    .executeTakeFirst();
+}
+
+export async function revokeApiKey(ex: Executor, keyId: string, at: string): Promise<boolean> {
+  const result = await ex
+    .updateTable('api_key')
+    .set({ revoked_at: at })
+    .where('id', '=', keyId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+export async function apiKeyExists(ex: Executor, keyHash: string): Promise<boolean> {
+  const row = await ex.selectFrom('api_key').select('id').where('key_hash', '=', keyHash).executeTakeFirst();
+  return row !== undefined;
+}

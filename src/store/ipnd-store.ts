@@ -1,0 +1,75 @@
+import type { Executor } from './database.js';
+import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
+import type { AddressRow, NewAddress, NewPerson, PersonRow } from './tables.js';
+
+/**
+ * Addresses and persons are the two IPND records a number must name. They share their life cycle:
+ * created, listed and deleted by their account, never deleted while a number or an in-flight
+ * purchase uses them.
+ */
+export type IpndKind = 'address' | 'person';
+
+const ORDER_COLUMN = { address: 'address_id', person: 'person_id' } as const;
+
+export async function insertAddress(ex: Executor, row: NewAddress): Promise<AddressRow> {
+  return ex.insertInto('address').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function insertPerson(ex: Executor, row: NewPerson): Promise<PersonRow> {
+  return ex.insertInto('person').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function listAddresses(ex: Executor, accountId: string, page: PageRequest): Promise<Page<AddressRow>> {
+  let query = ex.selectFrom('address').selectAll().where('account_id', '=', accountId).orderBy('id');
+  if (page.after) query = query.where('id', '>', page.after);
+  const limit = fetchLimit(page);
+  if (limit !== undefined) query = query.limit(limit);
+  return toPage(await query.execute(), page, (row) => row.id);
+}
+
+export async function listPersons(ex: Executor, accountId: string, page: PageRequest): Promise<Page<PersonRow>> {
+  let query = ex.selectFrom('person').selectAll().where('account_id', '=', accountId).orderBy('id');
+  if (page.after) query = query.where('id', '>', page.after);
+  const limit = fetchLimit(page);
+  if (limit !== undefined) query = query.limit(limit);
+  return toPage(await query.execute(), page, (row) => row.id);
+}
+
+/** Whether the account has this record. Another account's record does not exist for it. */
+export async function ipndRecordExists(ex: Executor, kind: IpndKind, accountId: string, id: string): Promise<boolean> {
+  const row = await ex
+    .selectFrom(kind)
+    .select('id')
+    .where('id', '=', id)
+    .where('account_id', '=', accountId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Whether an owned number or an in-flight purchase names this record. */
+export async function ipndRecordInUse(ex: Executor, kind: IpndKind, id: string): Promise<boolean> {
+  const column = ORDER_COLUMN[kind];
+  const number = await ex
+    .selectFrom('phone_number')
+    .select('did_number')
+    .where(column, '=', id)
+    .where('status', 'in', ['reserved', 'active'])
+    .executeTakeFirst();
+  if (number) return true;
+  const order = await ex
+    .selectFrom('purchase_order')
+    .select('id')
+    .where(column, '=', id)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return order !== undefined;
+}
+
+export async function deleteIpndRecord(ex: Executor, kind: IpndKind, accountId: string, id: string): Promise<boolean> {
+  const result = await ex
+    .deleteFrom(kind)
+    .where('id', '=', id)
+    .where('account_id', '=', accountId)
+    .executeTakeFirst();
+  return result.numDeletedRows === 1n;
+}

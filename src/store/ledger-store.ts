@@ -1,0 +1,72 @@
+import { sql } from 'kysely';
+import type { Executor } from './database.js';
+import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
+import type { LedgerTransactionRow } from './tables.js';
+
+export interface NewLedgerTransaction {
+  id: string;
+  accountId: string;
+  type: 'credit' | 'purchase' | 'refund' | 'adjustment';
+  /** Signed change to the customer's balance, in cents (negative = money out). */
+  amountCents: number;
+  /** The system ledger account on the other side of the entry. */
+  counterAccount: string;
+  /** Cents of the customer's held funds this transaction consumes (a posted hold), else 0. */
+  releasesHeldCents: number;
+  orderId: string | null;
+  description: string;
+  at: string;
+}
+
+/**
+ * Posts one double-entry transaction: the customer's entry and its opposite on a system account sum
+ * to zero, and the stored balance moves by exactly the customer's entry in the same statement group.
+ * A change that would leave the available balance negative violates the account's CHECK and throws.
+ */
+export async function postLedgerTransaction(ex: Executor, txn: NewLedgerTransaction): Promise<LedgerTransactionRow> {
+  const account = await ex
+    .updateTable('account')
+    .set({
+      balance_cents: sql`balance_cents + ${txn.amountCents}`,
+      held_cents: sql`held_cents - ${txn.releasesHeldCents}`,
+    })
+    .where('id', '=', txn.accountId)
+    .returning('balance_cents')
+    .executeTakeFirstOrThrow();
+  const row: LedgerTransactionRow = {
+    id: txn.id,
+    account_id: txn.accountId,
+    type: txn.type,
+    amount_cents: txn.amountCents,
+    balance_after_cents: Number(account.balance_cents),
+    order_id: txn.orderId,
+    description: txn.description,
+    created_at: txn.at,
+  };
+  await ex.insertInto('ledger_transaction').values(row).execute();
+  await ex
+    .insertInto('ledger_entry')
+    .values([
+      { transaction_id: txn.id, ledger_account: txn.accountId, amount_cents: txn.amountCents },
+      { transaction_id: txn.id, ledger_account: txn.counterAccount, amount_cents: -txn.amountCents },
+    ])
+    .execute();
+  return row;
+}
+
+/** The account's ledger, newest first. */
+export async function listTransactions(
+  ex: Executor,
+  accountId: string,
+  page: PageRequest,
+): Promise<Page<LedgerTransactionRow>> {
+  let query = ex
+    .selectFrom('ledger_transaction')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .orderBy('id', 'desc');
+  if (page.after) query = query.where('id', '<', page.after);
+  const limit = fetchLimit(page);
+  if (limit !== undefined) query = query.limit(limit);
+  return toPage(await query.execute(), page, (row) => row.id);
+}

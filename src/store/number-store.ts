@@ -1,0 +1,272 @@
+import { sql } from 'kysely';
+import type { Executor } from './database.js';
+import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
+import type { NewPhoneNumber, PhoneNumberRow, PhoneNumberUpdate } from './tables.js';
+
+export interface AvailableSearch {
+  country: string;
+  state?: string;
+  city?: string;
+  numberType?: string;
+  /** Range over E.164 digits that a starts_with prefix maps to: [from, to). */
+  from?: string;
+  to?: string;
+  contains?: string;
+  endsWith?: string;
+  maxMonthlyCents?: number;
+}
+
+/** The configuration a number carries while an account owns it; cleared when it is released. */
+export const CLEARED_CONFIGURATION = {
+  account_id: null,
+  order_id: null,
+  description: null,
+  primary_route: null,
+  primary_destination: null,
+  primary_timeout: null,
+  backup_route: null,
+  backup_destination: null,
+  backup_timeout: null,
+  max_channels: null,
+  block_premium: 0,
+  block_prefs: null,
+  sms_routes: null,
+  address_id: null,
+  person_id: null,
+  purchased_at: null,
+} as const satisfies PhoneNumberUpdate;
+
+const INSERT_BATCH = 500;
+
+/** Adds numbers to the inventory; numbers already present are left as they are. Returns how many were added. */
+export async function insertNumbers(ex: Executor, rows: NewPhoneNumber[]): Promise<number> {
+  let added = 0;
+  for (let i = 0; i < rows.length; i += INSERT_BATCH) {
+    const result = await ex
+      .insertInto('phone_number')
+      .values(rows.slice(i, i + INSERT_BATCH))
+      .onConflict((oc) => oc.column('did_number').doNothing())
+      .executeTakeFirst();
+    added += Number(result.numInsertedOrUpdatedRows ?? 0n);
+  }
+  return added;
+}
+
+export async function countNumbers(ex: Executor): Promise<number> {
+  const row = await ex
+    .selectFrom('phone_number')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+/** Available numbers in did_number order, keyset-paginated so pages stay stable while numbers sell. */
+export async function searchAvailable(
+  ex: Executor,
+  search: AvailableSearch,
+  page: PageRequest,
+): Promise<Page<PhoneNumberRow>> {
+  let query = ex
+    .selectFrom('phone_number')
+    .selectAll()
+    .where('status', '=', 'available')
+    .where('country', '=', search.country)
+    .orderBy('did_number');
+  if (search.state) query = query.where('state', '=', search.state);
+  if (search.city) query = query.where(sql`lower(city)`, '=', search.city.toLowerCase());
+  if (search.numberType) query = query.where('number_type', '=', search.numberType);
+  // A prefix is a range, never LIKE: LIKE cannot use SQLite's index on did_number.
+  if (search.from) query = query.where('did_number', '>=', search.from);
+  if (search.to) query = query.where('did_number', '<', search.to);
+  if (search.contains) query = query.where('did_number', 'like', `%${search.contains}%`);
+  if (search.endsWith) query = query.where('did_number', 'like', `%${search.endsWith}`);
+  if (search.maxMonthlyCents !== undefined) query = query.where('monthly_cost_cents', '<=', search.maxMonthlyCents);
+  if (page.after) query = query.where('did_number', '>', page.after);
+  const limit = fetchLimit(page);
+  if (limit !== undefined) query = query.limit(limit);
+  return toPage(await query.execute(), page, (row) => row.did_number);
+}
+
+export async function findNumber(ex: Executor, didNumber: string): Promise<PhoneNumberRow | undefined> {
+  return ex.selectFrom('phone_number').selectAll().where('did_number', '=', didNumber).executeTakeFirst();
+}
+
+export async function findAvailableNumber(ex: Executor, didNumber: string): Promise<PhoneNumberRow | undefined> {
+  return ex
+    .selectFrom('phone_number')
+    .selectAll()
+    .where('did_number', '=', didNumber)
+    .where('status', '=', 'available')
+    .executeTakeFirst();
+}
+
+/** Up to `limit` available numbers like the one asked for: same area code and type first, then same type. */
+export async function findAlternatives(
+  ex: Executor,
+  like: { country: string; numberType: string; areaCode: string | null; excluding: string },
+  limit: number,
+): Promise<PhoneNumberRow[]> {
+  const found: PhoneNumberRow[] = [];
+  const seen = new Set<string>([like.excluding]);
+  const tiers = [
+    { numberType: like.numberType, areaCode: like.areaCode },
+    { numberType: like.numberType, areaCode: undefined },
+    { numberType: undefined, areaCode: undefined },
+  ];
+  for (const tier of tiers) {
+    if (found.length >= limit) break;
+    if (tier.areaCode === null) continue;
+    let query = ex
+      .selectFrom('phone_number')
+      .selectAll()
+      .where('status', '=', 'available')
+      .where('country', '=', like.country)
+      .where('did_number', 'not in', [...seen])
+      .orderBy('did_number')
+      .limit(limit - found.length);
+    if (tier.numberType) query = query.where('number_type', '=', tier.numberType);
+    if (tier.areaCode) query = query.where('area_code', '=', tier.areaCode);
+    for (const row of await query.execute()) {
+      seen.add(row.did_number);
+      found.push(row);
+    }
+  }
+  return found;
+}
+
+export async function listAvailableCities(ex: Executor, country: string, state?: string): Promise<string[]> {
+  let query = ex
+    .selectFrom('phone_number')
+    .select('city')
+    .distinct()
+    .where('status', '=', 'available')
+    .where('country', '=', country)
+    .where('city', 'is not', null)
+    .orderBy('city');
+  if (state) query = query.where('state', '=', state);
+  const rows = await query.execute();
+  return rows.map((row) => row.city!);
+}
+
+/** available → reserved for an order, only if nobody else got there first. */
+export async function reserveNumber(ex: Executor, didNumber: string, accountId: string, orderId: string, at: string): Promise<boolean> {
+  const result = await ex
+    .updateTable('phone_number')
+    .set({ status: 'reserved', account_id: accountId, order_id: orderId, updated_at: at })
+    .where('did_number', '=', didNumber)
+    .where('status', '=', 'available')
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+/** reserved → active with the configuration the purchase asked for. */
+export async function activateNumber(ex: Executor, didNumber: string, orderId: string, config: PhoneNumberUpdate): Promise<void> {
+  const result = await ex
+    .updateTable('phone_number')
+    .set({ ...config, status: 'active' })
+    .where('did_number', '=', didNumber)
+    .where('status', '=', 'reserved')
+    .where('order_id', '=', orderId)
+    .executeTakeFirst();
+  if (result.numUpdatedRows !== 1n) throw new Error(`Number ${didNumber} is not reserved for order ${orderId}`);
+}
+
+/** reserved → available again when the order that reserved it failed. */
+export async function unreserveNumber(ex: Executor, didNumber: string, orderId: string, at: string): Promise<void> {
+  await ex
+    .updateTable('phone_number')
+    .set({ ...CLEARED_CONFIGURATION, status: 'available', updated_at: at })
+    .where('did_number', '=', didNumber)
+    .where('status', '=', 'reserved')
+    .where('order_id', '=', orderId)
+    .execute();
+}
+
+export interface OwnedFilter {
+  didNumber?: string;
+  state?: string;
+  city?: string;
+  numberType?: string;
+}
+
+export async function listOwnedNumbers(
+  ex: Executor,
+  accountId: string,
+  filter: OwnedFilter,
+  page: PageRequest,
+): Promise<Page<PhoneNumberRow>> {
+  let query = ex
+    .selectFrom('phone_number')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('status', '=', 'active')
+    .orderBy('did_number');
+  if (filter.didNumber) query = query.where('did_number', '=', filter.didNumber);
+  if (filter.state) query = query.where('state', '=', filter.state);
+  if (filter.city) query = query.where(sql`lower(city)`, '=', filter.city.toLowerCase());
+  if (filter.numberType) query = query.where('number_type', '=', filter.numberType);
+  if (page.after) query = query.where('did_number', '>', page.after);
+  const limit = fetchLimit(page);
+  if (limit !== undefined) query = query.limit(limit);
+  return toPage(await query.execute(), page, (row) => row.did_number);
+}
+
+export async function findOwnedNumber(ex: Executor, accountId: string, didNumber: string): Promise<PhoneNumberRow | undefined> {
+  return ex
+    .selectFrom('phone_number')
+    .selectAll()
+    .where('did_number', '=', didNumber)
+    .where('account_id', '=', accountId)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
+}
+
+export async function updateOwnedNumber(
+  ex: Executor,
+  accountId: string,
+  didNumber: string,
+  changes: PhoneNumberUpdate,
+): Promise<PhoneNumberRow | undefined> {
+  return ex
+    .updateTable('phone_number')
+    .set(changes)
+    .where('did_number', '=', didNumber)
+    .where('account_id', '=', accountId)
+    .where('status', '=', 'active')
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** active → quarantine (or straight back to available when there is no quarantine). */
+export async function releaseOwnedNumber(
+  ex: Executor,
+  accountId: string,
+  didNumber: string,
+  quarantineUntil: string | null,
+  at: string,
+): Promise<boolean> {
+  const result = await ex
+    .updateTable('phone_number')
+    .set({
+      ...CLEARED_CONFIGURATION,
+      status: quarantineUntil ? 'quarantine' : 'available',
+      quarantine_until: quarantineUntil,
+      updated_at: at,
+    })
+    .where('did_number', '=', didNumber)
+    .where('account_id', '=', accountId)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+/** Puts numbers whose quarantine has ended back in stock; returns how many. */
+export async function endQuarantines(ex: Executor, at: string): Promise<number> {
+  const result = await ex
+    .updateTable('phone_number')
+    .set({ status: 'available', quarantine_until: null, updated_at: at })
+    .where('status', '=', 'quarantine')
+    .where('quarantine_until', '<=', at)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

@@ -1,0 +1,187 @@
+import type { Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * The database as Kysely sees it. Money is integer cents, timestamps ISO-8601 UTC text, booleans
+ * 0/1 integers and nested settings JSON text, so SQLite and PostgreSQL hold identical rows.
+ */
+export interface Tables {
+  account: AccountTable;
+  api_key: ApiKeyTable;
+  address: AddressTable;
+  person: PersonTable;
+  destination: DestinationTable;
+  phone_number: PhoneNumberTable;
+  purchase_order: PurchaseOrderTable;
+  funds_hold: FundsHoldTable;
+  ledger_transaction: LedgerTransactionTable;
+  ledger_entry: LedgerEntryTable;
+  verified_cli: VerifiedCliTable;
+}
+
+export interface AccountTable {
+  id: string;
+  account_code: string;
+  name: string;
+  status: string;
+  balance_cents: number;
+  held_cents: number;
+  created_at: string;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  account_id: string;
+  key_hash: string;
+  hint: string;
+  label: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface AddressTable {
+  id: string;
+  account_id: string;
+  nickname: string | null;
+  unit_number: string | null;
+  unit_number_suffix: string | null;
+  unit_number_end: string | null;
+  unit_number_end_suffix: string | null;
+  level_number: string | null;
+  level_suffix: string | null;
+  building_name: string | null;
+  building_location: string | null;
+  street_number_pretty: string | null;
+  street_number_first: string | null;
+  street_number_first_suffix: string | null;
+  street_number_last: string | null;
+  street_number_last_suffix: string | null;
+  street_name: string | null;
+  street_2_name: string | null;
+  gnaf_id: string | null;
+  city: string;
+  state: string;
+  postcode: string;
+  country: string;
+  created_at: string;
+}
+
+export interface PersonTable {
+  id: string;
+  account_id: string;
+  name_1: string;
+  name_2: string | null;
+  title: string | null;
+  person_type: string;
+  contact_number: string | null;
+  nickname: string | null;
+  contact_name_1: string | null;
+  contact_name_2: string | null;
+  birthdate: string | null;
+  created_at: string;
+}
+
+export interface DestinationTable {
+  id: string;
+  account_id: string;
+  route: string;
+  destination: string;
+  description: string;
+  enabled: number;
+  created_at: string;
+}
+
+export interface PhoneNumberTable {
+  did_number: string;
+  country: string;
+  number_type: string;
+  state: string | null;
+  city: string | null;
+  area_code: string | null;
+  setup_cost_cents: number;
+  monthly_cost_cents: number;
+  status: string;
+  account_id: string | null;
+  order_id: string | null;
+  quarantine_until: string | null;
+  description: string | null;
+  primary_route: string | null;
+  primary_destination: string | null;
+  primary_timeout: number | null;
+  backup_route: string | null;
+  backup_destination: string | null;
+  backup_timeout: number | null;
+  max_channels: number | null;
+  block_premium: number;
+  block_prefs: string | null;
+  sms_routes: string | null;
+  address_id: string | null;
+  person_id: string | null;
+  purchased_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PurchaseOrderTable {
+  id: string;
+  account_id: string;
+  did_number: string;
+  status: string;
+  amount_cents: number;
+  setup_cost_cents: number;
+  monthly_cost_cents: number;
+  address_id: string;
+  person_id: string;
+  primary_route: string;
+  primary_destination: string | null;
+  description: string | null;
+  failure_code: string | null;
+  carrier_reference: string | null;
+  created_at: string;
+  updated_at: string;
+  completed_at: string | null;
+}
+
+export interface FundsHoldTable {
+  id: string;
+  account_id: string;
+  order_id: string;
+  amount_cents: number;
+  status: string;
+  created_at: string;
+  settled_at: string | null;
+}
+
+export interface LedgerTransactionTable {
+  id: string;
+  account_id: string;
+  type: string;
+  amount_cents: number;
+  balance_after_cents: number;
+  order_id: string | null;
+  description: string;
+  created_at: string;
+}
+
+export interface LedgerEntryTable {
+  transaction_id: string;
+  ledger_account: string;
+  amount_cents: number;
+}
+
+export interface VerifiedCliTable {
+  account_id: string;
+  number: string;
+  created_at: string;
+}
+
+export type AccountRow = Selectable<AccountTable>;
+export type AddressRow = Selectable<AddressTable>;
+export type NewAddress = Insertable<AddressTable>;
+export type PersonRow = Selectable<PersonTable>;
+export type NewPerson = Insertable<PersonTable>;
+export type DestinationRow = Selectable<DestinationTable>;
+export type PhoneNumberRow = Selectable<PhoneNumberTable>;
+export type NewPhoneNumber = Insertable<PhoneNumberTable>;
+export type PhoneNumberUpdate = Updateable<PhoneNumberTable>;
+export type PurchaseOrderRow = Selectable<PurchaseOrderTable>;
+export type LedgerTransactionRow = Selectable<LedgerTransactionTable>;

@@ -1,0 +1,23 @@
+import type { Executor } from './database.js';
+
+export async function addVerifiedCli(ex: Executor, accountId: string, number: string, at: string): Promise<void> {
+  await ex
+    .insertInto('verified_cli')
+    .values({ account_id: accountId, number, created_at: at })
+    .onConflict((oc) => oc.columns(['account_id', 'number']).doNothing())
+    .execute();
+}
+
+export async function removeVerifiedCli(ex: Executor, accountId: string, number: string): Promise<void> {
+  await ex.deleteFrom('verified_cli').where('account_id', '=', accountId).where('number', '=', number).execute();
+}
+
+export async function listVerifiedClis(ex: Executor, accountId: string): Promise<string[]> {
+  const rows = await ex
+    .selectFrom('verified_cli')
+    .select('number')
+    .where('account_id', '=', accountId)
+    .orderBy('number')
+    .execute();
+  return rows.map((row) => row.number);
+}
