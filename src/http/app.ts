@@ -1,6 +1,7 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../domain/errors.js';
@@ -36,8 +37,14 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     // Unknown and prototype-polluting fields are dropped, never acted on (and never a 400).
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',
-    ajv: { customOptions: { allErrors: true, removeAdditional: true, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Query strings and paths are text, so their numbers and booleans are coerced; a JSON body's
+  // types are the client's own and a wrong one is a 400, as CrazyTel's (FastAPI) validation does.
+  const ajvOptions = { allErrors: true, removeAdditional: true, useDefaults: true, strict: false } as const;
+  const bodyAjv = new Ajv({ ...ajvOptions, coerceTypes: false });
+  const textAjv = new Ajv({ ...ajvOptions, coerceTypes: 'array' });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
 
   app.decorateRequest('caller', null);
   app.removeContentTypeParser('text/plain');

@@ -1,0 +1,197 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { SimulatedCarrier } from '../../src/carriers/simulated-carrier.js';
+import { newId, newUuid } from '../../src/domain/ids.js';
+import { parseNumber } from '../../src/domain/phone-number.js';
+import { createApp } from '../../src/http/app.js';
+import type { TypedApp } from '../../src/http/typed-app.js';
+import { BackgroundTasks } from '../../src/services/background-tasks.js';
+import { createAccount } from '../../src/services/create-account.js';
+import type { ServiceDeps, ServiceSettings } from '../../src/services/deps.js';
+import { createDatabase, type Database, type Db } from '../../src/store/database.js';
+import { insertDestination } from '../../src/store/destination-store.js';
+import { insertAddress, insertPerson } from '../../src/store/ipnd-store.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { insertNumbers } from '../../src/store/number-store.js';
+import type { NewPhoneNumber } from '../../src/store/tables.js';
+
+export interface TestAccount {
+  accountId: string;
+  key: string;
+  addressId: string;
+  personId: string;
+}
+
+export interface InjectOptions {
+  key?: string | null;
+  body?: unknown;
+  headers?: Record<string, string>;
+  query?: Record<string, string>;
+}
+
+export interface TestContextApi {
+  app: TypedApp;
+  deps: ServiceDeps;
+  db: Db;
+  database: Database;
+  carrier: SimulatedCarrier;
+  dir: string;
+  /** Moves the services' clock forward. */
+  advanceClock(ms: number): void;
+  createAccount(options?: { balance?: number; name?: string }): Promise<TestAccount>;
+  /** Adds available numbers; each given as a number in any form with optional prices in cents. */
+  seedNumbers(numbers: Array<string | SeedNumber>): Promise<void>;
+  call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, options?: InjectOptions): Promise<CallResult>;
+}
+
+export interface SeedNumber {
+  number: string;
+  setup?: number;
+  monthly?: number;
+  state?: string | null;
+  city?: string | null;
+}
+
+export interface CallResult {
+  status: number;
+  body: any;
+  headers: Record<string, string | string[] | number | undefined>;
+}
+
+/** A fresh app on a fresh SQLite file and a fresh simulated carrier, closed when the test ends. */
+export async function createTestContext(t: TestContext, settings: Partial<ServiceSettings> = {}): Promise<TestContextApi> {
+  const dir = mkdtempSync(join(tmpdir(), 'bilby-test-'));
+  const database = createDatabase(`file:${join(dir, 'bilby.db')}`);
+  await migrateToLatest(database.db);
+  const carrier = await SimulatedCarrier.open({ path: join(dir, 'carrier.db') });
+  let offsetMs = 0;
+  const deps: ServiceDeps = {
+    database,
+    carrier,
+    clock: () => new Date(Date.now() + offsetMs),
+    settings: { carrierTimeoutMs: 2_000, quarantineDays: 30, recoveryGraceMs: 0, ...settings },
+    log: { info: () => {}, warn: () => {}, error: () => {} },
+    tasks: new BackgroundTasks(),
+  };
+  const app = await createApp(deps);
+  t.after(async () => {
+    await app.close();
+    await deps.tasks.drain();
+    await carrier.close();
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const api: TestContextApi = {
+    app,
+    deps,
+    db: database.db,
+    database,
+    carrier,
+    dir,
+    advanceClock(ms) {
+      offsetMs += ms;
+    },
+    async createAccount(options = {}) {
+      const { account, apiKey } = await createAccount(deps, {
+        name: options.name ?? `Account ${newUuid()}`,
+        openingCreditCents: options.balance ?? 100_00,
+      });
+      const at = deps.clock().toISOString();
+      const addressId = newUuid();
+      const personId = newUuid();
+      await insertAddress(database.db, {
+        id: addressId,
+        account_id: account.id,
+        city: 'Sydney',
+        state: 'NSW',
+        postcode: '2000',
+        country: 'Australia',
+        street_name: 'George Street',
+        created_at: at,
+      });
+      await insertPerson(database.db, {
+        id: personId,
+        account_id: account.id,
+        name_1: 'Citizen',
+        name_2: 'Jane',
+        person_type: 'R',
+        created_at: at,
+      });
+      for (const [route, destination] of [
+        ['device', '1000000'],
+        ['server', 'pbx.example.com'],
+        ['voicemail', '2000'],
+        ['forward', '61298765432'],
+      ] as const) {
+        await insertDestination(database.db, {
+          id: newId('dst'),
+          account_id: account.id,
+          route,
+          destination,
+          description: `${route} ${destination}`,
+          enabled: 1,
+          created_at: at,
+        });
+      }
+      return { accountId: account.id, key: apiKey, addressId, personId };
+    },
+    async seedNumbers(numbers) {
+      const at = deps.clock().toISOString();
+      const rows: NewPhoneNumber[] = numbers.map((entry) => {
+        const spec = typeof entry === 'string' ? { number: entry } : entry;
+        const parsed = parseNumber(spec.number);
+        if (!parsed) throw new Error(`test seed: invalid number ${spec.number}`);
+        return {
+          did_number: parsed.e164,
+          country: parsed.country,
+          number_type: parsed.numberType,
+          state: spec.state === undefined ? (parsed.numberType === 'geographic' ? 'NSW' : null) : spec.state,
+          city: spec.city === undefined ? (parsed.numberType === 'geographic' ? 'Sydney' : null) : spec.city,
+          area_code: parsed.areaCode,
+          setup_cost_cents: spec.setup ?? 500,
+          monthly_cost_cents: spec.monthly ?? 1000,
+          status: 'available',
+          block_premium: 0,
+          created_at: at,
+          updated_at: at,
+        };
+      });
+      await insertNumbers(database.db, rows);
+    },
+    async call(method, url, options = {}) {
+      const headers: Record<string, string> = { ...(options.headers ?? {}) };
+      if (options.key) headers['x-crazytel-api-key'] = options.key;
+      const response = await app.inject({
+        method,
+        url,
+        headers,
+        ...(options.query ? { query: options.query } : {}),
+        ...(options.body !== undefined ? { payload: options.body as object } : {}),
+      });
+      let body: unknown = response.body;
+      try {
+        body = response.json();
+      } catch {
+        // Not JSON (e.g. the docs page): keep the text.
+      }
+      return { status: response.statusCode, body, headers: response.headers };
+    },
+  };
+  return api;
+}
+
+/** A purchase body for the account, buying `didNumber` routed to its device 1000000. */
+export function purchaseBody(account: TestAccount, didNumber: string, extra: Record<string, unknown> = {}) {
+  return {
+    did_number: didNumber,
+    address_id: account.addressId,
+    person_id: account.personId,
+    primary_route: 'device',
+    primary_destination: '1000000',
+    description: 'Main office line',
+    ...extra,
+  };
+}

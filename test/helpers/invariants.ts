@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import type { Carrier } from '../../src/carriers/carrier.js';
+import type { Db } from '../../src/store/database.js';
+
+/**
+ * The reliability plan's invariants, read back from the database (and the carrier's own books).
+ * `settled` adds INV-NO-LIMBO: nothing pending, reserved or held.
+ */
+export async function assertInvariants(db: Db, carrier: Carrier, options: { settled?: boolean } = {}): Promise<void> {
+  // INV-ZERO: every ledger transaction's entries sum to zero.
+  const unbalanced = await db
+    .selectFrom('ledger_entry')
+    .select(['transaction_id', sql<number>`sum(amount_cents)`.as('total')])
+    .groupBy('transaction_id')
+    .having(sql`sum(amount_cents)`, '!=', 0)
+    .execute();
+  assert.deepEqual(unbalanced, [], 'INV-ZERO: ledger transactions that do not sum to zero');
+
+  // INV-DERIVED: stored balance = sum of the account's entries; held = sum of pending holds.
+  const accounts = await db.selectFrom('account').select(['id', 'balance_cents', 'held_cents']).execute();
+  for (const account of accounts) {
+    const entries = await db
+      .selectFrom('ledger_entry')
+      .select(sql<number>`coalesce(sum(amount_cents), 0)`.as('total'))
+      .where('ledger_account', '=', account.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(account.balance_cents), Number(entries.total), `INV-DERIVED: balance of ${account.id}`);
+    const holds = await db
+      .selectFrom('funds_hold')
+      .select(sql<number>`coalesce(sum(amount_cents), 0)`.as('total'))
+      .where('account_id', '=', account.id)
+      .where('status', '=', 'pending')
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(account.held_cents), Number(holds.total), `held funds of ${account.id} = its pending holds`);
+    // INV-NONNEG
+    assert.ok(Number(account.balance_cents) - Number(account.held_cents) >= 0, `INV-NONNEG: ${account.id}`);
+  }
+
+  // INV-LINK: completed orders have one charge at their price and an active number for the buyer;
+  // failed orders net zero and their number is not the buyer's.
+  const orders = await db.selectFrom('purchase_order').selectAll().execute();
+  const activeByOrder = new Map<string, { account_id: string | null; status: string }>();
+  for (const row of await db.selectFrom('phone_number').select(['order_id', 'account_id', 'status']).where('order_id', 'is not', null).execute()) {
+    activeByOrder.set(row.order_id!, row);
+  }
+  for (const order of orders) {
+    const charges = await db.selectFrom('ledger_transaction').selectAll().where('order_id', '=', order.id).execute();
+    const hold = await db.selectFrom('funds_hold').selectAll().where('order_id', '=', order.id).executeTakeFirst();
+    if (order.status === 'completed') {
+      assert.equal(charges.length, 1, `INV-LINK: completed order ${order.id} has one charge`);
+      assert.equal(Number(charges[0]!.amount_cents), -Number(order.amount_cents), `INV-LINK: charge of ${order.id}`);
+      assert.equal(hold?.status, 'posted', `INV-LINK: hold of ${order.id} posted`);
+      const number = await db.selectFrom('phone_number').selectAll().where('did_number', '=', order.did_number).executeTakeFirstOrThrow();
+      // A number whose current order is another one was released since; otherwise it is the buyer's.
+      if (number.order_id === order.id) {
+        assert.equal(number.status, 'active', `INV-LINK: number of ${order.id} active`);
+        assert.equal(number.account_id, order.account_id, `INV-LINK: number of ${order.id} owned by its buyer`);
+      }
+    } else if (order.status === 'failed') {
+      assert.equal(charges.length, 0, `INV-LINK: failed order ${order.id} charged nothing`);
+      assert.equal(hold?.status, 'voided', `INV-LINK: hold of ${order.id} voided`);
+      const number = activeByOrder.get(order.id);
+      assert.equal(number, undefined, `INV-LINK: number of failed order ${order.id} is not held for it`);
+    } else {
+      assert.equal(hold?.status, 'pending');
+    }
+  }
+
+  // INV-ONE-OWNER: a number is one row; active/reserved rows name exactly one account (CHECKed),
+  // and no number has two completed orders that are both still its current order.
+  const doubles = await db
+    .selectFrom('purchase_order')
+    .select(['did_number', sql<number>`count(*)`.as('n')])
+    .where('status', '=', 'pending')
+    .groupBy('did_number')
+    .having(sql`count(*)`, '>', 1)
+    .execute();
+  assert.deepEqual(doubles, [], 'at most one pending order per number');
+
+  // INV-CARRIER-AGREE: the carrier's set of our numbers = our active (or in-flight) numbers.
+  const ours = await db
+    .selectFrom('phone_number')
+    .select('did_number')
+    .where('status', options.settled ? '=' : 'in', options.settled ? 'active' : ['active', 'reserved'])
+    .orderBy('did_number')
+    .execute();
+  const theirs = await carrier.listProvisioned();
+  if (options.settled) {
+    assert.deepEqual(theirs, ours.map((r) => r.did_number), 'INV-CARRIER-AGREE');
+  } else {
+    const allowed = new Set(ours.map((r) => r.did_number));
+    for (const number of theirs) assert.ok(allowed.has(number), `INV-CARRIER-AGREE: carrier holds ${number}`);
+  }
+
+  if (options.settled) {
+    const pending = await db.selectFrom('purchase_order').select('id').where('status', '=', 'pending').execute();
+    assert.deepEqual(pending, [], 'INV-NO-LIMBO: pending orders');
+    const reserved = await db.selectFrom('phone_number').select('did_number').where('status', '=', 'reserved').execute();
+    assert.deepEqual(reserved, [], 'INV-NO-LIMBO: reserved numbers');
+  }
+}
+
+/** Everything a rejected request must leave unchanged. */
+export async function snapshot(db: Db): Promise<unknown> {
+  return {
+    orders: await db.selectFrom('purchase_order').selectAll().orderBy('id').execute(),
+    holds: await db.selectFrom('funds_hold').selectAll().orderBy('id').execute(),
+    transactions: await db.selectFrom('ledger_transaction').selectAll().orderBy('id').execute(),
+    accounts: await db.selectFrom('account').selectAll().orderBy('id').execute(),
+    numbers: await db.selectFrom('phone_number').selectAll().where('status', '!=', 'available').orderBy('did_number').execute(),
+    available: (await db.selectFrom('phone_number').select(sql<number>`count(*)`.as('n')).where('status', '=', 'available').executeTakeFirstOrThrow()).n,
+    addresses: await db.selectFrom('address').select('id').orderBy('id').execute(),
+    persons: await db.selectFrom('person').select('id').orderBy('id').execute(),
+  };
+}
