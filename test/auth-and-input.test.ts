@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { generateApiKey, hashApiKey } from '../src/domain/api-key.js';
+import { revokeApiKey } from '../src/store/api-key-store.js';
+import { createTestContext, purchaseBody } from './helpers/context.js';
+import { snapshot } from './helpers/invariants.js';
+
+describe('authentication', () => {
+  it('accepts the key in every header form and in a JSON body; the header wins', async (t) => {
+    const ctx = await createTestContext(t);
+    const acc = await ctx.createAccount();
+    for (const headers of [
+      { 'X-Crazytel-Api-Key': acc.key },
+      { 'x-crazytel-api-key': acc.key },
+      { 'X-CRAZYTEL-API-KEY': acc.key },
+      { 'X-Api-Key': acc.key },
+      { Authorization: `Bearer ${acc.key}` },
+    ]) {
+      const res = await ctx.call('GET', '/api/v1/balance/', { headers });
+      assert.equal(res.status, 200, JSON.stringify(Object.keys(headers)));
+    }
+    await ctx.seedNumbers(['0291234567']);
+    const body = await ctx.call('POST', '/api/v1/phone-numbers/purchase', { body: { ...purchaseBody(acc, '0291234567'), api_key: acc.key } });
+    assert.equal(body.status, 200);
+    assert.equal(body.headers['bilby-ignored-fields'], undefined, 'api_key is not an ignored field');
+    const wrongBody = await ctx.call('POST', '/api/v1/account/address', {
+      key: acc.key,
+      body: { api_key: 'wrong-key-wrong-key-wrong', city: 'Sydney', state: 'NSW', postcode: '2000' },
+    });
+    assert.equal(wrongBody.status, 201, 'a valid header wins over a body key');
+  });
+
+  it('answers 401 unauthenticated for missing, malformed, bad-checksum, unknown and revoked keys', async (t) => {
+    const ctx = await createTestContext(t);
+    const acc = await ctx.createAccount();
+    const forged = acc.key.slice(0, -1) + (acc.key.endsWith('A') ? 'B' : 'A');
+    const revoked = await ctx.createAccount();
+    const row = await ctx.db.selectFrom('api_key').select('id').where('key_hash', '=', hashApiKey(revoked.key)).executeTakeFirstOrThrow();
+    assert.ok(await revokeApiKey(ctx.db, row.id, new Date().toISOString()));
+    for (const key of [null, '', 'short', forged, generateApiKey(), revoked.key, 'x'.repeat(10_000)]) {
+      const res = await ctx.call('GET', '/api/v1/phone-numbers/', key === null ? {} : { headers: { 'x-crazytel-api-key': key } });
+      assert.equal(res.status, 401, String(key).slice(0, 20));
+      assert.deepEqual([res.body.detail, res.body.code], ['Invalid API key', 'unauthenticated']);
+    }
+    const bodyless = await ctx.call('POST', '/api/v1/phone-numbers/purchase', { body: { did_number: '0291234567' } });
+    assert.equal(bodyless.status, 401);
+    const notJson = await ctx.call('POST', '/api/v1/phone-numbers/purchase', { body: 'x', headers: { 'content-type': 'text/plain' } });
+    assert.equal(notJson.status, 401, 'no key anywhere: 401 comes before 415');
+  });
+
+  it('stores keys only as hashes', async (t) => {
+    const ctx = await createTestContext(t);
+    const acc = await ctx.createAccount();
+    await ctx.database.close();
+    const file = readFileSync(join(ctx.dir, 'bilby.db'));
+    const wal = (() => {
+      try {
+        return readFileSync(join(ctx.dir, 'bilby.db-wal'));
+      } catch {
+        return Buffer.alloc(0);
+      }
+    })();
+    assert.equal(file.includes(acc.key), false);
+    assert.equal(wal.includes(acc.key), false);
+    assert.ok(file.includes(hashApiKey(acc.key)) || wal.includes(hashApiKey(acc.key)), 'the hash is stored');
+  });
+});
+
+describe('input hygiene', () => {
+  it('answers 415, 413 and 400 invalid_json for bodies it cannot read', async (t) => {
+    const ctx = await createTestContext(t);
+    const acc = await ctx.createAccount();
+    const url = '/api/v1/account/address';
+    const media = await ctx.call('POST', url, { key: acc.key, body: 'city=Sydney', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    assert.deepEqual([media.status, media.body.code], [415, 'unsupported_media_type']);
+    const big = await ctx.call('POST', url, { key: acc.key, body: JSON.stringify({ city: 'x'.repeat(17 * 1024) }), headers: { 'content-type': 'application/json' } });
+    assert.deepEqual([big.status, big.body.code], [413, 'payload_too_large']);
+    const bad = await ctx.call('POST', url, { key: acc.key, body: '{"city": ', headers: { 'content-type': 'application/json' } });
+    assert.deepEqual([bad.status, bad.body.code], [400, 'invalid_json']);
+    const charset = await ctx.call('POST', url, {
+      key: acc.key,
+      body: JSON.stringify({ city: 'Sydney', state: 'NSW', postcode: '2000' }),
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
+    assert.equal(charset.status, 201);
+  });
+
+  it('never answers 5xx or changes anything for 2,000 generated hostile bodies', async (t) => {
+    const ctx = await createTestContext(t);
+    const acc = await ctx.createAccount({ balance: 1_00 });
+    await ctx.seedNumbers([{ number: '0291234567', setup: 5_00, monthly: 5_00 }]);
+    const seed = Number(process.env.BILBY_TEST_SEED ?? Date.now() % 1_000_000);
+    let state = seed;
+    const random = () => {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      return state / 2147483648;
+    };
+    const values = [
+      null, true, 0, -1, 1e308, 'x'.repeat(300), '', '0291234567', acc.addressId, '__proto__', { a: 1 }, [1, 2],
+      '\u0000', '💥', 'device', '1000000', 61291234567, NaN,
+    ];
+    const fields = ['did_number', 'address_id', 'person_id', 'primary_route', 'primary_destination', 'description', 'price', 'account_id', '__proto__', 'constructor', 'status', 'amount'];
+    const endpoints: Array<['POST' | 'PATCH' | 'DELETE', string]> = [
+      ['POST', '/api/v1/phone-numbers/purchase'],
+      ['POST', '/api/v1/account/address'],
+      ['POST', '/api/v1/account/person'],
+      ['PATCH', '/api/v1/phone-numbers'],
+      ['DELETE', '/api/v1/phone-numbers'],
+    ];
+    const before = await snapshot(ctx.db);
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < 2000; i++) {
+      const body: Record<string, unknown> = {};
+      for (const field of fields) if (random() < 0.5) body[field] = values[Math.floor(random() * values.length)];
+      const [method, url] = endpoints[i % endpoints.length]!;
+      const payload = random() < 0.1 ? randomBytes(Math.floor(random() * 64)).toString('latin1') : JSON.stringify(body);
+      const res = await ctx.app.inject({ method, url, payload, headers: { 'content-type': 'application/json', 'x-crazytel-api-key': acc.key } });
+      statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+      assert.ok(res.statusCode < 500, `seed ${seed}, request ${i}: ${method} ${url} ${payload.slice(0, 200)} → ${res.statusCode} ${res.body}`);
+      const parsed = res.statusCode >= 400 ? res.json() : null;
+      if (parsed) assert.equal(typeof parsed.code, 'string');
+    }
+    const after = (await snapshot(ctx.db)) as { addresses: unknown[]; persons: unknown[] };
+    const { addresses: _a, persons: _p, ...rest } = after;
+    const { addresses: _b, persons: _q, ...expected } = before as typeof after;
+    assert.deepEqual(rest, expected, `seed ${seed}: no money moved and no number changed`);
+    assert.ok(statuses.size > 0);
+  });
+
+  it('serves every path with and without a trailing slash, never redirecting, with a request id', async (t) => {
+    const ctx = await createTestContext(t);
+    const acc = await ctx.createAccount();
+    for (const path of ['/api/v1/balance', '/api/v1/phone-numbers/addresses', '/api/v1/phone-numbers/owners', '/api/v1/account/verified-cli', '/api/v1/phone-numbers/orders', '/api/v1/account/transactions']) {
+      for (const url of [path, `${path}/`]) {
+        const res = await ctx.call('GET', url, { key: acc.key });
+        assert.equal(res.status, 200, url);
+        assert.match(String(res.headers['x-request-id']), /^req_/);
+      }
+    }
+    const unknown = await ctx.call('GET', '/api/v1/nothing-here', { key: acc.key });
+    assert.deepEqual([unknown.status, unknown.body.code], [404, 'not_found']);
+  });
+});
+
+describe('system endpoints', () => {
+  it('answers health, readiness, the OpenAPI document and the reference page', async (t) => {
+    const ctx = await createTestContext(t);
+    assert.deepEqual((await ctx.call('GET', '/healthz')).body, { status: 'ok' });
+    assert.deepEqual((await ctx.call('GET', '/readyz')).body, { status: 'ready' });
+    const doc = await ctx.call('GET', '/openapi.json');
+    assert.equal(doc.status, 200);
+    for (const path of [
+      '/api/v1/phone-numbers/available-numbers',
+      '/api/v1/phone-numbers/purchase',
+      '/api/v1/phone-numbers/addresses',
+      '/api/v1/phone-numbers/owners',
+      '/api/v1/phone-numbers/destinations',
+      '/api/v1/account/address',
+      '/api/v1/balance',
+    ]) {
+      assert.ok(doc.body.paths[path], `${path} documented`);
+    }
+    const purchase = doc.body.paths['/api/v1/phone-numbers/purchase'].post;
+    assert.deepEqual(
+      purchase.requestBody.content['application/json'].schema.required.sort(),
+      ['address_id', 'did_number', 'person_id', 'primary_route'],
+      'the document comes from the schema that validates',
+    );
+    const docs = await ctx.app.inject({ method: 'GET', url: '/docs' });
+    assert.equal(docs.statusCode, 200);
+    assert.match(docs.body, /swagger/i);
+  });
+});

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { API_KEY_PREFIX, generateApiKey, hasPlausibleChecksum } from '../src/domain/api-key.js';
+import { dollarsToCents } from '../src/domain/money.js';
+import { e164Prefix, fragmentDigits } from '../src/domain/number-pattern.js';
+import { parseNumber } from '../src/domain/phone-number.js';
+import { demoInventory } from '../src/services/demo-inventory.js';
+
+describe('phone numbers', () => {
+  it('normalises every accepted form to E.164 digits with its type', () => {
+    const cases: Array<[string, string, string, string | null]> = [
+      ['61291234567', '61291234567', 'geographic', '02'],
+      ['+61 2 9123 4567', '61291234567', 'geographic', '02'],
+      ['(02) 9123-4567', '61291234567', 'geographic', '02'],
+      ['03.9123.4567', '61391234567', 'geographic', '03'],
+      ['0412 345 678', '61412345678', 'mobile', null],
+      ['+61400000000', '61400000000', 'mobile', null],
+      ['1800 123 456', '611800123456', 'tollfree', null],
+      ['1300123456', '611300123456', 'local_rate', null],
+      ['13 12 34', '61131234', 'local_rate', null],
+      ['+64 21 123 4567', '64211234567', 'mobile', null],
+      ['6493001234', '6493001234', 'geographic', '09'],
+    ];
+    for (const [input, e164, type, area] of cases) {
+      const parsed = parseNumber(input);
+      assert.ok(parsed, input);
+      assert.deepEqual([parsed.e164, parsed.numberType, parsed.areaCode], [e164, type, area], input);
+    }
+  });
+
+  it('rejects what is not a sellable Australian or New Zealand number', () => {
+    for (const input of ['', '12345', 'abc', '0812345678', '+14155550123', '0551234567', '02 9123 456', '+61+291234567', '😀']) {
+      assert.equal(parseNumber(input), null, input);
+    }
+  });
+
+  it('turns prefixes in any form and vanity letters into digits', () => {
+    assert.equal(e164Prefix('02', 'AU'), '612');
+    assert.equal(e164Prefix('+612', 'AU'), '612');
+    assert.equal(e164Prefix('612', 'AU'), '612');
+    assert.equal(e164Prefix('1300', 'AU'), '611300');
+    assert.equal(e164Prefix('09', 'NZ'), '649');
+    assert.equal(e164Prefix('abc', 'AU'), null);
+    assert.equal(fragmentDigits('FLOWERS'), '3569377');
+    assert.equal(fragmentDigits('1-800-CALL'), '18002255');
+    assert.equal(fragmentDigits('50%'), null);
+  });
+});
+
+describe('money and keys', () => {
+  it('converts dollars with at most two decimals to cents', () => {
+    assert.equal(dollarsToCents(12.34), 1234);
+    assert.equal(dollarsToCents(0.1 + 0.2), 30);
+    assert.equal(dollarsToCents(1.005), null);
+    assert.equal(dollarsToCents(Infinity), null);
+  });
+
+  it('generates prefixed keys whose checksum catches a changed character', () => {
+    const key = generateApiKey();
+    assert.ok(key.startsWith(API_KEY_PREFIX));
+    assert.ok(hasPlausibleChecksum(key));
+    const typo = key.slice(0, 15) + (key[15] === 'a' ? 'b' : 'a') + key.slice(16);
+    assert.equal(hasPlausibleChecksum(typo), false);
+    assert.ok(hasPlausibleChecksum('any-key-set-from-outside-000'), 'keys without the prefix are looked up as they are');
+    assert.notEqual(generateApiKey(), key);
+  });
+});
+
+describe('demo inventory', () => {
+  it('is deterministic, valid and covers every state and type', () => {
+    const rows = demoInventory('2026-01-01T00:00:00.000Z');
+    assert.ok(rows.length >= 20_000);
+    assert.deepEqual(rows.slice(0, 50), demoInventory('2026-01-01T00:00:00.000Z').slice(0, 50));
+    for (const row of rows) assert.equal(parseNumber(row.did_number)?.e164, row.did_number);
+    assert.ok(rows.some((r) => r.did_number === '61400000000'));
+  });
+});
