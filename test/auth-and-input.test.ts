@@ -12,7 +12,7 @@ describe('authentication', () => {
   it('accepts the key in every header form and in a JSON body; the header wins', async (t) => {
     const ctx = await createTestContext(t);
     const acc = await ctx.createAccount();
-    for (const headers of [
+    for (const headers of <Array<Record<string, string>>>[
       { 'X-Crazytel-Api-Key': acc.key },
       { 'x-crazytel-api-key': acc.key },
       { 'X-CRAZYTEL-API-KEY': acc.key },
