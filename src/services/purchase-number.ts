@@ -65,7 +65,6 @@ export async function quotePurchase(deps: ServiceDeps, accountId: string, reques
  * that recovery settles by asking the carrier.
  */
 export async function purchaseNumber(deps: ServiceDeps, accountId: string, request: PurchaseRequest): Promise<PurchaseDone> {
-  await checkPurchase(deps, deps.database.db, accountId, request);
   const order = await reserve(deps, accountId, request);
 
   const outcome = provisionWithTimeout(deps, order);
@@ -132,8 +131,8 @@ function insufficientFunds(priceCents: number, availableCents: number): AppError
 }
 
 /**
- * Step 1. The checks above ran outside the transaction, so everything another request could have
- * changed since is checked again here, inside it, by conditional writes.
+ * Step 1. Every check runs inside the write transaction, so nothing another request does can slip
+ * between a check and the reservation; a failed check rolls back having written nothing.
  */
 async function reserve(deps: ServiceDeps, accountId: string, request: PurchaseRequest): Promise<PurchaseOrderRow> {
   const at = isoNow(deps);
