@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import { sqlitePath } from './store/database.js';
+import { isPostgresUrl, sqlitePath } from './store/database.js';
 
 /** Everything Bilby reads from the environment, typed, checked once and frozen. */
 export interface Config {
@@ -7,7 +7,7 @@ export interface Config {
   port: number;
   /** @default "0.0.0.0" */
   host: string;
-  /** `file:<path>` or `:memory:`. @default "file:./data/bilby.db" */
+  /** `file:<path>`, `:memory:` or `postgres://…`. @default "file:./data/bilby.db" */
   databaseUrl: string;
   carrier: {
     /** @default "simulated" */
@@ -57,10 +57,13 @@ export function loadConfig(env: Env = process.env): Config {
   };
 
   const databaseUrl = env.BILBY_DATABASE_URL || 'file:./data/bilby.db';
-  let databasePath = ':memory:';
+  // The simulated carrier keeps its books next to a SQLite database, or under ./data otherwise.
+  let carrierPath = './data/carrier-sim.db';
   try {
-    if (/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('BILBY_DATABASE_URL: PostgreSQL is not supported yet');
-    else databasePath = sqlitePath(databaseUrl);
+    if (!isPostgresUrl(databaseUrl)) {
+      const path = sqlitePath(databaseUrl);
+      carrierPath = path === ':memory:' ? ':memory:' : join(dirname(path), 'carrier-sim.db');
+    }
   } catch (error) {
     problems.push(`BILBY_DATABASE_URL: ${(error as Error).message}`);
   }
@@ -81,9 +84,7 @@ export function loadConfig(env: Env = process.env): Config {
       databasePath:
         env.BILBY_CARRIER_DATABASE_URL !== undefined && env.BILBY_CARRIER_DATABASE_URL !== ''
           ? sqlitePath(env.BILBY_CARRIER_DATABASE_URL)
-          : databasePath === ':memory:'
-            ? ':memory:'
-            : join(dirname(databasePath), 'carrier-sim.db'),
+          : carrierPath,
       failureRate: number('BILBY_CARRIER_FAILURE_RATE', 0, 0, 1, false),
       latencyMs: number('BILBY_CARRIER_LATENCY_MS', 0, 0, 600_000),
       timeoutMs,

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { it } from 'node:test';
+import { describeEachDatabase } from './helpers/databases.js';
 import { createTestContext, purchaseBody } from './helpers/context.js';
 import { snapshot } from './helpers/invariants.js';
 
-describe('addresses and owners', () => {
+describeEachDatabase('addresses and owners', (dialect) => {
   it('creates an address with CrazyTel’s fields and lists it', async (t) => {
-    const ctx = await createTestContext(t);
+    const ctx = await createTestContext(t, dialect);
     const acc = await ctx.createAccount();
     const res = await ctx.call('POST', '/api/v1/account/address/', {
       key: acc.key,
@@ -23,7 +24,7 @@ describe('addresses and owners', () => {
   });
 
   it('rejects bad addresses and persons with the field named, creating nothing', async (t) => {
-    const ctx = await createTestContext(t);
+    const ctx = await createTestContext(t, dialect);
     const acc = await ctx.createAccount();
     const before = await snapshot(ctx.db);
     for (const [url, body, field] of [
@@ -44,7 +45,7 @@ describe('addresses and owners', () => {
   });
 
   it('creates a person and refuses to delete an address or person a number uses (409 in_use)', async (t) => {
-    const ctx = await createTestContext(t);
+    const ctx = await createTestContext(t, dialect);
     const acc = await ctx.createAccount();
     await ctx.seedNumbers(['0291234567']);
     const person = await ctx.call('POST', '/api/v1/account/person/', {
@@ -81,7 +82,7 @@ describe('addresses and owners', () => {
   });
 
   it('lists destinations with the terminal congestion route and never another account’s', async (t) => {
-    const ctx = await createTestContext(t);
+    const ctx = await createTestContext(t, dialect);
     const acc = await ctx.createAccount();
     const res = await ctx.call('GET', '/api/v1/phone-numbers/destinations/', { key: acc.key });
     assert.deepEqual(
@@ -91,9 +92,9 @@ describe('addresses and owners', () => {
   });
 });
 
-describe('orders and ledger', () => {
+describeEachDatabase('orders and ledger', (dialect) => {
   it('records failed and completed orders, newest first, with a ledger that sums to the balance', async (t) => {
-    const ctx = await createTestContext(t);
+    const ctx = await createTestContext(t, dialect);
     const acc = await ctx.createAccount({ balance: 100_00 });
     await ctx.seedNumbers([{ number: '0291234567', setup: 1_00, monthly: 2_00 }, { number: '0291234568', setup: 0, monthly: 3_50 }]);
     ctx.carrier.inject({ kind: 'fail' });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { API_KEY_PREFIX, generateApiKey, hasPlausibleChecksum } from '../src/domain/api-key.js';
 import { dollarsToCents } from '../src/domain/money.js';
-import { e164Prefix, fragmentDigits } from '../src/domain/number-pattern.js';
+import { e164Prefix, fragmentDigits, prefixUpperBound } from '../src/domain/number-pattern.js';
 import { parseNumber } from '../src/domain/phone-number.js';
 import { demoInventory } from '../src/services/demo-inventory.js';
 
@@ -41,6 +41,9 @@ describe('phone numbers', () => {
     assert.equal(e164Prefix('1300', 'AU'), '611300');
     assert.equal(e164Prefix('09', 'NZ'), '649');
     assert.equal(e164Prefix('abc', 'AU'), null);
+    assert.equal(prefixUpperBound('612'), '613');
+    assert.equal(prefixUpperBound('6199'), '62');
+    assert.equal(prefixUpperBound('99'), null);
     assert.equal(fragmentDigits('FLOWERS'), '3569377');
     assert.equal(fragmentDigits('1-800-CALL'), '18002255');
     assert.equal(fragmentDigits('50%'), null);

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { it, type TestContext } from 'node:test';
+import type { DialectName } from '../src/store/database.js';
+import { describeEachDatabase } from './helpers/databases.js';
 import { returnQuarantinedNumbers } from '../src/services/release-number.js';
 import { createTestContext, purchaseBody, type TestAccount, type TestContextApi } from './helpers/context.js';
 import { assertInvariants, snapshot } from './helpers/invariants.js';
 
-async function owning(t: Parameters<typeof createTestContext>[0], settings = {}) {
-  const ctx = await createTestContext(t, settings);
+async function owning(t: TestContext, dialect: DialectName, settings = {}) {
+  const ctx = await createTestContext(t, dialect, settings);
   const owner = await ctx.createAccount({ balance: 100_00 });
   await ctx.seedNumbers(['0291234567', '0412345678', '0390001234']);
   for (const n of ['0291234567', '0412345678']) {
@@ -18,9 +20,9 @@ async function owning(t: Parameters<typeof createTestContext>[0], settings = {})
 const patch = (ctx: TestContextApi, owner: TestAccount, body: Record<string, unknown>) =>
   ctx.call('PATCH', '/api/v1/phone-numbers', { key: owner.key, body });
 
-describe('owned numbers', () => {
+describeEachDatabase('owned numbers', (dialect) => {
   it('lists and shows the caller’s numbers with their full configuration and filters', async (t) => {
-    const { ctx, owner } = await owning(t);
+    const { ctx, owner } = await owning(t, dialect);
     const list = await ctx.call('GET', '/api/v1/phone-numbers', { key: owner.key });
     assert.deepEqual(list.body.results.map((n: { did_number: string }) => n.did_number), ['61291234567', '61412345678']);
     const filtered = await ctx.call('GET', '/api/v1/phone-numbers/?number_type=mobile', { key: owner.key });
@@ -40,7 +42,7 @@ describe('owned numbers', () => {
   });
 
   it('updates only the fields given, validating routing as a purchase does', async (t) => {
-    const { ctx, owner } = await owning(t);
+    const { ctx, owner } = await owning(t, dialect);
     const res = await patch(ctx, owner, { did_number: '61291234567', description: 'Support line', primary_timeout: 45 });
     assert.equal(res.status, 200);
     assert.equal(res.body.description, 'Support line');
@@ -93,7 +95,7 @@ describe('owned numbers', () => {
   });
 
   it('routes SMS only on mobile numbers', async (t) => {
-    const { ctx, owner } = await owning(t);
+    const { ctx, owner } = await owning(t, dialect);
     const ok = await patch(ctx, owner, { did_number: '0412345678', sms_routes: { route: 'email', destination: 'sms@example.com' } });
     assert.equal(ok.status, 200);
     assert.deepEqual(ok.body.sms_routes, { route: 'email', destination: 'sms@example.com' });
@@ -106,7 +108,7 @@ describe('owned numbers', () => {
   });
 
   it('releases a number into quarantine and back to stock when it ends', async (t) => {
-    const { ctx, owner } = await owning(t, { quarantineDays: 30 });
+    const { ctx, owner } = await owning(t, dialect, { quarantineDays: 30 });
     const res = await ctx.call('DELETE', '/api/v1/phone-numbers', { key: owner.key, body: { did_number: '0291234567' } });
     assert.equal(res.status, 200);
     assert.deepEqual(res.body, { message: 'DID number successfully released', did_number: '61291234567' });
@@ -132,7 +134,7 @@ describe('owned numbers', () => {
   });
 
   it('releases straight back to stock with a zero quarantine, by query parameter', async (t) => {
-    const { ctx, owner } = await owning(t, { quarantineDays: 0 });
+    const { ctx, owner } = await owning(t, dialect, { quarantineDays: 0 });
     const res = await ctx.call('DELETE', '/api/v1/phone-numbers/?did_number=%2B61412345678', { key: owner.key });
     assert.equal(res.status, 200);
     assert.equal((await ctx.call('GET', '/api/v1/phone-numbers/available-numbers/0412345678', { key: owner.key })).status, 200);

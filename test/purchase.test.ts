@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { it } from 'node:test';
+import { describeEachDatabase } from './helpers/databases.js';
 import { recoverOrders } from '../src/services/recover-orders.js';
 import { createTestContext, purchaseBody } from './helpers/context.js';
 import { assertInvariants, snapshot } from './helpers/invariants.js';
 
 const URL = '/api/v1/phone-numbers/purchase';
 
-describe('purchase', () => {
+describeEachDatabase('purchase', (dialect) => {
   it('sells a number through the seed process and charges setup plus the first month exactly once', async (t) => {
-    const ctx = await createTestContext(t);
+    const ctx = await createTestContext(t, dialect);
     const buyer = await ctx.createAccount({ balance: 50_00 });
     await ctx.seedNumbers([{ number: '0400000000', setup: 8_00, monthly: 7_50 }, '0412345678']);
 
@@ -63,7 +64,7 @@ describe('purchase', () => {
   });
 
   it('accepts the number in national, spaced and +61 forms', async (t) => {
-    const ctx = await createTestContext(t);
+    const ctx = await createTestContext(t, dialect);
     const buyer = await ctx.createAccount({ balance: 100_00 });
     await ctx.seedNumbers(['0291234567', '0412345678', '1300123456']);
     for (const form of ['(02) 9123 4567', '+61 412 345 678', '1300-123-456']) {
@@ -74,7 +75,7 @@ describe('purchase', () => {
   });
 
   it('answers each failing check with its status and code, in the contract order, leaving nothing behind', async (t) => {
-    const ctx = await createTestContext(t);
+    const ctx = await createTestContext(t, dialect);
     const buyer = await ctx.createAccount({ balance: 10_00 });
     const other = await ctx.createAccount();
     await ctx.seedNumbers([{ number: '0291234567', setup: 5_00, monthly: 10_00 }, { number: '0291234568', setup: 0, monthly: 5_00 }]);
@@ -107,7 +108,7 @@ describe('purchase', () => {
   });
 
   it('answers number_unavailable for a sold number with up to five alternatives of the same area code first', async (t) => {
-    const ctx = await createTestContext(t);
+    const ctx = await createTestContext(t, dialect);
     const first = await ctx.createAccount();
     const second = await ctx.createAccount();
     await ctx.seedNumbers(['0291234567', '0291234568', '0291234569', '0391234567', '0412345678', '0298765432', '0291111111', '0292222222']);
@@ -123,7 +124,7 @@ describe('purchase', () => {
   });
 
   it('quotes with dry_run and charges nothing', async (t) => {
-    const ctx = await createTestContext(t);
+    const ctx = await createTestContext(t, dialect);
     const buyer = await ctx.createAccount({ balance: 20_00 });
     await ctx.seedNumbers([{ number: '0291234567', setup: 2_50, monthly: 4_00 }]);
     const before = await snapshot(ctx.db);
@@ -137,7 +138,7 @@ describe('purchase', () => {
   });
 
   it('ignores price, account_id and status fields and names them in Bilby-Ignored-Fields', async (t) => {
-    const ctx = await createTestContext(t);
+    const ctx = await createTestContext(t, dialect);
     const buyer = await ctx.createAccount({ balance: 50_00 });
     const victim = await ctx.createAccount({ balance: 50_00 });
     await ctx.seedNumbers([{ number: '0291234567', setup: 5_00, monthly: 10_00 }]);
@@ -153,7 +154,7 @@ describe('purchase', () => {
   });
 
   it('voids the hold and restocks the number when the carrier refuses', async (t) => {
-    const ctx = await createTestContext(t);
+    const ctx = await createTestContext(t, dialect);
     const buyer = await ctx.createAccount({ balance: 50_00 });
     await ctx.seedNumbers(['0291234567']);
     ctx.carrier.inject({ kind: 'fail' });
@@ -175,7 +176,7 @@ describe('purchase', () => {
   });
 
   it('answers upstream_pending on a carrier timeout, holds the funds, and settles when the carrier answers late', async (t) => {
-    const ctx = await createTestContext(t, { carrierTimeoutMs: 50 });
+    const ctx = await createTestContext(t, dialect, { carrierTimeoutMs: 50 });
     const buyer = await ctx.createAccount({ balance: 50_00 });
     await ctx.seedNumbers([{ number: '0291234567', setup: 5_00, monthly: 10_00 }]);
     ctx.carrier.inject({ kind: 'hang', ms: 300 });
@@ -200,7 +201,7 @@ describe('purchase', () => {
   });
 
   it('leaves an order pending when the carrier provisions but the answer is lost, and recovery completes it', async (t) => {
-    const ctx = await createTestContext(t);
+    const ctx = await createTestContext(t, dialect);
     const buyer = await ctx.createAccount({ balance: 50_00 });
     await ctx.seedNumbers([{ number: '0291234567', setup: 5_00, monthly: 10_00 }]);
     ctx.carrier.inject({ kind: 'error_after_provisioning' });
@@ -217,7 +218,7 @@ describe('purchase', () => {
   });
 
   it('recovery fails and refunds a pending order the carrier never provisioned', async (t) => {
-    const ctx = await createTestContext(t, { carrierTimeoutMs: 20, recoveryGraceMs: 0 });
+    const ctx = await createTestContext(t, dialect, { carrierTimeoutMs: 20, recoveryGraceMs: 0 });
     const buyer = await ctx.createAccount({ balance: 50_00 });
     await ctx.seedNumbers(['0291234567']);
     // The carrier hangs past the timeout; recovery runs before it answers, as after a crash.
@@ -234,7 +235,7 @@ describe('purchase', () => {
   });
 
   it('sells a number to exactly one of many concurrent buyers', async (t) => {
-    const ctx = await createTestContext(t);
+    const ctx = await createTestContext(t, dialect);
     await ctx.seedNumbers(['0291234567']);
     const buyers = await Promise.all(Array.from({ length: 16 }, () => ctx.createAccount({ balance: 50_00 })));
     const results = await Promise.all(
@@ -251,7 +252,7 @@ describe('purchase', () => {
   });
 
   it('lets an account funded for exactly five purchases make exactly five of twenty concurrent ones', async (t) => {
-    const ctx = await createTestContext(t);
+    const ctx = await createTestContext(t, dialect);
     const numbers = Array.from({ length: 20 }, (_, i) => ({ number: `029123${String(4500 + i)}`, setup: 4_00, monthly: 6_00 }));
     await ctx.seedNumbers(numbers);
     const buyer = await ctx.createAccount({ balance: 50_00 });

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { it, type TestContext } from 'node:test';
+import type { DialectName } from '../src/store/database.js';
+import { describeEachDatabase } from './helpers/databases.js';
 import { createTestContext, purchaseBody } from './helpers/context.js';
 
 const LIST = '/api/v1/phone-numbers/available-numbers/';
 
-async function searchContext(t: Parameters<typeof createTestContext>[0]) {
-  const ctx = await createTestContext(t);
+async function searchContext(t: TestContext, dialect: DialectName) {
+  const ctx = await createTestContext(t, dialect);
   const buyer = await ctx.createAccount({ balance: 1000_00 });
   await ctx.seedNumbers([
     { number: '0291234567', state: 'NSW', city: 'Sydney', monthly: 5_00 },
@@ -26,9 +28,9 @@ async function searchContext(t: Parameters<typeof createTestContext>[0]) {
 
 const numbers = (body: { results: Array<{ did_number: string }> }) => body.results.map((n) => n.did_number);
 
-describe('available numbers', () => {
+describeEachDatabase('available numbers', (dialect) => {
   it('lists Australian numbers by did_number with the contract item shape', async (t) => {
-    const { ctx, buyer } = await searchContext(t);
+    const { ctx, buyer } = await searchContext(t, dialect);
     const res = await ctx.call('GET', LIST, { key: buyer.key });
     assert.equal(res.status, 200);
     assert.equal(res.body.results.length, 11);
@@ -42,7 +44,7 @@ describe('available numbers', () => {
   });
 
   it('applies every filter', async (t) => {
-    const { ctx, buyer } = await searchContext(t);
+    const { ctx, buyer } = await searchContext(t, dialect);
     const q = async (query: string) => numbers((await ctx.call('GET', `${LIST}?${query}`, { key: buyer.key })).body);
     assert.deepEqual(await q('state=NSW'), ['61249261111', '61291234567', '61292255225']);
     assert.deepEqual(await q('state=NSW&city=sydney'), ['61291234567', '61292255225']);
@@ -61,7 +63,7 @@ describe('available numbers', () => {
   });
 
   it('finds vanity numbers by keypad letters', async (t) => {
-    const { ctx, buyer } = await searchContext(t);
+    const { ctx, buyer } = await searchContext(t, dialect);
     const res = await ctx.call('GET', `${LIST}?contains=REPS`, { key: buyer.key });
     assert.deepEqual(numbers(res.body), ['611800737737']);
     const call = await ctx.call('GET', `${LIST}?contains=CALL`, { key: buyer.key });
@@ -69,7 +71,7 @@ describe('available numbers', () => {
   });
 
   it('rejects bad filters with 400 and the field named', async (t) => {
-    const { ctx, buyer } = await searchContext(t);
+    const { ctx, buyer } = await searchContext(t, dialect);
     for (const [query, field] of [
       ['state=XX', 'state'],
       ['number_type=satellite', 'number_type'],
@@ -90,7 +92,7 @@ describe('available numbers', () => {
   });
 
   it('pages with cursors that never repeat or skip a row while purchases happen', async (t) => {
-    const ctx = await createTestContext(t);
+    const ctx = await createTestContext(t, dialect);
     const buyer = await ctx.createAccount({ balance: 10_000_00 });
     const all = Array.from({ length: 120 }, (_, i) => `0291${String(100000 + i * 7).padStart(6, '0')}`);
     await ctx.seedNumbers(all.map((number) => ({ number, setup: 0, monthly: 1_00 })));
@@ -124,7 +126,7 @@ describe('available numbers', () => {
   });
 
   it('defaults to 50 rows a page and checks one number', async (t) => {
-    const ctx = await createTestContext(t);
+    const ctx = await createTestContext(t, dialect);
     const buyer = await ctx.createAccount();
     await ctx.seedNumbers(Array.from({ length: 60 }, (_, i) => `02912345${String(i).padStart(2, '0')}`));
     const res = await ctx.call('GET', LIST, { key: buyer.key });
@@ -142,7 +144,7 @@ describe('available numbers', () => {
   });
 
   it('lists the cities that have available numbers, per state', async (t) => {
-    const { ctx, buyer } = await searchContext(t);
+    const { ctx, buyer } = await searchContext(t, dialect);
     const nsw = await ctx.call('GET', '/api/v1/phone-numbers/cities/?state=NSW', { key: buyer.key });
     assert.deepEqual(nsw.body.results, ['Newcastle', 'Sydney']);
     const all = await ctx.call('GET', '/api/v1/phone-numbers/cities/', { key: buyer.key });

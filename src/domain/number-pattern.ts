@@ -39,8 +39,14 @@ export function e164Prefix(input: string, country: Country): string | null {
   return code + compact;
 }
 
-/** The exclusive upper bound of the range of strings starting with prefix (digits only). */
-export function prefixUpperBound(prefix: string): string {
-  // ':' is the character after '9', so every digit string with this prefix sorts below it.
-  return `${prefix}:`;
+/**
+ * The smallest digit string above every string starting with prefix ("612" → "613", "6199" → "62"),
+ * or null when there is none. Digits only, so the range [prefix, bound) holds under any collation.
+ */
+export function prefixUpperBound(prefix: string): string | null {
+  for (let i = prefix.length - 1; i >= 0; i--) {
+    const digit = prefix.charCodeAt(i) - 48;
+    if (digit < 9) return prefix.slice(0, i) + String(digit + 1);
+  }
+  return null;
 }

@@ -42,7 +42,8 @@ export async function searchNumbers(
     const prefix = e164Prefix(filters.starts_with, country);
     if (!prefix) throw invalidRequest('starts_with', 'must be digits, in any accepted number form');
     search.from = prefix;
-    search.to = prefixUpperBound(prefix);
+    const bound = prefixUpperBound(prefix);
+    if (bound) search.to = bound;
   }
   if (filters.contains !== undefined) {
     const digits = fragmentDigits(filters.contains);

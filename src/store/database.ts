@@ -1,9 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
 import {
   CompiledQuery,
   Kysely,
+  PostgresDialect,
   SqliteDialect,
   SqliteDriver,
   type DatabaseConnection,
@@ -17,12 +20,17 @@ export type Trx = Transaction<Tables>;
 /** Either the database or a transaction: store functions accept both. */
 export type Executor = Db | Trx;
 
+export type DialectName = 'sqlite' | 'postgres';
+
 export interface Database {
   readonly db: Db;
-  readonly dialect: 'sqlite';
+  readonly dialect: DialectName;
   /** Where the database lives, for messages (never contains a password). */
   readonly location: string;
-  /** Runs fn in one write transaction, committed when fn resolves and rolled back when it throws. */
+  /**
+   * Runs fn in one write transaction, committed when fn resolves and rolled back when it throws.
+   * On PostgreSQL fn may run more than once (serialization retries): it must only touch the database.
+   */
   writeTransaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
@@ -68,11 +76,20 @@ export function openSqlite(path: string): SqliteDatabase.Database {
   return sqlite;
 }
 
-/** Opens the database named by url: `file:<path>` or `:memory:` (SQLite). */
-export function createDatabase(url: string): Database {
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    throw new Error('PostgreSQL is not supported yet: use a file: URL for SQLite');
-  }
+export interface DatabaseOptions {
+  /** PostgreSQL only: the schema to work in (tests give each its own). */
+  schema?: string;
+  /** PostgreSQL only: connections in the pool. @default 10 */
+  poolSize?: number;
+}
+
+export function isPostgresUrl(url: string): boolean {
+  return /^postgres(ql)?:\/\//.test(url);
+}
+
+/** Opens the database named by url: `file:<path>` or `:memory:` (SQLite), or `postgres://…`. */
+export function createDatabase(url: string, options: DatabaseOptions = {}): Database {
+  if (isPostgresUrl(url)) return createPostgres(url, options);
   const path = sqlitePath(url);
   const sqlite = openSqlite(path);
   const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect(sqlite) });
@@ -83,4 +100,49 @@ export function createDatabase(url: string): Database {
     writeTransaction: (fn) => db.transaction().execute(fn),
     close: () => db.destroy(),
   };
+}
+
+const INT8_OID = 20;
+const SERIALIZATION_FAILURE = '40001';
+const DEADLOCK_DETECTED = '40P01';
+const MAX_ATTEMPTS = 30;
+
+function createPostgres(url: string, options: DatabaseOptions): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    // Money and counts are bigint; every amount fits a double exactly, so read them as numbers.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  const parsed = new URL(url);
+  return {
+    db,
+    dialect: 'postgres',
+    location: `${parsed.host}${parsed.pathname}${options.schema ? ` (schema ${options.schema})` : ''}`,
+    writeTransaction: (fn) => serializableWithRetries(db, fn),
+    close: () => db.destroy(),
+  };
+}
+
+/**
+ * Every write transaction is SERIALIZABLE, so the checks a transaction reads hold when it commits,
+ * as under SQLite's single writer. PostgreSQL then aborts one of two conflicting transactions;
+ * that is retried here with jittered back-off and never reaches a client.
+ */
+async function serializableWithRetries<T>(db: Db, fn: (trx: Trx) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction().setIsolationLevel('serializable').execute(fn);
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      const retryable = code === SERIALIZATION_FAILURE || code === DEADLOCK_DETECTED;
+      if (!retryable || attempt >= MAX_ATTEMPTS) throw error;
+      await sleep(Math.random() * Math.min(50, 2 * attempt));
+    }
+  }
 }

@@ -10,7 +10,8 @@ import type { TypedApp } from '../../src/http/typed-app.js';
 import { BackgroundTasks } from '../../src/services/background-tasks.js';
 import { createAccount } from '../../src/services/create-account.js';
 import type { ServiceDeps, ServiceSettings } from '../../src/services/deps.js';
-import { createDatabase, type Database, type Db } from '../../src/store/database.js';
+import type { Database, Db, DialectName } from '../../src/store/database.js';
+import { openTestDatabase } from './databases.js';
 import { insertDestination } from '../../src/store/destination-store.js';
 import { insertAddress, insertPerson } from '../../src/store/ipnd-store.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
@@ -60,10 +61,15 @@ export interface CallResult {
   headers: Record<string, string | string[] | number | undefined>;
 }
 
-/** A fresh app on a fresh SQLite file and a fresh simulated carrier, closed when the test ends. */
-export async function createTestContext(t: TestContext, settings: Partial<ServiceSettings> = {}): Promise<TestContextApi> {
+/** A fresh app on a fresh database (SQLite file or PostgreSQL schema) and simulated carrier, closed when the test ends. */
+export async function createTestContext(
+  t: TestContext,
+  dialect: DialectName,
+  settings: Partial<ServiceSettings> = {},
+): Promise<TestContextApi> {
   const dir = mkdtempSync(join(tmpdir(), 'bilby-test-'));
-  const database = createDatabase(`file:${join(dir, 'bilby.db')}`);
+  const testDatabase = await openTestDatabase(dialect, dir);
+  const database = testDatabase.database;
   await migrateToLatest(database.db);
   const carrier = await SimulatedCarrier.open({ path: join(dir, 'carrier.db') });
   let offsetMs = 0;
@@ -80,7 +86,7 @@ export async function createTestContext(t: TestContext, settings: Partial<Servic
     await app.close();
     await deps.tasks.drain();
     await carrier.close();
-    await database.close();
+    await testDatabase.dispose();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import { describe } from 'node:test';
+import pg from 'pg';
+import { createDatabase, type Database, type DialectName } from '../../src/store/database.js';
+
+/** PostgreSQL for tests, as .ci/run sets it; without it the PostgreSQL suites skip and say why. */
+export const POSTGRES_URL = process.env.BILBY_TEST_DATABASE_URL || undefined;
+const SKIP_REASON = 'BILBY_TEST_DATABASE_URL is not set: PostgreSQL suites skipped (.ci/run sets it)';
+
+/** Defines the suite once per database: the same tests on SQLite and on PostgreSQL. */
+export function describeEachDatabase(name: string, suite: (dialect: DialectName) => void): void {
+  for (const dialect of ['sqlite', 'postgres'] as const) {
+    const skip = dialect === 'postgres' && !POSTGRES_URL ? SKIP_REASON : false;
+    describe(`${name} [${dialect}]`, { skip }, () => suite(dialect));
+  }
+}
+
+export interface TestDatabase {
+  database: Database;
+  /** Drops what the test created. */
+  dispose(): Promise<void>;
+}
+
+/** A fresh database: a SQLite file in dir, or a PostgreSQL schema of its own. */
+export async function openTestDatabase(dialect: DialectName, dir: string): Promise<TestDatabase> {
+  if (dialect === 'sqlite') {
+    const database = createDatabase(`file:${dir}/bilby.db`);
+    return { database, dispose: () => database.close() };
+  }
+  if (!POSTGRES_URL) throw new Error(SKIP_REASON);
+  const schema = `test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  const database = createDatabase(POSTGRES_URL, { schema });
+  return {
+    database,
+    async dispose() {
+      await database.close();
+      await admin.query(`DROP SCHEMA ${schema} CASCADE`);
+      await admin.end();
+    },
+  };
+}
