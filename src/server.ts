@@ -5,6 +5,7 @@ import { createApp } from './http/app.js';
 import type { TypedApp } from './http/typed-app.js';
 import { BackgroundTasks } from './services/background-tasks.js';
 import type { ServiceDeps } from './services/deps.js';
+import { purgeExpiredIdempotencyKeys } from './services/idempotency-keys.js';
 import { recoverOrders } from './services/recover-orders.js';
 import { returnQuarantinedNumbers } from './services/release-number.js';
 import { createDatabase } from './store/database.js';
@@ -54,8 +55,9 @@ export async function createServer(config: Config, log: Logger = createLogger(co
     try {
       const report = await recoverOrders(deps);
       const returned = await returnQuarantinedNumbers(deps);
-      if (report.completed + report.failed + report.unresolved + returned > 0) {
-        log.info({ ...report, returned_from_quarantine: returned }, 'maintenance');
+      const purged = await purgeExpiredIdempotencyKeys(deps);
+      if (report.completed + report.failed + report.unresolved + returned + purged > 0) {
+        log.info({ ...report, returned_from_quarantine: returned, idempotency_keys_purged: purged }, 'maintenance');
       }
     } catch (error) {
       log.error({ err: error }, 'maintenance failed');

@@ -1,9 +1,12 @@
 /** Every error code a client can see. Programs branch on these; they never change meaning. */
 export type ErrorCode =
   | 'unauthenticated'
+  | 'rate_limited'
   | 'unsupported_media_type'
   | 'payload_too_large'
   | 'invalid_json'
+  | 'request_in_progress'
+  | 'idempotency_key_reused'
   | 'invalid_request'
   | 'invalid_number'
   | 'invalid_address'
@@ -30,6 +33,8 @@ export interface ErrorExtras {
   alternatives?: unknown[];
   order_id?: string;
   retryable?: boolean;
+  /** Seconds until a rate-limited client may try again (sent as Retry-After). */
+  retryAfterSeconds?: number;
 }
 
 /** A failure the client caused or must know about. Carries no HTTP status: http/ maps codes. */

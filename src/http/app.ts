@@ -10,6 +10,7 @@ import { checkReadiness } from '../services/check-readiness.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { authenticateBody, authenticateHeaders } from './auth.js';
 import { isBodyError, sendError, toAppError } from './error-response.js';
+import { claimIdempotencyKey, storeIdempotentResponse } from './idempotency.js';
 import { registerAccountRoutes } from './routes/account-routes.js';
 import { registerNumberRoutes } from './routes/number-routes.js';
 import { registerPurchaseRoutes } from './routes/purchase-routes.js';
@@ -47,6 +48,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
 
   app.decorateRequest('caller', null);
+  app.decorateRequest('idempotencyKey', null);
   app.removeContentTypeParser('text/plain');
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -100,6 +102,8 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
       api.addHook('onRequest', authenticateHeaders(deps));
       api.addHook('preValidation', authenticateBody(deps));
       api.addHook('preValidation', reportIgnoredFields);
+      api.addHook('preValidation', claimIdempotencyKey(deps));
+      api.addHook('onSend', storeIdempotentResponse(deps));
       registerNumberRoutes(api, deps);
       registerPurchaseRoutes(api, deps);
       registerAccountRoutes(api, deps);

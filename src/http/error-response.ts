@@ -6,9 +6,12 @@ import { presentAvailable } from './presenters.js';
 /** The one place an error code becomes an HTTP status. A new code cannot be added without one. */
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   unauthenticated: 401,
+  rate_limited: 429,
   unsupported_media_type: 415,
   payload_too_large: 413,
   invalid_json: 400,
+  request_in_progress: 409,
+  idempotency_key_reused: 422,
   invalid_request: 400,
   invalid_number: 400,
   invalid_address: 400,
@@ -40,6 +43,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: A
   if (error.extras.alternatives) body.alternatives = (error.extras.alternatives as PhoneNumberRow[]).map(presentAvailable);
   if (error.extras.order_id) body.order_id = error.extras.order_id;
   if (error.extras.retryable !== undefined) body.retryable = error.extras.retryable;
+  if (error.extras.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.extras.retryAfterSeconds));
   return reply.code(STATUS_BY_CODE[error.code]).send(body);
 }
 

@@ -58,6 +58,18 @@ export function presentOrder(row: PurchaseOrderRow) {
   };
 }
 
+/** The purchase answer: CrazyTel's message plus Bilby's fields. Also what a replayed key returns. */
+export function presentPurchaseSuccess(order: PurchaseOrderRow, balanceCents: number) {
+  return {
+    message: 'DID number successfully purchased',
+    order_id: order.id,
+    did_number: order.did_number,
+    charged: centsToDollars(Number(order.amount_cents)),
+    balance: centsToDollars(balanceCents),
+    status: 'completed',
+  };
+}
+
 export function presentTransaction(row: LedgerTransactionRow) {
   return {
     transaction_id: row.id,

@@ -70,3 +70,13 @@ export async function listTransactions(
   if (limit !== undefined) query = query.limit(limit);
   return toPage(await query.execute(), page, (row) => row.id);
 }
+
+/** The charge of a purchase order, if it was charged. */
+export async function findPurchaseCharge(ex: Executor, orderId: string): Promise<LedgerTransactionRow | undefined> {
+  return ex
+    .selectFrom('ledger_transaction')
+    .selectAll()
+    .where('order_id', '=', orderId)
+    .where('type', '=', 'purchase')
+    .executeTakeFirst();
+}

@@ -1,9 +1,11 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as initial from './migrations/0001-initial.js';
+import * as idempotencyAndRateLimits from './migrations/0002-idempotency-and-rate-limits.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-idempotency-and-rate-limits': idempotencyAndRateLimits,
 };
 
 const provider: MigrationProvider = {

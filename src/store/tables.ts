@@ -16,6 +16,8 @@ export interface Tables {
   ledger_transaction: LedgerTransactionTable;
   ledger_entry: LedgerEntryTable;
   verified_cli: VerifiedCliTable;
+  idempotency_key: IdempotencyKeyTable;
+  rate_limit_window: RateLimitWindowTable;
 }
 
 export interface AccountTable {
@@ -174,6 +176,26 @@ export interface VerifiedCliTable {
   created_at: string;
 }
 
+export interface IdempotencyKeyTable {
+  account_id: string;
+  key: string;
+  fingerprint: string;
+  /** in_progress, done (response stored), or pending_order (answered upstream_pending). */
+  state: string;
+  response_status: number | null;
+  response_body: string | null;
+  order_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RateLimitWindowTable {
+  key_id: string;
+  window_start: string;
+  hits: number;
+}
+
+export type IdempotencyKeyRow = Selectable<IdempotencyKeyTable>;
 export type AccountRow = Selectable<AccountTable>;
 export type AddressRow = Selectable<AddressTable>;
 export type NewAddress = Insertable<AddressTable>;

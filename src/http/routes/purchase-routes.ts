@@ -4,7 +4,7 @@ import type { ServiceDeps } from '../../services/deps.js';
 import { purchaseNumber, quotePurchase } from '../../services/purchase-number.js';
 import { callerOf } from '../auth.js';
 import { listBody, pageRequest } from '../cursor.js';
-import { presentOrder } from '../presenters.js';
+import { presentOrder, presentPurchaseSuccess } from '../presenters.js';
 import { ErrorResponses } from '../schemas/common-schemas.js';
 import {
   ListQuery,
@@ -44,14 +44,7 @@ export function registerPurchaseRoutes(app: TypedApp, deps: ServiceDeps): void {
         };
       }
       const done = await purchaseNumber(deps, accountId, request.body);
-      return {
-        message: 'DID number successfully purchased',
-        order_id: done.order.id,
-        did_number: done.order.did_number,
-        charged: centsToDollars(Number(done.order.amount_cents)),
-        balance: centsToDollars(done.balanceCents),
-        status: 'completed',
-      };
+      return presentPurchaseSuccess(done.order, done.balanceCents);
     },
   );
 

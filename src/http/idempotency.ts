@@ -1,0 +1,91 @@
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { invalidRequest } from '../domain/errors.js';
+import type { ServiceDeps } from '../services/deps.js';
+import {
+  finishIdempotentRequest,
+  settleIdempotentResponse,
+  startIdempotentRequest,
+} from '../services/idempotency-keys.js';
+import { callerOf } from './auth.js';
+import { presentPurchaseSuccess } from './presenters.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The Idempotency-Key this request claimed, whose response must be stored. */
+    idempotencyKey: string | null;
+  }
+}
+
+const WRITE_METHODS = new Set(['POST', 'PATCH', 'DELETE']);
+const MAX_KEY_LENGTH = 255;
+
+/** Same method, path, query and body (keys sorted; the body's api_key never counts) → same fingerprint. */
+function fingerprintOf(request: FastifyRequest): string {
+  const [path = '', query = ''] = request.url.split('?');
+  const sortedQuery = [...new URLSearchParams(query)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const text = `${request.method} ${path.replace(/\/+$/, '')}?${new URLSearchParams(sortedQuery).toString()}\n${canonicalJson(request.body)}`;
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function replay(reply: FastifyReply, status: number, body: string): FastifyReply {
+  return reply.code(status).header('idempotent-replayed', 'true').type('application/json; charset=utf-8').send(body);
+}
+
+/**
+ * preValidation, after authentication: a write with an Idempotency-Key either claims it and runs,
+ * or gets the stored response (409 while the first is running, 422 for another body).
+ */
+export function claimIdempotencyKey(deps: ServiceDeps) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
+    if (!WRITE_METHODS.has(request.method)) return undefined;
+    const key = request.headers['idempotency-key'];
+    if (key === undefined) return undefined;
+    if (typeof key !== 'string' || key.length < 1 || key.length > MAX_KEY_LENGTH) {
+      throw invalidRequest('Idempotency-Key', `must be 1 to ${MAX_KEY_LENGTH} characters`);
+    }
+    const accountId = callerOf(request).accountId;
+    const start = await startIdempotentRequest(deps, accountId, key, fingerprintOf(request));
+    if (start.kind === 'proceed') {
+      request.idempotencyKey = key;
+      return undefined;
+    }
+    if (start.kind === 'order_completed') {
+      const body = JSON.stringify(presentPurchaseSuccess(start.order, start.balanceAfterCents));
+      await settleIdempotentResponse(deps, accountId, key, { status: 200, body, orderId: start.order.id });
+      return replay(reply, 200, body);
+    }
+    return replay(reply, start.status, start.body);
+  };
+}
+
+/** onSend: stores the exact bytes answered, so replays are identical. */
+export function storeIdempotentResponse(deps: ServiceDeps) {
+  return async (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
+    const key = request.idempotencyKey;
+    if (!key || !request.caller) return payload;
+    const body = typeof payload === 'string' ? payload : '';
+    let pendingOrderId: string | null = null;
+    if (reply.statusCode >= 500) {
+      try {
+        const parsed = JSON.parse(body) as { code?: string; order_id?: string };
+        if (parsed.code === 'upstream_pending' && parsed.order_id) pendingOrderId = parsed.order_id;
+      } catch {
+        // Not our JSON error body: nothing pending to remember.
+      }
+    }
+    await finishIdempotentRequest(deps, request.caller.accountId, key, { status: reply.statusCode, body, pendingOrderId });
+    return payload;
+  };
+}

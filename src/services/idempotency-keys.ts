@@ -1,0 +1,110 @@
+import { AppError } from '../domain/errors.js';
+import {
+  claimIdempotencyKey,
+  findIdempotencyKey,
+  purgeIdempotencyKeys,
+  recordIdempotentResponse,
+  releaseIdempotencyKey,
+  takeOverIdempotencyKey,
+} from '../store/idempotency-store.js';
+import { findPurchaseCharge } from '../store/ledger-store.js';
+import { findOrder } from '../store/order-store.js';
+import type { PurchaseOrderRow } from '../store/tables.js';
+import { isoNow, type ServiceDeps } from './deps.js';
+
+/**
+ * Idempotency keys (Stripe style): the first request with a key runs and its response is stored;
+ * a repeat with the same body gets that response back and never runs again. The claim is a row
+ * under a primary key, so two concurrent requests with one key cannot both run, on any process.
+ */
+export type IdempotencyStart =
+  | { kind: 'proceed' }
+  | { kind: 'replay'; status: number; body: string }
+  /** The first request answered upstream_pending and its order has since completed. */
+  | { kind: 'order_completed'; order: PurchaseOrderRow; balanceAfterCents: number };
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export async function startIdempotentRequest(
+  deps: ServiceDeps,
+  accountId: string,
+  key: string,
+  fingerprint: string,
+): Promise<IdempotencyStart> {
+  const db = deps.database.db;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const at = isoNow(deps);
+    if (await claimIdempotencyKey(db, { accountId, key, fingerprint, at })) return { kind: 'proceed' };
+    const row = await findIdempotencyKey(db, accountId, key);
+    if (!row) continue; // released between our insert and our read: claim again
+    if (row.fingerprint !== fingerprint) {
+      throw new AppError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request');
+    }
+    if (row.state === 'in_progress') {
+      if (await takeOverIdempotencyKey(db, accountId, key, leaseStart(deps), at)) return { kind: 'proceed' };
+      throw new AppError('request_in_progress', 'A request with this Idempotency-Key is still running; retry later');
+    }
+    if (row.state === 'pending_order' && row.order_id) {
+      const order = await findOrder(db, row.order_id);
+      if (order?.status === 'completed') {
+        const charge = await findPurchaseCharge(db, order.id);
+        return { kind: 'order_completed', order, balanceAfterCents: Number(charge?.balance_after_cents ?? 0) };
+      }
+      if (order?.status === 'failed') {
+        // Failed orders are fully compensated, and a failure is not stored: the retry runs again.
+        await releaseIdempotencyKey(db, accountId, key);
+        continue;
+      }
+    }
+    return { kind: 'replay', status: row.response_status ?? 500, body: row.response_body ?? '' };
+  }
+  throw new AppError('request_in_progress', 'A request with this Idempotency-Key is changing state; retry later');
+}
+
+/**
+ * Stores the outcome of a request that claimed a key. 2xx and 4xx are final; an upstream_pending
+ * answer is kept with its order so a retry returns the settled outcome; any other 5xx left nothing
+ * behind, so the key is released and a retry runs again.
+ */
+export async function finishIdempotentRequest(
+  deps: ServiceDeps,
+  accountId: string,
+  key: string,
+  response: { status: number; body: string; pendingOrderId: string | null },
+): Promise<void> {
+  const db = deps.database.db;
+  const at = isoNow(deps);
+  if (response.status < 500) {
+    await recordIdempotentResponse(db, accountId, key, { state: 'done', status: response.status, body: response.body, orderId: null, at });
+  } else if (response.pendingOrderId) {
+    await recordIdempotentResponse(db, accountId, key, {
+      state: 'pending_order',
+      status: response.status,
+      body: response.body,
+      orderId: response.pendingOrderId,
+      at,
+    });
+  } else {
+    await releaseIdempotencyKey(db, accountId, key);
+  }
+}
+
+/** Replaces a pending answer with the settled one, so later replays are byte-identical to it. */
+export async function settleIdempotentResponse(
+  deps: ServiceDeps,
+  accountId: string,
+  key: string,
+  response: { status: number; body: string; orderId: string },
+): Promise<void> {
+  await recordIdempotentResponse(deps.database.db, accountId, key, { state: 'done', ...response, at: isoNow(deps) });
+}
+
+export async function purgeExpiredIdempotencyKeys(deps: ServiceDeps): Promise<number> {
+  return purgeIdempotencyKeys(deps.database.db, new Date(deps.clock().getTime() - DAY_MS).toISOString());
+}
+
+/** A claim untouched since before this belongs to a request that died; a new one may take it over. */
+function leaseStart(deps: ServiceDeps): string {
+  const leaseMs = deps.settings.carrierTimeoutMs * 2 + 30_000;
+  return new Date(deps.clock().getTime() - leaseMs).toISOString();
+}
