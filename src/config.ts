@@ -29,6 +29,8 @@ export interface Config {
   recoveryGraceMs: number;
   /** Makes this key open the demo account (with `serve --demo`); at least 20 characters. */
   demoApiKey: string | undefined;
+  /** Requests per API key per minute, 0 for no limit. @default 60 */
+  rateLimitPerMinute: number;
   /** @default "info" */
   logLevel: string;
 }
@@ -93,6 +95,7 @@ export function loadConfig(env: Env = process.env): Config {
     recoveryIntervalMs: number('BILBY_RECOVERY_INTERVAL_MS', 30_000, 100, 86_400_000),
     recoveryGraceMs: number('BILBY_RECOVERY_GRACE_MS', timeoutMs * 2, 0, 86_400_000),
     demoApiKey,
+    rateLimitPerMinute: number('BILBY_RATE_LIMIT_PER_MINUTE', 60, 0, 1_000_000),
     logLevel: env.BILBY_LOG_LEVEL || 'info',
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {

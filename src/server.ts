@@ -6,6 +6,7 @@ import type { TypedApp } from './http/typed-app.js';
 import { BackgroundTasks } from './services/background-tasks.js';
 import type { ServiceDeps } from './services/deps.js';
 import { purgeExpiredIdempotencyKeys } from './services/idempotency-keys.js';
+import { createRateLimiter } from './services/rate-limiter.js';
 import { recoverOrders } from './services/recover-orders.js';
 import { returnQuarantinedNumbers } from './services/release-number.js';
 import { createDatabase } from './store/database.js';
@@ -44,9 +45,11 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       carrierTimeoutMs: config.carrier.timeoutMs,
       quarantineDays: config.quarantineDays,
       recoveryGraceMs: config.recoveryGraceMs,
+      rateLimitPerMinute: config.rateLimitPerMinute,
     },
     log,
     tasks: new BackgroundTasks(),
+    rateLimiter: createRateLimiter(database),
   };
   const app = await createApp(deps, { logger: log });
   let timer: NodeJS.Timeout | undefined;
@@ -56,6 +59,7 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       const report = await recoverOrders(deps);
       const returned = await returnQuarantinedNumbers(deps);
       const purged = await purgeExpiredIdempotencyKeys(deps);
+      await deps.rateLimiter.prune(deps.clock());
       if (report.completed + report.failed + report.unresolved + returned + purged > 0) {
         log.info({ ...report, returned_from_quarantine: returned, idempotency_keys_purged: purged }, 'maintenance');
       }

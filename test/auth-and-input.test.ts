@@ -174,3 +174,26 @@ describeEachDatabase('system endpoints', (dialect) => {
     assert.match(docs.body, /swagger/i);
   });
 });
+
+describeEachDatabase('api keys across processes', (dialect) => {
+  it('rejects a Bilby key with a bad checksum before any query, and a revoked key at once on every process', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const acc = await ctx.createAccount();
+    const peer = await ctx.createPeerApp();
+    const get = (app: typeof ctx.app, key: string) =>
+      app.inject({ method: 'GET', url: '/api/v1/balance', headers: { 'x-crazytel-api-key': key } });
+    assert.equal((await get(peer.app, acc.key)).statusCode, 200);
+
+    const row = await ctx.db.selectFrom('api_key').select('id').where('key_hash', '=', hashApiKey(acc.key)).executeTakeFirstOrThrow();
+    assert.ok(await revokeApiKey(ctx.db, row.id, new Date().toISOString()));
+    assert.equal((await get(peer.app, acc.key)).statusCode, 401, 'revoked on the other process at once');
+
+    // With the peer's database gone, only a key that never needs a query can still be answered 401.
+    await peer.database.close();
+    const real = generateApiKey();
+    const forged = real.slice(0, -1) + (real.endsWith('A') ? 'B' : 'A');
+    const res = await get(peer.app, forged);
+    assert.deepEqual([res.statusCode, res.json().code], [401, 'unauthenticated']);
+    assert.equal((await get(peer.app, generateApiKey())).statusCode, 500, 'a well-formed key does need the database');
+  });
+});

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate, unauthenticated, type Caller } from '../services/authenticate.js';
 import type { ServiceDeps } from '../services/deps.js';
+import { enforceRateLimit } from '../services/rate-limiter.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -32,6 +33,7 @@ export function authenticateHeaders(deps: ServiceDeps) {
     const key = headerKey(request);
     if (key !== undefined) {
       request.caller = await authenticate(deps, key);
+      await enforceRateLimit(deps, request.caller.keyId);
       return;
     }
     if (!mayCarryBody(request)) throw unauthenticated();
@@ -50,6 +52,7 @@ export function authenticateBody(deps: ServiceDeps) {
     if (request.caller) return;
     if (typeof bodyKey !== 'string') throw unauthenticated();
     request.caller = await authenticate(deps, bodyKey);
+    await enforceRateLimit(deps, request.caller.keyId);
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Carrier } from '../carriers/carrier.js';
 import type { Database } from '../store/database.js';
 import type { BackgroundTasks } from './background-tasks.js';
+import type { RateLimiter } from './rate-limiter.js';
 
 /** What the services need, passed in by the composition root (server.ts) or a test. */
 export interface ServiceDeps {
@@ -11,6 +12,7 @@ export interface ServiceDeps {
   settings: ServiceSettings;
   log: ServiceLog;
   tasks: BackgroundTasks;
+  rateLimiter: RateLimiter;
 }
 
 export interface ServiceSettings {
@@ -20,6 +22,8 @@ export interface ServiceSettings {
   quarantineDays: number;
   /** How old a pending order must be before recovery may settle it. */
   recoveryGraceMs: number;
+  /** Requests per API key per minute; 0 switches the limit off (benchmarks). */
+  rateLimitPerMinute: number;
 }
 
 export interface ServiceLog {

@@ -9,6 +9,7 @@ import { createApp } from '../../src/http/app.js';
 import type { TypedApp } from '../../src/http/typed-app.js';
 import { BackgroundTasks } from '../../src/services/background-tasks.js';
 import { createAccount } from '../../src/services/create-account.js';
+import { createRateLimiter } from '../../src/services/rate-limiter.js';
 import type { ServiceDeps, ServiceSettings } from '../../src/services/deps.js';
 import type { Database, Db, DialectName } from '../../src/store/database.js';
 import { openTestDatabase } from './databases.js';
@@ -44,6 +45,8 @@ export interface TestContextApi {
   createAccount(options?: { balance?: number; name?: string }): Promise<TestAccount>;
   /** Adds available numbers; each given as a number in any form with optional prices in cents. */
   seedNumbers(numbers: Array<string | SeedNumber>): Promise<void>;
+  /** A second app over the same database with its own connections and limiter: another server process. */
+  createPeerApp(): Promise<{ app: TypedApp; database: Database }>;
   call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, options?: InjectOptions): Promise<CallResult>;
 }
 
@@ -77,9 +80,11 @@ export async function createTestContext(
     database,
     carrier,
     clock: () => new Date(Date.now() + offsetMs),
-    settings: { carrierTimeoutMs: 2_000, quarantineDays: 30, recoveryGraceMs: 0, ...settings },
+    // Rate limiting is off unless a test turns it on: suites send many requests with one key.
+    settings: { carrierTimeoutMs: 2_000, quarantineDays: 30, recoveryGraceMs: 0, rateLimitPerMinute: 0, ...settings },
     log: { info: () => {}, warn: () => {}, error: () => {} },
     tasks: new BackgroundTasks(),
+    rateLimiter: createRateLimiter(database),
   };
   const app = await createApp(deps);
   t.after(async () => {
@@ -143,6 +148,17 @@ export async function createTestContext(
         });
       }
       return { accountId: account.id, key: apiKey, addressId, personId };
+    },
+    async createPeerApp() {
+      const peerDatabase = testDatabase.reopen();
+      const peerDeps: ServiceDeps = { ...deps, database: peerDatabase, rateLimiter: createRateLimiter(peerDatabase), tasks: new BackgroundTasks() };
+      const peer = await createApp(peerDeps);
+      t.after(async () => {
+        await peer.close();
+        await peerDeps.tasks.drain();
+        await peerDatabase.close().catch(() => undefined); // a test may have closed it already
+      });
+      return { app: peer, database: peerDatabase };
     },
     async seedNumbers(numbers) {
       const at = deps.clock().toISOString();

@@ -17,6 +17,8 @@ export function describeEachDatabase(name: string, suite: (dialect: DialectName)
 
 export interface TestDatabase {
   database: Database;
+  /** Another connection (pool) to the same database, as a second server process would open. */
+  reopen(): Database;
   /** Drops what the test created. */
   dispose(): Promise<void>;
 }
@@ -24,8 +26,9 @@ export interface TestDatabase {
 /** A fresh database: a SQLite file in dir, or a PostgreSQL schema of its own. */
 export async function openTestDatabase(dialect: DialectName, dir: string): Promise<TestDatabase> {
   if (dialect === 'sqlite') {
-    const database = createDatabase(`file:${dir}/bilby.db`);
-    return { database, dispose: () => database.close() };
+    const url = `file:${dir}/bilby.db`;
+    const database = createDatabase(url);
+    return { database, reopen: () => createDatabase(url), dispose: () => database.close() };
   }
   if (!POSTGRES_URL) throw new Error(SKIP_REASON);
   const schema = `test_${randomBytes(6).toString('hex')}`;
@@ -35,6 +38,7 @@ export async function openTestDatabase(dialect: DialectName, dir: string): Promi
   const database = createDatabase(POSTGRES_URL, { schema });
   return {
     database,
+    reopen: () => createDatabase(POSTGRES_URL, { schema }),
     async dispose() {
       await database.close();
       await admin.query(`DROP SCHEMA ${schema} CASCADE`);
