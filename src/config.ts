@@ -1,4 +1,5 @@
 import { dirname, join } from 'node:path';
+import { CRASH_POINTS, type CrashPoint } from './services/crash-points.js';
 import { isPostgresUrl, sqlitePath } from './store/database.js';
 
 /** Everything Bilby reads from the environment, typed, checked once and frozen. */
@@ -29,6 +30,8 @@ export interface Config {
   recoveryGraceMs: number;
   /** Makes this key open the demo account (with `serve --demo`); at least 20 characters. */
   demoApiKey: string | undefined;
+  /** Fault injection for crash tests only: the saga point where the server kills itself. */
+  crashPoint: CrashPoint | undefined;
   /** Requests per API key per minute, 0 for no limit. @default 60 */
   rateLimitPerMinute: number;
   /** @default "info" */
@@ -95,11 +98,15 @@ export function loadConfig(env: Env = process.env): Config {
     recoveryIntervalMs: number('BILBY_RECOVERY_INTERVAL_MS', 30_000, 100, 86_400_000),
     recoveryGraceMs: number('BILBY_RECOVERY_GRACE_MS', timeoutMs * 2, 0, 86_400_000),
     demoApiKey,
+    crashPoint: env.BILBY_CRASH_POINT ? (env.BILBY_CRASH_POINT as CrashPoint) : undefined,
     rateLimitPerMinute: number('BILBY_RATE_LIMIT_PER_MINUTE', 60, 0, 1_000_000),
     logLevel: env.BILBY_LOG_LEVEL || 'info',
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`BILBY_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);
+  }
+  if (config.crashPoint && !CRASH_POINTS.includes(config.crashPoint)) {
+    problems.push(`BILBY_CRASH_POINT must be one of ${CRASH_POINTS.join(', ')}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -46,6 +46,7 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       quarantineDays: config.quarantineDays,
       recoveryGraceMs: config.recoveryGraceMs,
       rateLimitPerMinute: config.rateLimitPerMinute,
+      ...(config.crashPoint ? { crashPoint: config.crashPoint } : {}),
     },
     log,
     tasks: new BackgroundTasks(),

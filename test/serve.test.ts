@@ -1,53 +1,16 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import SqliteDatabase from 'better-sqlite3';
+import { startServer } from './helpers/server-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bilby-serve-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-interface Running {
-  child: ChildProcess;
-  base: string;
-  output: () => string;
-  stop: () => Promise<void>;
-}
-
-/** Runs `bilby serve` as a real process, as `npm start` does, and waits until it answers. */
-async function serve(args: string[], env: Record<string, string>): Promise<Running> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args], {
-    env: { ...process.env, PORT: String(port), BILBY_HOST: '127.0.0.1', BILBY_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`serve exited: ${output}`);
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  return {
-    child,
-    base,
-    output: () => output,
-    stop: async () => {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
+const serve = startServer;
 
 describe('bilby serve', () => {
   it('with --demo on a new database prints a demo key that can follow the seed’s purchase process', async () => {

@@ -13,6 +13,7 @@ import { isoNow, type ServiceDeps } from './deps.js';
 import { numberUnavailable } from './number-catalogue.js';
 import { requireIpndRecord } from './require-ipnd-record.js';
 import { resolveRoute, type ResolvedRoute } from './resolve-route.js';
+import { crashIfAt } from './crash-points.js';
 import { completeOrder, failOrder } from './settle-order.js';
 
 /** The seed's purchase body. */
@@ -66,6 +67,7 @@ export async function quotePurchase(deps: ServiceDeps, accountId: string, reques
  */
 export async function purchaseNumber(deps: ServiceDeps, accountId: string, request: PurchaseRequest): Promise<PurchaseDone> {
   const order = await reserve(deps, accountId, request);
+  crashIfAt(deps, 'after_reserve');
 
   const outcome = provisionWithTimeout(deps, order);
   const answer = await outcome.answer;
@@ -84,12 +86,14 @@ export async function purchaseNumber(deps: ServiceDeps, accountId: string, reque
     });
   }
   if (answer.status === 'failed') {
+    crashIfAt(deps, 'after_carrier_failure');
     await failOrder(deps, order.id, 'upstream_error');
     throw new AppError('upstream_error', `The carrier could not provision ${order.did_number}: ${answer.reason}`, {
       order_id: order.id,
       retryable: true,
     });
   }
+  crashIfAt(deps, 'after_carrier_ok');
   const settled = await completeOrder(deps, order.id, answer.reference);
   if (settled.order.status !== 'completed') {
     // Recovery failed the order while the carrier was still answering: undo the carrier's side too.

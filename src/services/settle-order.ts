@@ -8,6 +8,7 @@ import { activateNumber, unreserveNumber } from '../store/number-store.js';
 import { findOrder, settleOrder } from '../store/order-store.js';
 import type { PurchaseOrderRow } from '../store/tables.js';
 import { addVerifiedCli } from '../store/verified-cli-store.js';
+import { crashIfAt } from './crash-points.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 
 /** The order as it stands after settling, and whether this call was the one that settled it. */
@@ -58,6 +59,7 @@ export async function completeOrder(deps: ServiceDeps, orderId: string, carrierR
       updated_at: at,
     });
     await addVerifiedCli(trx, order.account_id, order.did_number, at);
+    crashIfAt(deps, 'before_final_commit');
     const settled = { ...order, status: 'completed', carrier_reference: carrierReference, completed_at: at, updated_at: at };
     return { order: settled, settledNow: true, balanceCents: txn.balance_after_cents };
   });

@@ -46,7 +46,7 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
-class ImmediateSqliteDialect extends SqliteDialect {
+export class ImmediateSqliteDialect extends SqliteDialect {
   readonly #database: SqliteDatabase.Database;
   constructor(database: SqliteDatabase.Database) {
     super({ database });

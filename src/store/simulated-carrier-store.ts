@@ -1,5 +1,5 @@
-import { Kysely, SqliteDialect } from 'kysely';
-import { openSqlite } from './database.js';
+import { Kysely } from 'kysely';
+import { ImmediateSqliteDialect, openSqlite } from './database.js';
 
 /** The simulated carrier's own books, in a database of its own: it is another company. */
 interface CarrierTables {
@@ -27,7 +27,7 @@ export class SimulatedCarrierStore {
   }
 
   static async open(path: string): Promise<SimulatedCarrierStore> {
-    const db = new Kysely<CarrierTables>({ dialect: new SqliteDialect({ database: openSqlite(path) }) });
+    const db = new Kysely<CarrierTables>({ dialect: new ImmediateSqliteDialect(openSqlite(path)) });
     await db.schema
       .createTable('carrier_number')
       .ifNotExists()

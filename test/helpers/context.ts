@@ -40,6 +40,8 @@ export interface TestContextApi {
   database: Database;
   carrier: SimulatedCarrier;
   dir: string;
+  /** URLs that give a server process this test's database and carrier. */
+  urls: { database: string; carrier: string };
   /** Moves the services' clock forward. */
   advanceClock(ms: number): void;
   createAccount(options?: { balance?: number; name?: string }): Promise<TestAccount>;
@@ -102,6 +104,7 @@ export async function createTestContext(
     database,
     carrier,
     dir,
+    urls: { database: testDatabase.url, carrier: `file:${join(dir, 'carrier.db')}` },
     advanceClock(ms) {
       offsetMs += ms;
     },

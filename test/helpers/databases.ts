@@ -17,6 +17,8 @@ export function describeEachDatabase(name: string, suite: (dialect: DialectName)
 
 export interface TestDatabase {
   database: Database;
+  /** The URL a server process would be given for this database. */
+  url: string;
   /** Another connection (pool) to the same database, as a second server process would open. */
   reopen(): Database;
   /** Drops what the test created. */
@@ -28,7 +30,7 @@ export async function openTestDatabase(dialect: DialectName, dir: string): Promi
   if (dialect === 'sqlite') {
     const url = `file:${dir}/bilby.db`;
     const database = createDatabase(url);
-    return { database, reopen: () => createDatabase(url), dispose: () => database.close() };
+    return { database, url, reopen: () => createDatabase(url), dispose: () => database.close() };
   }
   if (!POSTGRES_URL) throw new Error(SKIP_REASON);
   const schema = `test_${randomBytes(6).toString('hex')}`;
@@ -38,6 +40,7 @@ export async function openTestDatabase(dialect: DialectName, dir: string): Promi
   const database = createDatabase(POSTGRES_URL, { schema });
   return {
     database,
+    url: withSearchPath(POSTGRES_URL, schema),
     reopen: () => createDatabase(POSTGRES_URL, { schema }),
     async dispose() {
       await database.close();
@@ -45,4 +48,10 @@ export async function openTestDatabase(dialect: DialectName, dir: string): Promi
       await admin.end();
     },
   };
+}
+
+function withSearchPath(url: string, schema: string): string {
+  const parsed = new URL(url);
+  parsed.searchParams.set('options', `-c search_path=${schema}`);
+  return parsed.toString();
 }

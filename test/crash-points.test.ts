@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { CRASH_POINTS, type CrashPoint } from '../src/services/crash-points.js';
+import { createTestContext, purchaseBody } from './helpers/context.js';
+import { describeEachDatabase } from './helpers/databases.js';
+import { assertInvariants } from './helpers/invariants.js';
+import { startServer } from './helpers/server-process.js';
+
+/** What each crash must end as once recovery has asked the carrier. */
+const CASES: Array<{ point: CrashPoint; carrierFails: boolean; expected: 'completed' | 'failed' }> = [
+  { point: 'after_reserve', carrierFails: false, expected: 'failed' },
+  { point: 'after_carrier_ok', carrierFails: false, expected: 'completed' },
+  { point: 'after_carrier_failure', carrierFails: true, expected: 'failed' },
+  { point: 'before_final_commit', carrierFails: false, expected: 'completed' },
+];
+
+describeEachDatabase('crash points', (dialect) => {
+  it('covers every named crash point', () => {
+    assert.deepEqual(CASES.map((c) => c.point).sort(), [...CRASH_POINTS].sort());
+  });
+
+  for (const { point, carrierFails, expected } of CASES) {
+    it(`settles a purchase killed ${point.replaceAll('_', ' ')} as ${expected} after restart`, async (t) => {
+      const ctx = await createTestContext(t, dialect);
+      const buyer = await ctx.createAccount({ balance: 50_00 });
+      await ctx.seedNumbers([{ number: '0291234567', setup: 5_00, monthly: 10_00 }]);
+      const env = {
+        BILBY_DATABASE_URL: ctx.urls.database,
+        BILBY_CARRIER_DATABASE_URL: ctx.urls.carrier,
+        BILBY_RATE_LIMIT_PER_MINUTE: '0',
+        BILBY_RECOVERY_GRACE_MS: '0',
+        BILBY_CARRIER_FAILURE_RATE: carrierFails ? '1' : '0',
+      };
+      const doomed = await startServer([], { ...env, BILBY_CRASH_POINT: point });
+      const answer = await fetch(`${doomed.base}/api/v1/phone-numbers/purchase`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-crazytel-api-key': buyer.key },
+        body: JSON.stringify(purchaseBody(buyer, '0291234567')),
+      }).then(
+        (res) => res.status,
+        () => 'connection lost',
+      );
+      assert.equal(answer, 'connection lost', 'the client never got an answer');
+      assert.equal(await doomed.exited, 'SIGKILL');
+
+      const orders = await ctx.db.selectFrom('purchase_order').selectAll().execute();
+      assert.equal(orders.length, 1);
+      assert.equal(orders[0]!.status, 'pending', 'the crash left the saga half-done');
+
+      // A restarted server recovers at start-up.
+      const restarted = await startServer([], env);
+      await restarted.stop();
+      const order = await ctx.db.selectFrom('purchase_order').selectAll().executeTakeFirstOrThrow();
+      assert.equal(order.status, expected);
+      const balance = await ctx.call('GET', '/api/v1/balance', { key: buyer.key });
+      assert.deepEqual(
+        [balance.body.balance, balance.body.available_balance],
+        expected === 'completed' ? [35, 35] : [50, 50],
+      );
+      await assertInvariants(ctx.db, ctx.carrier, { settled: true });
+    });
+  }
+});
