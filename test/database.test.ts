@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { sql } from 'kysely';
+import { createAccount } from '../src/services/create-account.js';
+import { migrateToLatest } from '../src/store/migrate.js';
+import { describeEachDatabase, openTestDatabase } from './helpers/databases.js';
+
+describeEachDatabase('write transactions', (dialect) => {
+  it('retries a serialization conflict inside the server, so both writers succeed', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bilby-db-'));
+    const { database, dispose } = await openTestDatabase(dialect, dir);
+    t.after(async () => {
+      await dispose();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await migrateToLatest(database.db);
+    const { account } = await createAccount({ database, clock: () => new Date() }, { name: 'race', openingCreditCents: 0 });
+
+    // Both transactions read the row, wait for each other, then write it: on PostgreSQL one of
+    // them must fail with a serialization error and run again; on SQLite they simply queue.
+    let attempts = 0;
+    let arrived = 0;
+    let release: () => void = () => {};
+    const bothRead = new Promise<void>((resolve) => (release = resolve));
+    const writer = () =>
+      database.writeTransaction(async (trx) => {
+        attempts++;
+        const row = await trx.selectFrom('account').select('held_cents').where('id', '=', account.id).executeTakeFirstOrThrow();
+        if (++arrived === 2) release();
+        if (dialect === 'postgres') await Promise.race([bothRead, new Promise((r) => setTimeout(r, 500))]);
+        await trx.updateTable('account').set({ name: sql`name || ${String(row.held_cents)}` }).where('id', '=', account.id).execute();
+      });
+    await Promise.all([writer(), writer()]);
+    const final = await database.db.selectFrom('account').select('name').where('id', '=', account.id).executeTakeFirstOrThrow();
+    assert.equal(final.name, 'race00', 'both writes landed');
+    if (dialect === 'postgres') assert.ok(attempts >= 3, `a conflict was retried (${attempts} attempts)`);
+    else assert.equal(attempts, 2);
+  });
+});
