@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import fc from 'fast-check';
+import { newId } from '../src/domain/ids.js';
+import { LEDGER_REVENUE } from '../src/domain/order.js';
+import { creditAccount } from '../src/services/create-account.js';
+import { completeOrder, failOrder } from '../src/services/settle-order.js';
+import { holdFunds } from '../src/store/account-store.js';
+import { insertHold } from '../src/store/hold-store.js';
+import { postLedgerTransaction } from '../src/store/ledger-store.js';
+import { insertNumbers, reserveNumber } from '../src/store/number-store.js';
+import { insertOrder } from '../src/store/order-store.js';
+import { createTestContext, type TestContextApi } from './helpers/context.js';
+import { describeEachDatabase } from './helpers/databases.js';
+import { assertInvariants } from './helpers/invariants.js';
+
+/** One money operation on an account; `index` picks among the holds still open. */
+type Operation =
+  | { kind: 'credit'; cents: number }
+  | { kind: 'debit'; cents: number }
+  | { kind: 'hold'; cents: number }
+  | { kind: 'post'; index: number }
+  | { kind: 'void'; index: number };
+
+const operation: fc.Arbitrary<Operation> = fc.oneof(
+  fc.record({ kind: fc.constant('credit' as const), cents: fc.integer({ min: 1, max: 50_00 }) }),
+  fc.record({ kind: fc.constant('debit' as const), cents: fc.integer({ min: 1, max: 80_00 }) }),
+  fc.record({ kind: fc.constant('hold' as const), cents: fc.integer({ min: 0, max: 60_00 }) }),
+  fc.record({ kind: fc.constant('post' as const), index: fc.nat() }),
+  fc.record({ kind: fc.constant('void' as const), index: fc.nat() }),
+);
+
+let numberSeq = 0;
+
+/** Reserves a fresh number for an order and holds its price, as the saga's first step does. */
+async function placeHold(ctx: TestContextApi, accountId: string, addressId: string, personId: string, cents: number): Promise<string | null> {
+  const at = new Date().toISOString();
+  const did = `6129${String(1_000_000 + numberSeq++).padStart(7, '0')}`;
+  await insertNumbers(ctx.db, [
+    { did_number: did, country: 'AU', number_type: 'geographic', state: 'NSW', city: 'Sydney', area_code: '02', setup_cost_cents: 0, monthly_cost_cents: cents, status: 'available', block_premium: 0, created_at: at, updated_at: at },
+  ]);
+  return ctx.database.writeTransaction(async (trx) => {
+    const orderId = newId('ord');
+    if (!(await holdFunds(trx, accountId, cents))) return null;
+    assert.ok(await reserveNumber(trx, did, accountId, orderId, at));
+    await insertOrder(trx, {
+      id: orderId, account_id: accountId, did_number: did, status: 'pending', amount_cents: cents, setup_cost_cents: 0,
+      monthly_cost_cents: cents, address_id: addressId, person_id: personId, primary_route: 'device', primary_destination: '1000000',
+      description: null, failure_code: null, carrier_reference: null, created_at: at, updated_at: at, completed_at: null,
+    });
+    await insertHold(trx, { id: newId('hld'), accountId, orderId, amountCents: cents, at });
+    return orderId;
+  });
+}
+
+describeEachDatabase('ledger property', (dialect) => {
+  it('keeps balances equal to their entries, holds to their open holds, and never below zero', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const runs = Number(process.env.BILBY_LEDGER_RUNS ?? 1000);
+    const seed = Number(process.env.BILBY_TEST_SEED ?? Date.now() % 2 ** 31);
+    await fc.assert(
+      fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 12 }), async (operations) => {
+        const account = await ctx.createAccount({ balance: 0 });
+        const model = { balance: 0, held: 0, open: [] as Array<{ orderId: string; cents: number }> };
+        for (const op of operations) {
+          const at = new Date().toISOString();
+          if (op.kind === 'credit') {
+            await ctx.database.writeTransaction((trx) => creditAccount(trx, account.accountId, op.cents, 'credit', at));
+            model.balance += op.cents;
+          } else if (op.kind === 'debit') {
+            const debit = ctx.database.writeTransaction((trx) =>
+              postLedgerTransaction(trx, {
+                id: newId('txn'), accountId: account.accountId, type: 'adjustment', amountCents: -op.cents,
+                counterAccount: LEDGER_REVENUE, releasesHeldCents: 0, orderId: null, description: 'debit', at,
+              }),
+            );
+            if (op.cents <= model.balance - model.held) {
+              await debit;
+              model.balance -= op.cents;
+            } else {
+              await assert.rejects(debit, 'the database refuses to overdraw the available balance');
+            }
+          } else if (op.kind === 'hold') {
+            const orderId = await placeHold(ctx, account.accountId, account.addressId, account.personId, op.cents);
+            assert.equal(orderId !== null, op.cents <= model.balance - model.held, 'a hold succeeds exactly when funds cover it');
+            if (orderId) {
+              model.held += op.cents;
+              model.open.push({ orderId, cents: op.cents });
+            }
+          } else if (model.open.length > 0) {
+            const [hold] = model.open.splice(op.index % model.open.length, 1);
+            if (op.kind === 'post') {
+              await completeOrder(ctx.deps, hold!.orderId, 'ref');
+              model.balance -= hold!.cents;
+            } else {
+              await failOrder(ctx.deps, hold!.orderId, 'upstream_error');
+            }
+            model.held -= hold!.cents;
+          }
+          const row = await ctx.db.selectFrom('account').select(['balance_cents', 'held_cents']).where('id', '=', account.accountId).executeTakeFirstOrThrow();
+          assert.deepEqual([Number(row.balance_cents), Number(row.held_cents)], [model.balance, model.held]);
+          assert.ok(model.balance - model.held >= 0);
+        }
+      }),
+      { numRuns: runs, seed },
+    );
+    await assertInvariants(ctx.db, null);
+  });
+});
