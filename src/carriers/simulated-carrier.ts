@@ -47,6 +47,11 @@ export class SimulatedCarrier implements Carrier {
     this.#faults.push(...faults);
   }
 
+  /** Drops faults queued but not yet used. */
+  clearFaults(): void {
+    this.#faults.length = 0;
+  }
+
   async provision(request: ProvisionRequest): Promise<ProvisionOutcome> {
     this.provisionCalls++;
     const fault = this.#faults.shift();
