@@ -1,10 +1,11 @@
 import { AppError, invalidRequest } from '../domain/errors.js';
-import { newUuid } from '../domain/ids.js';
+import { isUuid, newUuid } from '../domain/ids.js';
 import { parseNumber, STATES } from '../domain/phone-number.js';
 import {
   deleteIpndRecord,
   insertAddress,
   insertPerson,
+  ipndRecordExists,
   ipndRecordInUse,
   listAddresses,
   listPersons,
@@ -121,8 +122,11 @@ export function personsOf(deps: ServiceDeps, accountId: string, page: PageReques
 /** Deletes an address or person, refusing with 409 in_use while a number or a purchase names it. */
 export async function deleteIpnd(deps: ServiceDeps, kind: IpndKind, accountId: string, id: string): Promise<void> {
   const outcome = await deps.database.writeTransaction(async (trx) => {
+    // Ownership first: another account's record must look exactly like a missing one.
+    if (!isUuid(id) || !(await ipndRecordExists(trx, kind, accountId, id))) return 'not_found';
     if (await ipndRecordInUse(trx, kind, id)) return 'in_use';
-    return (await deleteIpndRecord(trx, kind, accountId, id)) ? 'deleted' : 'not_found';
+    await deleteIpndRecord(trx, kind, accountId, id);
+    return 'deleted';
   });
   if (outcome === 'in_use') throw new AppError('in_use', `This ${kind} is used by one of your numbers`);
   if (outcome === 'not_found') throw new AppError('not_found', `No such ${kind}`);
