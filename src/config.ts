@@ -21,6 +21,8 @@ export interface Config {
     latencyMs: number;
     /** @default 10000 */
     timeoutMs: number;
+    /** 0–1: share of provision calls that hang past the timeout. @default 0 */
+    hangRate: number;
   };
   /** @default 30 */
   quarantineDays: number;
@@ -93,6 +95,7 @@ export function loadConfig(env: Env = process.env): Config {
       failureRate: number('BILBY_CARRIER_FAILURE_RATE', 0, 0, 1, false),
       latencyMs: number('BILBY_CARRIER_LATENCY_MS', 0, 0, 600_000),
       timeoutMs,
+      hangRate: number('BILBY_CARRIER_HANG_RATE', 0, 0, 1, false),
     },
     quarantineDays: number('BILBY_QUARANTINE_DAYS', 30, 0, 3650),
     recoveryIntervalMs: number('BILBY_RECOVERY_INTERVAL_MS', 30_000, 100, 86_400_000),

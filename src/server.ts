@@ -36,6 +36,8 @@ export async function createServer(config: Config, log: Logger = createLogger(co
     path: config.carrier.databasePath,
     failureRate: config.carrier.failureRate,
     latencyMs: config.carrier.latencyMs,
+    hangRate: config.carrier.hangRate,
+    hangMs: config.carrier.timeoutMs * 2,
   });
   const deps: ServiceDeps = {
     database,

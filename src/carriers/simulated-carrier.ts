@@ -21,6 +21,10 @@ export interface SimulatedCarrierOptions {
   failureRate?: number;
   /** Delay before every answer, in milliseconds. @default 0 */
   latencyMs?: number;
+  /** Probability (0–1) that a provision call hangs for `hangMs` before provisioning. @default 0 */
+  hangRate?: number;
+  /** How long a hang lasts. @default 30000 */
+  hangMs?: number;
 }
 
 /** A carrier that provisions into its own SQLite store, with configurable latency and faults. */
@@ -29,6 +33,8 @@ export class SimulatedCarrier implements Carrier {
   readonly #store: SimulatedCarrierStore;
   readonly #failureRate: number;
   readonly #latencyMs: number;
+  readonly #hangRate: number;
+  readonly #hangMs: number;
   readonly #faults: CarrierFault[] = [];
   provisionCalls = 0;
 
@@ -36,6 +42,8 @@ export class SimulatedCarrier implements Carrier {
     this.#store = store;
     this.#failureRate = options.failureRate ?? 0;
     this.#latencyMs = options.latencyMs ?? 0;
+    this.#hangRate = options.hangRate ?? 0;
+    this.#hangMs = options.hangMs ?? 30_000;
   }
 
   static async open(options: SimulatedCarrierOptions): Promise<SimulatedCarrier> {
@@ -54,7 +62,7 @@ export class SimulatedCarrier implements Carrier {
 
   async provision(request: ProvisionRequest): Promise<ProvisionOutcome> {
     this.provisionCalls++;
-    const fault = this.#faults.shift();
+    const fault = this.#faults.shift() ?? (Math.random() < this.#hangRate ? { kind: 'hang' as const, ms: this.#hangMs } : undefined);
     if (this.#latencyMs > 0) await sleep(this.#latencyMs);
     if (fault?.kind === 'hang') await sleep(fault.ms);
 

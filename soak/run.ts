@@ -1,0 +1,290 @@
+/**
+ * The reliability plan's longer runs (`npm run soak`), reported in notes, never part of npm test:
+ *   1. kill -9 under load (SQLite): 16 clients buy while the server is killed 30 times.
+ *   2. PostgreSQL, 4 processes: demand above supply, 5% carrier failures, 1% carrier hangs,
+ *      PostgreSQL restarted mid-run.
+ *   3. Soak: mixed traffic for SOAK_MINUTES (default 10) on one server; memory and WAL sampled.
+ * Each phase ends by checking every invariant. Run one phase with SOAK_PHASES=kill,postgres,soak.
+ */
+import { execSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { SimulatedCarrier } from '../src/carriers/simulated-carrier.js';
+import { createDatabase, type Database } from '../src/store/database.js';
+import { migrateToLatest } from '../src/store/migrate.js';
+import { assertInvariants } from '../test/helpers/invariants.js';
+import { startServer, type ServerProcess } from '../test/helpers/server-process.js';
+import { purchase, soakAccount, soakNumbers, type SoakAccount } from './setup.js';
+
+const phases = (process.env.SOAK_PHASES ?? 'kill,postgres,soak').split(',');
+const report: string[] = [];
+const log = (line: string) => {
+  console.log(line);
+  report.push(line);
+};
+
+interface Ack {
+  orderId: string;
+  didNumber: string;
+  accountId: string;
+}
+
+/** Buys until told to stop, retrying a lost answer with the same key until it is definite. */
+async function buyer(
+  base: () => string,
+  account: SoakAccount,
+  pick: () => string | undefined,
+  acks: Ack[],
+  counts: Record<string, number>,
+  running: () => boolean,
+): Promise<void> {
+  let attempt = 0;
+  while (running()) {
+    const didNumber = pick();
+    if (!didNumber) return;
+    const key = `${account.accountId}-${attempt++}`;
+    for (let tries = 0; running() || tries === 0; tries++) {
+      let status: number | string;
+      let body: { order_id?: string; code?: string } = {};
+      try {
+        const res = await purchase(base(), account, didNumber, key);
+        status = res.status;
+        body = (await res.json()) as typeof body;
+      } catch {
+        status = 'connection';
+      }
+      const label = typeof status === 'number' ? `${status}${body.code ? ` ${body.code}` : ''}` : status;
+      counts[label] = (counts[label] ?? 0) + 1;
+      if (status === 200 && body.order_id) {
+        acks.push({ orderId: body.order_id, didNumber, accountId: account.accountId });
+        break;
+      }
+      // A lost answer, a pending order or a server between lives: ask again with the same key.
+      if (status === 'connection' || body.code === 'upstream_pending' || body.code === 'request_in_progress' || body.code === 'internal_error') {
+        await sleep(200);
+        continue;
+      }
+      break;
+    }
+  }
+}
+
+async function checkAcks(database: Database, acks: Ack[]): Promise<void> {
+  const orderIds = new Set(acks.map((a) => a.orderId));
+  if (orderIds.size !== acks.length) throw new Error('an order was acknowledged twice');
+  const perNumber = new Map<string, number>();
+  for (const ack of acks) perNumber.set(ack.didNumber, (perNumber.get(ack.didNumber) ?? 0) + 1);
+  const duplicates = [...perNumber.values()].filter((n) => n > 1).length;
+  let lost = 0;
+  for (const ack of acks) {
+    const order = await database.db.selectFrom('purchase_order').select('status').where('id', '=', ack.orderId).executeTakeFirst();
+    if (order?.status !== 'completed') lost++;
+  }
+  log(`   acknowledged purchases ${acks.length}, lost ${lost}, numbers sold twice ${duplicates}`);
+  if (lost > 0 || duplicates > 0) throw new Error('INV-ACK-DURABLE or INV-ONE-OWNER violated');
+}
+
+function rssMb(pid: number): number {
+  try {
+    return Number(execSync(`ps -o rss= -p ${pid}`).toString().trim()) / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+async function killUnderLoad(): Promise<void> {
+  const started = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), 'bilby-soak-kill-'));
+  const dbPath = join(dir, 'bilby.db');
+  const env = {
+    BILBY_DATABASE_URL: `file:${dbPath}`,
+    BILBY_CARRIER_DATABASE_URL: `file:${join(dir, 'carrier.db')}`,
+    BILBY_RATE_LIMIT_PER_MINUTE: '0',
+    BILBY_RECOVERY_GRACE_MS: '0',
+  };
+  const database = createDatabase(env.BILBY_DATABASE_URL);
+  await migrateToLatest(database.db);
+  const accounts = await Promise.all(Array.from({ length: 16 }, () => soakAccount(database, 1_000_000)));
+  const numbers = await soakNumbers(database, 20_000);
+  let server = await startServer([], env);
+  const acks: Ack[] = [];
+  const counts: Record<string, number> = {};
+  let running = true;
+  let next = 0;
+  // Mostly distinct numbers, one in five a number another client may be buying too.
+  const pick = () => (Math.random() < 0.2 ? numbers[Math.floor(Math.random() * Math.min(next + 50, numbers.length))] : numbers[next++]);
+  const clients = accounts.map((a) => buyer(() => server.base, a, pick, acks, counts, () => running));
+  for (let kill = 0; kill < 30; kill++) {
+    await sleep(500 + Math.random() * 1500);
+    server.child.kill('SIGKILL');
+    await server.exited;
+    server = await startServer([], env);
+  }
+  await sleep(1000);
+  running = false;
+  await Promise.all(clients);
+  await server.stop();
+  const recovered = await startServer([], env); // recovery at start-up settles the last kill's orders
+  await recovered.stop();
+  const carrier = await SimulatedCarrier.open({ path: join(dir, 'carrier.db') });
+  await assertInvariants(database.db, carrier, { settled: true });
+  await checkAcks(database, acks);
+  const integrity = (await sql<{ integrity_check: string }>`PRAGMA integrity_check`.execute(database.db)).rows[0]?.integrity_check;
+  log(`1. kill -9 under load (SQLite): 30 kills, 16 clients, ${Math.round((Date.now() - started) / 1000)} s; responses ${JSON.stringify(counts)}; integrity_check ${integrity}`);
+  if (integrity !== 'ok') throw new Error('integrity_check failed');
+  await carrier.close();
+  await database.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function postgresProcesses(): Promise<void> {
+  const url = process.env.BILBY_TEST_DATABASE_URL;
+  if (!url) {
+    log('2. PostgreSQL phase skipped: BILBY_TEST_DATABASE_URL is not set');
+    return;
+  }
+  const started = Date.now();
+  const dir = mkdtempSync(join(tmpdir(), 'bilby-soak-pg-'));
+  const schema = `soak_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const database = createDatabase(url, { schema });
+  await migrateToLatest(database.db);
+  const schemaUrl = new URL(url);
+  schemaUrl.searchParams.set('options', `-c search_path=${schema}`);
+  const env = {
+    BILBY_DATABASE_URL: schemaUrl.toString(),
+    BILBY_CARRIER_DATABASE_URL: `file:${join(dir, 'carrier.db')}`,
+    BILBY_RATE_LIMIT_PER_MINUTE: '0',
+    BILBY_CARRIER_FAILURE_RATE: '0.05',
+    BILBY_CARRIER_HANG_RATE: '0.01',
+    BILBY_CARRIER_TIMEOUT_MS: '1000',
+    BILBY_RECOVERY_GRACE_MS: '3000',
+    BILBY_RECOVERY_INTERVAL_MS: '1000',
+  };
+  const accounts = await Promise.all(Array.from({ length: 32 }, () => soakAccount(database, 100_000)));
+  const numbers = await soakNumbers(database, 1000, 300000);
+  const servers: ServerProcess[] = await Promise.all(Array.from({ length: 4 }, () => startServer([], env)));
+  const acks: Ack[] = [];
+  const counts: Record<string, number> = {};
+  let running = true;
+  const pick = () => numbers[Math.floor(Math.random() * numbers.length)]; // demand above supply: everyone wants everything
+  let turn = 0;
+  const clients = accounts.map((a) => buyer(() => servers[turn++ % servers.length]!.base, a, pick, acks, counts, () => running));
+  await sleep(8000);
+  const cluster = existsSync('/etc/postgresql') ? execSync('ls /etc/postgresql').toString().trim().split('\n')[0] : '';
+  if (cluster) {
+    execSync(`pg_ctlcluster --skip-systemctl-redirect ${cluster} main restart`, { stdio: 'ignore' });
+    log('   PostgreSQL restarted mid-run');
+  }
+  for (let i = 0; i < 120 && acks.length < numbers.length; i++) await sleep(1000);
+  running = false;
+  await Promise.all(clients);
+  await sleep(5000); // hung carrier calls finish and recovery settles them
+  await Promise.all(servers.map((s) => s.stop()));
+  const recovered = await startServer([], { ...env, BILBY_RECOVERY_GRACE_MS: '0' });
+  await recovered.stop();
+  const carrier = await SimulatedCarrier.open({ path: join(dir, 'carrier.db') });
+  await assertInvariants(database.db, carrier, { settled: true });
+  await checkAcks(database, acks);
+  const sold = await database.db.selectFrom('phone_number').select(database.db.fn.countAll<number>().as('n')).where('status', '=', 'active').executeTakeFirstOrThrow();
+  log(`2. PostgreSQL, 4 processes, 32 clients, 1,000 numbers: ${sold.n} sold, ${Math.round((Date.now() - started) / 1000)} s; responses ${JSON.stringify(counts)}`);
+  await carrier.close();
+  await database.close();
+  const cleanup = new pg.Client({ connectionString: url });
+  await cleanup.connect();
+  await cleanup.query(`DROP SCHEMA ${schema} CASCADE`);
+  await cleanup.end();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function soak(): Promise<void> {
+  const minutes = Number(process.env.SOAK_MINUTES ?? 10);
+  const dir = mkdtempSync(join(tmpdir(), 'bilby-soak-'));
+  const dbPath = join(dir, 'bilby.db');
+  const env = {
+    BILBY_DATABASE_URL: `file:${dbPath}`,
+    BILBY_CARRIER_DATABASE_URL: `file:${join(dir, 'carrier.db')}`,
+    BILBY_RATE_LIMIT_PER_MINUTE: '0',
+    BILBY_QUARANTINE_DAYS: '0',
+  };
+  const database = createDatabase(env.BILBY_DATABASE_URL);
+  await migrateToLatest(database.db);
+  const accounts = await Promise.all(Array.from({ length: 8 }, () => soakAccount(database, 10_000_000)));
+  const numbers = await soakNumbers(database, 50_000);
+  const server = await startServer([], env);
+  const samples: Array<{ minute: number; rss: number; wal: number }> = [];
+  const counts: Record<string, number> = {};
+  const count = (label: string) => (counts[label] = (counts[label] ?? 0) + 1);
+  const deadline = Date.now() + minutes * 60_000;
+  const started = Date.now();
+  const mixed = async (account: SoakAccount, c: number) => {
+    for (let i = 0; Date.now() < deadline; i++) {
+      const headers = { 'x-crazytel-api-key': account.key };
+      const roll = Math.random();
+      try {
+        if (roll < 0.6) {
+          const q = ['state=NSW', `starts_with=0291${Math.floor(Math.random() * 1000)}`, 'contains=77', 'limit=20', 'ends_with=12'][i % 5];
+          count(String((await fetch(`${server.base}/api/v1/phone-numbers/available-numbers/?${q}`, { headers })).status));
+        } else if (roll < 0.8) {
+          const res = await purchase(server.base, account, numbers[Math.floor(Math.random() * numbers.length)]!, `${c}-${i}`);
+          count(String(res.status));
+          const body = (await res.json()) as { did_number?: string };
+          if (res.status === 200 && Math.random() < 0.5) {
+            const del = await fetch(`${server.base}/api/v1/phone-numbers`, {
+              method: 'DELETE',
+              headers: { ...headers, 'content-type': 'application/json' },
+              body: JSON.stringify({ did_number: body.did_number }),
+            });
+            count(`release ${del.status}`);
+          }
+        } else {
+          count(String((await fetch(`${server.base}/api/v1/balance/`, { headers })).status));
+        }
+      } catch {
+        count('error');
+      }
+    }
+  };
+  const sampler = (async () => {
+    while (Date.now() < deadline) {
+      const wal = existsSync(`${dbPath}-wal`) ? statSync(`${dbPath}-wal`).size / 1024 / 1024 : 0;
+      samples.push({ minute: (Date.now() - started) / 60_000, rss: rssMb(server.child.pid!), wal });
+      await sleep(10_000);
+    }
+  })();
+  await Promise.all([...accounts.map((a, c) => mixed(a, c)), sampler]);
+  await server.stop();
+  const carrier = await SimulatedCarrier.open({ path: join(dir, 'carrier.db') });
+  await assertInvariants(database.db, carrier, { settled: true });
+  const total = Object.values(counts).reduce((a, b) => a + b, 0);
+  const early = samples.filter((s) => s.minute >= 1 && s.minute < 2).map((s) => s.rss);
+  const late = samples.slice(-6).map((s) => s.rss);
+  const walMax = Math.max(...samples.map((s) => s.wal));
+  log(
+    `3. soak (SQLite, 8 clients, ${minutes} min): ${total} requests (${Math.round(total / (minutes * 60))}/s) ${JSON.stringify(counts)}; ` +
+      `RSS min ${Math.min(...samples.map((s) => s.rss)).toFixed(0)} MB, minute 1–2 max ${Math.max(...early).toFixed(0)} MB, last minute max ${Math.max(...late).toFixed(0)} MB; WAL max ${walMax.toFixed(1)} MB`,
+  );
+  await carrier.close();
+  await database.close();
+  rmSync(dir, { recursive: true, force: true });
+  if (counts.error || Object.keys(counts).some((k) => k.startsWith('5'))) throw new Error('5xx or errors during the soak');
+}
+
+const started = Date.now();
+try {
+  if (phases.includes('kill')) await killUnderLoad();
+  if (phases.includes('postgres')) await postgresProcesses();
+  if (phases.includes('soak')) await soak();
+  log(`all phases passed in ${Math.round((Date.now() - started) / 1000)} s`);
+} catch (error) {
+  console.error(report.join('\n'));
+  console.error(error);
+  process.exit(1);
+}
