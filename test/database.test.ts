@@ -40,3 +40,24 @@ describeEachDatabase('write transactions', (dialect) => {
     else assert.equal(attempts, 2);
   });
 });
+
+describeEachDatabase('PostgreSQL connections', (dialect) => {
+  it('survives the database dropping its connections, as a restart does', { skip: dialect !== 'postgres' && 'PostgreSQL only' }, async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bilby-db-'));
+    const { database, dispose } = await openTestDatabase(dialect, dir);
+    t.after(async () => {
+      await dispose();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    await migrateToLatest(database.db);
+    await Promise.all([1, 2, 3].map(() => sql`select pg_sleep(0.01)`.execute(database.db)));
+    const schema = database.location.match(/schema (\w+)/)![1];
+    const admin = await openTestDatabase(dialect, dir);
+    const killed = await sql<{ pid: number }>`select pg_terminate_backend(pid) as pid from pg_stat_activity where application_name = ${`bilby:${schema}`}`.execute(admin.database.db);
+    await admin.dispose();
+    assert.ok(killed.rows.length >= 1, 'idle connections were terminated');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const after = await sql<{ one: number }>`select 1 as one`.execute(database.db);
+    assert.equal(after.rows[0]!.one, 1, 'the pool reconnected and the process is alive');
+  });
+});

@@ -81,6 +81,8 @@ export interface DatabaseOptions {
   schema?: string;
   /** PostgreSQL only: connections in the pool. @default 10 */
   poolSize?: number;
+  /** PostgreSQL only: told when an idle connection breaks (a database restart); the pool replaces it. */
+  onConnectionError?: (error: Error) => void;
 }
 
 export function isPostgresUrl(url: string): boolean {
@@ -111,6 +113,7 @@ function createPostgres(url: string, options: DatabaseOptions): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize ?? 10,
+    application_name: options.schema ? `bilby:${options.schema}` : 'bilby',
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     // Money and counts are bigint; every amount fits a double exactly, so read them as numbers.
     types: {
@@ -118,6 +121,8 @@ function createPostgres(url: string, options: DatabaseOptions): Database {
         oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+  // Without a listener, an idle connection dropped by a PostgreSQL restart would crash the process.
+  pool.on('error', (error) => options.onConnectionError?.(error));
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   const parsed = new URL(url);
   return {
