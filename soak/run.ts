@@ -107,7 +107,7 @@ async function killUnderLoad(): Promise<void> {
     BILBY_RECOVERY_GRACE_MS: '0',
   };
   const database = createDatabase(env.BILBY_DATABASE_URL);
-  await migrateToLatest(database.db);
+  await migrateToLatest(database);
   const accounts = await Promise.all(Array.from({ length: 16 }, () => soakAccount(database, 1_000_000)));
   const numbers = await soakNumbers(database, 20_000);
   let server = await startServer([], env);
@@ -155,7 +155,7 @@ async function postgresProcesses(): Promise<void> {
   await admin.query(`CREATE SCHEMA ${schema}`);
   await admin.end();
   const database = createDatabase(url, { schema });
-  await migrateToLatest(database.db);
+  await migrateToLatest(database);
   const schemaUrl = new URL(url);
   schemaUrl.searchParams.set('options', `-c search_path=${schema}`);
   const env = {
@@ -187,7 +187,10 @@ async function postgresProcesses(): Promise<void> {
   running = false;
   await Promise.all(clients);
   await sleep(5000); // hung carrier calls finish and recovery settles them
+  const dead = servers.filter((s) => s.child.exitCode !== null || s.child.signalCode !== null);
+  for (const server of dead) log(`   a server died: ${server.output().slice(-1500)}`);
   await Promise.all(servers.map((s) => s.stop()));
+  if (dead.length > 0) throw new Error(`${dead.length} server processes died`);
   const recovered = await startServer([], { ...env, BILBY_RECOVERY_GRACE_MS: '0' });
   await recovered.stop();
   const carrier = await SimulatedCarrier.open({ path: join(dir, 'carrier.db') });
@@ -215,7 +218,7 @@ async function soak(): Promise<void> {
     BILBY_QUARANTINE_DAYS: '0',
   };
   const database = createDatabase(env.BILBY_DATABASE_URL);
-  await migrateToLatest(database.db);
+  await migrateToLatest(database);
   const accounts = await Promise.all(Array.from({ length: 8 }, () => soakAccount(database, 10_000_000)));
   const numbers = await soakNumbers(database, 50_000);
   const server = await startServer([], env);

@@ -33,7 +33,7 @@ export async function createServer(config: Config, log: Logger = createLogger(co
   const database = createDatabase(config.databaseUrl, {
     onConnectionError: (error) => log.warn({ err: error }, 'database connection lost; the pool will reconnect'),
   });
-  await migrateToLatest(database.db);
+  await migrateToLatest(database);
   const carrier = await SimulatedCarrier.open({
     path: config.carrier.databasePath,
     failureRate: config.carrier.failureRate,

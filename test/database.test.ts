@@ -16,7 +16,7 @@ describeEachDatabase('write transactions', (dialect) => {
       await dispose();
       rmSync(dir, { recursive: true, force: true });
     });
-    await migrateToLatest(database.db);
+    await migrateToLatest(database);
     const { account } = await createAccount({ database, clock: () => new Date() }, { name: 'race', openingCreditCents: 0 });
 
     // Both transactions read the row, wait for each other, then write it: on PostgreSQL one of
@@ -49,7 +49,7 @@ describeEachDatabase('PostgreSQL connections', (dialect) => {
       await dispose();
       rmSync(dir, { recursive: true, force: true });
     });
-    await migrateToLatest(database.db);
+    await migrateToLatest(database);
     await Promise.all([1, 2, 3].map(() => sql`select pg_sleep(0.01)`.execute(database.db)));
     const schema = database.location.match(/schema (\w+)/)![1];
     const admin = await openTestDatabase(dialect, dir);
@@ -59,5 +59,23 @@ describeEachDatabase('PostgreSQL connections', (dialect) => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     const after = await sql<{ one: number }>`select 1 as one`.execute(database.db);
     assert.equal(after.rows[0]!.one, 1, 'the pool reconnected and the process is alive');
+  });
+});
+
+describeEachDatabase('migrations', (dialect) => {
+  it('migrates a PostgreSQL schema while another schema of the same database is already migrated', { skip: dialect !== 'postgres' && 'PostgreSQL only' }, async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bilby-db-'));
+    const first = await openTestDatabase(dialect, dir);
+    const second = await openTestDatabase(dialect, dir);
+    t.after(async () => {
+      await first.dispose();
+      await second.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    assert.deepEqual(await migrateToLatest(first.database), ['0001-initial', '0002-idempotency-and-rate-limits']);
+    assert.deepEqual(await migrateToLatest(second.database), ['0001-initial', '0002-idempotency-and-rate-limits']);
+    assert.deepEqual(await migrateToLatest(second.database), [], 'a second run applies nothing');
+    const accounts = await second.database.db.selectFrom('account').select('id').execute();
+    assert.deepEqual(accounts, []);
   });
 });

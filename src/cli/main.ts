@@ -38,7 +38,7 @@ async function serve(options: { demo?: boolean }): Promise<void> {
 async function migrate(): Promise<void> {
   const config = loadConfig();
   const database = createDatabase(config.databaseUrl);
-  const applied = await migrateToLatest(database.db);
+  const applied = await migrateToLatest(database);
   process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Already up to date\n');
   await database.close();
 }

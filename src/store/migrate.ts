@@ -1,4 +1,5 @@
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
+import type { Database } from './database.js';
 import * as initial from './migrations/0001-initial.js';
 import * as idempotencyAndRateLimits from './migrations/0002-idempotency-and-rate-limits.js';
 
@@ -12,17 +13,25 @@ const provider: MigrationProvider = {
   getMigrations: async () => MIGRATIONS,
 };
 
+/**
+ * On PostgreSQL the migrator's own tables are pinned to the schema in use: left to itself it would
+ * take another schema's migration tables for ours.
+ */
+async function createMigrator(database: Database): Promise<Migrator> {
+  if (database.dialect !== 'postgres') return new Migrator({ db: database.db, provider });
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(database.db);
+  return new Migrator({ db: database.db, provider, migrationTableSchema: rows[0]!.schema });
+}
+
 /** Brings the schema up to date; returns the names of the migrations it applied. */
-export async function migrateToLatest(db: Kysely<any>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider });
-  const { error, results } = await migrator.migrateToLatest();
+export async function migrateToLatest(database: Database): Promise<string[]> {
+  const { error, results } = await (await createMigrator(database)).migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
 /** True when every known migration has been applied. */
-export async function isMigrated(db: Kysely<any>): Promise<boolean> {
-  const migrator = new Migrator({ db, provider });
-  const migrations = await migrator.getMigrations();
+export async function isMigrated(database: Database): Promise<boolean> {
+  const migrations = await (await createMigrator(database)).getMigrations();
   return migrations.every((m) => m.executedAt !== undefined);
 }

@@ -75,7 +75,7 @@ export async function createTestContext(
   const dir = mkdtempSync(join(tmpdir(), 'bilby-test-'));
   const testDatabase = await openTestDatabase(dialect, dir);
   const database = testDatabase.database;
-  await migrateToLatest(database.db);
+  await migrateToLatest(database);
   const carrier = await SimulatedCarrier.open({ path: join(dir, 'carrier.db') });
   let offsetMs = 0;
   const deps: ServiceDeps = {
