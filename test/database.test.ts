@@ -52,10 +52,24 @@ describeEachDatabase('PostgreSQL connections', (dialect) => {
     await migrateToLatest(database);
     await Promise.all([1, 2, 3].map(() => sql`select pg_sleep(0.01)`.execute(database.db)));
     const schema = database.location.match(/schema (\w+)/)![1];
+    // One connection checked out by a transaction between two statements, the others idle.
+    const inFlight = database.db
+      .transaction()
+      .execute(async (trx) => {
+        await sql`select 1`.execute(trx);
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        await sql`select 1`.execute(trx);
+      })
+      .then(
+        () => 'finished',
+        () => 'failed',
+      );
+    await new Promise((resolve) => setTimeout(resolve, 100));
     const admin = await openTestDatabase(dialect, dir);
     const killed = await sql<{ pid: number }>`select pg_terminate_backend(pid) as pid from pg_stat_activity where application_name = ${`bilby:${schema}`}`.execute(admin.database.db);
     await admin.dispose();
-    assert.ok(killed.rows.length >= 1, 'idle connections were terminated');
+    assert.ok(killed.rows.length >= 2, 'busy and idle connections were terminated');
+    assert.equal(await inFlight, 'failed', 'the transaction in flight failed, and only it');
     await new Promise((resolve) => setTimeout(resolve, 200));
     const after = await sql<{ one: number }>`select 1 as one`.execute(database.db);
     assert.equal(after.rows[0]!.one, 1, 'the pool reconnected and the process is alive');

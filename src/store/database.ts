@@ -121,8 +121,12 @@ function createPostgres(url: string, options: DatabaseOptions): Database {
         oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
-  // Without a listener, an idle connection dropped by a PostgreSQL restart would crash the process.
-  pool.on('error', (error) => options.onConnectionError?.(error));
+  // A connection that PostgreSQL drops (a restart) emits 'error': on the pool while idle, on the
+  // client while checked out. Unheard, either crashes the process; heard, the query in flight fails
+  // and the pool discards the broken client and opens a new one.
+  const reportError = (error: Error) => options.onConnectionError?.(error);
+  pool.on('error', reportError);
+  pool.on('connect', (client) => client.on('error', reportError));
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   const parsed = new URL(url);
   return {
