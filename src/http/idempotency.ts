@@ -85,7 +85,13 @@ export function storeIdempotentResponse(deps: ServiceDeps) {
         // Not our JSON error body: nothing pending to remember.
       }
     }
-    await finishIdempotentRequest(deps, request.caller.accountId, key, { status: reply.statusCode, body, pendingOrderId });
+    try {
+      await finishIdempotentRequest(deps, request.caller.accountId, key, { status: reply.statusCode, body, pendingOrderId });
+    } catch (error) {
+      // The answer stands (the purchase happened); the claim stays in progress until its lease
+      // ends, so a retry is refused, not run twice, while the database is unreachable.
+      request.log.error({ err: error }, 'could not store the idempotent response');
+    }
     return payload;
   };
 }
