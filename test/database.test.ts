@@ -2,21 +2,28 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { it } from 'node:test';
+import { it, type TestContext } from 'node:test';
 import { sql } from 'kysely';
 import { createAccount } from '../src/services/create-account.js';
+import type { Database, DialectName } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { describeEachDatabase, openTestDatabase } from './helpers/databases.js';
 
+/** A migrated database of its own for one test, dropped when the test ends. */
+async function freshDatabase(t: TestContext, dialect: DialectName): Promise<Database> {
+  const dir = mkdtempSync(join(tmpdir(), 'bilby-db-'));
+  const { database, dispose } = await openTestDatabase(dialect, dir);
+  t.after(async () => {
+    await dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await migrateToLatest(database);
+  return database;
+}
+
 describeEachDatabase('write transactions', (dialect) => {
   it('retries a serialization conflict inside the server, so both writers succeed', async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'bilby-db-'));
-    const { database, dispose } = await openTestDatabase(dialect, dir);
-    t.after(async () => {
-      await dispose();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    await migrateToLatest(database);
+    const database = await freshDatabase(t, dialect);
     const { account } = await createAccount({ database, clock: () => new Date() }, { name: 'race', openingCreditCents: 0 });
 
     // Both transactions read the row, wait for each other, then write it: on PostgreSQL one of
@@ -43,13 +50,7 @@ describeEachDatabase('write transactions', (dialect) => {
 
 describeEachDatabase('PostgreSQL connections', (dialect) => {
   it('survives the database dropping its connections, as a restart does', { skip: dialect !== 'postgres' && 'PostgreSQL only' }, async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'bilby-db-'));
-    const { database, dispose } = await openTestDatabase(dialect, dir);
-    t.after(async () => {
-      await dispose();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    await migrateToLatest(database);
+    const database = await freshDatabase(t, dialect);
     await Promise.all([1, 2, 3].map(() => sql`select pg_sleep(0.01)`.execute(database.db)));
     const schema = database.location.match(/schema (\w+)/)![1];
     // One connection checked out by a transaction between two statements, the others idle.
@@ -65,7 +66,7 @@ describeEachDatabase('PostgreSQL connections', (dialect) => {
         () => 'failed',
       );
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const admin = await openTestDatabase(dialect, dir);
+    const admin = await openTestDatabase(dialect, tmpdir());
     const killed = await sql<{ pid: number }>`select pg_terminate_backend(pid) as pid from pg_stat_activity where application_name = ${`bilby:${schema}`}`.execute(admin.database.db);
     await admin.dispose();
     assert.ok(killed.rows.length >= 2, 'busy and idle connections were terminated');
