@@ -32,8 +32,7 @@ export function authenticateHeaders(deps: ServiceDeps) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const key = headerKey(request);
     if (key !== undefined) {
-      request.caller = await authenticate(deps, key);
-      await enforceRateLimit(deps, request.caller.keyId);
+      await admit(deps, request, key);
       return;
     }
     if (!mayCarryBody(request)) throw unauthenticated();
@@ -51,9 +50,14 @@ export function authenticateBody(deps: ServiceDeps) {
     }
     if (request.caller) return;
     if (typeof bodyKey !== 'string') throw unauthenticated();
-    request.caller = await authenticate(deps, bodyKey);
-    await enforceRateLimit(deps, request.caller.keyId);
+    await admit(deps, request, bodyKey);
   };
+}
+
+/** 401 for a bad key, then 429 past the key's rate limit, in the contract's order. */
+async function admit(deps: ServiceDeps, request: FastifyRequest, key: string): Promise<void> {
+  request.caller = await authenticate(deps, key);
+  await enforceRateLimit(deps, request.caller.keyId);
 }
 
 export function callerOf(request: FastifyRequest): Caller {
