@@ -32,6 +32,8 @@ export interface Config {
   recoveryGraceMs: number;
   /** Makes this key open the demo account (with `serve --demo`); at least 20 characters. */
   demoApiKey: string | undefined;
+  /** The key the operator API (/admin/v1) requires; at least 16 characters. Without it that API is off. */
+  adminKey: string | undefined;
   /** Fault injection for crash tests only: the saga point where the server kills itself. */
   crashPoint: CrashPoint | undefined;
   /** Requests per API key per minute, 0 for no limit. @default 60 */
@@ -81,6 +83,10 @@ export function loadConfig(env: Env = process.env): Config {
   if (demoApiKey !== undefined && (demoApiKey.length < 20 || demoApiKey.length > 512 || /\s/.test(demoApiKey))) {
     problems.push('BILBY_DEMO_API_KEY must be 20 to 512 characters without spaces');
   }
+  const adminKey = env.BILBY_ADMIN_KEY || undefined;
+  if (adminKey !== undefined && (adminKey.length < 16 || adminKey.length > 512 || /\s/.test(adminKey))) {
+    problems.push('BILBY_ADMIN_KEY must be 16 to 512 characters without spaces');
+  }
 
   const config: Config = {
     port: number('PORT', 8080, 0, 65535),
@@ -101,6 +107,7 @@ export function loadConfig(env: Env = process.env): Config {
     recoveryIntervalMs: number('BILBY_RECOVERY_INTERVAL_MS', 30_000, 100, 86_400_000),
     recoveryGraceMs: number('BILBY_RECOVERY_GRACE_MS', timeoutMs * 2, 0, 86_400_000),
     demoApiKey,
+    adminKey,
     crashPoint: env.BILBY_CRASH_POINT ? (env.BILBY_CRASH_POINT as CrashPoint) : undefined,
     rateLimitPerMinute: number('BILBY_RATE_LIMIT_PER_MINUTE', 60, 0, 1_000_000),
     logLevel: env.BILBY_LOG_LEVEL || 'info',

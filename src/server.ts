@@ -56,7 +56,7 @@ export async function createServer(config: Config, log: Logger = createLogger(co
     tasks: new BackgroundTasks(),
     rateLimiter: createRateLimiter(database),
   };
-  const app = await createApp(deps, { logger: log });
+  const app = await createApp(deps, { logger: log, ...(config.adminKey ? { adminKey: config.adminKey } : {}) });
   let timer: NodeJS.Timeout | undefined;
 
   const maintain = async () => {

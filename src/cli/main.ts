@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { randomBytes } from 'node:crypto';
 import { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config.js';
 import { createLogger, createServer } from '../server.js';
@@ -8,7 +9,10 @@ import { createDatabase } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';
 
 async function serve(options: { demo?: boolean }): Promise<void> {
-  const config = loadConfig();
+  let config = loadConfig();
+  // A demo server without a configured admin key gets one for this run, so the operator API can be tried.
+  const generatedAdminKey = options.demo && !config.adminKey ? `bilby_admin_${randomBytes(18).toString('base64url')}` : undefined;
+  if (generatedAdminKey) config = Object.freeze({ ...config, adminKey: generatedAdminKey });
   const log = createLogger(config);
   const server = await createServer(config, log);
   if (options.demo) {
@@ -19,6 +23,9 @@ async function serve(options: { demo?: boolean }): Promise<void> {
         `\nDemo account ready with $500.00. Its API key (shown once, keep it):\n\n  ${seeded.createdKey}\n\n` +
           `Try: curl -H "X-Crazytel-Api-Key: ${seeded.createdKey}" http://localhost:${config.port}/api/v1/balance/\n\n`,
       );
+    }
+    if (generatedAdminKey) {
+      process.stdout.write(`Operator (admin) key for this run (set BILBY_ADMIN_KEY to choose your own):\n\n  ${generatedAdminKey}\n\n`);
     }
   }
   await server.startMaintenance();

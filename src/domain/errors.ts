@@ -1,6 +1,7 @@
 /** Every error code a client can see. Programs branch on these; they never change meaning. */
 export type ErrorCode =
   | 'unauthenticated'
+  | 'account_suspended'
   | 'rate_limited'
   | 'unsupported_media_type'
   | 'payload_too_large'
@@ -20,6 +21,8 @@ export type ErrorCode =
   | 'sms_not_supported'
   | 'not_found'
   | 'in_use'
+  | 'invalid_csv'
+  | 'already_exists'
   | 'internal_error';
 
 export interface FieldError {

@@ -11,10 +11,14 @@ import type { ServiceDeps } from '../services/deps.js';
 import { authenticateBody, authenticateHeaders } from './auth.js';
 import { isBodyError, sendError, toAppError } from './error-response.js';
 import { claimIdempotencyKey, storeIdempotentResponse } from './idempotency.js';
+import { authenticateOperator } from './admin-auth.js';
 import { registerAccountRoutes } from './routes/account-routes.js';
+import { registerAdminAccountRoutes } from './routes/admin-account-routes.js';
+import { registerAdminInventoryRoutes } from './routes/admin-inventory-routes.js';
 import { registerNumberRoutes } from './routes/number-routes.js';
 import { registerPurchaseRoutes } from './routes/purchase-routes.js';
 import { Address, Person, Transaction } from './schemas/account-schemas.js';
+import { AdminAccount, AdminDestination, ApiKeyInfo, InventoryNumber, TypePrice } from './schemas/admin-schemas.js';
 import { AvailableNumber, ErrorBody } from './schemas/common-schemas.js';
 import { OwnedNumber } from './schemas/number-schemas.js';
 import { Order } from './schemas/purchase-schemas.js';
@@ -23,9 +27,12 @@ import type { TypedApp } from './typed-app.js';
 export interface AppOptions {
   /** A pino logger, or false for none. */
   logger?: FastifyBaseLogger | false;
+  /** The key the operator API (/admin/v1) requires; without one that API refuses every request. */
+  adminKey?: string;
 }
 
 const API_PREFIX = '/api/v1';
+const ADMIN_PREFIX = '/admin/v1';
 const BODY_LIMIT = 16 * 1024;
 
 /** Builds the HTTP app around the services. Never listens and never reads the environment. */
@@ -49,12 +56,26 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
 
   app.decorateRequest('caller', null);
   app.decorateRequest('idempotencyKey', null);
+  app.decorateRequest('idempotencyScope', null);
   app.removeContentTypeParser('text/plain');
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
 
-  for (const schema of [AvailableNumber, ErrorBody, OwnedNumber, Order, Transaction, Address, Person]) {
+  for (const schema of [
+    AvailableNumber,
+    ErrorBody,
+    OwnedNumber,
+    Order,
+    Transaction,
+    Address,
+    Person,
+    AdminAccount,
+    ApiKeyInfo,
+    AdminDestination,
+    TypePrice,
+    InventoryNumber,
+  ]) {
     app.addSchema(schema);
   }
 
@@ -73,12 +94,14 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
           crazytelKey: { type: 'apiKey', in: 'header', name: 'X-Crazytel-Api-Key' },
           apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
           bearer: { type: 'http', scheme: 'bearer' },
+          adminKey: { type: 'apiKey', in: 'header', name: 'X-Admin-Key' },
         },
       },
       security: [{ crazytelKey: [] }, { apiKey: [] }, { bearer: [] }],
       tags: [
         { name: 'CrazyTel', description: "CrazyTel's API, same shapes" },
         { name: 'Bilby', description: "Bilby's extensions" },
+        { name: 'Operator', description: 'The operator API (/admin/v1), authenticated by the admin key' },
         { name: 'System', description: 'Health and documents' },
       ],
     },
@@ -109,6 +132,24 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
       registerAccountRoutes(api, deps);
     },
     { prefix: API_PREFIX },
+  );
+  await app.register(
+    async (admin) => {
+      admin.addHook('onRoute', (route) => {
+        if (route.schema) route.schema.security = [{ adminKey: [] }, { bearer: [] }];
+      });
+      admin.addHook('onRequest', authenticateOperator(options.adminKey));
+      admin.addHook('preValidation', async (request) => {
+        // A POST whose fields are all optional may come without a body (curl -X POST).
+        if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};
+      });
+      admin.addHook('preValidation', reportIgnoredFields);
+      admin.addHook('preValidation', claimIdempotencyKey(deps));
+      admin.addHook('onSend', storeIdempotentResponse(deps));
+      registerAdminAccountRoutes(admin, deps);
+      registerAdminInventoryRoutes(admin, deps);
+    },
+    { prefix: ADMIN_PREFIX },
   );
   return app;
 }

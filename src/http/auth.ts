@@ -57,6 +57,7 @@ export function authenticateBody(deps: ServiceDeps) {
 /** 401 for a bad key, then 429 past the key's rate limit, in the contract's order. */
 async function admit(deps: ServiceDeps, request: FastifyRequest, key: string): Promise<void> {
   request.caller = await authenticate(deps, key);
+  request.idempotencyScope = request.caller.accountId;
   await enforceRateLimit(deps, request.caller.keyId);
 }
 

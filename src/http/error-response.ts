@@ -6,6 +6,7 @@ import { presentAvailable } from './presenters.js';
 /** The one place an error code becomes an HTTP status. A new code cannot be added without one. */
 export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   unauthenticated: 401,
+  account_suspended: 403,
   rate_limited: 429,
   unsupported_media_type: 415,
   payload_too_large: 413,
@@ -25,6 +26,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   sms_not_supported: 400,
   not_found: 404,
   in_use: 409,
+  invalid_csv: 400,
+  already_exists: 409,
   internal_error: 500,
 };
 

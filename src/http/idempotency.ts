@@ -7,13 +7,15 @@ import {
   settleIdempotentResponse,
   startIdempotentRequest,
 } from '../services/idempotency-keys.js';
-import { callerOf } from './auth.js';
+import { unauthenticated } from '../services/authenticate.js';
 import { presentPurchaseSuccess } from './presenters.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The Idempotency-Key this request claimed, whose response must be stored. */
     idempotencyKey: string | null;
+    /** Whose keys this request's Idempotency-Key is among: the caller's account, or the operator. */
+    idempotencyScope: string | null;
   }
 }
 
@@ -39,6 +41,10 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+function isStream(body: unknown): boolean {
+  return typeof (body as { pipe?: unknown } | null)?.pipe === 'function';
+}
+
 function replay(reply: FastifyReply, status: number, body: string): FastifyReply {
   return reply.code(status).header('idempotent-replayed', 'true').type('application/json; charset=utf-8').send(body);
 }
@@ -50,20 +56,24 @@ function replay(reply: FastifyReply, status: number, body: string): FastifyReply
 export function claimIdempotencyKey(deps: ServiceDeps) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> => {
     if (!WRITE_METHODS.has(request.method)) return undefined;
+    // A streamed body (the CSV import) cannot be fingerprinted before it runs; the import is
+    // idempotent by itself, so its key is not needed.
+    if (isStream(request.body)) return undefined;
     const key = request.headers['idempotency-key'];
     if (key === undefined) return undefined;
     if (typeof key !== 'string' || key.length < 1 || key.length > MAX_KEY_LENGTH) {
       throw invalidRequest('Idempotency-Key', `must be 1 to ${MAX_KEY_LENGTH} characters`);
     }
-    const accountId = callerOf(request).accountId;
-    const start = await startIdempotentRequest(deps, accountId, key, fingerprintOf(request));
+    const scope = request.idempotencyScope;
+    if (scope === null) throw unauthenticated();
+    const start = await startIdempotentRequest(deps, scope, key, fingerprintOf(request));
     if (start.kind === 'proceed') {
       request.idempotencyKey = key;
       return undefined;
     }
     if (start.kind === 'order_completed') {
       const body = JSON.stringify(presentPurchaseSuccess(start.order, start.balanceAfterCents));
-      await settleIdempotentResponse(deps, accountId, key, { status: 200, body, orderId: start.order.id });
+      await settleIdempotentResponse(deps, scope, key, { status: 200, body, orderId: start.order.id });
       return replay(reply, 200, body);
     }
     return replay(reply, start.status, start.body);
@@ -74,7 +84,8 @@ export function claimIdempotencyKey(deps: ServiceDeps) {
 export function storeIdempotentResponse(deps: ServiceDeps) {
   return async (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
     const key = request.idempotencyKey;
-    if (!key || !request.caller) return payload;
+    const scope = request.idempotencyScope;
+    if (!key || scope === null) return payload;
     const body = typeof payload === 'string' ? payload : '';
     let pendingOrderId: string | null = null;
     if (reply.statusCode >= 500) {
@@ -86,7 +97,7 @@ export function storeIdempotentResponse(deps: ServiceDeps) {
       }
     }
     try {
-      await finishIdempotentRequest(deps, request.caller.accountId, key, { status: reply.statusCode, body, pendingOrderId });
+      await finishIdempotentRequest(deps, scope, key, { status: reply.statusCode, body, pendingOrderId });
     } catch (error) {
       // The answer stands (the purchase happened); the claim stays in progress until its lease
       // ends, so a retry is refused, not run twice, while the database is unreachable.

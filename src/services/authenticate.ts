@@ -18,7 +18,10 @@ export async function authenticate(deps: Pick<ServiceDeps, 'database'>, key: str
   if (!key || key.length > MAX_KEY_LENGTH || !hasPlausibleChecksum(key)) throw unauthenticated();
   const hash = hashApiKey(key);
   const owner = await findKeyOwner(deps.database.db, hash);
-  if (!owner || !sameHash(owner.key_hash, hash) || owner.account_status !== 'active') throw unauthenticated();
+  if (!owner || !sameHash(owner.key_hash, hash)) throw unauthenticated();
+  if (owner.account_status === 'suspended') {
+    throw new AppError('account_suspended', 'This account is suspended; its keys work again once the operator reactivates it');
+  }
   return { accountId: owner.account_id, keyId: owner.key_id };
 }
 

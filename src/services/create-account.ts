@@ -5,11 +5,12 @@ import { insertAccount, nextAccountCode } from '../store/account-store.js';
 import { insertApiKey } from '../store/api-key-store.js';
 import type { Executor } from '../store/database.js';
 import { postLedgerTransaction } from '../store/ledger-store.js';
-import type { AccountRow } from '../store/tables.js';
+import type { AccountRow, ApiKeyTable } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 
 export interface NewAccount {
   account: AccountRow;
+  key: ApiKeyTable;
   /** The API key in clear: shown once, never stored. */
   apiKey: string;
 }
@@ -32,18 +33,18 @@ export async function createAccount(
       created_at: at,
     };
     await insertAccount(trx, row);
-    await addApiKey(trx, row.id, apiKey, at, 'initial');
+    const key = await addApiKey(trx, row.id, apiKey, at, 'initial');
     if (input.openingCreditCents) {
       await creditAccount(trx, row.id, input.openingCreditCents, 'Opening credit', at);
       row.balance_cents = input.openingCreditCents;
     }
-    return row;
+    return { row, key };
   });
-  return { account, apiKey };
+  return { account: account.row, key: account.key, apiKey };
 }
 
-export async function addApiKey(ex: Executor, accountId: string, apiKey: string, at: string, label: string | null): Promise<void> {
-  await insertApiKey(ex, {
+export async function addApiKey(ex: Executor, accountId: string, apiKey: string, at: string, label: string | null): Promise<ApiKeyTable> {
+  const row: ApiKeyTable = {
     id: newId('key'),
     account_id: accountId,
     key_hash: hashApiKey(apiKey),
@@ -51,7 +52,9 @@ export async function addApiKey(ex: Executor, accountId: string, apiKey: string,
     label,
     created_at: at,
     revoked_at: null,
-  });
+  };
+  await insertApiKey(ex, row);
+  return row;
 }
 
 /** Adds money to an account: a `credit` ledger transaction against the funding account. */

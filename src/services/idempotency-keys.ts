@@ -27,21 +27,21 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 export async function startIdempotentRequest(
   deps: ServiceDeps,
-  accountId: string,
+  scope: string,
   key: string,
   fingerprint: string,
 ): Promise<IdempotencyStart> {
   const db = deps.database.db;
   for (let attempt = 0; attempt < 3; attempt++) {
     const at = isoNow(deps);
-    if (await claimIdempotencyKey(db, { accountId, key, fingerprint, at })) return { kind: 'proceed' };
-    const row = await findIdempotencyKey(db, accountId, key);
+    if (await claimIdempotencyKey(db, { scope, key, fingerprint, at })) return { kind: 'proceed' };
+    const row = await findIdempotencyKey(db, scope, key);
     if (!row) continue; // released between our insert and our read: claim again
     if (row.fingerprint !== fingerprint) {
       throw new AppError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request');
     }
     if (row.state === 'in_progress') {
-      if (await takeOverIdempotencyKey(db, accountId, key, leaseStart(deps), at)) return { kind: 'proceed' };
+      if (await takeOverIdempotencyKey(db, scope, key, leaseStart(deps), at)) return { kind: 'proceed' };
       throw new AppError('request_in_progress', 'A request with this Idempotency-Key is still running; retry later');
     }
     if (row.state === 'pending_order' && row.order_id) {
@@ -52,7 +52,7 @@ export async function startIdempotentRequest(
       }
       if (order?.status === 'failed') {
         // Failed orders are fully compensated, and a failure is not stored: the retry runs again.
-        await releaseIdempotencyKey(db, accountId, key);
+        await releaseIdempotencyKey(db, scope, key);
         continue;
       }
     }
@@ -68,16 +68,16 @@ export async function startIdempotentRequest(
  */
 export async function finishIdempotentRequest(
   deps: ServiceDeps,
-  accountId: string,
+  scope: string,
   key: string,
   response: { status: number; body: string; pendingOrderId: string | null },
 ): Promise<void> {
   const db = deps.database.db;
   const at = isoNow(deps);
   if (response.status < 500) {
-    await recordIdempotentResponse(db, accountId, key, { state: 'done', status: response.status, body: response.body, orderId: null, at });
+    await recordIdempotentResponse(db, scope, key, { state: 'done', status: response.status, body: response.body, orderId: null, at });
   } else if (response.pendingOrderId) {
-    await recordIdempotentResponse(db, accountId, key, {
+    await recordIdempotentResponse(db, scope, key, {
       state: 'pending_order',
       status: response.status,
       body: response.body,
@@ -85,18 +85,18 @@ export async function finishIdempotentRequest(
       at,
     });
   } else {
-    await releaseIdempotencyKey(db, accountId, key);
+    await releaseIdempotencyKey(db, scope, key);
   }
 }
 
 /** Replaces a pending answer with the settled one, so later replays are byte-identical to it. */
 export async function settleIdempotentResponse(
   deps: ServiceDeps,
-  accountId: string,
+  scope: string,
   key: string,
   response: { status: number; body: string; orderId: string },
 ): Promise<void> {
-  await recordIdempotentResponse(deps.database.db, accountId, key, { state: 'done', ...response, at: isoNow(deps) });
+  await recordIdempotentResponse(deps.database.db, scope, key, { state: 'done', ...response, at: isoNow(deps) });
 }
 
 export async function purgeExpiredIdempotencyKeys(deps: ServiceDeps): Promise<number> {

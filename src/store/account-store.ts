@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from './database.js';
+import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
 import type { AccountRow } from './tables.js';
 
 export async function insertAccount(ex: Executor, account: AccountRow): Promise<void> {
@@ -54,4 +55,17 @@ export async function readBalanceCents(ex: Executor, accountId: string): Promise
     .where('id', '=', accountId)
     .executeTakeFirstOrThrow();
   return Number(row.balance_cents);
+}
+
+export async function listAccounts(ex: Executor, status: string | undefined, page: PageRequest): Promise<Page<AccountRow>> {
+  let query = ex.selectFrom('account').selectAll().orderBy('id');
+  if (status) query = query.where('status', '=', status);
+  if (page.after) query = query.where('id', '>', page.after);
+  const limit = fetchLimit(page);
+  if (limit !== undefined) query = query.limit(limit);
+  return toPage(await query.execute(), page, (row) => row.id);
+}
+
+export async function setAccountStatus(ex: Executor, id: string, status: 'active' | 'suspended'): Promise<AccountRow | undefined> {
+  return ex.updateTable('account').set({ status }).where('id', '=', id).returningAll().executeTakeFirst();
 }

@@ -42,3 +42,11 @@ export async function apiKeyExists(ex: Executor, keyHash: string): Promise<boole
   const row = await ex.selectFrom('api_key').select('id').where('key_hash', '=', keyHash).executeTakeFirst();
   return row !== undefined;
 }
+
+export async function listApiKeys(ex: Executor, accountId: string): Promise<ApiKeyTable[]> {
+  return ex.selectFrom('api_key').selectAll().where('account_id', '=', accountId).orderBy('id').execute();
+}
+
+export async function findApiKey(ex: Executor, accountId: string, keyId: string): Promise<ApiKeyTable | undefined> {
+  return ex.selectFrom('api_key').selectAll().where('account_id', '=', accountId).where('id', '=', keyId).executeTakeFirst();
+}

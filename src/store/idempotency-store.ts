@@ -4,12 +4,12 @@ import type { IdempotencyKeyRow } from './tables.js';
 /** Claims the key for a new request; false when the account already used it. The primary key decides. */
 export async function claimIdempotencyKey(
   ex: Executor,
-  claim: { accountId: string; key: string; fingerprint: string; at: string },
+  claim: { scope: string; key: string; fingerprint: string; at: string },
 ): Promise<boolean> {
   const result = await ex
-    .insertInto('idempotency_key')
+    .insertInto('idempotency_record')
     .values({
-      account_id: claim.accountId,
+      scope: claim.scope,
       key: claim.key,
       fingerprint: claim.fingerprint,
       state: 'in_progress',
@@ -19,16 +19,16 @@ export async function claimIdempotencyKey(
       created_at: claim.at,
       updated_at: claim.at,
     })
-    .onConflict((oc) => oc.columns(['account_id', 'key']).doNothing())
+    .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
 }
 
-export async function findIdempotencyKey(ex: Executor, accountId: string, key: string): Promise<IdempotencyKeyRow | undefined> {
+export async function findIdempotencyKey(ex: Executor, scope: string, key: string): Promise<IdempotencyKeyRow | undefined> {
   return ex
-    .selectFrom('idempotency_key')
+    .selectFrom('idempotency_record')
     .selectAll()
-    .where('account_id', '=', accountId)
+    .where('scope', '=', scope)
     .where('key', '=', key)
     .executeTakeFirst();
 }
@@ -36,15 +36,15 @@ export async function findIdempotencyKey(ex: Executor, accountId: string, key: s
 /** Takes over a claim whose request died (still in progress, untouched since `staleBefore`). */
 export async function takeOverIdempotencyKey(
   ex: Executor,
-  accountId: string,
+  scope: string,
   key: string,
   staleBefore: string,
   at: string,
 ): Promise<boolean> {
   const result = await ex
-    .updateTable('idempotency_key')
+    .updateTable('idempotency_record')
     .set({ updated_at: at })
-    .where('account_id', '=', accountId)
+    .where('scope', '=', scope)
     .where('key', '=', key)
     .where('state', '=', 'in_progress')
     .where('updated_at', '<', staleBefore)
@@ -54,12 +54,12 @@ export async function takeOverIdempotencyKey(
 
 export async function recordIdempotentResponse(
   ex: Executor,
-  accountId: string,
+  scope: string,
   key: string,
   response: { state: 'done' | 'pending_order'; status: number; body: string; orderId: string | null; at: string },
 ): Promise<void> {
   await ex
-    .updateTable('idempotency_key')
+    .updateTable('idempotency_record')
     .set({
       state: response.state,
       response_status: response.status,
@@ -67,17 +67,17 @@ export async function recordIdempotentResponse(
       order_id: response.orderId,
       updated_at: response.at,
     })
-    .where('account_id', '=', accountId)
+    .where('scope', '=', scope)
     .where('key', '=', key)
     .execute();
 }
 
-export async function releaseIdempotencyKey(ex: Executor, accountId: string, key: string): Promise<void> {
-  await ex.deleteFrom('idempotency_key').where('account_id', '=', accountId).where('key', '=', key).execute();
+export async function releaseIdempotencyKey(ex: Executor, scope: string, key: string): Promise<void> {
+  await ex.deleteFrom('idempotency_record').where('scope', '=', scope).where('key', '=', key).execute();
 }
 
 /** Forgets keys created before `before` (kept at least 24 hours). */
 export async function purgeIdempotencyKeys(ex: Executor, before: string): Promise<number> {
-  const result = await ex.deleteFrom('idempotency_key').where('created_at', '<', before).executeTakeFirst();
+  const result = await ex.deleteFrom('idempotency_record').where('created_at', '<', before).executeTakeFirst();
   return Number(result.numDeletedRows);
 }

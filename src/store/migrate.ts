@@ -2,11 +2,13 @@ import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Database } from './database.js';
 import * as initial from './migrations/0001-initial.js';
 import * as idempotencyAndRateLimits from './migrations/0002-idempotency-and-rate-limits.js';
+import * as operator from './migrations/0003-operator.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-idempotency-and-rate-limits': idempotencyAndRateLimits,
+  '0003-operator': operator,
 };
 
 const provider: MigrationProvider = {

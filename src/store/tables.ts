@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 /**
  * The database as Kysely sees it. Money is integer cents, timestamps ISO-8601 UTC text, booleans
@@ -16,7 +16,8 @@ export interface Tables {
   ledger_transaction: LedgerTransactionTable;
   ledger_entry: LedgerEntryTable;
   verified_cli: VerifiedCliTable;
-  idempotency_key: IdempotencyKeyTable;
+  idempotency_record: IdempotencyRecordTable;
+  number_price: NumberPriceTable;
   rate_limit_window: RateLimitWindowTable;
 }
 
@@ -119,6 +120,8 @@ export interface PhoneNumberTable {
   address_id: string | null;
   person_id: string | null;
   purchased_at: string | null;
+  /** 1 when the number has its own price, 0 when it follows its type's price. */
+  custom_price: Generated<number>;
   created_at: string;
   updated_at: string;
 }
@@ -176,8 +179,9 @@ export interface VerifiedCliTable {
   created_at: string;
 }
 
-export interface IdempotencyKeyTable {
-  account_id: string;
+export interface IdempotencyRecordTable {
+  /** The account the key belongs to, or 'operator' for the operator API. */
+  scope: string;
   key: string;
   fingerprint: string;
   /** in_progress, done (response stored), or pending_order (answered upstream_pending). */
@@ -189,13 +193,21 @@ export interface IdempotencyKeyTable {
   updated_at: string;
 }
 
+export interface NumberPriceTable {
+  number_type: string;
+  setup_cost_cents: number;
+  monthly_cost_cents: number;
+  updated_at: string;
+}
+
 export interface RateLimitWindowTable {
   key_id: string;
   window_start: string;
   hits: number;
 }
 
-export type IdempotencyKeyRow = Selectable<IdempotencyKeyTable>;
+export type NumberPriceRow = Selectable<NumberPriceTable>;
+export type IdempotencyKeyRow = Selectable<IdempotencyRecordTable>;
 export type AccountRow = Selectable<AccountTable>;
 export type AddressRow = Selectable<AddressTable>;
 export type NewAddress = Insertable<AddressTable>;

@@ -19,6 +19,10 @@ import { migrateToLatest } from '../../src/store/migrate.js';
 import { insertNumbers } from '../../src/store/number-store.js';
 import type { NewPhoneNumber } from '../../src/store/tables.js';
 
+/** The operator key every test app accepts on /admin/v1. */
+export const TEST_ADMIN_KEY = 'test-admin-key-0123456789';
+export const ADMIN_HEADERS = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
+
 export interface TestAccount {
   accountId: string;
   key: string;
@@ -40,6 +44,8 @@ export interface TestContextApi {
   database: Database;
   carrier: SimulatedCarrier;
   dir: string;
+  /** A call to the operator API with the test admin key. */
+  admin(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, options?: InjectOptions): Promise<CallResult>;
   /** URLs that give a server process this test's database and carrier. */
   urls: { database: string; carrier: string };
   /** Moves the services' clock forward. */
@@ -49,7 +55,7 @@ export interface TestContextApi {
   seedNumbers(numbers: Array<string | SeedNumber>): Promise<void>;
   /** A second app over the same database with its own connections and limiter: another server process. */
   createPeerApp(): Promise<{ app: TypedApp; database: Database }>;
-  call(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, options?: InjectOptions): Promise<CallResult>;
+  call(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, options?: InjectOptions): Promise<CallResult>;
 }
 
 export interface SeedNumber {
@@ -88,7 +94,7 @@ export async function createTestContext(
     tasks: new BackgroundTasks(),
     rateLimiter: createRateLimiter(database),
   };
-  const app = await createApp(deps);
+  const app = await createApp(deps, { adminKey: TEST_ADMIN_KEY });
   t.after(async () => {
     await app.close();
     await deps.tasks.drain();
@@ -186,6 +192,9 @@ export async function createTestContext(
       });
       await insertNumbers(database.db, rows);
     },
+    admin(method, path, options = {}) {
+      return api.call(method, `/admin/v1${path}`, { ...options, headers: { ...ADMIN_HEADERS, ...(options.headers ?? {}) } });
+    },
     async call(method, url, options = {}) {
       const headers: Record<string, string> = { ...(options.headers ?? {}) };
       if (options.key) headers['x-crazytel-api-key'] = options.key;
@@ -194,7 +203,7 @@ export async function createTestContext(
         url,
         headers,
         ...(options.query ? { query: options.query } : {}),
-        ...(options.body !== undefined ? { payload: options.body as object } : {}),
+        ...(options.body !== undefined ? { payload: options.body as object | string } : {}),
       });
       let body: unknown = response.body;
       try {

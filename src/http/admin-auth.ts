@@ -1,0 +1,32 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../domain/errors.js';
+
+/** The idempotency scope of operator requests: the operator's keys are not any account's. */
+export const OPERATOR_SCOPE = 'operator';
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * onRequest for /admin/v1: the admin key in `Authorization: Bearer` or `X-Admin-Key`, compared in
+ * constant time. Without a configured key the operator API answers 401 to everyone.
+ */
+export function authenticateOperator(adminKey: string | undefined) {
+  const expected = adminKey ? digest(adminKey) : null;
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    if (!expected) throw new AppError('unauthenticated', 'The operator API is off: the server has no BILBY_ADMIN_KEY');
+    const given = operatorKey(request);
+    if (given === undefined || !timingSafeEqual(digest(given), expected)) {
+      throw new AppError('unauthenticated', 'Invalid admin key');
+    }
+    request.idempotencyScope = OPERATOR_SCOPE;
+  };
+}
+
+function operatorKey(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-admin-key'];
+  if (typeof header === 'string' && header !== '') return header.trim();
+  const authorization = request.headers.authorization;
+  if (authorization && /^bearer\s+/i.test(authorization)) return authorization.replace(/^bearer\s+/i, '').trim();
+  return undefined;
+}

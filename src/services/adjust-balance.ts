@@ -1,0 +1,40 @@
+import { AppError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
+import { LEDGER_FUNDING } from '../domain/order.js';
+import { findAccount } from '../store/account-store.js';
+import { postLedgerTransaction } from '../store/ledger-store.js';
+import type { LedgerTransactionRow } from '../store/tables.js';
+import { isoNow, type ServiceDeps } from './deps.js';
+import { accountNotFound } from './operator-accounts.js';
+
+export interface BalanceAdjustment {
+  direction: 'credit' | 'debit';
+  cents: number;
+  reason: string;
+}
+
+/**
+ * An operator's credit (money in, e.g. a payment received) or debit (money out, e.g. a fee), posted
+ * as a ledger transaction with its reason. A debit never takes the available balance below zero.
+ */
+export async function adjustBalance(deps: ServiceDeps, accountId: string, change: BalanceAdjustment): Promise<LedgerTransactionRow> {
+  return deps.database.writeTransaction(async (trx) => {
+    const account = await findAccount(trx, accountId);
+    if (!account) throw accountNotFound(accountId);
+    const available = Number(account.balance_cents) - Number(account.held_cents);
+    if (change.direction === 'debit' && change.cents > available) {
+      throw new AppError('insufficient_funds', `The account's available balance (${available / 100}) is less than the debit`);
+    }
+    return postLedgerTransaction(trx, {
+      id: newId('txn'),
+      accountId,
+      type: change.direction === 'credit' ? 'credit' : 'adjustment',
+      amountCents: change.direction === 'credit' ? change.cents : -change.cents,
+      counterAccount: LEDGER_FUNDING,
+      releasesHeldCents: 0,
+      orderId: null,
+      description: change.reason,
+      at: isoNow(deps),
+    });
+  });
+}
