@@ -9,7 +9,7 @@ describeEachDatabase('operator API: accounts and keys', (dialect) => {
   it('refuses requests without the admin key, with a wrong one, with a customer key, and when none is configured', async (t) => {
     const ctx = await createTestContext(t, dialect);
     const acc = await ctx.createAccount();
-    for (const headers of [{}, { authorization: 'Bearer wrong-admin-key-000000' }, { 'x-api-key': acc.key }, { 'x-admin-key': acc.key }]) {
+    for (const headers of [{}, { authorization: 'Bearer wrong-admin-key-000000' }, { 'x-api-key': acc.key }, { 'x-admin-key': acc.key }] as Array<Record<string, string>>) {
       const res = await ctx.call('GET', '/admin/v1/accounts', { headers });
       assert.equal(res.status, 401, JSON.stringify(headers));
       assert.equal(res.body.code, 'unauthenticated');

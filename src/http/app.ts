@@ -80,6 +80,8 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
   }
 
   await app.register(fastifySwagger, {
+    // Shared schemas keep their own names in the document (and so in the SDK's generated types).
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
     openapi: {
       openapi: '3.1.0',
       info: {

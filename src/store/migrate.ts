@@ -11,6 +11,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-operator': operator,
 };
 
+/** Every migration's name, in the order they apply. */
+export const MIGRATION_NAMES = Object.keys(MIGRATIONS);
+
 const provider: MigrationProvider = {
   getMigrations: async () => MIGRATIONS,
 };

@@ -1,0 +1,168 @@
+import { ApiError, ConnectionError, errorFromResponse, UnsupportedError, type ApiErrorBody } from './errors.js';
+
+/** How the client talks to a server. Every option but baseUrl has a default. */
+export interface ClientOptions {
+  /** Where the server is, e.g. `http://localhost:8080` or `https://crazytel.io` (`/api/v1` is added). */
+  baseUrl: string;
+  /** The account's API key, sent as `X-Crazytel-Api-Key` (both Bilby and crazytel.io accept it). */
+  apiKey?: string;
+  /** The operator key, for `client.admin` (Bilby only). */
+  adminKey?: string;
+  /** Retries of network errors, 409, 429 and 5xx. @default 2 */
+  maxRetries?: number;
+  /** Per attempt. @default 30000 */
+  timeoutMs?: number;
+  /** First back-off delay; it doubles each retry, with jitter. @default 500 */
+  retryBaseDelayMs?: number;
+  /** @default 8000 */
+  maxRetryDelayMs?: number;
+  /** `'crazytel'` makes Bilby-only calls throw UnsupportedError instead of being sent. @default "bilby" */
+  compatibility?: 'bilby' | 'crazytel';
+  /** @default globalThis.fetch */
+  fetch?: typeof fetch;
+}
+
+export interface RequestSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** `customer` paths live under /api/v1, `admin` under /admin/v1. */
+  api: 'customer' | 'admin';
+  path: string;
+  /** Names the call in errors; `purchase` also decides how a code-less 404 or 500 is read. */
+  operation: string;
+  query?: Record<string, string | number | boolean | undefined> | undefined;
+  body?: unknown;
+  /** A body sent as is (e.g. a CSV stream): never retried, since it cannot be sent twice. */
+  rawBody?: { body: BodyInit | ReadableStream<Uint8Array>; contentType: string };
+  /** Bilby extensions are refused locally in `crazytel` compatibility mode. */
+  extension?: boolean;
+  /** Reused by every retry of the call. @default a new UUID per call, for POST, PATCH and DELETE */
+  idempotencyKey?: string | undefined;
+}
+
+const RETRYABLE_CONFLICTS = new Set(['request_in_progress', 'conflict']);
+const WRITE_METHODS = new Set(['POST', 'PATCH', 'DELETE']);
+
+/** Sends requests with the reliability rules of Stripe's SDK: safe retries, one idempotency key per call, back-off with jitter. */
+export class Transport {
+  readonly options: Required<Omit<ClientOptions, 'apiKey' | 'adminKey'>> & Pick<ClientOptions, 'apiKey' | 'adminKey'>;
+  private readonly origin: string;
+
+  constructor(options: ClientOptions) {
+    if (!options.baseUrl) throw new TypeError('createClient: baseUrl is required');
+    this.options = {
+      maxRetries: 2,
+      timeoutMs: 30_000,
+      retryBaseDelayMs: 500,
+      maxRetryDelayMs: 8_000,
+      compatibility: 'bilby',
+      fetch: globalThis.fetch.bind(globalThis),
+      ...options,
+    };
+    this.origin = options.baseUrl.replace(/\/+$/, '').replace(/\/(api|admin)\/v1$/, '');
+  }
+
+  async request<T>(spec: RequestSpec): Promise<T> {
+    if (spec.extension && this.options.compatibility === 'crazytel') {
+      throw new UnsupportedError(`${spec.operation} is a Bilby extension: crazytel.io does not offer it`);
+    }
+    const url = this.url(spec);
+    const headers = this.headers(spec);
+    const replayable = spec.rawBody === undefined;
+    const maxRetries = replayable ? this.options.maxRetries : 0;
+    for (let attempt = 0; ; attempt++) {
+      let response: Response;
+      try {
+        response = await this.options.fetch(url, {
+          method: spec.method,
+          headers,
+          ...this.body(spec),
+          signal: AbortSignal.timeout(this.options.timeoutMs),
+        });
+      } catch (error) {
+        if (attempt < maxRetries) {
+          await sleep(this.backoff(attempt));
+          continue;
+        }
+        throw new ConnectionError(`${spec.operation}: could not reach ${this.origin} (${describeCause(error)})`, { cause: error });
+      }
+      if (response.ok) return (await readJson(response)) as T;
+      const error = await this.errorFor(response, spec.operation);
+      if (attempt < maxRetries && isRetryable(error)) {
+        const retryAfter = 'retryAfterSeconds' in error ? (error.retryAfterSeconds as number | undefined) : undefined;
+        await sleep(retryAfter !== undefined ? Math.min(retryAfter * 1000, 60_000) : this.backoff(attempt));
+        continue;
+      }
+      throw error;
+    }
+  }
+
+  private url(spec: RequestSpec): string {
+    const url = new URL(`${this.origin}/${spec.api === 'admin' ? 'admin' : 'api'}/v1${spec.path}`);
+    for (const [name, value] of Object.entries(spec.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(name, String(value));
+    }
+    return url.toString();
+  }
+
+  private headers(spec: RequestSpec): Record<string, string> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (spec.api === 'admin') {
+      if (this.options.adminKey) headers.authorization = `Bearer ${this.options.adminKey}`;
+    } else if (this.options.apiKey) {
+      headers['x-crazytel-api-key'] = this.options.apiKey;
+    }
+    if (spec.rawBody) headers['content-type'] = spec.rawBody.contentType;
+    else if (spec.body !== undefined) headers['content-type'] = 'application/json';
+    // Extension headers stay off requests to crazytel.io.
+    if (WRITE_METHODS.has(spec.method) && this.options.compatibility === 'bilby' && spec.rawBody === undefined) {
+      headers['idempotency-key'] = spec.idempotencyKey ?? globalThis.crypto.randomUUID();
+    }
+    return headers;
+  }
+
+  private body(spec: RequestSpec): RequestInit {
+    if (spec.rawBody) return { body: spec.rawBody.body as BodyInit, duplex: 'half' } as RequestInit;
+    if (spec.body !== undefined) return { body: JSON.stringify(spec.body) };
+    return {};
+  }
+
+  private async errorFor(response: Response, operation: string): Promise<ApiError> {
+    let body: ApiErrorBody;
+    const text = await response.text().catch(() => '');
+    try {
+      const parsed: unknown = JSON.parse(text);
+      body = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as ApiErrorBody) : { detail: text };
+    } catch {
+      body = { detail: text.trim() || response.statusText };
+    }
+    const header = response.headers.get('retry-after');
+    const retryAfter = header !== null && /^\d+$/.test(header.trim()) ? Number(header) : undefined;
+    return errorFromResponse(response.status, body, retryAfter, operation);
+  }
+
+  /** Exponential back-off with "equal jitter": half the delay fixed, half random. */
+  private backoff(attempt: number): number {
+    const delay = Math.min(this.options.maxRetryDelayMs, this.options.retryBaseDelayMs * 2 ** attempt);
+    return delay / 2 + Math.random() * (delay / 2);
+  }
+}
+
+function isRetryable(error: ApiError): boolean {
+  if (error.status === 429 || error.status >= 500) return true;
+  return error.status === 409 && RETRYABLE_CONFLICTS.has(error.code);
+}
+
+async function readJson(response: Response): Promise<unknown> {
+  const text = await response.text();
+  return text === '' ? undefined : JSON.parse(text);
+}
+
+function describeCause(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  if ((error as Error).name === 'TimeoutError') return 'timed out';
+  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,71 @@
+import type { components, paths } from './openapi-types.js';
+
+/** Named types for the SDK's callers, all derived from the generated OpenAPI types. */
+
+type Schemas = components['schemas'];
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type Operation<P extends keyof paths, M extends Method> = NonNullable<paths[P][M]>;
+type JsonOf<R> = R extends { content: { 'application/json': infer J } } ? J : never;
+export type ResponseOf<P extends keyof paths, M extends Method, S extends number = 200> =
+  Operation<P, M> extends { responses: infer R } ? (S extends keyof R ? JsonOf<R[S]> : never) : never;
+export type QueryOf<P extends keyof paths, M extends Method> =
+  Operation<P, M> extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
+export type BodyOf<P extends keyof paths, M extends Method> =
+  Operation<P, M> extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
+
+export interface Page<T> {
+  results: T[];
+  /** Absent on servers that do not page (crazytel.io); null on the last page. */
+  next_cursor?: string | null;
+}
+
+export type AvailableNumber = Schemas['AvailableNumber'];
+export type OwnedNumber = Schemas['OwnedNumber'];
+export type Address = Schemas['Address'];
+export type Person = Schemas['Person'];
+export type Order = Schemas['Order'];
+export type Transaction = Schemas['Transaction'];
+export type Destination = ResponseOf<'/api/v1/phone-numbers/destinations', 'get'>['results'][number];
+export type Balance = ResponseOf<'/api/v1/balance', 'get'>;
+
+export type AvailableNumberFilters = QueryOf<'/api/v1/phone-numbers/available-numbers', 'get'>;
+export type OwnedNumberFilters = QueryOf<'/api/v1/phone-numbers', 'get'>;
+export type ListOptions = { limit?: number; cursor?: string };
+
+export type PurchaseInput = BodyOf<'/api/v1/phone-numbers/purchase', 'post'>;
+export interface PurchaseResult {
+  message: string;
+  order_id?: string;
+  did_number?: string;
+  charged?: number;
+  balance?: number;
+  status?: string;
+}
+export interface PurchaseQuote {
+  message: string;
+  did_number: string;
+  charged: number;
+  balance: number;
+  balance_after: number;
+}
+export type NumberUpdate = Omit<BodyOf<'/api/v1/phone-numbers', 'patch'>, 'did_number'>;
+export type NewAddress = BodyOf<'/api/v1/account/address', 'post'>;
+export type NewPerson = BodyOf<'/api/v1/account/person', 'post'>;
+export type Released = ResponseOf<'/api/v1/phone-numbers', 'delete'>;
+
+export type AdminAccount = Schemas['AdminAccount'];
+export type ApiKeyInfo = Schemas['ApiKeyInfo'];
+export type NewApiKey = ResponseOf<'/admin/v1/accounts/{account_id}/keys', 'post', 201>;
+export type NewAccountInput = BodyOf<'/admin/v1/accounts', 'post'>;
+export type NewAccountResult = ResponseOf<'/admin/v1/accounts', 'post', 201>;
+export type AdminDestination = Schemas['AdminDestination'];
+export type NewDestination = BodyOf<'/admin/v1/accounts/{account_id}/destinations', 'post'>;
+export type DestinationChanges = BodyOf<'/admin/v1/accounts/{account_id}/destinations/{destination_id}', 'patch'>;
+export type TypePrice = Schemas['TypePrice'];
+export type PriceInput = BodyOf<'/admin/v1/prices/{number_type}', 'put'>;
+export type SetTypePriceResult = ResponseOf<'/admin/v1/prices/{number_type}', 'put'>;
+export type InventoryNumber = Schemas['InventoryNumber'];
+export type StockChange = ResponseOf<'/admin/v1/inventory/withdraw', 'post'>;
+export type StockCounts = ResponseOf<'/admin/v1/inventory/counts', 'get'>;
+export type ImportReport = ResponseOf<'/admin/v1/inventory/import', 'post'>;
+export type NumberType = AvailableNumber['number_type'];

@@ -1,0 +1,51 @@
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestContext } from 'node:test';
+
+/** What the proxy does to one request: pass it on, answer instead of the server, or cut the line. */
+export type Fault =
+  | { kind: 'pass' }
+  | { kind: 'answer'; status: number; body: unknown; headers?: Record<string, string> }
+  /** Drops the connection before the server sees the request. */
+  | { kind: 'drop' }
+  /** Lets the server handle the request, then drops the connection before the answer reaches the client. */
+  | { kind: 'lose_answer' };
+
+/**
+ * An HTTP proxy in front of a real server that fails requests on purpose, in the order of `faults`
+ * (then passes everything), and records the headers of every request it saw.
+ */
+export async function startFlakyProxy(t: TestContext, target: string, faults: Fault[]) {
+  const seen: IncomingHttpHeaders[] = [];
+  const upstream = new URL(target);
+  const server: Server = createServer((req, res) => {
+    seen.push(req.headers);
+    const fault = faults.shift() ?? { kind: 'pass' };
+    if (fault.kind === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault.kind === 'answer') {
+      res.writeHead(fault.status, { 'content-type': 'application/json', ...(fault.headers ?? {}) });
+      res.end(JSON.stringify(fault.body));
+      return;
+    }
+    const forward = httpRequest(
+      { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+      (answer) => {
+        if (fault.kind === 'lose_answer') {
+          answer.resume();
+          answer.on('end', () => req.socket.destroy());
+          return;
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  server.on('connection', (socket) => t.after(() => socket.destroy()));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+}

@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { it } from 'node:test';
+import { currentOpenApiText, OPENAPI_PATH, SDK_TYPES_PATH, sdkTypesFor } from '../tools/openapi-document.js';
+
+const FIX = 'run `npm run openapi` and commit openapi.json and src/sdk/openapi-types.ts';
+
+it('the committed OpenAPI document is exactly what the server serves', async () => {
+  const committed = readFileSync(OPENAPI_PATH, 'utf8');
+  const current = await currentOpenApiText();
+  assert.ok(current === committed, `openapi.json differs from the server's document: ${FIX}`);
+});
+
+it("the SDK's types are the ones generated from the committed document", async () => {
+  const committed = readFileSync(SDK_TYPES_PATH, 'utf8');
+  const generated = await sdkTypesFor(readFileSync(OPENAPI_PATH, 'utf8'));
+  assert.ok(generated === committed, `src/sdk/openapi-types.ts is not generated from openapi.json: ${FIX}`);
+});
+
+it('the SDK imports nothing from the server: only its own files and the platform', async () => {
+  const { readdirSync } = await import('node:fs');
+  for (const file of readdirSync('src/sdk')) {
+    const text = readFileSync(`src/sdk/${file}`, 'utf8');
+    const imports = [...text.matchAll(/from '([^']+)'/g)].map((match) => match[1]!);
+    for (const source of imports) assert.match(source, /^\.\/[\w-]+\.js$/, `${file} imports ${source}`);
+  }
+});
