@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { randomBytes } from 'node:crypto';
-import { Command } from 'commander';
+import { UsageError } from './failures.js';
+import { createProgram, runProgram } from './program.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { createLogger, createServer } from '../server.js';
 import { recoverOrders } from '../services/recover-orders.js';
@@ -8,8 +9,18 @@ import { seedDemo } from '../services/seed-demo.js';
 import { createDatabase } from '../store/database.js';
 import { migrateToLatest } from '../store/migrate.js';
 
+/** A bad environment is a usage error: every bad variable is named. */
+function configuration() {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
 async function serve(options: { demo?: boolean }): Promise<void> {
-  let config = loadConfig();
+  let config = configuration();
   // A demo server without a configured admin key gets one for this run, so the operator API can be tried.
   const generatedAdminKey = options.demo && !config.adminKey ? `bilby_admin_${randomBytes(18).toString('base64url')}` : undefined;
   if (generatedAdminKey) config = Object.freeze({ ...config, adminKey: generatedAdminKey });
@@ -43,7 +54,7 @@ async function serve(options: { demo?: boolean }): Promise<void> {
 }
 
 async function migrate(): Promise<void> {
-  const config = loadConfig();
+  const config = configuration();
   const database = createDatabase(config.databaseUrl);
   const applied = await migrateToLatest(database);
   process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Already up to date\n');
@@ -51,26 +62,30 @@ async function migrate(): Promise<void> {
 }
 
 async function recover(): Promise<void> {
-  const config = loadConfig();
+  const config = configuration();
   const server = await createServer(config);
   const report = await recoverOrders(server.deps);
   process.stdout.write(`Recovery: ${report.completed} completed, ${report.failed} failed, ${report.unresolved} unresolved\n`);
   await server.close();
 }
 
-const program = new Command()
-  .name('bilby')
-  .description('Phone-number (DID) inventory and purchasing with a CrazyTel-compatible API');
+const program = createProgram();
+program.addHelpText('after', '\nServer: bilby serve [--demo] | bilby migrate | bilby recover\nCustomer: bilby numbers search, bilby buy, bilby balance ...  Operator: bilby admin ...');
 program
   .command('serve')
-  .description('Run the API server')
+  .description('run the API server (configured by BILBY_* environment variables)')
   .option('--demo', 'on a new database, create a demo account, destinations and inventory')
   .action(serve);
-program.command('migrate').description('Bring the database schema up to date').action(migrate);
-program.command('recover').description('Settle purchase orders a crash left pending').action(recover);
+program.command('migrate').description('bring the database schema up to date').action(migrate);
+program.command('recover').description('settle purchase orders a crash left pending').action(recover);
 
-program.parseAsync().catch((error: unknown) => {
-  if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
-  else process.stderr.write(`bilby: ${(error as Error).stack ?? String(error)}\n`);
-  process.exit(error instanceof ConfigError ? 2 : 1);
-});
+runProgram(program, process.argv).then(
+  (code) => {
+    // A failure ends the process even if something (a half-started server) still holds it open.
+    if (code !== 0) process.exit(code);
+  },
+  (error: unknown) => {
+    process.stderr.write(`bilby: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

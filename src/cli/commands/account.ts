@@ -1,0 +1,91 @@
+import type { BilbyClient, NewAddress, NewPerson } from '../../sdk/index.js';
+import { dollars, emit, table, type Io } from '../io.js';
+import { collect } from './numbers.js';
+
+/** Customer commands on the account: balance, orders, ledger, IPND records and destinations. */
+
+export async function showBalance(client: BilbyClient, io: Io): Promise<void> {
+  emit(io, await client.balance(), (b) => {
+    const held = b.available_balance !== undefined && b.available_balance !== b.balance;
+    return `Account ${b.account_code}: balance ${dollars(b.balance)}${held ? ` (${dollars(b.available_balance)} available)` : ''}`;
+  });
+}
+
+export async function listOrders(client: BilbyClient, options: { limit?: number }, io: Io): Promise<void> {
+  const page = await collect(client.orders.list(options), options.limit === undefined);
+  emit(io, page, (p) =>
+    table(p.results, [
+      ['order', (o) => o.order_id],
+      ['number', (o) => o.did_number],
+      ['status', (o) => o.status],
+      ['amount', (o) => dollars(o.amount)],
+      ['failure', (o) => o.failure_code],
+      ['created', (o) => o.created_at],
+    ]),
+  );
+}
+
+export async function listTransactions(client: BilbyClient, options: { limit?: number }, io: Io): Promise<void> {
+  const page = await collect(client.transactions.list(options), options.limit === undefined);
+  emit(io, page, (p) =>
+    table(p.results, [
+      ['when', (r) => r.created_at],
+      ['type', (r) => r.type],
+      ['amount', (r) => dollars(r.amount)],
+      ['balance', (r) => dollars(r.balance_after)],
+      ['description', (r) => r.description],
+    ]),
+  );
+}
+
+export async function listAddresses(client: BilbyClient, io: Io): Promise<void> {
+  const page = await collect(client.addresses.list(), true);
+  emit(io, page, (p) =>
+    table(p.results, [
+      ['id', (a) => a.id],
+      ['nickname', (a) => a.nickname],
+      ['address', (a) => [a.street_number_first, a.street_name].filter(Boolean).join(' ')],
+      ['city', (a) => a.city],
+      ['state', (a) => a.state],
+      ['postcode', (a) => a.postcode],
+    ]),
+  );
+}
+
+export async function addAddress(client: BilbyClient, address: NewAddress, io: Io): Promise<void> {
+  emit(io, await client.addresses.create(address), (a) => `Added address ${a.id} (${a.city} ${a.state} ${a.postcode}).`);
+}
+
+export async function removeAddress(client: BilbyClient, id: string, io: Io): Promise<void> {
+  emit(io, await client.addresses.delete(id), () => `Removed address ${id}.`);
+}
+
+export async function listOwners(client: BilbyClient, io: Io): Promise<void> {
+  const page = await collect(client.owners.list(), true);
+  emit(io, page, (p) =>
+    table(p.results, [
+      ['id', (o) => o.id],
+      ['name', (o) => [o.name_2, o.name_1].filter(Boolean).join(' ')],
+      ['type', (o) => o.person_type],
+      ['nickname', (o) => o.nickname],
+    ]),
+  );
+}
+
+export async function addOwner(client: BilbyClient, person: NewPerson, io: Io): Promise<void> {
+  emit(io, await client.owners.create(person), (o) => `Added owner ${o.id} (${[o.name_2, o.name_1].filter(Boolean).join(' ')}).`);
+}
+
+export async function removeOwner(client: BilbyClient, id: string, io: Io): Promise<void> {
+  emit(io, await client.owners.delete(id), () => `Removed owner ${id}.`);
+}
+
+export async function listDestinations(client: BilbyClient, io: Io): Promise<void> {
+  emit(io, { results: await client.destinations.list() }, (d) =>
+    table(d.results, [
+      ['route', (r) => r.route],
+      ['destination', (r) => r.destination],
+      ['description', (r) => r.description],
+    ]),
+  );
+}

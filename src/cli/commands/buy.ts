@@ -1,0 +1,190 @@
+import parsePhoneNumber from 'libphonenumber-js';
+import {
+  UnsupportedError,
+  type AvailableNumber,
+  type AvailableNumberFilters,
+  type BilbyClient,
+  type PurchaseInput,
+  type PurchaseQuote,
+} from '../../sdk/index.js';
+import { defined } from '../arguments.js';
+import { CancelledError, UsageError } from '../failures.js';
+import { dollars, emit, type Io } from '../io.js';
+import type { Choice, Prompts } from '../prompts.js';
+import { collect } from './numbers.js';
+
+export interface BuyFlags {
+  address?: string;
+  owner?: string;
+  route?: string;
+  destination?: string;
+  description?: string;
+  dryRun?: boolean;
+  idempotencyKey?: string;
+}
+
+/** `bilby buy <number> --address --owner --route [--destination]`: the purchase without questions. */
+export async function buyWithFlags(client: BilbyClient, didNumber: string, flags: BuyFlags, io: Io): Promise<void> {
+  const missing = (['address', 'owner', 'route'] as const).filter((flag) => !flags[flag]).map((flag) => `--${flag}`);
+  if (missing.length > 0) {
+    throw new UsageError(`bilby buy ${didNumber} needs ${missing.join(', ')} (or run bilby buy with no arguments to be guided)`);
+  }
+  const input: PurchaseInput = defined({
+    did_number: didNumber,
+    address_id: flags.address!,
+    person_id: flags.owner!,
+    primary_route: flags.route!,
+    primary_destination: flags.destination,
+    description: flags.description,
+  });
+  if (flags.dryRun) {
+    emit(io, await client.quote(input), describeQuote);
+    return;
+  }
+  const result = await client.purchase(input, defined({ idempotencyKey: flags.idempotencyKey }));
+  emit(io, result, (r) => `Bought ${r.did_number ?? didNumber}${r.charged !== undefined ? ` for ${dollars(r.charged)}` : ''}. Order ${r.order_id ?? '(none given)'}; balance ${dollars(r.balance)}.`);
+}
+
+function describeQuote(q: PurchaseQuote): string {
+  return `${q.did_number} would cost ${dollars(q.charged)}: balance ${dollars(q.balance)} → ${dollars(q.balance_after)}. Nothing was bought.`;
+}
+
+/** Numbers as people write them: 02 9123 4567, 0412 345 678, 1300 123 456. */
+export function national(didNumber: string): string {
+  return parsePhoneNumber(`+${didNumber}`)?.formatNational() ?? didNumber;
+}
+
+const TYPES: Array<Choice<AvailableNumberFilters['number_type'] | 'any'>> = [
+  { value: 'any', label: 'Any kind' },
+  { value: 'geographic', label: 'Local landline number', hint: '02, 03, 07, 08' },
+  { value: 'mobile', label: 'Mobile number', hint: '04' },
+  { value: 'tollfree', label: 'Freecall', hint: '1800' },
+  { value: 'local_rate', label: 'Local rate', hint: '13, 1300' },
+];
+const STATES = ['ACT', 'NSW', 'NT', 'QLD', 'SA', 'TAS', 'VIC', 'WA'] as const;
+
+/**
+ * `bilby buy` with no arguments: the seed's purchase process, one question at a time. Search and
+ * pick a number, pick or add an address and an owner, pick a destination, see the price and the
+ * balance after, confirm, buy, and print the order id.
+ */
+export async function guidedBuy(client: BilbyClient, prompts: Prompts, io: Io): Promise<void> {
+  prompts.intro('Buy a phone number');
+  const number = await pickNumber(client, prompts);
+  const addressId = await pickAddress(client, prompts);
+  const personId = await pickOwner(client, prompts);
+  const destinations = await client.destinations.list();
+  const target = await prompts.select(
+    'Where should its calls go?',
+    destinations.map((d) => ({ value: d, label: `${d.route}${d.destination ? ` ${d.destination}` : ''}`, hint: d.description })),
+  );
+  const input: PurchaseInput = defined({
+    did_number: number.did_number,
+    address_id: addressId,
+    person_id: personId,
+    primary_route: target.route,
+    primary_destination: target.destination ?? undefined,
+  });
+
+  let quote: PurchaseQuote | null = null;
+  try {
+    quote = await client.quote(input);
+  } catch (error) {
+    if (!(error instanceof UnsupportedError)) throw error;
+  }
+  const price = number.setup_cost + number.monthly_cost;
+  prompts.note(
+    [
+      `Number:  ${national(number.did_number)} (${number.did_number})`,
+      `Price:   ${dollars(number.setup_cost)} setup + ${dollars(number.monthly_cost)} first month = ${dollars(quote?.charged ?? price)}`,
+      ...(quote ? [`Balance: ${dollars(quote.balance)} → ${dollars(quote.balance_after)} after`] : []),
+      `Route:   ${target.route}${target.destination ? ` ${target.destination}` : ''}`,
+    ].join('\n'),
+    'Your order',
+  );
+  if (!(await prompts.confirm(`Buy ${national(number.did_number)} for ${dollars(quote?.charged ?? price)}?`))) {
+    throw new CancelledError('not confirmed');
+  }
+  const result = await client.purchase(input);
+  prompts.outro(`Bought ${national(number.did_number)}. Order ${result.order_id ?? '(none given)'}`);
+  if (io.json) emit(io, result, () => '');
+}
+
+async function pickNumber(client: BilbyClient, prompts: Prompts): Promise<AvailableNumber> {
+  for (;;) {
+    const type = await prompts.select('What kind of number?', TYPES);
+    const state =
+      type === 'any' || type === 'geographic'
+        ? await prompts.select<(typeof STATES)[number] | undefined>('In which state?', [
+            { value: undefined, label: 'Any state' },
+            ...STATES.map((s) => ({ value: s, label: s })),
+          ])
+        : undefined;
+    const contains = await prompts.text('Digits or letters it should contain (Enter for any)', {
+      placeholder: 'e.g. 9123 or PIZZA',
+      optional: true,
+      validate: (value) => (/^[0-9a-zA-Z]{1,10}$/.test(value) ? undefined : 'Up to 10 digits or letters'),
+    });
+    const filters: AvailableNumberFilters = defined({
+      number_type: type === 'any' ? undefined : type,
+      state,
+      contains: contains || undefined,
+      limit: 15,
+    });
+    const { results } = await collect(client.availableNumbers.list(filters), false);
+    if (results.length === 0) {
+      prompts.note('No available number matches; try other choices.', 'Nothing found');
+      continue;
+    }
+    const picked = await prompts.select<AvailableNumber | null>('Pick a number', [
+      ...results.map((n) => ({
+        value: n,
+        label: `${national(n.did_number)}  ${[n.city, n.state].filter(Boolean).join(' ') || n.number_type}`,
+        hint: `${dollars(n.setup_cost)} setup, ${dollars(n.monthly_cost)}/month`,
+      })),
+      { value: null, label: 'Search again' },
+    ]);
+    if (picked) return picked;
+  }
+}
+
+async function pickAddress(client: BilbyClient, prompts: Prompts): Promise<string> {
+  const { results } = await collect(client.addresses.list(), true);
+  const choice = await prompts.select<string>('Service address of the number (for the emergency services database)', [
+    ...results.map((a) => ({
+      value: a.id,
+      label: [a.nickname, [a.street_number_first, a.street_name].filter(Boolean).join(' '), a.city, a.state, a.postcode].filter(Boolean).join(', '),
+    })),
+    { value: 'new', label: 'Add a new address' },
+  ]);
+  if (choice !== 'new') return choice;
+  const streetNumber = await prompts.text('Street number', { optional: true });
+  const streetName = await prompts.text('Street name');
+  const city = await prompts.text('City or suburb');
+  const state = await prompts.select('State', STATES.map((s) => ({ value: s, label: s })));
+  const postcode = await prompts.text('Postcode', { validate: (v) => (/^\d{4}$/.test(v) ? undefined : 'Four digits') });
+  const created = await client.addresses.create(
+    defined({ street_number_first: streetNumber || undefined, street_name: streetName, city, state, postcode }),
+  );
+  return created.id;
+}
+
+async function pickOwner(client: BilbyClient, prompts: Prompts): Promise<string> {
+  const { results } = await collect(client.owners.list(), true);
+  const choice = await prompts.select<string>('Owner of the number (the customer on record)', [
+    ...results.map((p) => ({ value: p.id, label: [p.title, p.name_2, p.name_1].filter(Boolean).join(' '), hint: p.person_type })),
+    { value: 'new', label: 'Add a new owner' },
+  ]);
+  if (choice !== 'new') return choice;
+  const personType = await prompts.select<'R' | 'B' | 'G' | 'C' | 'N'>('Kind of customer', [
+    { value: 'R', label: 'Residential' },
+    { value: 'B', label: 'Business' },
+    { value: 'G', label: 'Government' },
+    { value: 'C', label: 'Charity' },
+    { value: 'N', label: 'Not for profit' },
+  ]);
+  const surname = await prompts.text(personType === 'R' ? 'Surname' : 'Business name');
+  const given = await prompts.text(personType === 'R' ? 'Given name' : 'Contact given name', { optional: personType !== 'R' });
+  const created = await client.owners.create(defined({ name_1: surname, name_2: given || undefined, person_type: personType }));
+  return created.id;
+}

@@ -1,0 +1,73 @@
+import type { AvailableNumber, AvailableNumberFilters, BilbyClient, NumberUpdate, OwnedNumber, OwnedNumberFilters, PagePromise } from '../../sdk/index.js';
+import { details, dollars, emit, table, type Io } from '../io.js';
+
+/** Customer commands on numbers: search the stock, and list, show, change and release one's own. */
+
+export async function collect<T>(list: PagePromise<T>, all: boolean): Promise<{ results: T[]; next_cursor: string | null }> {
+  if (!all) {
+    const page = await list;
+    return { results: page.results, next_cursor: page.next_cursor ?? null };
+  }
+  const results: T[] = [];
+  for await (const item of list) results.push(item);
+  return { results, next_cursor: null };
+}
+
+export const availableColumns: Array<[string, (n: AvailableNumber) => unknown]> = [
+  ['number', (n) => n.did_number],
+  ['type', (n) => n.number_type],
+  ['state', (n) => n.state],
+  ['city', (n) => n.city],
+  ['setup', (n) => dollars(n.setup_cost)],
+  ['monthly', (n) => dollars(n.monthly_cost)],
+];
+
+export async function searchNumbers(client: BilbyClient, filters: AvailableNumberFilters & { all?: boolean }, io: Io): Promise<void> {
+  const { all, ...query } = filters;
+  const page = await collect(client.availableNumbers.list(query), all ?? false);
+  emit(io, page, (p) => table(p.results, availableColumns) + (p.next_cursor ? `More: --cursor ${p.next_cursor}\n` : ''));
+}
+
+const ownedColumns: Array<[string, (n: OwnedNumber) => unknown]> = [
+  ['number', (n) => n.did_number],
+  ['type', (n) => n.number_type],
+  ['route', (n) => [n.primary_route, n.primary_destination].filter(Boolean).join(' ')],
+  ['description', (n) => n.description],
+  ['monthly', (n) => dollars(n.monthly_cost)],
+];
+
+export async function listNumbers(client: BilbyClient, filters: OwnedNumberFilters & { all?: boolean }, io: Io): Promise<void> {
+  const { all, ...query } = filters;
+  const page = await collect(client.numbers.list(query), all ?? query.limit === undefined);
+  emit(io, page, (p) => table(p.results, ownedColumns));
+}
+
+export async function showNumber(client: BilbyClient, didNumber: string, io: Io): Promise<void> {
+  emit(io, await client.numbers.get(didNumber), describeOwned);
+}
+
+export async function updateNumber(client: BilbyClient, didNumber: string, changes: NumberUpdate, io: Io): Promise<void> {
+  emit(io, await client.numbers.update(didNumber, changes), describeOwned);
+}
+
+export async function releaseNumber(client: BilbyClient, didNumber: string, io: Io): Promise<void> {
+  emit(io, await client.numbers.release(didNumber), (r) => `Released ${r.did_number}.`);
+}
+
+function describeOwned(n: OwnedNumber): string {
+  return details([
+    ['Number', n.did_number],
+    ['Type', n.number_type],
+    ['Location', [n.city, n.state].filter(Boolean).join(', ')],
+    ['Status', n.status],
+    ['Description', n.description],
+    ['Primary route', [n.primary_route, n.primary_destination, n.primary_timeout ? `${n.primary_timeout}s` : null].filter(Boolean).join(' ')],
+    ['Backup route', [n.backup_route, n.backup_destination].filter(Boolean).join(' ')],
+    ['Max channels', n.max_channels],
+    ['Address', n.address_id],
+    ['Owner', n.person_id],
+    ['Monthly', dollars(n.monthly_cost)],
+    ['Order', n.order_id],
+    ['Purchased', n.purchased_at],
+  ]);
+}

@@ -1,0 +1,37 @@
+import { ApiError, BilbyError, ConnectionError } from '../sdk/index.js';
+
+/** Exit codes: scripts can tell a mistake in the command from a refusal by the API or a network fault. */
+export const EXIT = {
+  ok: 0,
+  /** The API answered with an error (its code is printed). */
+  api: 1,
+  /** The command line was wrong: unknown option, missing argument, bad value. */
+  usage: 2,
+  /** The server could not be reached. */
+  network: 3,
+  /** The user cancelled a guided command. */
+  cancelled: 130,
+} as const;
+
+/** A mistake in how the command was called. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** The user left a guided command. */
+export class CancelledError extends Error {
+  override name = 'CancelledError';
+}
+
+/** One clear sentence with its code, and the exit code that goes with it. */
+export function describeFailure(error: unknown): { message: string; exitCode: number; code: string } {
+  if (error instanceof UsageError) return { message: error.message, exitCode: EXIT.usage, code: 'usage' };
+  if (error instanceof CancelledError) return { message: 'Cancelled.', exitCode: EXIT.cancelled, code: 'cancelled' };
+  if (error instanceof ConnectionError) return { message: error.message, exitCode: EXIT.network, code: 'network_error' };
+  if (error instanceof ApiError) {
+    const fields = error.body.errors?.length ? ` [${error.body.errors.map((e) => `${e.field} ${e.message}`).join('; ')}]` : '';
+    return { message: `${error.detail}${fields} (code: ${error.code}, HTTP ${error.status})`, exitCode: EXIT.api, code: error.code };
+  }
+  if (error instanceof BilbyError) return { message: error.message, exitCode: EXIT.api, code: 'error' };
+  return { message: (error as Error)?.message ?? String(error), exitCode: EXIT.api, code: 'error' };
+}

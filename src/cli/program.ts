@@ -1,0 +1,381 @@
+import { Command, CommanderError, Option } from 'commander';
+import type { BilbyClient, NewAddress, NewPerson, NumberUpdate } from '../sdk/index.js';
+import { amount, defined, integer, oneOf } from './arguments.js';
+import * as account from './commands/account.js';
+import * as adminAccounts from './commands/admin-accounts.js';
+import * as adminInventory from './commands/admin-inventory.js';
+import { buyWithFlags, guidedBuy } from './commands/buy.js';
+import { login } from './commands/login.js';
+import * as numbers from './commands/numbers.js';
+import { describeFailure, EXIT, UsageError } from './failures.js';
+import { processIo, type Io } from './io.js';
+import { terminalPrompts } from './prompts.js';
+import { clientFor, type GlobalOptions } from './settings.js';
+
+const NUMBER_TYPES = ['geographic', 'mobile', 'tollfree', 'local_rate'] as const;
+const STATES = ['ACT', 'NSW', 'NT', 'QLD', 'SA', 'TAS', 'VIC', 'WA'] as const;
+const ROUTES = ['device', 'server', 'congestion', 'forward', 'voicemail', 'ivr', 'queue', 'ring_group'] as const;
+const PERSON_TYPES = ['R', 'B', 'G', 'C', 'N'] as const;
+
+// Commander hands actions untyped option bags and arguments; each action names what it reads.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Run = (client: BilbyClient, io: Io, options: any, ...args: any[]) => Promise<void>;
+
+/**
+ * The `bilby` command line. Server commands (serve, migrate, recover) are added by the caller;
+ * every other command talks to a server through the SDK only.
+ */
+export function createProgram(): Command {
+  const program = new Command()
+    .name('bilby')
+    .description('Phone-number (DID) inventory and purchasing with a CrazyTel-compatible API')
+    .option('--base-url <url>', 'server to talk to (env BILBY_BASE_URL; default http://localhost:8080)')
+    .option('--api-key <key>', 'customer API key (env BILBY_API_KEY or CRAZYTEL_API_KEY)')
+    .option('--admin-key <key>', 'operator key (env BILBY_ADMIN_KEY)')
+    .option('--json', 'print JSON for programs instead of text')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+
+  const customer = (run: Run) => withClient('customer', run);
+  const operator = (run: Run) => withClient('admin', run);
+
+  program
+    .command('login')
+    .description('check keys against the server and save them (with --base-url) for later commands')
+    .action(async (_options: unknown, command: Command) => {
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      await login(defined({ baseUrl: globals.baseUrl, apiKey: globals.apiKey, adminKey: globals.adminKey }), processIo(Boolean(globals.json)));
+    });
+
+  // Customer: numbers.
+  const numbersCommand = program.command('numbers').description('search available numbers and manage your own');
+  numbersCommand
+    .command('search')
+    .description('available numbers (50 a page)')
+    .addOption(new Option('--country <country>', 'AU or NZ').choices(['AU', 'NZ']))
+    .addOption(new Option('--state <state>').choices(STATES))
+    .option('--city <city>')
+    .addOption(new Option('--type <type>', 'number type').choices(NUMBER_TYPES))
+    .option('--starts-with <digits>', 'prefix, in any number form')
+    .option('--contains <text>', 'digits, or letters as on a keypad')
+    .option('--ends-with <digits>')
+    .option('--max-monthly-cost <dollars>', 'highest monthly cost', amount('--max-monthly-cost'))
+    .option('--limit <n>', 'rows per page (max 1000)', integer('--limit', 1, 1000))
+    .option('--cursor <cursor>', 'the page after this cursor')
+    .option('--all', 'every page')
+    .action(
+      customer(async (client, io, options: Record<string, unknown>) =>
+        numbers.searchNumbers(
+          client,
+          defined({
+            country: options.country as 'AU' | 'NZ' | undefined,
+            state: options.state as (typeof STATES)[number] | undefined,
+            city: options.city as string | undefined,
+            number_type: options.type as (typeof NUMBER_TYPES)[number] | undefined,
+            starts_with: options.startsWith as string | undefined,
+            contains: options.contains as string | undefined,
+            ends_with: options.endsWith as string | undefined,
+            max_monthly_cost: options.maxMonthlyCost as number | undefined,
+            limit: options.limit as number | undefined,
+            cursor: options.cursor as string | undefined,
+            all: options.all as boolean | undefined,
+          }),
+          io,
+        ),
+      ),
+    );
+  numbersCommand
+    .command('list')
+    .description('your numbers')
+    .addOption(new Option('--state <state>').choices(STATES))
+    .option('--city <city>')
+    .addOption(new Option('--type <type>').choices(NUMBER_TYPES))
+    .option('--limit <n>', 'one page of this many', integer('--limit', 1, 1000))
+    .action(
+      customer(async (client, io, o: Record<string, unknown>) =>
+        numbers.listNumbers(
+          client,
+          defined({
+            state: o.state as (typeof STATES)[number] | undefined,
+            city: o.city as string | undefined,
+            number_type: o.type as (typeof NUMBER_TYPES)[number] | undefined,
+            limit: o.limit as number | undefined,
+          }),
+          io,
+        ),
+      ),
+    );
+  numbersCommand
+    .command('show <number>')
+    .description('one of your numbers with its configuration')
+    .action(customer(async (client, io, _o, number: string) => numbers.showNumber(client, number, io)));
+  numbersCommand
+    .command('update <number>')
+    .description("change a number's routing, description or IPND records")
+    .option('--description <text>')
+    .addOption(new Option('--route <route>', 'primary route').choices(ROUTES))
+    .option('--destination <destination>', 'primary destination')
+    .option('--timeout <seconds>', 'primary timeout', integer('--timeout', 1, 600))
+    .addOption(new Option('--backup-route <route>').choices(ROUTES))
+    .option('--backup-destination <destination>')
+    .option('--backup-timeout <seconds>', 'backup timeout', integer('--backup-timeout', 1, 600))
+    .option('--max-channels <n>', 'concurrent calls', integer('--max-channels', 1, 1000))
+    .option('--block-premium', 'block calls to premium numbers')
+    .option('--no-block-premium', 'allow calls to premium numbers')
+    .option('--address <id>', 'IPND address id')
+    .option('--owner <id>', 'IPND person id')
+    .action(
+      customer(async (client, io, o: Record<string, unknown>, number: string) => {
+        const changes: NumberUpdate = defined({
+          description: o.description as string | undefined,
+          primary_route: o.route as string | undefined,
+          primary_destination: o.destination as string | undefined,
+          primary_timeout: o.timeout as number | undefined,
+          backup_route: o.backupRoute as string | undefined,
+          backup_destination: o.backupDestination as string | undefined,
+          backup_timeout: o.backupTimeout as number | undefined,
+          max_channels: o.maxChannels as number | undefined,
+          block_premium: o.blockPremium as boolean | undefined,
+          address_id: o.address as string | undefined,
+          person_id: o.owner as string | undefined,
+        });
+        if (Object.keys(changes).length === 0) throw new UsageError('bilby numbers update needs at least one change (see --help)');
+        await numbers.updateNumber(client, number, changes, io);
+      }),
+    );
+  numbersCommand
+    .command('release <number>')
+    .description('give a number back')
+    .action(customer(async (client, io, _o, number: string) => numbers.releaseNumber(client, number, io)));
+
+  program
+    .command('buy [number]')
+    .description('buy a number: guided with no arguments, or with flags and no questions')
+    .option('--address <id>', 'IPND address id')
+    .option('--owner <id>', 'IPND person id')
+    .addOption(new Option('--route <route>').choices(ROUTES))
+    .option('--destination <destination>')
+    .option('--description <text>')
+    .option('--dry-run', 'check everything and show the price; buy nothing')
+    .option('--idempotency-key <key>', 'retry safely: the same key never buys twice')
+    .action(
+      customer(async (client, io, o: Record<string, unknown>, number: string | undefined) => {
+        if (number) return buyWithFlags(client, number, o as never, io);
+        if (!io.interactive) throw new UsageError('bilby buy without a number asks questions, so it needs a terminal; pass <number> --address --owner --route');
+        return guidedBuy(client, terminalPrompts(), io);
+      }),
+    );
+
+  // Customer: account.
+  program.command('balance').description('your balance').action(customer(async (client, io) => account.showBalance(client, io)));
+  program
+    .command('orders')
+    .description('your purchase orders, newest first')
+    .option('--limit <n>', 'only this many', integer('--limit', 1, 1000))
+    .action(customer(async (client, io, o: { limit?: number }) => account.listOrders(client, defined({ limit: o.limit }), io)));
+  program
+    .command('transactions')
+    .description('your ledger, newest first')
+    .option('--limit <n>', 'only this many', integer('--limit', 1, 1000))
+    .action(customer(async (client, io, o: { limit?: number }) => account.listTransactions(client, defined({ limit: o.limit }), io)));
+
+  const addresses = program.command('addresses').description('your IPND service addresses');
+  addresses.command('list', { isDefault: true }).action(customer(async (client, io) => account.listAddresses(client, io)));
+  addresses
+    .command('add')
+    .requiredOption('--city <city>')
+    .addOption(new Option('--state <state>').choices(STATES).makeOptionMandatory())
+    .requiredOption('--postcode <postcode>')
+    .option('--street-number <n>')
+    .option('--street-name <name>')
+    .option('--unit <n>')
+    .option('--nickname <name>')
+    .action(
+      customer(async (client, io, o: Record<string, string | undefined>) => {
+        const address: NewAddress = defined({
+          city: o.city!,
+          state: o.state!,
+          postcode: o.postcode!,
+          street_number_first: o.streetNumber,
+          street_name: o.streetName,
+          unit_number: o.unit,
+          nickname: o.nickname,
+        });
+        await account.addAddress(client, address, io);
+      }),
+    );
+  addresses.command('remove <id>').action(customer(async (client, io, _o, id: string) => account.removeAddress(client, id, io)));
+
+  const owners = program.command('owners').description('your IPND persons (number owners)');
+  owners.command('list', { isDefault: true }).action(customer(async (client, io) => account.listOwners(client, io)));
+  owners
+    .command('add')
+    .requiredOption('--surname <name>', 'surname, or the business name')
+    .option('--given-name <name>')
+    .addOption(new Option('--type <type>', 'R residential, B business, G government, C charity, N not for profit').choices(PERSON_TYPES).default('R'))
+    .option('--title <title>')
+    .option('--contact-number <number>')
+    .option('--nickname <name>')
+    .action(
+      customer(async (client, io, o: Record<string, string | undefined>) => {
+        const person: NewPerson = defined({
+          name_1: o.surname!,
+          name_2: o.givenName,
+          person_type: o.type as (typeof PERSON_TYPES)[number],
+          title: o.title,
+          contact_number: o.contactNumber,
+          nickname: o.nickname,
+        });
+        await account.addOwner(client, person, io);
+      }),
+    );
+  owners.command('remove <id>').action(customer(async (client, io, _o, id: string) => account.removeOwner(client, id, io)));
+  program.command('destinations').description('where your numbers can be routed').action(customer(async (client, io) => account.listDestinations(client, io)));
+
+  addAdminCommands(program, operator);
+  return program;
+}
+
+function addAdminCommands(program: Command, operator: (run: Run) => (...args: unknown[]) => Promise<void>): void {
+  const admin = program.command('admin').description('the operator API (needs the admin key)');
+
+  const accounts = admin.command('accounts').description('customer accounts');
+  accounts
+    .command('list', { isDefault: true })
+    .addOption(new Option('--status <status>').choices(['active', 'suspended']))
+    .option('--limit <n>', 'only this many', integer('--limit', 1, 1000))
+    .action(operator(async (client, io, o: { status?: 'active' | 'suspended'; limit?: number }) => adminAccounts.listAccounts(client, defined(o), io)));
+  accounts
+    .command('create <name>')
+    .description('open an account; prints its first API key, once')
+    .option('--credit <dollars>', 'opening credit', amount('--credit'))
+    .action(operator(async (client, io, o: { credit?: number }, name: string) => adminAccounts.createAccount(client, defined({ name, credit: o.credit }), io)));
+  accounts.command('show <account>').action(operator(async (client, io, _o, id: string) => adminAccounts.showAccount(client, id, io)));
+  accounts.command('suspend <account>').action(operator(async (client, io, _o, id: string) => adminAccounts.setAccountStatus(client, id, 'suspend', io)));
+  accounts.command('reactivate <account>').action(operator(async (client, io, _o, id: string) => adminAccounts.setAccountStatus(client, id, 'reactivate', io)));
+  accounts.command('transactions <account>').action(operator(async (client, io, _o, id: string) => adminAccounts.listAccountTransactions(client, id, io)));
+
+  const keys = admin.command('keys').description("an account's API keys");
+  keys.command('list <account>').action(operator(async (client, io, _o, id: string) => adminAccounts.listKeys(client, id, io)));
+  keys
+    .command('create <account>')
+    .option('--label <label>')
+    .action(operator(async (client, io, o: { label?: string }, id: string) => adminAccounts.createKey(client, id, o.label, io)));
+  keys.command('revoke <account> <key>').action(operator(async (client, io, _o, id: string, key: string) => adminAccounts.revokeKey(client, id, key, io)));
+
+  for (const direction of ['credit', 'debit'] as const) {
+    admin
+      .command(`${direction} <account> <dollars>`)
+      .description(direction === 'credit' ? 'add money to an account' : 'take money from an account')
+      .requiredOption('--reason <text>', 'shown in the ledger')
+      .option('--idempotency-key <key>', 'retry safely: the same key never posts twice')
+      .action(
+        operator(async (client, io, o: { reason: string; idempotencyKey?: string }, id: string, dollars: string) =>
+          adminAccounts.adjustBalance(client, id, direction, defined({ amount: amount('<dollars>')(dollars), reason: o.reason, idempotencyKey: o.idempotencyKey }), io),
+        ),
+      );
+  }
+
+  const destinations = admin.command('destinations').description("an account's routing targets");
+  destinations.command('list <account>').action(operator(async (client, io, _o, id: string) => adminAccounts.listAccountDestinations(client, id, io)));
+  destinations
+    .command('add <account> <route> <destination>')
+    .description('route: device, server, forward, voicemail, ivr, queue or ring_group')
+    .option('--description <text>')
+    .option('--disabled', 'add it switched off')
+    .action(
+      operator(async (client, io, o: { description?: string; disabled?: boolean }, id: string, route: string, destination: string) =>
+        adminAccounts.addAccountDestination(
+          client,
+          id,
+          defined({
+            route: oneOf('<route>', ['device', 'server', 'forward', 'voicemail', 'ivr', 'queue', 'ring_group'] as const)(route),
+            destination,
+            description: o.description,
+            enabled: o.disabled ? false : undefined,
+          }),
+          io,
+        ),
+      ),
+    );
+  destinations
+    .command('update <account> <destination-id>')
+    .option('--description <text>')
+    .option('--enable')
+    .option('--disable')
+    .action(
+      operator(async (client, io, o: { description?: string; enable?: boolean; disable?: boolean }, id: string, destinationId: string) => {
+        if (o.enable && o.disable) throw new UsageError('--enable and --disable cannot both be given');
+        const changes = defined({ description: o.description, enabled: o.enable ? true : o.disable ? false : undefined });
+        if (Object.keys(changes).length === 0) throw new UsageError('give --description, --enable or --disable');
+        await adminAccounts.changeAccountDestination(client, id, destinationId, changes, io);
+      }),
+    );
+  destinations
+    .command('remove <account> <destination-id>')
+    .action(operator(async (client, io, _o, id: string, destinationId: string) => adminAccounts.removeAccountDestination(client, id, destinationId, io)));
+
+  const prices = admin.command('prices').description('prices per number type and per number');
+  prices.command('list', { isDefault: true }).action(operator(async (client, io) => adminAccounts.listPrices(client, io)));
+  prices
+    .command('set <type> <setup> <monthly>')
+    .description('a type price (geographic, mobile, tollfree, local_rate), in dollars')
+    .action(
+      operator(async (client, io, _o, type: string, setup: string, monthly: string) =>
+        adminAccounts.setTypePrice(client, oneOf('<type>', NUMBER_TYPES)(type), { setup_cost: amount('<setup>')(setup), monthly_cost: amount('<monthly>')(monthly) }, io),
+      ),
+    );
+  prices
+    .command('number <number> [setup] [monthly]')
+    .description("one number's own price; --clear to follow its type's price again")
+    .option('--clear')
+    .action(
+      operator(async (client, io, o: { clear?: boolean }, number: string, setup?: string, monthly?: string) => {
+        if (o.clear) return adminAccounts.setNumberPrice(client, number, null, io);
+        if (setup === undefined || monthly === undefined) throw new UsageError('give <setup> and <monthly> in dollars, or --clear');
+        return adminAccounts.setNumberPrice(client, number, { setup_cost: amount('<setup>')(setup), monthly_cost: amount('<monthly>')(monthly) }, io);
+      }),
+    );
+
+  const inventory = admin.command('inventory').description('stock: counts, import, withdraw, reinstate');
+  inventory.command('counts', { isDefault: true }).action(operator(async (client, io) => adminInventory.showCounts(client, io)));
+  inventory
+    .command('import <file>')
+    .description('import a CSV: did_number, number_type, state, city, setup_cost, monthly_cost')
+    .action(operator(async (client, io, _o, file: string) => adminInventory.importInventory(client, file, io, Boolean(process.stderr.isTTY) && !io.json)));
+  for (const action of ['withdraw', 'reinstate'] as const) {
+    inventory
+      .command(`${action} <numbers...>`)
+      .description(action === 'withdraw' ? 'take numbers off sale' : 'put withdrawn numbers back on sale')
+      .action(operator(async (client, io, _o, list: string[]) => adminInventory.changeStock(client, action, list, io)));
+  }
+}
+
+/** Builds the client and the output for an action, from the global options. */
+function withClient(need: 'customer' | 'admin', run: Run) {
+  return async (...args: unknown[]): Promise<void> => {
+    const command = args[args.length - 1] as Command;
+    const globals = command.optsWithGlobals<GlobalOptions>();
+    const io = processIo(Boolean(globals.json));
+    const positional = args.slice(0, -2);
+    await run(clientFor(globals, need), io, args[args.length - 2], ...positional);
+  };
+}
+
+/** Runs the program and exits with a code that tells usage, API and network errors apart. */
+export async function runProgram(program: Command, argv: string[]): Promise<number> {
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync(argv);
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+      return EXIT.usage;
+    }
+    const failure = describeFailure(error);
+    if (json) process.stdout.write(`${JSON.stringify({ error: { code: failure.code, message: failure.message } }, null, 2)}\n`);
+    process.stderr.write(`bilby: ${failure.message}\n`);
+    return failure.exitCode;
+  }
+}

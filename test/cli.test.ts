@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as account from '../src/cli/commands/account.js';
+import * as adminAccounts from '../src/cli/commands/admin-accounts.js';
+import { importInventory } from '../src/cli/commands/admin-inventory.js';
+import { buyWithFlags } from '../src/cli/commands/buy.js';
+import { login } from '../src/cli/commands/login.js';
+import { searchNumbers } from '../src/cli/commands/numbers.js';
+import { describeFailure, EXIT, UsageError } from '../src/cli/failures.js';
+import { resolveSettings } from '../src/cli/settings.js';
+import { ConnectionError, createClient } from '../src/sdk/index.js';
+import { CLI_ENTRY, captureIo, HAS_TMUX, runCli } from './helpers/cli.js';
+import { createTestContext, TEST_ADMIN_KEY, type TestContextApi } from './helpers/context.js';
+
+async function listen(ctx: TestContextApi): Promise<string> {
+  await ctx.app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`;
+}
+
+it('commands as functions: search as a table and as JSON, buy with flags, balance and orders', async (t) => {
+  const ctx = await createTestContext(t, 'sqlite');
+  await ctx.seedNumbers(['61291234567', '61291234568']);
+  const acc = await ctx.createAccount({ balance: 50_00 });
+  const client = createClient({ baseUrl: await listen(ctx), apiKey: acc.key });
+
+  const text = captureIo();
+  await searchNumbers(client, { limit: 1 }, text);
+  assert.match(text.stdout, /^NUMBER\s+TYPE\s+STATE\s+CITY\s+SETUP\s+MONTHLY\n61291234567\s+geographic\s+NSW\s+Sydney\s+\$5\.00\s+\$10\.00\nMore: --cursor \S+\n$/);
+  const json = captureIo(true);
+  await searchNumbers(client, { all: true, limit: 1 }, json);
+  assert.deepEqual(JSON.parse(json.stdout).results.map((n: { did_number: string }) => n.did_number), ['61291234567', '61291234568']);
+
+  await assert.rejects(buyWithFlags(client, '61291234567', { owner: acc.personId }, captureIo()), (error: unknown) => {
+    assert.ok(error instanceof UsageError);
+    assert.match(error.message, /needs --address, --route/);
+    return true;
+  });
+  const flags = { address: acc.addressId, owner: acc.personId, route: 'device', destination: '1000000' };
+  const quote = captureIo();
+  await buyWithFlags(client, '0291234567', { ...flags, dryRun: true }, quote);
+  assert.match(quote.stdout, /would cost \$15\.00: balance \$50\.00 → \$35\.00\. Nothing was bought\./);
+  const bought = captureIo(true);
+  await buyWithFlags(client, '0291234567', flags, bought);
+  assert.equal(JSON.parse(bought.stdout).message, 'DID number successfully purchased');
+
+  const balance = captureIo();
+  await account.showBalance(client, balance);
+  assert.match(balance.stdout, /balance \$35\.00/);
+  const orders = captureIo(true);
+  await account.listOrders(client, {}, orders);
+  assert.equal(JSON.parse(orders.stdout).results[0].status, 'completed');
+  const ledger = captureIo();
+  await account.listTransactions(client, {}, ledger);
+  assert.match(ledger.stdout, /purchase\s+-\$15\.00\s+\$35\.00/);
+});
+
+it('operator commands as functions: open an account, credit it, import a file with a report', async (t) => {
+  const ctx = await createTestContext(t, 'sqlite');
+  const client = createClient({ baseUrl: await listen(ctx), adminKey: TEST_ADMIN_KEY });
+  const created = captureIo(true);
+  await adminAccounts.createAccount(client, { name: 'Shop', credit: 10 }, created);
+  const { account: opened, api_key } = JSON.parse(created.stdout);
+  assert.match(api_key.api_key, /^bilby_live_/);
+  const credited = captureIo();
+  await adminAccounts.adjustBalance(client, opened.id, 'credit', { amount: 2.5, reason: 'Cash' }, credited);
+  assert.match(credited.stdout, /Credited \$2\.50: balance now \$12\.50/);
+
+  const dir = mkdtempSync(join(tmpdir(), 'bilby-cli-'));
+  const file = join(dir, 'numbers.csv');
+  writeFileSync(file, 'did_number,setup_cost,monthly_cost\n0291234567,1,5\nnot-a-number,1,5\n0291234567,1,5\n');
+  const imported = captureIo();
+  await importInventory(client, file, imported, false);
+  assert.match(imported.stdout, /Rows read:\s+3\nAdded:\s+1\nAlready present:\s+1\nRejected:\s+1\nLINE\s+REASON\n3\s+did_number not-a-number is not a valid/);
+  assert.match(imported.stderr, /import: 100% sent/);
+  await assert.rejects(importInventory(client, join(dir, 'missing.csv'), captureIo(), false), UsageError);
+});
+
+it('describes failures in one sentence with their code, and picks the exit code by kind', () => {
+  assert.deepEqual(describeFailure(new UsageError('bad flag')), { message: 'bad flag', exitCode: EXIT.usage, code: 'usage' });
+  assert.equal(describeFailure(new ConnectionError('down')).exitCode, EXIT.network);
+  assert.deepEqual([EXIT.api, EXIT.usage, EXIT.network].length, new Set([EXIT.api, EXIT.usage, EXIT.network]).size);
+});
+
+it('takes settings from flags, then the environment, then the file bilby login wrote (owner-only)', async (t) => {
+  const ctx = await createTestContext(t, 'sqlite');
+  const acc = await ctx.createAccount();
+  const baseUrl = await listen(ctx);
+  const dir = mkdtempSync(join(tmpdir(), 'bilby-login-'));
+  const env = { BILBY_CONFIG: join(dir, 'config.json') };
+  const out = captureIo();
+  await login({ baseUrl, apiKey: acc.key, adminKey: TEST_ADMIN_KEY }, out, env);
+  assert.match(out.stdout, /Logged in to .* as account \d{7} \(with the admin key\)/);
+  assert.equal(statSync(env.BILBY_CONFIG).mode & 0o777, 0o600);
+  assert.deepEqual(JSON.parse(readFileSync(env.BILBY_CONFIG, 'utf8')), { baseUrl, apiKey: acc.key, adminKey: TEST_ADMIN_KEY });
+  assert.deepEqual(resolveSettings({}, env), { baseUrl, apiKey: acc.key, adminKey: TEST_ADMIN_KEY });
+  assert.equal(resolveSettings({}, { ...env, CRAZYTEL_API_KEY: 'ct' }).apiKey, 'ct');
+  assert.equal(resolveSettings({}, { ...env, CRAZYTEL_API_KEY: 'ct', BILBY_API_KEY: 'b' }).apiKey, 'b');
+  assert.equal(resolveSettings({ apiKey: 'flag', baseUrl: 'http://x' }, { ...env, BILBY_API_KEY: 'b' }).apiKey, 'flag');
+  await assert.rejects(login({ baseUrl, apiKey: 'wrong' }, captureIo(), env));
+  assert.equal(JSON.parse(readFileSync(env.BILBY_CONFIG, 'utf8')).apiKey, acc.key, 'a refused key is not saved');
+});
+
+it('runs as a real process: output, --json, and distinct exit codes for usage, API and network errors', async (t) => {
+  const ctx = await createTestContext(t, 'sqlite');
+  await ctx.seedNumbers(['61291234567']);
+  const acc = await ctx.createAccount({ balance: 50_00 });
+  const env = { BILBY_BASE_URL: await listen(ctx), BILBY_API_KEY: acc.key, BILBY_CONFIG: '/nonexistent/bilby.json' };
+  const [balance, search, unauthenticated, usage, unreachable, admin, noAdmin] = await Promise.all([
+    runCli(['balance', '--json'], env),
+    runCli(['numbers', 'search', '--type', 'geographic'], env),
+    runCli(['balance'], { ...env, BILBY_API_KEY: 'not-a-key' }),
+    runCli(['numbers', 'search', '--state', 'XX'], env),
+    runCli(['balance', '--base-url', 'http://127.0.0.1:9'], env),
+    runCli(['admin', 'inventory', '--json'], { ...env, BILBY_ADMIN_KEY: TEST_ADMIN_KEY }),
+    runCli(['admin', 'accounts'], env),
+  ]);
+  assert.equal(balance.code, 0, balance.stderr);
+  assert.equal(JSON.parse(balance.stdout).balance, 50);
+  assert.match(search.stdout, /61291234567\s+geographic/);
+  assert.deepEqual([unauthenticated.code, unauthenticated.stderr.trim()], [EXIT.api, 'bilby: Invalid API key (code: unauthenticated, HTTP 401)']);
+  assert.equal(usage.code, EXIT.usage);
+  assert.match(usage.stderr, /Allowed choices are ACT, NSW/);
+  assert.equal(unreachable.code, EXIT.network);
+  assert.match(unreachable.stderr, /could not reach/);
+  assert.equal(admin.code, 0, admin.stderr);
+  assert.equal(JSON.parse(admin.stdout).total, 1);
+  assert.deepEqual([noAdmin.code, noAdmin.stderr.trim()], [EXIT.usage, 'bilby: No admin key: pass --admin-key, set BILBY_ADMIN_KEY, or run bilby login --admin-key']);
+  const piped = await runCli(['buy'], env);
+  assert.equal(piped.code, EXIT.usage);
+  assert.match(piped.stderr, /needs a terminal/);
+});
+
+it('walks the guided purchase in a real terminal, from search to order id, adding an address and an owner', { skip: !HAS_TMUX && 'tmux is not installed: the pseudo-terminal test needs it' }, async (t) => {
+  const ctx = await createTestContext(t, 'sqlite');
+  await ctx.seedNumbers([{ number: '61291234567', setup: 2_00, monthly: 8_00 }, '61412345678']);
+  const acc = await ctx.createAccount({ balance: 50_00 });
+  const baseUrl = await listen(ctx);
+  const session = `bilby-buy-${process.pid}`;
+  const command = `BILBY_BASE_URL=${baseUrl} BILBY_API_KEY=${acc.key} BILBY_CONFIG=/nonexistent ${process.execPath} --import tsx ${CLI_ENTRY} buy; echo "EXIT=$?"; sleep 60`;
+  assert.equal(spawnSync('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '50', command], { cwd: process.cwd() }).status, 0);
+  t.after(() => spawnSync('tmux', ['kill-session', '-t', session]));
+  const screen = () => spawnSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' }).stdout;
+  const keys = (...k: string[]) => spawnSync('tmux', ['send-keys', '-t', session, ...k]);
+  const waitFor = async (text: string | RegExp) => {
+    for (let i = 0; i < 300; i++) {
+      const shown = screen();
+      if (typeof text === 'string' ? shown.includes(text) : text.test(shown)) return shown;
+      await sleep(100);
+    }
+    assert.fail(`the terminal never showed ${text}:\n${screen()}`);
+  };
+
+  await waitFor('What kind of number?');
+  keys('Down', 'Enter'); // Local landline number
+  await waitFor('In which state?');
+  keys('Down', 'Down', 'Enter'); // NSW
+  await waitFor('Digits or letters');
+  keys('4567', 'Enter');
+  await waitFor('Pick a number');
+  assert.match(screen(), /\(02\) 9123 4567 +Sydney NSW/);
+  keys('Enter');
+  await waitFor('Service address');
+  keys('Down', 'Enter'); // Add a new address
+  await waitFor('Street number');
+  keys('12', 'Enter');
+  await waitFor('Street name');
+  keys('Pitt Street', 'Enter');
+  await waitFor('City or suburb');
+  keys('Sydney', 'Enter');
+  await waitFor(/◆\s+State/);
+  keys('Down', 'Enter'); // NSW
+  await waitFor('Postcode');
+  keys('2000', 'Enter');
+  await waitFor('Owner of the number');
+  keys('Down', 'Enter'); // Add a new owner
+  await waitFor('Kind of customer');
+  keys('Enter'); // Residential
+  await waitFor(/◆\s+Surname/);
+  keys('Citizen', 'Enter');
+  await waitFor('Given name');
+  keys('Ada', 'Enter');
+  await waitFor('Where should its calls go?');
+  keys('Enter'); // device 1000000
+  await waitFor('Your order');
+  assert.match(screen(), /\$2\.00 setup \+ \$8\.00 first month = \$10\.00/);
+  assert.match(screen(), /Balance: \$50\.00 → \$40\.00 after/);
+  keys('Enter'); // Yes
+  const done = await waitFor('EXIT=');
+  const orderId = /Order (ord_\w+)/.exec(done)?.[1];
+  assert.ok(orderId, done);
+  assert.match(done, /EXIT=0/);
+
+  const order = await ctx.db.selectFrom('purchase_order').selectAll().where('id', '=', orderId!).executeTakeFirstOrThrow();
+  assert.deepEqual([order.status, order.did_number, order.amount_cents], ['completed', '61291234567', 10_00]);
+  const address = await ctx.db.selectFrom('address').selectAll().where('id', '=', order.address_id).executeTakeFirstOrThrow();
+  assert.deepEqual([address.street_number_first, address.street_name, address.postcode], ['12', 'Pitt Street', '2000']);
+  const person = await ctx.db.selectFrom('person').selectAll().where('id', '=', order.person_id).executeTakeFirstOrThrow();
+  assert.deepEqual([person.name_1, person.name_2, person.person_type, person.account_id], ['Citizen', 'Ada', 'R', acc.accountId]);
+});
