@@ -1,9 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import type { BilbyClient, NewAddress, NewPerson, NumberUpdate } from '../sdk/index.js';
-import { amount, defined, integer, oneOf } from './arguments.js';
+import { addAdminCommands } from './admin-commands.js';
+import { NUMBER_TYPES, PERSON_TYPES, ROUTES, STATES, type Run } from './choices.js';
+import { amount, defined, integer } from './arguments.js';
 import * as account from './commands/account.js';
-import * as adminAccounts from './commands/admin-accounts.js';
-import * as adminInventory from './commands/admin-inventory.js';
 import { buyWithFlags, guidedBuy } from './commands/buy.js';
 import { login } from './commands/login.js';
 import * as numbers from './commands/numbers.js';
@@ -12,14 +12,7 @@ import { processIo, type Io } from './io.js';
 import { terminalPrompts } from './prompts.js';
 import { clientFor, type GlobalOptions } from './settings.js';
 
-const NUMBER_TYPES = ['geographic', 'mobile', 'tollfree', 'local_rate'] as const;
-const STATES = ['ACT', 'NSW', 'NT', 'QLD', 'SA', 'TAS', 'VIC', 'WA'] as const;
-const ROUTES = ['device', 'server', 'congestion', 'forward', 'voicemail', 'ivr', 'queue', 'ring_group'] as const;
-const PERSON_TYPES = ['R', 'B', 'G', 'C', 'N'] as const;
 
-// Commander hands actions untyped option bags and arguments; each action names what it reads.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Run = (client: BilbyClient, io: Io, options: any, ...args: any[]) => Promise<void>;
 
 /**
  * The `bilby` command line. Server commands (serve, migrate, recover) are added by the caller;
@@ -234,121 +227,6 @@ export function createProgram(): Command {
 
   addAdminCommands(program, operator);
   return program;
-}
-
-function addAdminCommands(program: Command, operator: (run: Run) => (...args: unknown[]) => Promise<void>): void {
-  const admin = program.command('admin').description('the operator API (needs the admin key)');
-
-  const accounts = admin.command('accounts').description('customer accounts');
-  accounts
-    .command('list', { isDefault: true })
-    .addOption(new Option('--status <status>').choices(['active', 'suspended']))
-    .option('--limit <n>', 'only this many', integer('--limit', 1, 1000))
-    .action(operator(async (client, io, o: { status?: 'active' | 'suspended'; limit?: number }) => adminAccounts.listAccounts(client, defined(o), io)));
-  accounts
-    .command('create <name>')
-    .description('open an account; prints its first API key, once')
-    .option('--credit <dollars>', 'opening credit', amount('--credit'))
-    .action(operator(async (client, io, o: { credit?: number }, name: string) => adminAccounts.createAccount(client, defined({ name, credit: o.credit }), io)));
-  accounts.command('show <account>').action(operator(async (client, io, _o, id: string) => adminAccounts.showAccount(client, id, io)));
-  accounts.command('suspend <account>').action(operator(async (client, io, _o, id: string) => adminAccounts.setAccountStatus(client, id, 'suspend', io)));
-  accounts.command('reactivate <account>').action(operator(async (client, io, _o, id: string) => adminAccounts.setAccountStatus(client, id, 'reactivate', io)));
-  accounts.command('transactions <account>').action(operator(async (client, io, _o, id: string) => adminAccounts.listAccountTransactions(client, id, io)));
-
-  const keys = admin.command('keys').description("an account's API keys");
-  keys.command('list <account>').action(operator(async (client, io, _o, id: string) => adminAccounts.listKeys(client, id, io)));
-  keys
-    .command('create <account>')
-    .option('--label <label>')
-    .action(operator(async (client, io, o: { label?: string }, id: string) => adminAccounts.createKey(client, id, o.label, io)));
-  keys.command('revoke <account> <key>').action(operator(async (client, io, _o, id: string, key: string) => adminAccounts.revokeKey(client, id, key, io)));
-
-  for (const direction of ['credit', 'debit'] as const) {
-    admin
-      .command(`${direction} <account> <dollars>`)
-      .description(direction === 'credit' ? 'add money to an account' : 'take money from an account')
-      .requiredOption('--reason <text>', 'shown in the ledger')
-      .option('--idempotency-key <key>', 'retry safely: the same key never posts twice')
-      .action(
-        operator(async (client, io, o: { reason: string; idempotencyKey?: string }, id: string, dollars: string) =>
-          adminAccounts.adjustBalance(client, id, direction, defined({ amount: amount('<dollars>')(dollars), reason: o.reason, idempotencyKey: o.idempotencyKey }), io),
-        ),
-      );
-  }
-
-  const destinations = admin.command('destinations').description("an account's routing targets");
-  destinations.command('list <account>').action(operator(async (client, io, _o, id: string) => adminAccounts.listAccountDestinations(client, id, io)));
-  destinations
-    .command('add <account> <route> <destination>')
-    .description('route: device, server, forward, voicemail, ivr, queue or ring_group')
-    .option('--description <text>')
-    .option('--disabled', 'add it switched off')
-    .action(
-      operator(async (client, io, o: { description?: string; disabled?: boolean }, id: string, route: string, destination: string) =>
-        adminAccounts.addAccountDestination(
-          client,
-          id,
-          defined({
-            route: oneOf('<route>', ['device', 'server', 'forward', 'voicemail', 'ivr', 'queue', 'ring_group'] as const)(route),
-            destination,
-            description: o.description,
-            enabled: o.disabled ? false : undefined,
-          }),
-          io,
-        ),
-      ),
-    );
-  destinations
-    .command('update <account> <destination-id>')
-    .option('--description <text>')
-    .option('--enable')
-    .option('--disable')
-    .action(
-      operator(async (client, io, o: { description?: string; enable?: boolean; disable?: boolean }, id: string, destinationId: string) => {
-        if (o.enable && o.disable) throw new UsageError('--enable and --disable cannot both be given');
-        const changes = defined({ description: o.description, enabled: o.enable ? true : o.disable ? false : undefined });
-        if (Object.keys(changes).length === 0) throw new UsageError('give --description, --enable or --disable');
-        await adminAccounts.changeAccountDestination(client, id, destinationId, changes, io);
-      }),
-    );
-  destinations
-    .command('remove <account> <destination-id>')
-    .action(operator(async (client, io, _o, id: string, destinationId: string) => adminAccounts.removeAccountDestination(client, id, destinationId, io)));
-
-  const prices = admin.command('prices').description('prices per number type and per number');
-  prices.command('list', { isDefault: true }).action(operator(async (client, io) => adminAccounts.listPrices(client, io)));
-  prices
-    .command('set <type> <setup> <monthly>')
-    .description('a type price (geographic, mobile, tollfree, local_rate), in dollars')
-    .action(
-      operator(async (client, io, _o, type: string, setup: string, monthly: string) =>
-        adminAccounts.setTypePrice(client, oneOf('<type>', NUMBER_TYPES)(type), { setup_cost: amount('<setup>')(setup), monthly_cost: amount('<monthly>')(monthly) }, io),
-      ),
-    );
-  prices
-    .command('number <number> [setup] [monthly]')
-    .description("one number's own price; --clear to follow its type's price again")
-    .option('--clear')
-    .action(
-      operator(async (client, io, o: { clear?: boolean }, number: string, setup?: string, monthly?: string) => {
-        if (o.clear) return adminAccounts.setNumberPrice(client, number, null, io);
-        if (setup === undefined || monthly === undefined) throw new UsageError('give <setup> and <monthly> in dollars, or --clear');
-        return adminAccounts.setNumberPrice(client, number, { setup_cost: amount('<setup>')(setup), monthly_cost: amount('<monthly>')(monthly) }, io);
-      }),
-    );
-
-  const inventory = admin.command('inventory').description('stock: counts, import, withdraw, reinstate');
-  inventory.command('counts', { isDefault: true }).action(operator(async (client, io) => adminInventory.showCounts(client, io)));
-  inventory
-    .command('import <file>')
-    .description('import a CSV: did_number, number_type, state, city, setup_cost, monthly_cost')
-    .action(operator(async (client, io, _o, file: string) => adminInventory.importInventory(client, file, io, Boolean(process.stderr.isTTY) && !io.json)));
-  for (const action of ['withdraw', 'reinstate'] as const) {
-    inventory
-      .command(`${action} <numbers...>`)
-      .description(action === 'withdraw' ? 'take numbers off sale' : 'put withdrawn numbers back on sale')
-      .action(operator(async (client, io, _o, list: string[]) => adminInventory.changeStock(client, action, list, io)));
-  }
 }
 
 /** Builds the client and the output for an action, from the global options. */

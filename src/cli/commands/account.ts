@@ -1,4 +1,4 @@
-import type { BilbyClient, NewAddress, NewPerson } from '../../sdk/index.js';
+import type { BilbyClient, NewAddress, NewPerson, Transaction } from '../../sdk/index.js';
 import { dollars, emit, table, type Io } from '../io.js';
 import { collect } from './numbers.js';
 
@@ -25,17 +25,17 @@ export async function listOrders(client: BilbyClient, options: { limit?: number 
   );
 }
 
+export const transactionColumns: Array<[string, (r: Transaction) => unknown]> = [
+  ['when', (r) => r.created_at],
+  ['type', (r) => r.type],
+  ['amount', (r) => dollars(r.amount)],
+  ['balance', (r) => dollars(r.balance_after)],
+  ['description', (r) => r.description],
+];
+
 export async function listTransactions(client: BilbyClient, options: { limit?: number }, io: Io): Promise<void> {
   const page = await collect(client.transactions.list(options), options.limit === undefined);
-  emit(io, page, (p) =>
-    table(p.results, [
-      ['when', (r) => r.created_at],
-      ['type', (r) => r.type],
-      ['amount', (r) => dollars(r.amount)],
-      ['balance', (r) => dollars(r.balance_after)],
-      ['description', (r) => r.description],
-    ]),
-  );
+  emit(io, page, (p) => table(p.results, transactionColumns));
 }
 
 export async function listAddresses(client: BilbyClient, io: Io): Promise<void> {

@@ -1,6 +1,7 @@
 import type { AdminAccount, BilbyClient, NewDestination, NumberType, PriceInput } from '../../sdk/index.js';
 import { defined } from '../arguments.js';
 import { details, dollars, emit, table, type Io } from '../io.js';
+import { transactionColumns } from './account.js';
 import { collect } from './numbers.js';
 
 /** Operator commands on accounts, keys, money, destinations and prices. */
@@ -76,15 +77,7 @@ export async function adjustBalance(
 
 export async function listAccountTransactions(client: BilbyClient, accountId: string, io: Io) {
   const page = await collect(client.admin.accounts.transactions(accountId), true);
-  emit(io, page, (p) =>
-    table(p.results, [
-      ['when', (r) => r.created_at],
-      ['type', (r) => r.type],
-      ['amount', (r) => dollars(r.amount)],
-      ['balance', (r) => dollars(r.balance_after)],
-      ['description', (r) => r.description],
-    ]),
-  );
+  emit(io, page, (p) => table(p.results, transactionColumns));
 }
 
 export async function listAccountDestinations(client: BilbyClient, accountId: string, io: Io) {
