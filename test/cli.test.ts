@@ -8,9 +8,10 @@ import { it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as account from '../src/cli/commands/account.js';
 import * as adminAccounts from '../src/cli/commands/admin-accounts.js';
-import { importInventory } from '../src/cli/commands/admin-inventory.js';
+import { changeStock, importInventory, showCounts } from '../src/cli/commands/admin-inventory.js';
 import { buyWithFlags } from '../src/cli/commands/buy.js';
 import { login } from '../src/cli/commands/login.js';
+import * as numbers from '../src/cli/commands/numbers.js';
 import { searchNumbers } from '../src/cli/commands/numbers.js';
 import { describeFailure, EXIT, UsageError } from '../src/cli/failures.js';
 import { resolveSettings } from '../src/cli/settings.js';
@@ -202,4 +203,82 @@ it('walks the guided purchase in a real terminal, from search to order id, addin
   assert.deepEqual([address.street_number_first, address.street_name, address.postcode], ['12', 'Pitt Street', '2000']);
   const person = await ctx.db.selectFrom('person').selectAll().where('id', '=', order.person_id).executeTakeFirstOrThrow();
   assert.deepEqual([person.name_1, person.name_2, person.person_type, person.account_id], ['Citizen', 'Ada', 'R', acc.accountId]);
+});
+
+it('commands as functions: update, show and release a number; add and remove IPND records; operator keys, destinations, prices, stock', async (t) => {
+  const ctx = await createTestContext(t, 'sqlite', { quarantineDays: 0 });
+  await ctx.seedNumbers(['61291234567', '61291234568']);
+  const acc = await ctx.createAccount({ balance: 50_00 });
+  const baseUrl = await listen(ctx);
+  const client = createClient({ baseUrl, apiKey: acc.key });
+  const operator = createClient({ baseUrl, adminKey: TEST_ADMIN_KEY });
+  await buyWithFlags(client, '61291234567', { address: acc.addressId, owner: acc.personId, route: 'device', destination: '1000000' }, captureIo());
+
+  const updated = captureIo();
+  await numbers.updateNumber(client, '61291234567', { description: 'Front desk', primary_route: 'voicemail', primary_destination: '2000' }, updated);
+  assert.match(updated.stdout, /Description:\s+Front desk\nPrimary route:\s+voicemail 2000/);
+  const shown = captureIo(true);
+  await numbers.showNumber(client, '61291234567', shown);
+  assert.equal(JSON.parse(shown.stdout).primary_route, 'voicemail');
+  const released = captureIo();
+  await numbers.releaseNumber(client, '61291234567', released);
+  assert.equal(released.stdout, 'Released 61291234567.\n');
+
+  const added = captureIo(true);
+  await account.addAddress(client, { city: 'Hobart', state: 'TAS', postcode: '7000' }, added);
+  await account.removeAddress(client, JSON.parse(added.stdout).id, captureIo());
+  const owner = captureIo(true);
+  await account.addOwner(client, { name_1: 'Lee', name_2: 'Sam', person_type: 'R' }, owner);
+  const owners = captureIo();
+  await account.listOwners(client, owners);
+  assert.match(owners.stdout, /Sam Lee\s+R/);
+
+  const key = captureIo(true);
+  await adminAccounts.createKey(operator, acc.accountId, 'ci', key);
+  const keyId = JSON.parse(key.stdout).id;
+  await adminAccounts.revokeKey(operator, acc.accountId, keyId, captureIo());
+  const keys = captureIo();
+  await adminAccounts.listKeys(operator, acc.accountId, keys);
+  assert.match(keys.stdout, new RegExp(`${keyId}\\s+…\\w{4}\\s+ci\\s+\\S+\\s+\\d{4}-`));
+  const destination = captureIo(true);
+  await adminAccounts.addAccountDestination(operator, acc.accountId, { route: 'queue', destination: 'support' }, destination);
+  await adminAccounts.changeAccountDestination(operator, acc.accountId, JSON.parse(destination.stdout).id, { enabled: false }, captureIo());
+  const destinations = captureIo();
+  await adminAccounts.listAccountDestinations(operator, acc.accountId, destinations);
+  assert.match(destinations.stdout, /queue\s+support\s+queue support\s+no/);
+  const price = captureIo();
+  await adminAccounts.setTypePrice(operator, 'mobile', { setup_cost: 1, monthly_cost: 9.95 }, price);
+  assert.equal(price.stdout, 'mobile: $1.00 setup, $9.95/month; 0 unsold numbers repriced.\n');
+  const own = captureIo();
+  await adminAccounts.setNumberPrice(operator, '61291234568', { setup_cost: 0, monthly_cost: 3 }, own);
+  assert.equal(own.stdout, '61291234568: $0.00 setup, $3.00/month (own price).\n');
+  const withdrawn = captureIo();
+  await changeStock(operator, 'withdraw', ['61291234568', '61291234567'], withdrawn);
+  assert.equal(withdrawn.stdout, 'Withdrawn: 61291234567, 61291234568\n', 'a released number is back in stock, so it can be withdrawn');
+  const counts = captureIo();
+  await showCounts(operator, counts);
+  assert.match(counts.stdout, /geographic\s+0\s+0\s+0\s+0\s+2\n/);
+  assert.match(counts.stdout, /Total: 2/);
+});
+
+it('shows a progress bar for an import on a terminal', { skip: !HAS_TMUX && 'tmux is not installed: the pseudo-terminal test needs it' }, async (t) => {
+  const ctx = await createTestContext(t, 'sqlite');
+  const baseUrl = await listen(ctx);
+  const dir = mkdtempSync(join(tmpdir(), 'bilby-bar-'));
+  const file = join(dir, 'numbers.csv');
+  const lines = ['did_number,setup_cost,monthly_cost'];
+  for (let i = 0; i < 50_000; i++) lines.push(`6129${1_000_000 + i},1,5`);
+  writeFileSync(file, lines.join('\n'));
+  const session = `bilby-bar-${process.pid}`;
+  const command = `BILBY_BASE_URL=${baseUrl} BILBY_ADMIN_KEY=${TEST_ADMIN_KEY} BILBY_CONFIG=/nonexistent ${process.execPath} --import tsx ${CLI_ENTRY} admin inventory import ${file}; echo "EXIT=$?"; sleep 60`;
+  assert.equal(spawnSync('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '30', command]).status, 0);
+  t.after(() => spawnSync('tmux', ['kill-session', '-t', session]));
+  let shown = '';
+  for (let i = 0; i < 300 && !shown.includes('EXIT='); i++) {
+    await sleep(100);
+    shown = spawnSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' }).stdout;
+  }
+  assert.match(shown, /Importing \[[=█]+\] 100% \| [\d.]+\/[\d.]+ MB/);
+  assert.match(shown, /Added:\s+50000/);
+  assert.match(shown, /EXIT=0/);
 });
