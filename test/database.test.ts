@@ -22,6 +22,28 @@ async function freshDatabase(t: TestContext, dialect: DialectName): Promise<Data
 }
 
 describeEachDatabase('write transactions', (dialect) => {
+  it('commits concurrent write transactions together, each in its own savepoint: one that fails leaves the others', async (t) => {
+    const database = await freshDatabase(t, dialect);
+    const before = database.stats.commits;
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) =>
+        database.writeTransaction(async (trx) => {
+          await trx.insertInto('rate_limit_window').values({ key_id: `k${i}`, window_start: 'w', hits: i }).execute();
+          if (i === 7) throw new Error('this one fails after writing');
+          return i;
+        }),
+      ),
+    );
+    assert.deepEqual(outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason.message), ['this one fails after writing']);
+    assert.deepEqual(outcomes.filter((o) => o.status === 'fulfilled').length, 39);
+    const rows = await database.db.selectFrom('rate_limit_window').select('key_id').execute();
+    assert.equal(rows.length, 39);
+    assert.ok(!rows.some((row) => row.key_id === 'k7'), "the failed transaction's write was rolled back");
+    const commits = database.stats.commits - before;
+    if (dialect === 'sqlite') assert.ok(commits < 10, `40 transactions took ${commits} commits`);
+    else assert.equal(commits, 39);
+  });
+
   it('retries a serialization conflict inside the server, so both writers succeed', async (t) => {
     const database = await freshDatabase(t, dialect);
     const { account } = await createAccount({ database, clock: () => new Date() }, { name: 'race', openingCreditCents: 0 });

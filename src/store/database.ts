@@ -1,7 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import {
   CompiledQuery,
@@ -11,8 +8,11 @@ import {
   SqliteDriver,
   type DatabaseConnection,
   type Driver,
+  type SqliteDatabase as KyselySqliteDatabase,
   type Transaction,
 } from 'kysely';
+import { SqliteGroupCommit } from './sqlite-group-commit.js';
+import { openSqlite, preparedSqlite, type CommitCounter } from './sqlite-connection.js';
 import type { Tables } from './tables.js';
 
 export type Db = Kysely<Tables>;
@@ -32,6 +32,8 @@ export interface Database {
    * On PostgreSQL fn may run more than once (serialization retries): it must only touch the database.
    */
   writeTransaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T>;
+  /** Durable commits so far (SQLite; PostgreSQL counts write transactions committed). */
+  readonly stats: CommitCounter;
   close(): Promise<void>;
 }
 
@@ -47,8 +49,8 @@ class ImmediateSqliteDriver extends SqliteDriver {
 }
 
 export class ImmediateSqliteDialect extends SqliteDialect {
-  readonly #database: SqliteDatabase.Database;
-  constructor(database: SqliteDatabase.Database) {
+  readonly #database: KyselySqliteDatabase;
+  constructor(database: KyselySqliteDatabase) {
     super({ database });
     this.#database = database;
   }
@@ -63,17 +65,6 @@ export function sqlitePath(url: string): string {
   const path = url.startsWith('file:') ? url.slice('file:'.length) : url;
   if (path.length === 0) throw new Error(`Not a SQLite location: ${url}`);
   return path;
-}
-
-export function openSqlite(path: string): SqliteDatabase.Database {
-  if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
-  const sqlite = new SqliteDatabase(path);
-  sqlite.pragma('journal_mode = WAL');
-  // An acknowledged purchase must survive a power cut, so every commit is synced.
-  sqlite.pragma('synchronous = FULL');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('foreign_keys = ON');
-  return sqlite;
 }
 
 export interface DatabaseOptions {
@@ -93,13 +84,15 @@ export function isPostgresUrl(url: string): boolean {
 export function createDatabase(url: string, options: DatabaseOptions = {}): Database {
   if (isPostgresUrl(url)) return createPostgres(url, options);
   const path = sqlitePath(url);
-  const sqlite = openSqlite(path);
-  const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect(sqlite) });
+  const stats: CommitCounter = { commits: 0 };
+  const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect(preparedSqlite(openSqlite(path), stats)) });
+  const group = new SqliteGroupCommit(db);
   return {
     db,
     dialect: 'sqlite',
     location: path,
-    writeTransaction: (fn) => db.transaction().execute(fn),
+    writeTransaction: (fn) => group.run(fn),
+    stats,
     close: () => db.destroy(),
   };
 }
@@ -129,11 +122,17 @@ function createPostgres(url: string, options: DatabaseOptions): Database {
   pool.on('connect', (client) => client.on('error', reportError));
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   const parsed = new URL(url);
+  const stats: CommitCounter = { commits: 0 };
   return {
     db,
     dialect: 'postgres',
     location: `${parsed.host}${parsed.pathname}${options.schema ? ` (schema ${options.schema})` : ''}`,
-    writeTransaction: (fn) => serializableWithRetries(db, fn),
+    writeTransaction: async (fn) => {
+      const result = await serializableWithRetries(db, fn);
+      stats.commits++;
+      return result;
+    },
+    stats,
     close: () => db.destroy(),
   };
 }

@@ -1,5 +1,6 @@
 import { Kysely } from 'kysely';
-import { ImmediateSqliteDialect, openSqlite } from './database.js';
+import { ImmediateSqliteDialect } from './database.js';
+import { openSqlite, preparedSqlite } from './sqlite-connection.js';
 
 /** The simulated carrier's own books, in a database of its own: it is another company. */
 interface CarrierTables {
@@ -27,7 +28,7 @@ export class SimulatedCarrierStore {
   }
 
   static async open(path: string): Promise<SimulatedCarrierStore> {
-    const db = new Kysely<CarrierTables>({ dialect: new ImmediateSqliteDialect(openSqlite(path)) });
+    const db = new Kysely<CarrierTables>({ dialect: new ImmediateSqliteDialect(preparedSqlite(openSqlite(path), { commits: 0 })) });
     await db.schema
       .createTable('carrier_number')
       .ifNotExists()
