@@ -11,6 +11,7 @@ import type { ServiceDeps } from '../services/deps.js';
 import { authenticateBody, authenticateHeaders } from './auth.js';
 import { isBodyError, sendError, toAppError } from './error-response.js';
 import { claimIdempotencyKey, storeIdempotentResponse } from './idempotency.js';
+import { registerMetrics } from './metrics.js';
 import { authenticateOperator } from './admin-auth.js';
 import { registerAccountRoutes } from './routes/account-routes.js';
 import { registerAdminAccountRoutes } from './routes/admin-account-routes.js';
@@ -122,6 +123,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
   );
 
   registerSystemRoutes(app, deps);
+  registerMetrics(app, deps);
   await app.register(
     async (api) => {
       api.addHook('onRequest', authenticateHeaders(deps));

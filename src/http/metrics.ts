@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ServiceDeps } from '../services/deps.js';
+
+/**
+ * Prometheus metrics of one app: requests by route and status, their durations, durable database
+ * commits, and the process's own (memory, event-loop lag, GC). A registry per app, so several apps
+ * in one process (tests) do not share counters.
+ */
+export function registerMetrics(app: FastifyInstance, deps: ServiceDeps): void {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'bilby_http_requests_total',
+    help: 'HTTP requests answered, by method, route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const seconds = new Counter({
+    name: 'bilby_http_request_seconds_total',
+    help: 'Time spent answering HTTP requests, by route',
+    labelNames: ['route'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'bilby_database_commits_total',
+    help: 'Durable commits of the database (several concurrent write transactions may share one on SQLite)',
+    registers: [registry],
+    collect() {
+      this.set(deps.database.stats.commits);
+    },
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    seconds.inc({ route }, reply.elapsedTime / 1000);
+  });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+    reply.type(registry.contentType);
+    return registry.metrics();
+  });
+}
