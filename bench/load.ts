@@ -1,0 +1,51 @@
+import autocannon from 'autocannon';
+
+export interface LoadResult {
+  rps: number;
+  p99Ms: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+}
+
+export interface LoadOptions {
+  url: string;
+  method?: 'GET' | 'POST';
+  connections?: number;
+  seconds: number;
+  headers?: Record<string, string>;
+  /** Each request's path and body, chosen per request (distinct queries, distinct numbers). */
+  next?: () => { path?: string; body?: string };
+}
+
+/** Loads one endpoint with autocannon (50 connections by default) and reads the figures off. */
+export async function load(options: LoadOptions): Promise<LoadResult> {
+  const result = await autocannon({
+    url: options.url,
+    connections: options.connections ?? 50,
+    duration: options.seconds,
+    method: options.method ?? 'GET',
+    headers: options.headers ?? {},
+    requests: [
+      {
+        setupRequest: (request) => {
+          const next = options.next?.();
+          return { ...request, ...(next?.path ? { path: next.path } : {}), ...(next?.body !== undefined ? { body: next.body } : {}) };
+        },
+      },
+    ],
+  });
+  return {
+    rps: result.requests.average,
+    p99Ms: result.latency.p99,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}

@@ -1,0 +1,270 @@
+import { execFileSync } from 'node:child_process';
+import { createReadStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { createClient } from '../src/sdk/index.js';
+import { durableCommitsPerSecond } from './commit-ceiling.js';
+import { writeInventoryCsv } from './inventory-csv.js';
+import { ensureInventoryDatabase } from './inventory-db.js';
+import { load, median, type LoadResult } from './load.js';
+import { memoryOf, sampleMemory, startProcess } from './processes.js';
+import { preparePurchaseDatabase } from './purchase-setup.js';
+import { searchQueries } from './search-queries.js';
+
+/**
+ * `npm run bench`: Bilby against the machine's own ceilings, measured in the same run, each figure
+ * the median of RUNS runs. Writes bench/results.md. BENCH_SECONDS, BENCH_RUNS and
+ * BENCH_SEARCH_ROWS change the sizes; BENCH_ONLY=search,purchase,import,footprint picks figures.
+ */
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SEARCH_ROWS = Number(process.env.BENCH_SEARCH_ROWS ?? 10_000_000);
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'search,purchase,import,footprint').split(','));
+const DATA = join('bench', '.data');
+const SERVER = ['dist/cli/main.js', 'serve'];
+const CEILING = ['--import', 'tsx', 'bench/ceiling-server.ts'];
+const ADMIN_KEY = 'bench-admin-key-0123456789';
+const BASE_ENV = { BILBY_RATE_LIMIT_PER_MINUTE: '0', BILBY_LOG_LEVEL: 'warn', BILBY_ADMIN_KEY: ADMIN_KEY };
+
+interface Row {
+  figure: string;
+  bilby: string;
+  ceiling: string;
+  ratio: string;
+  target: string;
+  met: boolean | null;
+  notes: string;
+}
+const rows: Row[] = [];
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const fmt = (n: number, digits = 0) => n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const failures = (results: LoadResult[]) => results.reduce((sum, r) => sum + r.non2xx + r.errors, 0);
+
+async function benchSearch(memory: number[]): Promise<void> {
+  const database = join(DATA, `inventory-${SEARCH_ROWS}.db`);
+  log(`search: stock database of ${fmt(SEARCH_ROWS)} numbers`);
+  await ensureInventoryDatabase(database, SEARCH_ROWS, log);
+  const server = await startProcess(SERVER, { ...BASE_ENV, BILBY_DATABASE_URL: `file:${database}`, BILBY_CARRIER_DATABASE_URL: `file:${join(DATA, 'search-carrier.db')}` });
+  const key = await searchKey(database);
+  const queries = searchQueries(10_000);
+  let sampleBytes = 0;
+  for (const query of queries.slice(0, 50)) sampleBytes += (await (await fetch(server.base + query, { headers: { 'x-api-key': key } })).text()).length;
+  const ceiling = await startProcess(CEILING, { CEILING_GET_BYTES: String(Math.round(sampleBytes / 50)) });
+  let next = 0;
+  const bilbyRuns: LoadResult[] = [];
+  const ceilingRuns: LoadResult[] = [];
+  const stopSampling = sampleMemory([server.pid]);
+  for (let run = 0; run < RUNS; run++) {
+    ceilingRuns.push(await load({ url: `${ceiling.base}/ceiling`, seconds: SECONDS }));
+    bilbyRuns.push(
+      await load({
+        url: server.base,
+        seconds: SECONDS,
+        headers: { 'x-api-key': key },
+        next: () => ({ path: queries[next++ % queries.length]! }),
+      }),
+    );
+    log(`  run ${run + 1}: bilby ${fmt(bilbyRuns[run]!.rps)} req/s p99 ${bilbyRuns[run]!.p99Ms} ms; ceiling ${fmt(ceilingRuns[run]!.rps)} req/s p99 ${ceilingRuns[run]!.p99Ms} ms`);
+  }
+  memory.push(stopSampling());
+  const rps = median(bilbyRuns.map((r) => r.rps));
+  const ceilingRps = median(ceilingRuns.map((r) => r.rps));
+  const p99 = median(bilbyRuns.map((r) => r.p99Ms));
+  const ceilingP99 = median(ceilingRuns.map((r) => r.p99Ms));
+  rows.push({
+    figure: `search, ${fmt(SEARCH_ROWS)} numbers, ${fmt(queries.length)} distinct queries (req/s)`,
+    bilby: fmt(rps),
+    ceiling: `${fmt(ceilingRps)} (bare GET, ${Math.round(sampleBytes / 50)} B body)`,
+    ratio: `${fmt((rps / ceilingRps) * 100)}%`,
+    target: '≥ 50%',
+    met: rps / ceilingRps >= 0.5,
+    notes: `non-2xx or errors: ${failures(bilbyRuns)}`,
+  });
+  rows.push({
+    figure: 'search p99 latency (ms)',
+    bilby: fmt(p99),
+    ceiling: fmt(ceilingP99),
+    ratio: `${fmt(p99 / Math.max(1, ceilingP99), 1)}×`,
+    target: '≤ 2×',
+    met: p99 <= 2 * Math.max(1, ceilingP99),
+    notes: '',
+  });
+  await ceiling.stop();
+  await server.stop();
+}
+
+/** The bench account's key, made once in the stock database. */
+async function searchKey(database: string): Promise<string> {
+  const { createAccount } = await import('../src/services/create-account.js');
+  const { createDatabase } = await import('../src/store/database.js');
+  const opened = createDatabase(`file:${database}`);
+  const { apiKey } = await createAccount({ database: opened, clock: () => new Date() }, { name: `Search ${Date.now()}` });
+  await opened.close();
+  return apiKey;
+}
+
+async function benchPurchase(memory: number[]): Promise<void> {
+  const stock = join(DATA, 'inventory-200000.db');
+  await ensureInventoryDatabase(stock, 200_000, log);
+  const bilbyRuns: LoadResult[] = [];
+  const ceilingRuns: LoadResult[] = [];
+  const commitRates: number[] = [];
+  const commitsPerPurchase: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const path = join(DATA, 'purchase-run.db');
+    const buyer = await preparePurchaseDatabase(stock, path);
+    const carrier = join(DATA, 'purchase-carrier.db');
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${carrier}${suffix}`, { force: true });
+    const server = await startProcess(SERVER, {
+      ...BASE_ENV,
+      BILBY_DATABASE_URL: `file:${path}`,
+      BILBY_CARRIER_DATABASE_URL: `file:${carrier}`,
+      BILBY_CARRIER_LATENCY_MS: '0',
+      BILBY_RECOVERY_INTERVAL_MS: '600000',
+    });
+    const ceiling = await startProcess(CEILING, { CEILING_POST_BYTES: '200' });
+    ceilingRuns.push(
+      await load({ url: `${ceiling.base}/ceiling`, method: 'POST', seconds: SECONDS, headers: { 'content-type': 'application/json' }, next: () => ({ body: '{"did_number":"61291234567"}' }) }),
+    );
+    commitRates.push(durableCommitsPerSecond(join(DATA, 'commit-probe.db'), 5));
+    const commitsBefore = await commitsOf(server.base);
+    let next = 0;
+    const stopSampling = sampleMemory([server.pid]);
+    const result = await load({
+      url: `${server.base}/api/v1/phone-numbers/purchase`,
+      method: 'POST',
+      seconds: SECONDS,
+      headers: { 'content-type': 'application/json', 'x-crazytel-api-key': buyer.apiKey },
+      next: () => ({
+        body: JSON.stringify({
+          did_number: buyer.numbers[next++ % buyer.numbers.length],
+          address_id: buyer.addressId,
+          person_id: buyer.personId,
+          primary_route: 'device',
+          primary_destination: '1000000',
+        }),
+      }),
+    });
+    memory.push(stopSampling());
+    const purchases = result.requests - result.non2xx - result.errors;
+    commitsPerPurchase.push(((await commitsOf(server.base)) - commitsBefore) / Math.max(1, purchases));
+    bilbyRuns.push(result);
+    log(
+      `  run ${run + 1}: bilby ${fmt(result.rps)} purchases/s (${fmt(commitsPerPurchase[run]!, 2)} commits each, ${result.non2xx} non-2xx), ` +
+        `bare POST ${fmt(ceilingRuns[run]!.rps)} req/s, durable commits ${fmt(commitRates[run]!)} /s`,
+    );
+    await ceiling.stop();
+    await server.stop();
+  }
+  const rps = median(bilbyRuns.map((r) => r.rps));
+  const post = median(ceilingRuns.map((r) => r.rps));
+  const commitRate = median(commitRates);
+  const perPurchase = median(commitsPerPurchase);
+  rows.push({
+    figure: 'purchase, SQLite synchronous=FULL, simulated carrier without latency (purchases/s)',
+    bilby: fmt(rps),
+    ceiling: `${fmt(post)} (bare POST); ${fmt(commitRate)} durable one-row commits/s`,
+    ratio: `${fmt((rps / post) * 100)}% of POST; ${fmt(rps / commitRate, 2)}× the commit rate`,
+    target: '≥ 25% of POST',
+    met: rps / post >= 0.25,
+    notes: `non-2xx or errors: ${failures(bilbyRuns)}`,
+  });
+  rows.push({
+    figure: 'durable commits per purchase (counted)',
+    bilby: fmt(perPurchase, 2),
+    ceiling: '',
+    ratio: '',
+    target: '≤ 0.5',
+    met: perPurchase <= 0.5,
+    notes: 'Δ bilby_database_commits_total / purchases answered 200',
+  });
+}
+
+async function commitsOf(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return Number(/^bilby_database_commits_total (\d+)/m.exec(text)?.[1] ?? NaN);
+}
+
+async function benchImport(): Promise<void> {
+  const csv = join(DATA, 'import-1m.csv');
+  const expected = await writeInventoryCsv(csv, 1_000_000);
+  const path = join(DATA, 'import-run.db');
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+  const server = await startProcess(SERVER, { ...BASE_ENV, BILBY_DATABASE_URL: `file:${path}`, BILBY_CARRIER_DATABASE_URL: `file:${join(DATA, 'import-carrier.db')}` });
+  const admin = createClient({ baseUrl: server.base, adminKey: ADMIN_KEY, timeoutMs: 3_600_000 }).admin;
+  await admin.prices.set('mobile', { setup_cost: 1, monthly_cost: 9.95 });
+  const started = performance.now();
+  const report = await admin.inventory.import(createReadStream(csv, { highWaterMark: 256 * 1024 }));
+  const seconds = (performance.now() - started) / 1000;
+  const { peakMb } = memoryOf(server.pid);
+  await server.stop();
+  const rate = report.rows / seconds;
+  log(`import: ${fmt(report.rows)} rows in ${fmt(seconds, 1)} s, added ${fmt(report.added)} (expected ${fmt(expected.good)}), peak ${fmt(peakMb)} MB`);
+  rows.push({
+    figure: 'import, 1,000,000-row CSV through the operator API (rows/s)',
+    bilby: fmt(rate),
+    ceiling: '',
+    ratio: '',
+    target: '≥ 100,000',
+    met: rate >= 100_000,
+    notes: `${fmt(seconds, 1)} s; added ${fmt(report.added)}, skipped ${fmt(report.skipped)}, rejected ${fmt(report.rejected)}`,
+  });
+  rows.push({ figure: 'import peak memory of the server (MB)', bilby: fmt(peakMb), ceiling: '', ratio: '', target: '≤ 250', met: peakMb <= 250, notes: 'VmHWM' });
+}
+
+async function benchFootprint(memory: number[]): Promise<void> {
+  const database = join(DATA, `inventory-${SEARCH_ROWS}.db`);
+  await ensureInventoryDatabase(database, SEARCH_ROWS, log);
+  const times: number[] = [];
+  let idleMb = 0;
+  for (let run = 0; run < RUNS; run++) {
+    const server = await startProcess(SERVER, { ...BASE_ENV, BILBY_DATABASE_URL: `file:${database}`, BILBY_CARRIER_DATABASE_URL: `file:${join(DATA, 'search-carrier.db')}` });
+    times.push(server.readyMs);
+    idleMb = memoryOf(server.pid).rssMb;
+    await server.stop();
+  }
+  const ready = median(times);
+  log(`footprint: start to ready ${fmt(ready)} ms, idle RSS ${fmt(idleMb)} MB`);
+  rows.push({
+    figure: `start to ready (/readyz) on ${fmt(SEARCH_ROWS)} numbers (ms)`,
+    bilby: fmt(ready),
+    ceiling: '',
+    ratio: '',
+    target: '≤ 500',
+    met: ready <= 500,
+    notes: `built server (node dist/); idle RSS ${fmt(idleMb)} MB`,
+  });
+  if (memory.length > 0) {
+    const highest = Math.max(...memory);
+    rows.push({ figure: 'resident memory under load, per process (MB)', bilby: fmt(highest), ceiling: '', ratio: '', target: '≤ 150', met: highest <= 150, notes: 'highest VmRSS sampled during the search and purchase loads' });
+  }
+}
+
+function writeResults(): void {
+  const sqliteVersion = (new SqliteDatabase(':memory:').prepare('select sqlite_version() as v').get() as { v: string }).v;
+  const lines = [
+    '# Benchmark results',
+    '',
+    `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${fmt(totalmem() / 2 ** 30)} GiB;`,
+    `Node.js ${process.version}, SQLite ${sqliteVersion}; autocannon with 50 connections, ${SECONDS} s a run, each figure the median of ${RUNS} runs,`,
+    'the ceiling measured in the same run on the same machine. Rate limiting off.',
+    '',
+    '| figure | Bilby | ceiling | ratio | target | met | notes |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.figure} | ${r.bilby} | ${r.ceiling} | ${r.ratio} | ${r.target} | ${r.met === null ? '' : r.met ? 'yes' : '**no**'} | ${r.notes} |`),
+    '',
+  ];
+  writeFileSync(join('bench', 'results.md'), lines.join('\n'));
+  log(`\n${lines.slice(6).join('\n')}\nWritten to bench/results.md`);
+}
+
+mkdirSync(DATA, { recursive: true });
+log('building the server (npm run build)');
+execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
+const memory: number[] = [];
+if (ONLY.has('search')) await benchSearch(memory);
+if (ONLY.has('purchase')) await benchPurchase(memory);
+if (ONLY.has('import')) await benchImport();
+if (ONLY.has('footprint')) await benchFootprint(memory);
+writeResults();
