@@ -1,5 +1,6 @@
 import { copyFileSync, rmSync } from 'node:fs';
 import { newId, newUuid } from '../src/domain/ids.js';
+import { parseNumber } from '../src/domain/phone-number.js';
 import { createAccount } from '../src/services/create-account.js';
 import { createDatabase } from '../src/store/database.js';
 import { insertDestination } from '../src/store/destination-store.js';
@@ -39,7 +40,8 @@ export async function preparePurchaseDatabase(stock: string, path: string): Prom
   });
   const rows = await database.db.selectFrom('phone_number').select('did_number').where('status', '=', 'available').execute();
   await database.close();
-  const numbers = rows.map((row) => row.did_number);
+  // The generated stock spans whole ranges, some of them unallocated; buy only numbers Bilby accepts.
+  const numbers = rows.map((row) => row.did_number).filter((did) => parseNumber(did) !== null);
   for (let i = numbers.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
     [numbers[i], numbers[j]] = [numbers[j]!, numbers[i]!];

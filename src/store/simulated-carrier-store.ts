@@ -28,7 +28,11 @@ export class SimulatedCarrierStore {
   }
 
   static async open(path: string): Promise<SimulatedCarrierStore> {
-    const db = new Kysely<CarrierTables>({ dialect: new ImmediateSqliteDialect(preparedSqlite(openSqlite(path), { commits: 0 })) });
+    const sqlite = openSqlite(path);
+    // The simulated carrier stands for a remote system: its books must survive the server being
+    // killed (WAL does that), not a power cut, so it does not pay for a synced commit per number.
+    sqlite.pragma('synchronous = NORMAL');
+    const db = new Kysely<CarrierTables>({ dialect: new ImmediateSqliteDialect(preparedSqlite(sqlite, { commits: 0 })) });
     await db.schema
       .createTable('carrier_number')
       .ifNotExists()
