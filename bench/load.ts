@@ -15,7 +15,7 @@ export interface LoadOptions {
   seconds: number;
   headers?: Record<string, string>;
   /** Each request's path and body, chosen per request (distinct queries, distinct numbers). */
-  next?: () => { path?: string; body?: string };
+  next?: () => { path?: string; body?: string; headers?: Record<string, string> };
 }
 
 /** Loads one endpoint with autocannon (50 connections by default) and reads the figures off. */
@@ -30,7 +30,12 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
       {
         setupRequest: (request) => {
           const next = options.next?.();
-          return { ...request, ...(next?.path ? { path: next.path } : {}), ...(next?.body !== undefined ? { body: next.body } : {}) };
+          return {
+            ...request,
+            ...(next?.path ? { path: next.path } : {}),
+            ...(next?.body !== undefined ? { body: next.body } : {}),
+            ...(next?.headers ? { headers: { ...request.headers, ...next.headers } } : {}),
+          };
         },
       },
     ],

@@ -2,49 +2,72 @@ import { copyFileSync, rmSync } from 'node:fs';
 import { newId, newUuid } from '../src/domain/ids.js';
 import { parseNumber } from '../src/domain/phone-number.js';
 import { createAccount } from '../src/services/create-account.js';
-import { createDatabase } from '../src/store/database.js';
+import { createDatabase, type Database } from '../src/store/database.js';
 import { insertDestination } from '../src/store/destination-store.js';
 import { insertAddress, insertPerson } from '../src/store/ipnd-store.js';
 
-export interface Buyer {
+export interface BuyerAccount {
   apiKey: string;
   addressId: string;
   personId: string;
-  /** Every available number, shuffled: each purchase takes the next. */
+}
+
+export interface Buyers {
+  accounts: BuyerAccount[];
+  /** Every available number Bilby accepts, shuffled: each purchase takes the next. */
   numbers: string[];
 }
 
+/** The body of the i-th purchase: the next number, bought by the buyers in turn. */
+export function purchaseRequest(buyers: Buyers, i: number): { apiKey: string; body: string } {
+  const buyer = buyers.accounts[i % buyers.accounts.length]!;
+  return {
+    apiKey: buyer.apiKey,
+    body: JSON.stringify({
+      did_number: buyers.numbers[i % buyers.numbers.length],
+      address_id: buyer.addressId,
+      person_id: buyer.personId,
+      primary_route: 'device',
+      primary_destination: '1000000',
+    }),
+  };
+}
+
 /**
- * A purchase database for one run: a copy of the stock database, plus one account rich enough for
- * every purchase with an address, an owner and a device to route to.
+ * Accounts rich enough for every purchase, each with an address, an owner and a device, and the
+ * stock to buy from. Several buyers, as a reseller has many customers (one account would make
+ * every purchase contend for one balance row).
  */
-export async function preparePurchaseDatabase(stock: string, path: string): Promise<Buyer> {
-  for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
-  copyFileSync(stock, path);
-  const database = createDatabase(`file:${path}`);
-  const deps = { database, clock: () => new Date() };
-  const { account, apiKey } = await createAccount(deps, { name: 'Bench buyer', openingCreditCents: 1_000_000_000_00 });
+export async function prepareBuyers(database: Database, count: number): Promise<Buyers> {
+  const accounts: BuyerAccount[] = [];
   const at = new Date().toISOString();
-  const addressId = newUuid();
-  const personId = newUuid();
-  await insertAddress(database.db, { id: addressId, account_id: account.id, city: 'Sydney', state: 'NSW', postcode: '2000', country: 'Australia', created_at: at });
-  await insertPerson(database.db, { id: personId, account_id: account.id, name_1: 'Buyer', name_2: 'Bench', person_type: 'B', created_at: at });
-  await insertDestination(database.db, {
-    id: newId('dst'),
-    account_id: account.id,
-    route: 'device',
-    destination: '1000000',
-    description: 'Bench device',
-    enabled: 1,
-    created_at: at,
-  });
+  for (let i = 0; i < count; i++) {
+    const { account, apiKey } = await createAccount({ database, clock: () => new Date() }, { name: `Bench buyer ${i}`, openingCreditCents: 1_000_000_000_00 });
+    const addressId = newUuid();
+    const personId = newUuid();
+    await insertAddress(database.db, { id: addressId, account_id: account.id, city: 'Sydney', state: 'NSW', postcode: '2000', country: 'Australia', created_at: at });
+    await insertPerson(database.db, { id: personId, account_id: account.id, name_1: 'Buyer', name_2: 'Bench', person_type: 'B', created_at: at });
+    await insertDestination(database.db, { id: newId('dst'), account_id: account.id, route: 'device', destination: '1000000', description: 'Bench device', enabled: 1, created_at: at });
+    accounts.push({ apiKey, addressId, personId });
+  }
   const rows = await database.db.selectFrom('phone_number').select('did_number').where('status', '=', 'available').execute();
-  await database.close();
   // The generated stock spans whole ranges, some of them unallocated; buy only numbers Bilby accepts.
   const numbers = rows.map((row) => row.did_number).filter((did) => parseNumber(did) !== null);
   for (let i = numbers.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
     [numbers[i], numbers[j]] = [numbers[j]!, numbers[i]!];
   }
-  return { apiKey, addressId, personId, numbers };
+  return { accounts, numbers };
+}
+
+/** A SQLite purchase database for one run: a copy of the stock database, with the buyers. */
+export async function preparePurchaseDatabase(stock: string, path: string, buyers: number): Promise<Buyers> {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+  copyFileSync(stock, path);
+  const database = createDatabase(`file:${path}`);
+  try {
+    return await prepareBuyers(database, buyers);
+  } finally {
+    await database.close();
+  }
 }

@@ -9,22 +9,26 @@ import { writeInventoryCsv } from './inventory-csv.js';
 import { ensureInventoryDatabase } from './inventory-db.js';
 import { load, median, type LoadResult } from './load.js';
 import { memoryOf, sampleMemory, startProcess } from './processes.js';
-import { preparePurchaseDatabase } from './purchase-setup.js';
+import { capturePurchaseSql, PGBENCH_SCRIPT, preparePostgres, runPgbench, writePgbenchScript } from './postgres-purchase.js';
+import { preparePurchaseDatabase, purchaseRequest } from './purchase-setup.js';
 import { searchQueries } from './search-queries.js';
 
 /**
  * `npm run bench`: Bilby against the machine's own ceilings, measured in the same run, each figure
  * the median of RUNS runs. Writes bench/results.md. BENCH_SECONDS, BENCH_RUNS and
- * BENCH_SEARCH_ROWS change the sizes; BENCH_ONLY=search,purchase,import,footprint picks figures.
+ * BENCH_SEARCH_ROWS change the sizes; BENCH_ONLY=search,purchase,postgres,import,footprint picks figures;
+ * BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432) is where bilby_bench is made.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SEARCH_ROWS = Number(process.env.BENCH_SEARCH_ROWS ?? 10_000_000);
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'search,purchase,import,footprint').split(','));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'search,purchase,postgres,import,footprint').split(','));
 const DATA = join('bench', '.data');
 const SERVER = ['dist/cli/main.js', 'serve'];
 const CEILING = ['--import', 'tsx', 'bench/ceiling-server.ts'];
 const ADMIN_KEY = 'bench-admin-key-0123456789';
+/** Buyers taking turns: a reseller's customers, not one account every purchase contends for. */
+const BUYERS = 64;
 const BASE_ENV = { BILBY_RATE_LIMIT_PER_MINUTE: '0', BILBY_LOG_LEVEL: 'warn', BILBY_ADMIN_KEY: ADMIN_KEY };
 
 interface Row {
@@ -37,6 +41,7 @@ interface Row {
   notes: string;
 }
 const rows: Row[] = [];
+let capturedStatements = 0;
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const fmt = (n: number, digits = 0) => n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const failures = (results: LoadResult[]) => results.reduce((sum, r) => sum + r.non2xx + r.errors, 0);
@@ -113,7 +118,7 @@ async function benchPurchase(memory: number[]): Promise<void> {
   const commitsPerPurchase: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     const path = join(DATA, 'purchase-run.db');
-    const buyer = await preparePurchaseDatabase(stock, path);
+    const buyers = await preparePurchaseDatabase(stock, path, BUYERS);
     const carrier = join(DATA, 'purchase-carrier.db');
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${carrier}${suffix}`, { force: true });
     const server = await startProcess(SERVER, {
@@ -135,16 +140,11 @@ async function benchPurchase(memory: number[]): Promise<void> {
       url: `${server.base}/api/v1/phone-numbers/purchase`,
       method: 'POST',
       seconds: SECONDS,
-      headers: { 'content-type': 'application/json', 'x-crazytel-api-key': buyer.apiKey },
-      next: () => ({
-        body: JSON.stringify({
-          did_number: buyer.numbers[next++ % buyer.numbers.length],
-          address_id: buyer.addressId,
-          person_id: buyer.personId,
-          primary_route: 'device',
-          primary_destination: '1000000',
-        }),
-      }),
+      headers: { 'content-type': 'application/json' },
+      next: () => {
+        const request = purchaseRequest(buyers, next++);
+        return { body: request.body, headers: { 'x-crazytel-api-key': request.apiKey } };
+      },
     });
     memory.push(stopSampling());
     const purchases = result.requests - result.non2xx - result.errors;
@@ -178,6 +178,84 @@ async function benchPurchase(memory: number[]): Promise<void> {
     target: '≤ 0.5',
     met: perPurchase <= 0.5,
     notes: 'Δ bilby_database_commits_total / purchases answered 200',
+  });
+}
+
+async function benchPostgres(memory: number[]): Promise<void> {
+  const serverUrl = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432';
+  try {
+    execFileSync('pgbench', ['--version'], { stdio: 'ignore' });
+    execFileSync('pg_isready', ['-d', `${serverUrl}/postgres`], { stdio: 'ignore' });
+  } catch {
+    log('postgres: skipped (pgbench or PostgreSQL at BENCH_POSTGRES_URL not available)');
+    rows.push({ figure: 'purchase, PostgreSQL, 4 processes', bilby: 'not run', ceiling: '', ratio: '', target: '≥ 60% of pgbench', met: null, notes: 'PostgreSQL or pgbench unavailable' });
+    return;
+  }
+  const stock = join(DATA, 'inventory-200000.db');
+  await ensureInventoryDatabase(stock, 200_000, log);
+  const bilbyRps: number[] = [];
+  const pgbenchTps: number[] = [];
+  let failed = 0;
+  for (let run = 0; run < RUNS; run++) {
+    const { url, buyers } = await preparePostgres(serverUrl, stock, BUYERS);
+    const half = Math.floor(buyers.numbers.length / 2);
+    const captured = await capturePurchaseSql(url, buyers);
+    capturedStatements = captured.length;
+    const forPgbench = buyers.numbers.slice(half);
+    buyers.numbers = buyers.numbers.slice(0, half);
+    await writePgbenchScript(url, captured, buyers, forPgbench, 50, PGBENCH_SCRIPT);
+    const bench = runPgbench(url, PGBENCH_SCRIPT, 50, SECONDS);
+    pgbenchTps.push(bench.tps);
+
+    const servers = [];
+    for (let i = 0; i < 4; i++) {
+      // A carrier's books per process: one SQLite file shared by four processes would make them
+      // queue for its write lock, which a real (remote) carrier does not impose.
+      const carrier = join(DATA, `postgres-carrier-${i}.db`);
+      for (const suffix of ['', '-wal', '-shm']) rmSync(`${carrier}${suffix}`, { force: true });
+      servers.push(
+        await startProcess(SERVER, {
+          ...BASE_ENV,
+          BILBY_DATABASE_URL: url,
+          BILBY_CARRIER_DATABASE_URL: `file:${carrier}`,
+          BILBY_RECOVERY_INTERVAL_MS: '600000',
+        }),
+      );
+    }
+    let next = 0;
+    const stopSampling = sampleMemory(servers.map((server) => server.pid));
+    const results = await Promise.all(
+      servers.map((server, i) =>
+        load({
+          url: `${server.base}/api/v1/phone-numbers/purchase`,
+          method: 'POST',
+          connections: i < 2 ? 13 : 12,
+          seconds: SECONDS,
+          headers: { 'content-type': 'application/json' },
+          next: () => {
+            const request = purchaseRequest(buyers, next++);
+            return { body: request.body, headers: { 'x-crazytel-api-key': request.apiKey } };
+          },
+        }),
+      ),
+    );
+    memory.push(stopSampling());
+    for (const server of servers) await server.stop();
+    const rps = results.reduce((sum, r) => sum + r.rps, 0);
+    failed += failures(results);
+    bilbyRps.push(rps);
+    log(`  run ${run + 1}: bilby (4 processes) ${fmt(rps)} purchases/s, ${failures(results)} non-2xx; pgbench ${fmt(bench.tps)} tps (${bench.failed} failed)`);
+  }
+  const rps = median(bilbyRps);
+  const tps = median(pgbenchTps);
+  rows.push({
+    figure: `purchase, PostgreSQL, 4 server processes, ${capturedStatements} statements a purchase (purchases/s)`,
+    bilby: fmt(rps),
+    ceiling: `${fmt(tps)} (pgbench, the captured SQL, 50 connections)`,
+    ratio: `${fmt((rps / tps) * 100)}%`,
+    target: '≥ 60%',
+    met: rps / tps >= 0.6,
+    notes: `non-2xx or errors: ${failed}; SERIALIZABLE, retried on conflict (pgbench --max-tries=30)`,
   });
 }
 
@@ -265,6 +343,7 @@ execFileSync('npm', ['run', 'build', '--silent'], { stdio: 'inherit' });
 const memory: number[] = [];
 if (ONLY.has('search')) await benchSearch(memory);
 if (ONLY.has('purchase')) await benchPurchase(memory);
+if (ONLY.has('postgres')) await benchPostgres(memory);
 if (ONLY.has('import')) await benchImport();
 if (ONLY.has('footprint')) await benchFootprint(memory);
 writeResults();

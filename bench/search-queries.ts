@@ -8,10 +8,14 @@ const CITIES = ['Sydney', 'Melbourne', 'Brisbane', 'Adelaide', 'Perth', 'Hobart'
  * as a narrowing search does). Deterministic.
  */
 export function searchQueries(count: number): string[] {
+  // mulberry32: 32-bit arithmetic only (a classic LCG in doubles loses bits and cycles early).
   let seed = 20261128;
   const random = () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed / 0x7fffffff;
+    seed = (seed + 0x6d2b79f5) >>> 0;
+    let t = seed;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   const pick = <T>(values: T[]) => values[Math.floor(random() * values.length)]!;
   const digits = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 10)).join('');

@@ -1,0 +1,173 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import pg from 'pg';
+import { SimulatedCarrier } from '../src/carriers/simulated-carrier.js';
+import { hashApiKey } from '../src/domain/api-key.js';
+import { createApp } from '../src/http/app.js';
+import { BackgroundTasks } from '../src/services/background-tasks.js';
+import { createRateLimiter } from '../src/services/rate-limiter.js';
+import { createDatabase, type Database } from '../src/store/database.js';
+import { migrateToLatest } from '../src/store/migrate.js';
+import { insertNumbers } from '../src/store/number-store.js';
+import type { NewPhoneNumber } from '../src/store/tables.js';
+import { prepareBuyers, purchaseRequest, type Buyers } from './purchase-setup.js';
+
+export const BENCH_DATABASE = 'bilby_bench';
+
+/** A fresh PostgreSQL database with the stock of a SQLite stock database and the buyers. */
+export async function preparePostgres(serverUrl: string, stock: string, buyerCount: number): Promise<{ url: string; buyers: Buyers }> {
+  const admin = new pg.Client({ connectionString: `${serverUrl}/postgres` });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${BENCH_DATABASE}`);
+  await admin.end();
+  const url = `${serverUrl}/${BENCH_DATABASE}`;
+  const database = createDatabase(url);
+  await migrateToLatest(database);
+  const sqlite = new SqliteDatabase(stock, { readonly: true });
+  const rows = sqlite.prepare('SELECT * FROM phone_number').all() as NewPhoneNumber[];
+  sqlite.close();
+  for (let i = 0; i < rows.length; i += 2_000) await insertNumbers(database.db, rows.slice(i, i + 2_000));
+  const buyers = await prepareBuyers(database, buyerCount);
+  await database.close();
+  return { url, buyers };
+}
+
+interface CapturedQuery {
+  text: string;
+  values: unknown[];
+}
+
+/**
+ * The SQL Bilby runs for one purchase, captured from its own connections (every query the pool's
+ * clients send while one purchase is answered in-process).
+ */
+export async function capturePurchaseSql(url: string, buyers: Buyers): Promise<CapturedQuery[]> {
+  const database: Database = createDatabase(url);
+  const carrier = await SimulatedCarrier.open({ path: ':memory:' });
+  const app = await createApp({
+    database,
+    carrier,
+    clock: () => new Date(),
+    settings: { carrierTimeoutMs: 10_000, quarantineDays: 30, recoveryGraceMs: 0, rateLimitPerMinute: 0 },
+    log: { info: () => {}, warn: () => {}, error: () => {} },
+    tasks: new BackgroundTasks(),
+    rateLimiter: createRateLimiter(database),
+  });
+  const captured: CapturedQuery[] = [];
+  const original = pg.Client.prototype.query;
+  const request = purchaseRequest(buyers, buyers.numbers.length - 1);
+  buyers.numbers.pop();
+  pg.Client.prototype.query = function capture(this: pg.Client, ...args: unknown[]) {
+    const [config, values] = args as [string | { text: string; values?: unknown[] }, unknown[] | undefined];
+    const text = typeof config === 'string' ? config : config.text;
+    captured.push({ text, values: (typeof config === 'string' ? values : config.values) ?? [] });
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  try {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/phone-numbers/purchase',
+      headers: { 'content-type': 'application/json', 'x-crazytel-api-key': request.apiKey },
+      payload: request.body,
+    });
+    if (response.statusCode !== 200) throw new Error(`the captured purchase failed: ${response.body}`);
+  } finally {
+    pg.Client.prototype.query = original;
+    await app.close();
+    await carrier.close();
+    await database.close();
+  }
+  return captured;
+}
+
+/**
+ * A pgbench script replaying the captured purchase with literals inlined: each transaction takes
+ * the next number of its client's share of the stock and a buyer of its own, and new ids; every
+ * other value is as Bilby sent it.
+ */
+export async function writePgbenchScript(
+  url: string,
+  captured: CapturedQuery[],
+  buyers: Buyers,
+  numbers: string[],
+  clients: number,
+  path: string,
+): Promise<{ perClient: number }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('CREATE TABLE bench_stock (n integer PRIMARY KEY, did text NOT NULL)');
+  await client.query('CREATE TABLE bench_buyer (b integer PRIMARY KEY, account_id text, address_id text, person_id text, key_hash text)');
+  for (let i = 0; i < numbers.length; i += 5_000) {
+    const slice = numbers.slice(i, i + 5_000);
+    await client.query(`INSERT INTO bench_stock (n, did) SELECT * FROM unnest($1::int[], $2::text[])`, [slice.map((_, k) => i + k), slice]);
+  }
+  const accountOf = new Map<string, number>();
+  for (let b = 0; b < buyers.accounts.length; b++) {
+    const buyer = buyers.accounts[b]!;
+    const { rows } = await client.query('SELECT account_id FROM api_key WHERE key_hash = $1', [hashApiKey(buyer.apiKey)]);
+    accountOf.set(rows[0].account_id, b);
+    await client.query('INSERT INTO bench_buyer VALUES ($1, $2, $3, $4, $5)', [b, rows[0].account_id, buyer.addressId, buyer.personId, hashApiKey(buyer.apiKey)]);
+  }
+  await client.end();
+
+  const substitutions = new Map<string, string>();
+  const perClient = Math.floor(numbers.length / clients);
+  const literal = (value: unknown): string => {
+    if (value === null || value === undefined) return 'NULL';
+    if (typeof value === 'number' || typeof value === 'bigint') return String(value);
+    if (typeof value === 'boolean') return value ? 'true' : 'false';
+    const text = value instanceof Date ? value.toISOString() : String(value);
+    const replaced = substitutions.get(text) ?? substitute(text);
+    return replaced ?? `'${text.replaceAll("'", "''")}'`;
+  };
+  const capturedDid = captured.flatMap((q) => q.values).find((v) => typeof v === 'string' && /^61\d{8,10}$/.test(v)) as string;
+  const substitute = (text: string): string | undefined => {
+    if (text === capturedDid) return "':did'";
+    if (accountOf.has(text)) return "':account_id'";
+    if (/^(ord|hold|hld|txn)_[0-9a-f]{32}$/.test(text)) {
+      const replacement = `'${text.slice(0, text.indexOf('_'))}_${substitutions.size}_:client_id-:i'`;
+      substitutions.set(text, replacement);
+      return replacement;
+    }
+    if (/^[0-9a-f]{64}$/.test(text)) return "':key_hash'";
+    return undefined;
+  };
+  const buyerIds = new Set(buyers.accounts.flatMap((b) => [b.addressId, b.personId]));
+  const lines = [
+    '\\set i :i + 1',
+    `\\set n :client_id * ${perClient} + (:i % ${perClient})`,
+    `\\set b :client_id % ${buyers.accounts.length}`,
+    'SELECT did FROM bench_stock WHERE n = :n \\gset',
+    'SELECT account_id, address_id, person_id, key_hash FROM bench_buyer WHERE b = :b \\gset',
+  ];
+  for (const query of captured) {
+    let sql = query.text.replace(/\$(\d+)/g, (_, index: string) => {
+      const value = query.values[Number(index) - 1];
+      if (typeof value === 'string' && buyerIds.has(value)) {
+        return buyers.accounts.some((b) => b.addressId === value) ? "':address_id'" : "':person_id'";
+      }
+      return literal(value);
+    });
+    sql = sql.replace(/\s+/g, ' ').trim();
+    lines.push(`${sql};`);
+  }
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return { perClient };
+}
+
+/** pgbench with the script, `clients` connections, for `seconds`: transactions (purchases) per second. */
+export function runPgbench(url: string, script: string, clients: number, seconds: number): { tps: number; failed: number } {
+  const output = execFileSync(
+    'pgbench',
+    ['-n', '-f', script, '-c', String(clients), '-j', '2', '-T', String(seconds), '--max-tries=30', '-D', 'i=0', url],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const tps = Number(/tps = ([\d.]+)/.exec(output)?.[1] ?? NaN);
+  const failed = Number(/number of failed transactions: (\d+)/.exec(output)?.[1] ?? 0);
+  return { tps, failed };
+}
+
+export const PGBENCH_SCRIPT = join('bench', '.data', 'purchase.pgbench.sql');
