@@ -1,8 +1,9 @@
+import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyRequest, type FastifySchemaValidationError } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../domain/errors.js';
 import { newRequestId } from '../domain/ids.js';
@@ -46,6 +47,8 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     // Unknown and prototype-polluting fields are dropped, never acted on (and never a 400).
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',
+    // Serializers are built on a route's first answer, not all at start-up (half the start time).
+    schemaController: { compilersFactory: { buildSerializer: lazySerializerFactory } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Query strings and paths are text, so their numbers and booleans are coerced; a JSON body's
@@ -53,7 +56,9 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
   const ajvOptions = { allErrors: true, removeAdditional: true, useDefaults: true, strict: false } as const;
   const bodyAjv = new Ajv({ ...ajvOptions, coerceTypes: false });
   const textAjv = new Ajv({ ...ajvOptions, coerceTypes: 'array' });
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    lazyValidator(() => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema) as Validator),
+  );
 
   app.decorateRequest('caller', null);
   app.decorateRequest('idempotencyKey', null);
@@ -156,6 +161,28 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     { prefix: ADMIN_PREFIX },
   );
   return app;
+}
+
+type Validator = ((data: unknown) => boolean) & { errors?: FastifySchemaValidationError[] | null };
+
+/** A validator compiled on its first use; Fastify reads the errors off the function it was given. */
+function lazyValidator(compile: () => Validator): Validator {
+  let compiled: Validator | undefined;
+  const validate: Validator = (data) => {
+    compiled ??= compile();
+    const valid = compiled(data);
+    validate.errors = compiled.errors;
+    return valid;
+  };
+  return validate;
+}
+
+function lazySerializerFactory(externalSchemas: unknown, options: unknown) {
+  const build = SerializerSelector()(externalSchemas as never, options as never);
+  return (route: Parameters<typeof build>[0]) => {
+    let serialize: ((data: unknown) => string) | undefined;
+    return (data: unknown) => (serialize ??= build(route) as (data: unknown) => string)(data);
+  };
 }
 
 function isCustomerRoute(request: FastifyRequest): boolean {
