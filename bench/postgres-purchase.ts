@@ -5,13 +5,11 @@ import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { SimulatedCarrier } from '../src/carriers/simulated-carrier.js';
 import { hashApiKey } from '../src/domain/api-key.js';
-import { createApp } from '../src/http/app.js';
-import { BackgroundTasks } from '../src/services/background-tasks.js';
-import { createRateLimiter } from '../src/services/rate-limiter.js';
 import { createDatabase, type Database } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { insertNumbers } from '../src/store/number-store.js';
 import type { NewPhoneNumber } from '../src/store/tables.js';
+import { createInProcessApp } from '../tools/in-process-app.js';
 import { prepareBuyers, purchaseRequest, type Buyers } from './purchase-setup.js';
 
 export const BENCH_DATABASE = 'bilby_bench';
@@ -47,15 +45,7 @@ interface CapturedQuery {
 export async function capturePurchaseSql(url: string, buyers: Buyers): Promise<CapturedQuery[]> {
   const database: Database = createDatabase(url);
   const carrier = await SimulatedCarrier.open({ path: ':memory:' });
-  const app = await createApp({
-    database,
-    carrier,
-    clock: () => new Date(),
-    settings: { carrierTimeoutMs: 10_000, quarantineDays: 30, recoveryGraceMs: 0, rateLimitPerMinute: 0 },
-    log: { info: () => {}, warn: () => {}, error: () => {} },
-    tasks: new BackgroundTasks(),
-    rateLimiter: createRateLimiter(database),
-  });
+  const app = await createInProcessApp(database, carrier);
   const captured: CapturedQuery[] = [];
   const original = pg.Client.prototype.query;
   const request = purchaseRequest(buyers, buyers.numbers.length - 1);

@@ -1,8 +1,6 @@
 import { SimulatedCarrier } from '../src/carriers/simulated-carrier.js';
-import { createApp } from '../src/http/app.js';
-import { BackgroundTasks } from '../src/services/background-tasks.js';
-import { createRateLimiter } from '../src/services/rate-limiter.js';
 import { createDatabase } from '../src/store/database.js';
+import { createInProcessApp } from './in-process-app.js';
 
 /** The committed OpenAPI document and the SDK types generated from it. */
 export const OPENAPI_PATH = 'openapi.json';
@@ -12,18 +10,7 @@ export const SDK_TYPES_PATH = 'src/sdk/openapi-types.ts';
 export async function currentOpenApiText(): Promise<string> {
   const database = createDatabase(':memory:');
   const carrier = await SimulatedCarrier.open({ path: ':memory:' });
-  const app = await createApp(
-    {
-      database,
-      carrier,
-      clock: () => new Date(),
-      settings: { carrierTimeoutMs: 10_000, quarantineDays: 30, recoveryGraceMs: 0, rateLimitPerMinute: 0 },
-      log: { info: () => {}, warn: () => {}, error: () => {} },
-      tasks: new BackgroundTasks(),
-      rateLimiter: createRateLimiter(database),
-    },
-    { adminKey: 'document-only-admin-key' },
-  );
+  const app = await createInProcessApp(database, carrier, { adminKey: 'document-only-admin-key' });
   await app.ready();
   const document = app.swagger();
   await app.close();
