@@ -24,7 +24,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SEARCH_ROWS = Number(process.env.BENCH_SEARCH_ROWS ?? 10_000_000);
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'search,purchase,postgres,import,footprint').split(','));
 const DATA = join('bench', '.data');
-const SERVER = ['dist/cli/main.js', 'serve'];
+const SERVER = ['dist/bilby.mjs', 'serve'];
 const CEILING = ['--import', 'tsx', 'bench/ceiling-server.ts'];
 const ADMIN_KEY = 'bench-admin-key-0123456789';
 /** Buyers taking turns: a reseller's customers, not one account every purchase contends for. */
