@@ -302,7 +302,7 @@ async function benchFootprint(memory: number[]): Promise<void> {
     ratio: '',
     target: '≤ 500',
     met: ready <= 500,
-    notes: `built server (node dist/); idle RSS ${fmt(idleMb)} MB`,
+    notes: `bundled server (node dist/bilby.mjs); idle RSS ${fmt(idleMb)} MB`,
   });
   if (memory.length > 0) {
     const highest = Math.max(...memory);
