@@ -4,6 +4,8 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { createClient } from '../src/sdk/index.js';
+import { createAccount } from '../src/services/create-account.js';
+import { createDatabase } from '../src/store/database.js';
 import { durableCommitsPerSecond } from './commit-ceiling.js';
 import { writeInventoryCsv } from './inventory-csv.js';
 import { ensureInventoryDatabase } from './inventory-db.js';
@@ -101,8 +103,6 @@ async function benchSearch(memory: number[]): Promise<void> {
 
 /** The bench account's key, made once in the stock database. */
 async function searchKey(database: string): Promise<string> {
-  const { createAccount } = await import('../src/services/create-account.js');
-  const { createDatabase } = await import('../src/store/database.js');
   const opened = createDatabase(`file:${database}`);
   const { apiKey } = await createAccount({ database: opened, clock: () => new Date() }, { name: `Search ${Date.now()}` });
   await opened.close();

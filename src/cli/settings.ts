@@ -47,8 +47,11 @@ export function writeSavedSettings(settings: SavedSettings, env: Env = process.e
 }
 
 /** Flags win over the environment, which wins over the saved config. */
-export function resolveSettings(options: GlobalOptions, env: Env = process.env): Required<Pick<SavedSettings, 'baseUrl'>> & SavedSettings {
-  const saved = readSavedSettings(env);
+export function resolveSettings(
+  options: GlobalOptions,
+  env: Env = process.env,
+  saved: SavedSettings = readSavedSettings(env),
+): Required<Pick<SavedSettings, 'baseUrl'>> & SavedSettings {
   const apiKey = options.apiKey ?? env.BILBY_API_KEY ?? env.CRAZYTEL_API_KEY ?? saved.apiKey;
   const adminKey = options.adminKey ?? env.BILBY_ADMIN_KEY ?? saved.adminKey;
   return {

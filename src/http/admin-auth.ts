@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/errors.js';
+import { bearerToken } from './auth.js';
 
 /** The idempotency scope of operator requests: the operator's keys are not any account's. */
 export const OPERATOR_SCOPE = 'operator';
@@ -26,7 +27,5 @@ export function authenticateOperator(adminKey: string | undefined) {
 function operatorKey(request: FastifyRequest): string | undefined {
   const header = request.headers['x-admin-key'];
   if (typeof header === 'string' && header !== '') return header.trim();
-  const authorization = request.headers.authorization;
-  if (authorization && /^bearer\s+/i.test(authorization)) return authorization.replace(/^bearer\s+/i, '').trim();
-  return undefined;
+  return bearerToken(request);
 }

@@ -1,4 +1,5 @@
 import { centsToDollars } from '../domain/money.js';
+import { availableCents } from '../store/account-store.js';
 import type { AccountRow, ApiKeyTable, DestinationRow, NumberPriceRow, PhoneNumberRow } from '../store/tables.js';
 import { presentAvailable } from './presenters.js';
 
@@ -12,7 +13,7 @@ export function presentAdminAccount(row: AccountRow) {
     name: row.name,
     status: row.status,
     balance: centsToDollars(balance),
-    available_balance: centsToDollars(balance - Number(row.held_cents)),
+    available_balance: centsToDollars(availableCents(row)),
     created_at: row.created_at,
   };
 }

@@ -15,6 +15,11 @@ export function headerKey(request: FastifyRequest): string | undefined {
   if (typeof crazytel === 'string' && crazytel !== '') return crazytel.trim();
   const plain = request.headers['x-api-key'];
   if (typeof plain === 'string' && plain !== '') return plain.trim();
+  return bearerToken(request);
+}
+
+/** The token of `Authorization: Bearer <token>`, if the request has one. */
+export function bearerToken(request: FastifyRequest): string | undefined {
   const authorization = request.headers.authorization;
   if (authorization && /^bearer\s+/i.test(authorization)) return authorization.replace(/^bearer\s+/i, '').trim();
   return undefined;

@@ -1,7 +1,7 @@
 import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { LEDGER_FUNDING } from '../domain/order.js';
-import { findAccount } from '../store/account-store.js';
+import { availableCents, findAccount } from '../store/account-store.js';
 import { postLedgerTransaction } from '../store/ledger-store.js';
 import type { LedgerTransactionRow } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';
@@ -21,7 +21,7 @@ export async function adjustBalance(deps: ServiceDeps, accountId: string, change
   return deps.database.writeTransaction(async (trx) => {
     const account = await findAccount(trx, accountId);
     if (!account) throw accountNotFound(accountId);
-    const available = Number(account.balance_cents) - Number(account.held_cents);
+    const available = availableCents(account);
     if (change.direction === 'debit' && change.cents > available) {
       throw new AppError('insufficient_funds', `The account's available balance (${available / 100}) is less than the debit`);
     }

@@ -3,7 +3,7 @@ import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { purchasePrice } from '../domain/money.js';
 import { parseNumber } from '../domain/phone-number.js';
-import { findAccount, holdFunds } from '../store/account-store.js';
+import { availableCents, findAccount, holdFunds } from '../store/account-store.js';
 import type { Executor } from '../store/database.js';
 import { insertHold } from '../store/hold-store.js';
 import { findNumber, reserveNumber } from '../store/number-store.js';
@@ -122,7 +122,7 @@ async function checkPurchase(
   const priceCents = purchasePrice(Number(number.setup_cost_cents), Number(number.monthly_cost_cents));
   const account = await findAccount(ex, accountId);
   if (!account) throw new AppError('unauthenticated', 'Invalid API key');
-  const available = Number(account.balance_cents) - Number(account.held_cents);
+  const available = availableCents(account);
   if (available < priceCents) throw insufficientFunds(priceCents, available);
   return { number, route, priceCents, balanceCents: Number(account.balance_cents) };
 }

@@ -1,15 +1,16 @@
 import { createClient } from '../../sdk/index.js';
 import type { Io } from '../io.js';
 import { emit } from '../io.js';
-import { readSavedSettings, writeSavedSettings, DEFAULT_BASE_URL, type SavedSettings } from '../settings.js';
+import { readSavedSettings, resolveSettings, writeSavedSettings, type SavedSettings } from '../settings.js';
 import { UsageError } from '../failures.js';
 
 /** Checks the keys against the server, then saves them (owner-only file) for later commands. */
 export async function login(input: SavedSettings, io: Io, env: Record<string, string | undefined> = process.env) {
   if (!input.apiKey && !input.adminKey) throw new UsageError('bilby login needs --api-key, --admin-key or both');
   const saved = readSavedSettings(env);
-  const settings: SavedSettings = { ...saved, ...input, baseUrl: input.baseUrl ?? env.BILBY_BASE_URL ?? saved.baseUrl ?? DEFAULT_BASE_URL };
-  const client = createClient({ baseUrl: settings.baseUrl!, ...(settings.apiKey ? { apiKey: settings.apiKey } : {}), ...(settings.adminKey ? { adminKey: settings.adminKey } : {}) });
+  const baseUrl = resolveSettings(input.baseUrl ? { baseUrl: input.baseUrl } : {}, env, saved).baseUrl;
+  const settings: SavedSettings = { ...saved, ...input, baseUrl };
+  const client = createClient({ ...input, baseUrl });
   const account = input.apiKey ? await client.balance() : null;
   if (input.adminKey) await client.admin.prices.list();
   const path = writeSavedSettings(settings, env);

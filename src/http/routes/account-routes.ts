@@ -1,4 +1,5 @@
 import { centsToDollars } from '../../domain/money.js';
+import { availableCents } from '../../store/account-store.js';
 import {
   accountOf,
   destinationsOf,
@@ -34,7 +35,7 @@ export function registerAccountRoutes(app: TypedApp, deps: ServiceDeps): void {
       return {
         account_code: account.account_code,
         balance: centsToDollars(balance),
-        available_balance: centsToDollars(balance - Number(account.held_cents)),
+        available_balance: centsToDollars(availableCents(account)),
       };
     },
   );

@@ -131,9 +131,11 @@ export function registerAdminInventoryRoutes(app: TypedApp, deps: ServiceDeps): 
       if (typeof body?.pipe !== 'function') {
         throw new AppError('unsupported_media_type', 'An import is a CSV: send it as text/csv');
       }
-      const log = request.log;
+      let logged = 0;
       return importNumbers(deps, body, (report) => {
-        if (report.rows % 100_000 < 5_000) log.info({ rows: report.rows, added: report.added }, 'import progress');
+        if (report.rows - logged < 100_000) return;
+        logged = report.rows;
+        request.log.info({ rows: report.rows, added: report.added }, 'import progress');
       });
     },
   );
