@@ -14,6 +14,7 @@ import { memoryOf, sampleMemory, startProcess } from './processes.js';
 import { capturePurchaseSql, PGBENCH_SCRIPT, preparePostgres, runPgbench, writePgbenchScript } from './postgres-purchase.js';
 import { preparePurchaseDatabase, purchaseRequest, type Buyers } from './purchase-setup.js';
 import { searchQueries } from './search-queries.js';
+import { captureSqlitePurchase, replaySqlitePurchases } from './sqlite-purchase-floor.js';
 
 /**
  * `npm run bench`: Bilby against the machine's own ceilings, measured in the same run, each figure
@@ -44,6 +45,7 @@ interface Row {
 }
 const rows: Row[] = [];
 let capturedStatements = 0;
+let capturedSqliteStatements = 0;
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const fmt = (n: number, digits = 0) => n.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const failures = (results: LoadResult[]) => results.reduce((sum, r) => sum + r.non2xx + r.errors, 0);
@@ -116,6 +118,7 @@ async function benchPurchase(memory: number[]): Promise<void> {
   const ceilingRuns: LoadResult[] = [];
   const commitRates: number[] = [];
   const commitsPerPurchase: number[] = [];
+  const sqlFloors: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     const path = join(DATA, 'purchase-run.db');
     const buyers = await preparePurchaseDatabase(stock, path, BUYERS);
@@ -133,6 +136,7 @@ async function benchPurchase(memory: number[]): Promise<void> {
       await load({ url: `${ceiling.base}/ceiling`, method: 'POST', seconds: SECONDS, headers: { 'content-type': 'application/json' }, next: () => ({ body: '{"did_number":"61291234567"}' }) }),
     );
     commitRates.push(durableCommitsPerSecond(join(DATA, 'commit-probe.db'), 5));
+    sqlFloors.push(await sqlFloor(stock));
     const commitsBefore = await commitsOf(server.base);
     const stopSampling = sampleMemory([server.pid]);
     const result = await loadPurchases(server.base, buyers, { next: 0 }, 50);
@@ -142,7 +146,7 @@ async function benchPurchase(memory: number[]): Promise<void> {
     bilbyRuns.push(result);
     log(
       `  run ${run + 1}: bilby ${fmt(result.rps)} purchases/s (${fmt(commitsPerPurchase[run]!, 2)} commits each, ${result.non2xx} non-2xx), ` +
-        `bare POST ${fmt(ceilingRuns[run]!.rps)} req/s, durable commits ${fmt(commitRates[run]!)} /s`,
+        `bare POST ${fmt(ceilingRuns[run]!.rps)} req/s, durable commits ${fmt(commitRates[run]!)} /s, its SQL replayed ${fmt(sqlFloors[run]!)} /s`,
     );
     await ceiling.stop();
     await server.stop();
@@ -151,6 +155,7 @@ async function benchPurchase(memory: number[]): Promise<void> {
   const post = median(ceilingRuns.map((r) => r.rps));
   const commitRate = median(commitRates);
   const perPurchase = median(commitsPerPurchase);
+  const floor = median(sqlFloors);
   rows.push({
     figure: 'purchase, SQLite synchronous=FULL, simulated carrier without latency (purchases/s)',
     bilby: fmt(rps),
@@ -159,6 +164,15 @@ async function benchPurchase(memory: number[]): Promise<void> {
     target: '≥ 25% of POST',
     met: rps / post >= 0.25,
     notes: `non-2xx or errors: ${failures(bilbyRuns)}`,
+  });
+  rows.push({
+    figure: `the purchase's own SQL (${capturedSqliteStatements} statements) replayed raw, 16 purchases per synced commit (purchases/s)`,
+    bilby: fmt(rps),
+    ceiling: fmt(floor),
+    ratio: `${fmt((rps / floor) * 100)}%; the SQL alone is ${fmt((floor / post) * 100)}% of POST`,
+    target: '',
+    met: null,
+    notes: 'no HTTP, JSON or query building: a floor under any server running this SQL',
   });
   rows.push({
     figure: 'durable commits per purchase (counted)',
@@ -248,6 +262,15 @@ function loadPurchases(base: string, buyers: Buyers, counter: { next: number }, 
       return { body: request.body, headers: { 'x-crazytel-api-key': request.apiKey } };
     },
   });
+}
+
+/** The captured purchase SQL replayed raw on a fresh copy of the stock (bench/sqlite-purchase-floor.ts). */
+async function sqlFloor(stock: string): Promise<number> {
+  const path = join(DATA, 'purchase-floor.db');
+  const buyers = await preparePurchaseDatabase(stock, path, BUYERS);
+  const captured = await captureSqlitePurchase(path, buyers);
+  capturedSqliteStatements = captured.length;
+  return replaySqlitePurchases(path, captured, buyers, SECONDS);
 }
 
 async function commitsOf(base: string): Promise<number> {

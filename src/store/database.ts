@@ -13,6 +13,9 @@ import {
 } from 'kysely';
 import { SqliteGroupCommit } from './sqlite-group-commit.js';
 import { openSqlite, preparedSqlite, type CommitCounter } from './sqlite-connection.js';
+import { WalSync } from './sqlite-wal-sync.js';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
+import type SqliteConnection from 'better-sqlite3';
 import type { Tables } from './tables.js';
 
 export type Db = Kysely<Tables>;
@@ -85,16 +88,36 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
   if (isPostgresUrl(url)) return createPostgres(url, options);
   const path = sqlitePath(url);
   const stats: CommitCounter = { commits: 0 };
-  const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect(preparedSqlite(openSqlite(path), stats)) });
-  const group = new SqliteGroupCommit(db);
+  // A file database syncs its log itself (WalSync), so that group commit can sync off the event loop.
+  const wal = path === ':memory:' ? undefined : new WalSync(path, () => stats.commits++);
+  const sqlite = openSqlite(path, wal ? 'NORMAL' : 'FULL');
+  const checkpointer = path === ':memory:' ? undefined : offLoopCheckpoints(sqlite, path);
+  const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect(preparedSqlite(sqlite, stats, wal)) });
+  const group = new SqliteGroupCommit(db, stats, wal);
   return {
     db,
     dialect: 'sqlite',
     location: path,
     writeTransaction: (fn) => group.run(fn),
     stats,
-    close: () => db.destroy(),
+    close: async () => {
+      await group.idle();
+      await checkpointer?.close();
+      await db.destroy();
+      wal?.close();
+    },
   };
+}
+
+/** SQLite's default. */
+const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
+
+function offLoopCheckpoints(sqlite: SqliteConnection.Database, path: string): SqliteCheckpointer {
+  const checkpointer = new SqliteCheckpointer(path, () => sqlite.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`));
+  sqlite.pragma('wal_autocheckpoint = 0');
+  // After a checkpoint lets the log restart, keep its file from staying at its largest size.
+  sqlite.pragma('journal_size_limit = 67108864');
+  return checkpointer;
 }
 
 const INT8_OID = 20;

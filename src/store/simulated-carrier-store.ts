@@ -28,10 +28,9 @@ export class SimulatedCarrierStore {
   }
 
   static async open(path: string): Promise<SimulatedCarrierStore> {
-    const sqlite = openSqlite(path);
     // The simulated carrier stands for a remote system: its books must survive the server being
     // killed (WAL does that), not a power cut, so it does not pay for a synced commit per number.
-    sqlite.pragma('synchronous = NORMAL');
+    const sqlite = openSqlite(path, 'NORMAL');
     const db = new Kysely<CarrierTables>({ dialect: new ImmediateSqliteDialect(preparedSqlite(sqlite, { commits: 0 })) });
     await db.schema
       .createTable('carrier_number')

@@ -2,19 +2,26 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import type { SqliteDatabase as KyselySqliteDatabase, SqliteStatement } from 'kysely';
+import { observed } from './sql-observer.js';
+import type { WalSync } from './sqlite-wal-sync.js';
 
 /** Counts of what reached the disk, for /metrics and the benchmarks. */
 export interface CommitCounter {
   /** Durable commits: COMMITs and writes that committed on their own (autocommit). */
   commits: number;
+  /** Set while a COMMIT runs whose log is synced later (by group commit, through WalSync). */
+  syncDeferred?: boolean;
 }
 
-export function openSqlite(path: string): SqliteDatabase.Database {
+/**
+ * Opens a database in WAL mode. `synchronous` is FULL unless the caller syncs the log itself
+ * (preparedSqlite with a WalSync) or does not need durability against a power cut.
+ */
+export function openSqlite(path: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'): SqliteDatabase.Database {
   if (path !== ':memory:') mkdirSync(dirname(resolve(path)), { recursive: true });
   const sqlite = new SqliteDatabase(path);
   sqlite.pragma('journal_mode = WAL');
-  // An acknowledged purchase must survive a power cut, so every commit is synced.
-  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma(`synchronous = ${synchronous}`);
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   return sqlite;
@@ -25,24 +32,27 @@ const CACHED_STATEMENTS = 500;
 /**
  * better-sqlite3 as Kysely's SQLite dialect sees it, with two additions: statements stay prepared
  * (Kysely would prepare every query again; queries built by the stores repeat the same SQL), and
- * every durable commit is counted.
+ * every durable commit is counted. With a WalSync (the connection then runs synchronous=NORMAL),
+ * every commit is synced before the statement returns, as FULL would, unless group commit defers
+ * the sync to answer its callers after an asynchronous one.
  */
-export function preparedSqlite(sqlite: SqliteDatabase.Database, counter: CommitCounter): KyselySqliteDatabase {
+export function preparedSqlite(sqlite: SqliteDatabase.Database, counter: CommitCounter, wal?: WalSync): KyselySqliteDatabase {
   const cache = new Map<string, SqliteStatement>();
   const counted = (sql: string, statement: SqliteDatabase.Statement): SqliteStatement => {
     const endsTransaction = /^\s*commit\b/i.test(sql) || /^\s*end\b/i.test(sql);
-    const track = <R>(run: () => R): R => {
+    const track = <R>(parameters: readonly unknown[], run: () => R): R => {
       const wasInTransaction = sqlite.inTransaction;
-      const result = run();
-      if (!sqlite.inTransaction && ((wasInTransaction && endsTransaction) || (!wasInTransaction && !statement.readonly))) {
-        counter.commits++;
-      }
+      const result = observed(sql, parameters, run);
+      const committed = !sqlite.inTransaction && ((wasInTransaction && endsTransaction) || (!wasInTransaction && !statement.readonly));
+      if (!committed || counter.syncDeferred) return result;
+      if (wal) wal.syncNow();
+      else counter.commits++;
       return result;
     };
     return {
       reader: statement.reader,
-      all: (parameters) => track(() => statement.all(...(parameters as unknown[]))),
-      run: (parameters) => track(() => statement.run(...(parameters as unknown[]))),
+      all: (parameters) => track(parameters, () => statement.all(...(parameters as unknown[]))),
+      run: (parameters) => track(parameters, () => statement.run(...(parameters as unknown[]))),
       iterate: (parameters) => statement.iterate(...(parameters as unknown[])),
     };
   };

@@ -1,11 +1,15 @@
 import { sql } from 'kysely';
 import type { Db, Trx } from './database.js';
+import type { CommitCounter } from './sqlite-connection.js';
+import type { WalSync } from './sqlite-wal-sync.js';
 
 interface Job {
   fn: (trx: Trx) => Promise<unknown>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
+
+type ControlledTrx = Awaited<ReturnType<ReturnType<Db['startTransaction']>['execute']>>;
 
 /** At most this many transactions share one commit, so no caller waits behind an unbounded batch. */
 const MAX_BATCH = 64;
@@ -15,14 +19,26 @@ const MAX_BATCH = 64;
  * one BEGIN IMMEDIATE … COMMIT, each in a savepoint of its own, so they share one synced commit.
  * A transaction that throws is rolled back to its savepoint and fails alone; every caller learns
  * its outcome only after the COMMIT is on disk, so nothing is acknowledged that a crash could undo.
+ *
+ * With a WalSync, the COMMIT itself does not sync (the connection runs synchronous=NORMAL): the
+ * log is synced on the thread pool instead, so the event loop runs the next batch, and other
+ * requests, while the disk works. Callers are still answered only after that sync; a later batch
+ * built on this one is answered after a later sync, which covers both. What a reader may see
+ * early is a commit that a power cut (not a crash of the process) could still undo.
  */
 export class SqliteGroupCommit {
   readonly #db: Db;
+  readonly #wal: WalSync | undefined;
+  readonly #counter: CommitCounter;
   #queue: Job[] = [];
   #draining = false;
+  /** Batches committed and waiting for their sync. */
+  readonly #syncing = new Set<Promise<void>>();
 
-  constructor(db: Db) {
+  constructor(db: Db, counter: CommitCounter, wal?: WalSync) {
     this.#db = db;
+    this.#counter = counter;
+    this.#wal = wal;
   }
 
   run<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
@@ -45,7 +61,7 @@ export class SqliteGroupCommit {
   }
 
   async #commit(batch: Job[]): Promise<void> {
-    let trx: Awaited<ReturnType<ReturnType<Db['startTransaction']>['execute']>>;
+    let trx: ControlledTrx;
     try {
       trx = await this.#db.startTransaction().execute();
     } catch (error) {
@@ -66,18 +82,44 @@ export class SqliteGroupCommit {
         await sql`release savepoint grouped`.execute(trx);
         outcomes.push(outcome);
       }
-      await trx.commit().execute();
+      await this.#commitWithoutSync(trx);
     } catch (error) {
       await trx.rollback().execute().catch(() => undefined);
       // A lone transaction fails with its own error; a batch that could not commit fails whole.
       for (const job of batch) job.reject(error);
       return;
     }
-    batch.forEach((job, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) job.resolve(outcome.value);
-      else job.reject(outcome.error);
+    const answer = () =>
+      batch.forEach((job, i) => {
+        const outcome = outcomes[i]!;
+        if (outcome.ok) job.resolve(outcome.value);
+        else job.reject(outcome.error);
+      });
+    if (!this.#wal) return answer();
+    // The next batch runs while this one syncs; this one is answered when its sync is done.
+    const synced = this.#wal.sync().then(answer, (error: unknown) => {
+      // Committed but not known to be durable: nobody may be told it succeeded.
+      for (const job of batch) job.reject(error);
     });
+    this.#syncing.add(synced);
+    void synced.finally(() => this.#syncing.delete(synced));
+  }
+
+  /** Resolves when every transaction queued so far is committed, synced and answered. */
+  async idle(): Promise<void> {
+    while (this.#draining || this.#queue.length > 0 || this.#syncing.size > 0) {
+      await Promise.all(this.#syncing);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  async #commitWithoutSync(trx: ControlledTrx): Promise<void> {
+    this.#counter.syncDeferred = this.#wal !== undefined;
+    try {
+      await trx.commit().execute();
+    } finally {
+      this.#counter.syncDeferred = false;
+    }
   }
 }
 

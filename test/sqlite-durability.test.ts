@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { it, type TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import SqliteDatabase from 'better-sqlite3';
+import { sql } from 'kysely';
+import { createDatabase, type Database } from '../src/store/database.js';
+import { migrateToLatest } from '../src/store/migrate.js';
+import { observeStatements } from '../src/store/sql-observer.js';
+
+/** A migrated SQLite file of its own for one test. */
+async function sqliteFile(t: TestContext): Promise<{ database: Database; path: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'bilby-durable-'));
+  const path = join(dir, 'bilby.db');
+  const database = createDatabase(`file:${path}`);
+  t.after(async () => {
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await migrateToLatest(database);
+  return { database, path };
+}
+
+it('answers a group-committed transaction only after the log was synced, and counts each sync once', async (t) => {
+  const { database } = await sqliteFile(t);
+  const before = database.stats.commits;
+  const commitsWhenAnswered = await Promise.all(
+    Array.from({ length: 30 }, (_, i) =>
+      database
+        .writeTransaction((trx) => trx.insertInto('rate_limit_window').values({ key_id: `k${i}`, window_start: 'w', hits: i }).execute())
+        // Whoever is answered must find its batch's sync already done and counted.
+        .then(() => database.stats.commits),
+    ),
+  );
+  for (const commits of commitsWhenAnswered) assert.ok(commits > before, 'answered before any sync');
+  const syncs = database.stats.commits - before;
+  assert.ok(syncs >= 1 && syncs < 10, `30 concurrent transactions took ${syncs} syncs`);
+});
+
+it('syncs a write made outside a write transaction before the statement returns', async (t) => {
+  const { database } = await sqliteFile(t);
+  const before = database.stats.commits;
+  await database.db.insertInto('rate_limit_window').values({ key_id: 'solo', window_start: 'w', hits: 1 }).execute();
+  assert.equal(database.stats.commits, before + 1);
+  await database.db.selectFrom('rate_limit_window').selectAll().execute();
+  assert.equal(database.stats.commits, before + 1, 'a read is not a commit');
+});
+
+it('commits with the connection at synchronous=NORMAL and the log synced by us, never by SQLite inside the COMMIT', async (t) => {
+  const { database } = await sqliteFile(t);
+  const seen: string[] = [];
+  const stop = observeStatements((sql) => seen.push(sql));
+  await Promise.all([1, 2, 3].map((i) => database.writeTransaction((trx) => trx.insertInto('rate_limit_window').values({ key_id: `n${i}`, window_start: 'w', hits: i }).execute())));
+  stop();
+  assert.ok(seen.includes('commit'));
+  const { rows } = await sql<{ synchronous: number }>`pragma synchronous`.execute(database.db);
+  const synchronous = rows[0]?.synchronous;
+  assert.equal(synchronous, 1, 'NORMAL: the COMMIT writes the log without syncing it');
+});
+
+it('copies the log back into the database from its worker thread, not inside a COMMIT', async (t) => {
+  const { database, path } = await sqliteFile(t);
+  const { rows } = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(database.db);
+  assert.equal(rows[0]?.wal_autocheckpoint, 0, "SQLite's own checkpoints (inside a COMMIT) are off");
+  const sizeBefore = statSync(path).size;
+  // About 4 MB of rows: far past SQLite's own checkpoint threshold, which is off for this connection.
+  const filler = 'x'.repeat(4_000);
+  for (let batch = 0; batch < 10; batch++) {
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        database.writeTransaction((trx) => trx.insertInto('rate_limit_window').values({ key_id: `${batch}-${i}-${filler}`, window_start: 'w', hits: i }).execute()),
+      ),
+    );
+  }
+  let grown = false;
+  for (let wait = 0; wait < 100 && !grown; wait++) {
+    grown = statSync(path).size > sizeBefore + 3_000_000;
+    if (!grown) await sleep(20);
+  }
+  assert.ok(grown, `the database file stayed at ${statSync(path).size} bytes: nothing was checkpointed`);
+  const reader = new SqliteDatabase(path, { readonly: true });
+  t.after(() => reader.close());
+  assert.equal((reader.prepare('select count(*) as n from rate_limit_window').get() as { n: number }).n, 1_000);
+});
+
+it('waits for transactions still syncing before it closes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bilby-durable-'));
+  const path = join(dir, 'bilby.db');
+  try {
+    const database = createDatabase(`file:${path}`);
+    await migrateToLatest(database);
+    const pending = Array.from({ length: 20 }, (_, i) =>
+      database.writeTransaction((trx) => trx.insertInto('rate_limit_window').values({ key_id: `c${i}`, window_start: 'w', hits: i }).execute()),
+    );
+    await database.close();
+    const outcomes = await Promise.allSettled(pending);
+    assert.deepEqual(outcomes.map((o) => o.status), Array(20).fill('fulfilled'));
+    const reader = new SqliteDatabase(path, { readonly: true });
+    assert.equal((reader.prepare('select count(*) as n from rate_limit_window').get() as { n: number }).n, 20);
+    reader.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
