@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from './database.js';
+import { preparedQuery } from './prepared-query.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
 import type { AccountRow } from './tables.js';
 
@@ -17,8 +18,10 @@ export async function nextAccountCode(ex: Executor): Promise<string> {
   return String(last + 1);
 }
 
+const accountById = preparedQuery((ex, id: string) => ex.selectFrom('account').selectAll().where('id', '=', id));
+
 export async function findAccount(ex: Executor, id: string): Promise<AccountRow | undefined> {
-  return ex.selectFrom('account').selectAll().where('id', '=', id).executeTakeFirst();
+  return (await accountById(ex, id)).rows[0];
 }
 
 export async function findAccountByName(ex: Executor, name: string): Promise<AccountRow | undefined> {
@@ -29,14 +32,16 @@ export async function findAccountByName(ex: Executor, name: string): Promise<Acc
  * Holds funds if the available balance covers them. The condition is in the UPDATE itself, so two
  * concurrent holds can never overdraw; the table's CHECK is the last line of defence.
  */
-export async function holdFunds(ex: Executor, accountId: string, cents: number): Promise<boolean> {
-  const result = await ex
+const holdIfCovered = preparedQuery((ex, accountId: string, cents: number) =>
+  ex
     .updateTable('account')
     .set({ held_cents: sql`held_cents + ${cents}` })
     .where('id', '=', accountId)
-    .where(sql<boolean>`balance_cents - held_cents >= ${cents}`)
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+    .where(sql<boolean>`balance_cents - held_cents >= ${cents}`),
+);
+
+export async function holdFunds(ex: Executor, accountId: string, cents: number): Promise<boolean> {
+  return (await holdIfCovered(ex, accountId, cents)).numAffectedRows === 1n;
 }
 
 /** Gives back held funds without moving money (a voided hold). */

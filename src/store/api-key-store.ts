@@ -1,4 +1,5 @@
 import type { Executor } from './database.js';
+import { preparedQuery } from './prepared-query.js';
 import type { ApiKeyTable } from './tables.js';
 
 export interface KeyOwner {
@@ -13,8 +14,8 @@ export async function insertApiKey(ex: Executor, key: ApiKeyTable): Promise<void
 }
 
 /** The live key with this hash and its account, or undefined if unknown or revoked. */
-export async function findKeyOwner(ex: Executor, keyHash: string): Promise<KeyOwner | undefined> {
-  return ex
+const liveKeyOwner = preparedQuery((ex, keyHash: string) =>
+  ex
     .selectFrom('api_key')
     .innerJoin('account', 'account.id', 'api_key.account_id')
     .select([
@@ -24,8 +25,11 @@ export async function findKeyOwner(ex: Executor, keyHash: string): Promise<KeyOw
       'account.status as account_status',
     ])
     .where('api_key.key_hash', '=', keyHash)
-    .where('api_key.revoked_at', 'is', null)
-    .executeTakeFirst();
+    .where('api_key.revoked_at', 'is', null),
+);
+
+export async function findKeyOwner(ex: Executor, keyHash: string): Promise<KeyOwner | undefined> {
+  return (await liveKeyOwner(ex, keyHash)).rows[0];
 }
 
 export async function revokeApiKey(ex: Executor, keyId: string, at: string): Promise<boolean> {

@@ -1,4 +1,5 @@
 import type { Executor } from './database.js';
+import { preparedQuery } from './prepared-query.js';
 import type { DestinationRow } from './tables.js';
 
 export async function insertDestination(ex: Executor, row: DestinationRow): Promise<void> {
@@ -21,14 +22,12 @@ export async function findDestination(
   route: string,
   destination: string,
 ): Promise<DestinationRow | undefined> {
-  return ex
-    .selectFrom('destination')
-    .selectAll()
-    .where('account_id', '=', accountId)
-    .where('route', '=', route)
-    .where('destination', '=', destination)
-    .executeTakeFirst();
+  return (await destinationByValue(ex, accountId, route, destination)).rows[0];
 }
+
+const destinationByValue = preparedQuery((ex, accountId: string, route: string, destination: string) =>
+  ex.selectFrom('destination').selectAll().where('account_id', '=', accountId).where('route', '=', route).where('destination', '=', destination),
+);
 
 export async function findDestinationById(ex: Executor, accountId: string, id: string): Promise<DestinationRow | undefined> {
   return ex.selectFrom('destination').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();

@@ -1,4 +1,5 @@
 import type { Executor } from './database.js';
+import { preparedQuery } from './prepared-query.js';
 
 export interface NewHold {
   id: string;
@@ -8,8 +9,8 @@ export interface NewHold {
   at: string;
 }
 
-export async function insertHold(ex: Executor, hold: NewHold): Promise<void> {
-  await ex
+const insertPendingHold = preparedQuery((ex, hold: NewHold) =>
+  ex
     .insertInto('funds_hold')
     .values({
       id: hold.id,
@@ -19,17 +20,18 @@ export async function insertHold(ex: Executor, hold: NewHold): Promise<void> {
       status: 'pending',
       created_at: hold.at,
       settled_at: null,
-    })
-    .execute();
+    }),
+);
+
+export async function insertHold(ex: Executor, hold: NewHold): Promise<void> {
+  await insertPendingHold(ex, hold);
 }
 
 /** pending → posted or voided; false if the hold was already settled. */
+const settlePendingHold = preparedQuery((ex, orderId: string, status: 'posted' | 'voided', at: string) =>
+  ex.updateTable('funds_hold').set({ status, settled_at: at }).where('order_id', '=', orderId).where('status', '=', 'pending'),
+);
+
 export async function settleHold(ex: Executor, orderId: string, status: 'posted' | 'voided', at: string): Promise<boolean> {
-  const result = await ex
-    .updateTable('funds_hold')
-    .set({ status, settled_at: at })
-    .where('order_id', '=', orderId)
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+  return (await settlePendingHold(ex, orderId, status, at)).numAffectedRows === 1n;
 }

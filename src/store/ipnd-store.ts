@@ -1,4 +1,5 @@
 import type { Executor } from './database.js';
+import { preparedQuery } from './prepared-query.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
 import type { AddressRow, NewAddress, NewPerson, PersonRow } from './tables.js';
 
@@ -36,14 +37,13 @@ export async function listPersons(ex: Executor, accountId: string, page: PageReq
 }
 
 /** Whether the account has this record. Another account's record does not exist for it. */
+const recordOf = {
+  address: preparedQuery((ex, accountId: string, id: string) => ex.selectFrom('address').select('id').where('id', '=', id).where('account_id', '=', accountId)),
+  person: preparedQuery((ex, accountId: string, id: string) => ex.selectFrom('person').select('id').where('id', '=', id).where('account_id', '=', accountId)),
+};
+
 export async function ipndRecordExists(ex: Executor, kind: IpndKind, accountId: string, id: string): Promise<boolean> {
-  const row = await ex
-    .selectFrom(kind)
-    .select('id')
-    .where('id', '=', id)
-    .where('account_id', '=', accountId)
-    .executeTakeFirst();
-  return row !== undefined;
+  return (await recordOf[kind](ex, accountId, id)).rows.length > 0;
 }
 
 /** Whether an owned number or an in-flight purchase names this record. */

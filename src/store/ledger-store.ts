@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from './database.js';
+import { preparedQuery } from './prepared-query.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
 import type { LedgerTransactionRow } from './tables.js';
 
@@ -24,15 +25,8 @@ export interface NewLedgerTransaction {
  * A change that would leave the available balance negative violates the account's CHECK and throws.
  */
 export async function postLedgerTransaction(ex: Executor, txn: NewLedgerTransaction): Promise<LedgerTransactionRow> {
-  const account = await ex
-    .updateTable('account')
-    .set({
-      balance_cents: sql`balance_cents + ${txn.amountCents}`,
-      held_cents: sql`held_cents - ${txn.releasesHeldCents}`,
-    })
-    .where('id', '=', txn.accountId)
-    .returning('balance_cents')
-    .executeTakeFirstOrThrow();
+  const account = (await moveBalance(ex, txn.accountId, txn.amountCents, txn.releasesHeldCents)).rows[0];
+  if (!account) throw new Error(`Account ${txn.accountId} does not exist`);
   const row: LedgerTransactionRow = {
     id: txn.id,
     account_id: txn.accountId,
@@ -43,16 +37,27 @@ export async function postLedgerTransaction(ex: Executor, txn: NewLedgerTransact
     description: txn.description,
     created_at: txn.at,
   };
-  await ex.insertInto('ledger_transaction').values(row).execute();
-  await ex
-    .insertInto('ledger_entry')
-    .values([
-      { transaction_id: txn.id, ledger_account: txn.accountId, amount_cents: txn.amountCents },
-      { transaction_id: txn.id, ledger_account: txn.counterAccount, amount_cents: -txn.amountCents },
-    ])
-    .execute();
+  await insertTransactionRow(ex, row);
+  await insertEntryPair(ex, txn.id, txn.accountId, txn.amountCents, txn.counterAccount, -txn.amountCents);
   return row;
 }
+
+const moveBalance = preparedQuery((ex, accountId: string, amountCents: number, releasesHeldCents: number) =>
+  ex
+    .updateTable('account')
+    .set({ balance_cents: sql`balance_cents + ${amountCents}`, held_cents: sql`held_cents - ${releasesHeldCents}` })
+    .where('id', '=', accountId)
+    .returning('balance_cents'),
+);
+
+const insertTransactionRow = preparedQuery((ex, row: LedgerTransactionRow) => ex.insertInto('ledger_transaction').values(row));
+
+const insertEntryPair = preparedQuery((ex, transactionId: string, account: string, cents: number, counterAccount: string, counterCents: number) =>
+  ex.insertInto('ledger_entry').values([
+    { transaction_id: transactionId, ledger_account: account, amount_cents: cents },
+    { transaction_id: transactionId, ledger_account: counterAccount, amount_cents: counterCents },
+  ]),
+);
 
 /** The account's ledger, newest first. */
 export async function listTransactions(

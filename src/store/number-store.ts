@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from './database.js';
+import { preparedQuery } from './prepared-query.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
 import type { NewPhoneNumber, PhoneNumberRow, PhoneNumberUpdate } from './tables.js';
 
@@ -87,8 +88,10 @@ export async function searchAvailable(
   return toPage(await query.execute(), page, (row) => row.did_number);
 }
 
+const numberByDid = preparedQuery((ex, didNumber: string) => ex.selectFrom('phone_number').selectAll().where('did_number', '=', didNumber));
+
 export async function findNumber(ex: Executor, didNumber: string): Promise<PhoneNumberRow | undefined> {
-  return ex.selectFrom('phone_number').selectAll().where('did_number', '=', didNumber).executeTakeFirst();
+  return (await numberByDid(ex, didNumber)).rows[0];
 }
 
 export async function findAvailableNumber(ex: Executor, didNumber: string): Promise<PhoneNumberRow | undefined> {
@@ -149,26 +152,31 @@ export async function listAvailableCities(ex: Executor, country: string, state?:
 }
 
 /** available → reserved for an order, only if nobody else got there first. */
-export async function reserveNumber(ex: Executor, didNumber: string, accountId: string, orderId: string, at: string): Promise<boolean> {
-  const result = await ex
+const reserveIfAvailable = preparedQuery((ex, didNumber: string, accountId: string, orderId: string, at: string) =>
+  ex
     .updateTable('phone_number')
     .set({ status: 'reserved', account_id: accountId, order_id: orderId, updated_at: at })
     .where('did_number', '=', didNumber)
-    .where('status', '=', 'available')
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+    .where('status', '=', 'available'),
+);
+
+export async function reserveNumber(ex: Executor, didNumber: string, accountId: string, orderId: string, at: string): Promise<boolean> {
+  return (await reserveIfAvailable(ex, didNumber, accountId, orderId, at)).numAffectedRows === 1n;
 }
 
 /** reserved → active with the configuration the purchase asked for. */
-export async function activateNumber(ex: Executor, didNumber: string, orderId: string, config: PhoneNumberUpdate): Promise<void> {
-  const result = await ex
+const activateReserved = preparedQuery((ex, didNumber: string, orderId: string, config: PhoneNumberUpdate) =>
+  ex
     .updateTable('phone_number')
     .set({ ...config, status: 'active' })
     .where('did_number', '=', didNumber)
     .where('status', '=', 'reserved')
-    .where('order_id', '=', orderId)
-    .executeTakeFirst();
-  if (result.numUpdatedRows !== 1n) throw new Error(`Number ${didNumber} is not reserved for order ${orderId}`);
+    .where('order_id', '=', orderId),
+);
+
+export async function activateNumber(ex: Executor, didNumber: string, orderId: string, config: PhoneNumberUpdate): Promise<void> {
+  const result = await activateReserved(ex, didNumber, orderId, config);
+  if (result.numAffectedRows !== 1n) throw new Error(`Number ${didNumber} is not reserved for order ${orderId}`);
 }
 
 /** reserved → available again when the order that reserved it failed. */

@@ -1,13 +1,17 @@
 import type { Executor } from './database.js';
+import { preparedQuery } from './prepared-query.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
 import type { PurchaseOrderRow } from './tables.js';
 
+const insertOrderRow = preparedQuery((ex, order: PurchaseOrderRow) => ex.insertInto('purchase_order').values(order));
+const orderById = preparedQuery((ex, orderId: string) => ex.selectFrom('purchase_order').selectAll().where('id', '=', orderId));
+
 export async function insertOrder(ex: Executor, order: PurchaseOrderRow): Promise<void> {
-  await ex.insertInto('purchase_order').values(order).execute();
+  await insertOrderRow(ex, order);
 }
 
 export async function findOrder(ex: Executor, orderId: string): Promise<PurchaseOrderRow | undefined> {
-  return ex.selectFrom('purchase_order').selectAll().where('id', '=', orderId).executeTakeFirst();
+  return (await orderById(ex, orderId)).rows[0];
 }
 
 export async function findAccountOrder(ex: Executor, accountId: string, orderId: string): Promise<PurchaseOrderRow | undefined> {
@@ -47,12 +51,23 @@ export async function listPendingOrders(ex: Executor, before: string): Promise<P
  * pending → completed or failed. Conditional on still being pending, so of two settlers racing
  * (the request and recovery) exactly one wins; the loser sees false and does nothing more.
  */
+interface OrderOutcome {
+  status: 'completed' | 'failed';
+  failureCode: string | null;
+  carrierReference: string | null;
+  at: string;
+}
+
 export async function settleOrder(
   ex: Executor,
   orderId: string,
-  outcome: { status: 'completed' | 'failed'; failureCode: string | null; carrierReference: string | null; at: string },
+  outcome: OrderOutcome,
 ): Promise<boolean> {
-  const result = await ex
+  return (await settlePendingOrder(ex, orderId, outcome)).numAffectedRows === 1n;
+}
+
+const settlePendingOrder = preparedQuery((ex, orderId: string, outcome: OrderOutcome) =>
+  ex
     .updateTable('purchase_order')
     .set({
       status: outcome.status,
@@ -62,7 +77,5 @@ export async function settleOrder(
       completed_at: outcome.at,
     })
     .where('id', '=', orderId)
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
-}
+    .where('status', '=', 'pending'),
+);

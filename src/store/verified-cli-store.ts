@@ -1,11 +1,15 @@
 import type { Executor } from './database.js';
+import { preparedQuery } from './prepared-query.js';
 
-export async function addVerifiedCli(ex: Executor, accountId: string, number: string, at: string): Promise<void> {
-  await ex
+const insertVerifiedCli = preparedQuery((ex, accountId: string, number: string, at: string) =>
+  ex
     .insertInto('verified_cli')
     .values({ account_id: accountId, number, created_at: at })
-    .onConflict((oc) => oc.columns(['account_id', 'number']).doNothing())
-    .execute();
+    .onConflict((oc) => oc.columns(['account_id', 'number']).doNothing()),
+);
+
+export async function addVerifiedCli(ex: Executor, accountId: string, number: string, at: string): Promise<void> {
+  await insertVerifiedCli(ex, accountId, number, at);
 }
 
 export async function removeVerifiedCli(ex: Executor, accountId: string, number: string): Promise<void> {

@@ -1,0 +1,77 @@
+import { CompiledQuery, type Compilable, type QueryResult } from 'kysely';
+import type { Executor } from './database.js';
+
+type Argument = string | number | bigint | null | object;
+/** Where a compiled query's parameter comes from: an argument, a field of one, or a constant. */
+type Source = { arg: number; field?: string } | { constant: unknown };
+
+interface Template {
+  sql: string;
+  sources: Source[];
+}
+
+const MARK = '\u0000bilby-arg:';
+
+/**
+ * A query built with Kysely once and then only executed: Kysely builds and compiles a query anew
+ * on every call (immutable builders, a visitor over the tree), which costs more than SQLite takes
+ * to run it. `build` is called once per dialect and per shape of its object arguments, with
+ * markers in place of the arguments; the compiled SQL is kept with where each parameter comes
+ * from, and later calls only fill the parameters in. The SQL text is then the same on every call,
+ * so the connection's prepared statement is reused too.
+ *
+ * Arguments must only be used as values (never to decide the query's shape) and objects must be
+ * flat records of values.
+ */
+export function preparedQuery<A extends Argument[], R>(
+  build: (ex: Executor, ...args: A) => Compilable<R>,
+): (ex: Executor, ...args: A) => Promise<QueryResult<R>> {
+  const templates = new Map<string, Template>();
+  return async (ex, ...args) => {
+    const key = templateKey(ex, args);
+    let template = templates.get(key);
+    if (!template) {
+      template = compileTemplate(build(ex, ...(markers(args) as A)).compile());
+      templates.set(key, template);
+    }
+    const parameters = template.sources.map((source) => {
+      if ('constant' in source) return source.constant;
+      const value = args[source.arg];
+      return source.field === undefined ? value : (value as Record<string, unknown>)[source.field];
+    });
+    return (await ex.executeQuery(CompiledQuery.raw(template.sql, parameters))) as QueryResult<R>;
+  };
+}
+
+function templateKey(ex: Executor, args: readonly Argument[]): string {
+  const dialect = ex.getExecutor().adapter.constructor.name;
+  let shape = '';
+  for (const arg of args) shape += isRecord(arg) ? `{${definedFields(arg).join(',')}}` : '.';
+  return `${dialect}|${shape}`;
+}
+
+function markers(args: readonly Argument[]): Argument[] {
+  return args.map((arg, i) =>
+    isRecord(arg) ? Object.fromEntries(definedFields(arg).map((field) => [field, `${MARK}${i}.${field}`])) : `${MARK}${i}`,
+  );
+}
+
+/** Kysely leaves out fields that are undefined, so they are part of the query's shape. */
+function definedFields(record: Readonly<Record<string, unknown>>): string[] {
+  return Object.keys(record).filter((field) => record[field] !== undefined);
+}
+
+function compileTemplate(compiled: CompiledQuery): Template {
+  if (compiled.sql.includes(MARK)) throw new Error(`A prepared query used an argument as SQL text: ${compiled.sql}`);
+  const sources = compiled.parameters.map((parameter): Source => {
+    if (typeof parameter !== 'string' || !parameter.startsWith(MARK)) return { constant: parameter };
+    const [arg, field] = parameter.slice(MARK.length).split('.');
+    if (!/^\d+$/.test(arg ?? '')) throw new Error(`A prepared query changed an argument's value: ${parameter}`);
+    return field === undefined ? { arg: Number(arg) } : { arg: Number(arg), field };
+  });
+  return { sql: compiled.sql, sources };
+}
+
+function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null;
+}
