@@ -3,13 +3,8 @@ import { dollarsToCents } from '../domain/money.js';
 import { e164Prefix, fragmentDigits, prefixUpperBound } from '../domain/number-pattern.js';
 import { parseNumber, type Country } from '../domain/phone-number.js';
 import type { Executor } from '../store/database.js';
-import {
-  findAlternatives,
-  findAvailableNumber,
-  listAvailableCities,
-  searchAvailable,
-  type AvailableSearch,
-} from '../store/number-store.js';
+import { findAlternatives, findAvailableNumber, listAvailableCities } from '../store/number-store.js';
+import { searchAvailable, type AvailableSearch } from '../store/stock-search.js';
 import type { Page, PageRequest } from '../store/page.js';
 import type { PhoneNumberRow } from '../store/tables.js';
 import type { ServiceDeps } from './deps.js';

@@ -4,6 +4,7 @@ import * as initial from './migrations/0001-initial.js';
 import * as idempotencyAndRateLimits from './migrations/0002-idempotency-and-rate-limits.js';
 import * as operator from './migrations/0003-operator.js';
 import * as cityIndex from './migrations/0004-city-index.js';
+import * as stockIndexes from './migrations/0005-stock-indexes.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-idempotency-and-rate-limits': idempotencyAndRateLimits,
   '0003-operator': operator,
   '0004-city-index': cityIndex,
+  '0005-stock-indexes': stockIndexes,
 };
 
 /** Every migration's name, in the order they apply. */

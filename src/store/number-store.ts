@@ -1,21 +1,10 @@
 import { sql } from 'kysely';
 import type { Executor } from './database.js';
 import { preparedQuery } from './prepared-query.js';
+import { AVAILABLE } from './stock-search.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
 import type { NewPhoneNumber, PhoneNumberRow, PhoneNumberUpdate } from './tables.js';
 
-export interface AvailableSearch {
-  country: string;
-  state?: string;
-  city?: string;
-  numberType?: string;
-  /** Range over E.164 digits that a starts_with prefix maps to: [from, to). */
-  from?: string;
-  to?: string;
-  contains?: string;
-  endsWith?: string;
-  maxMonthlyCents?: number;
-}
 
 /** The configuration a number carries while an account owns it; cleared when it is released. */
 export const CLEARED_CONFIGURATION = {
@@ -61,33 +50,6 @@ export async function countNumbers(ex: Executor): Promise<number> {
   return Number(row.count);
 }
 
-/** Available numbers in did_number order, keyset-paginated so pages stay stable while numbers sell. */
-export async function searchAvailable(
-  ex: Executor,
-  search: AvailableSearch,
-  page: PageRequest,
-): Promise<Page<PhoneNumberRow>> {
-  let query = ex
-    .selectFrom('phone_number')
-    .selectAll()
-    .where('status', '=', 'available')
-    .where('country', '=', search.country)
-    .orderBy('did_number');
-  if (search.state) query = query.where('state', '=', search.state);
-  if (search.city) query = query.where(sql`lower(city)`, '=', search.city.toLowerCase());
-  if (search.numberType) query = query.where('number_type', '=', search.numberType);
-  // A prefix is a range, never LIKE: LIKE cannot use SQLite's index on did_number.
-  if (search.from) query = query.where('did_number', '>=', search.from);
-  if (search.to) query = query.where('did_number', '<', search.to);
-  if (search.contains) query = query.where('did_number', 'like', `%${search.contains}%`);
-  if (search.endsWith) query = query.where('did_number', 'like', `%${search.endsWith}`);
-  if (search.maxMonthlyCents !== undefined) query = query.where('monthly_cost_cents', '<=', search.maxMonthlyCents);
-  if (page.after) query = query.where('did_number', '>', page.after);
-  const limit = fetchLimit(page);
-  if (limit !== undefined) query = query.limit(limit);
-  return toPage(await query.execute(), page, (row) => row.did_number);
-}
-
 const numberByDid = preparedQuery((ex, didNumber: string) => ex.selectFrom('phone_number').selectAll().where('did_number', '=', didNumber));
 
 export async function findNumber(ex: Executor, didNumber: string): Promise<PhoneNumberRow | undefined> {
@@ -99,7 +61,7 @@ export async function findAvailableNumber(ex: Executor, didNumber: string): Prom
     .selectFrom('phone_number')
     .selectAll()
     .where('did_number', '=', didNumber)
-    .where('status', '=', 'available')
+    .where(AVAILABLE)
     .executeTakeFirst();
 }
 
@@ -122,7 +84,7 @@ export async function findAlternatives(
     let query = ex
       .selectFrom('phone_number')
       .selectAll()
-      .where('status', '=', 'available')
+      .where(AVAILABLE)
       .where('country', '=', like.country)
       .where('did_number', 'not in', [...seen])
       .orderBy('did_number')
@@ -142,7 +104,7 @@ export async function listAvailableCities(ex: Executor, country: string, state?:
     .selectFrom('phone_number')
     .select('city')
     .distinct()
-    .where('status', '=', 'available')
+    .where(AVAILABLE)
     .where('country', '=', country)
     .where('city', 'is not', null)
     .orderBy('city');
