@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { it, type TestContext } from 'node:test';
 import type { DialectName } from '../src/store/database.js';
+import { observeStatements } from '../src/store/sql-observer.js';
 import { describeEachDatabase } from './helpers/databases.js';
-import { createTestContext, purchaseBody } from './helpers/context.js';
+import { createTestContext, purchaseBody, type CallResult } from './helpers/context.js';
 
 const LIST = '/api/v1/phone-numbers/available-numbers/';
 
@@ -123,6 +124,44 @@ describeEachDatabase('available numbers', (dialect) => {
     assert.equal(new Set(seen).size, seen.length, 'no row appears twice');
     const expected = e164.filter((n) => seen.includes(n) || !bought.has(n));
     assert.deepEqual(seen, expected, 'every row still available when its page was read appears, in order');
+  });
+
+  it('finds sparse endings and price caps through their own index, paged like any search, and dense ones by walking', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const buyer = await ctx.createAccount();
+    // 3,000 numbers (more than the bars below which a filter counts as sparse): one in 100 costs $2.
+    const stock = Array.from({ length: 3_000 }, (_, i) => ({ number: `0291${String(100_000 + i * 7).padStart(6, '0')}`, monthly: i % 100 === 0 ? 2_00 : 9_00 }));
+    await ctx.seedNumbers(stock);
+    const walk = async (query: string) => {
+      const found: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: CallResult = await ctx.call('GET', `${LIST}?${query}&limit=20${cursor ? `&cursor=${cursor}` : ''}`, { key: buyer.key });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        found.push(...numbers(res.body));
+        cursor = res.body.next_cursor;
+      } while (cursor);
+      return found;
+    };
+    const e164 = (filter: (row: (typeof stock)[number]) => boolean) => stock.filter(filter).map((row) => `61${row.number.slice(1)}`).sort();
+    const indexesUsed = async (query: string) => {
+      const used = new Set<string>();
+      const stop = observeStatements((text) => /^SELECT \* FROM phone_number INDEXED BY (\w+)/.exec(text)?.slice(1).forEach((index) => used.add(index)));
+      await walk(query);
+      stop();
+      return [...used];
+    };
+    if (dialect === 'sqlite') {
+      assert.deepEqual(await indexesUsed('ends_with=0049'), ['stock_by_tail']);
+      assert.deepEqual(await indexesUsed('max_monthly_cost=2'), ['stock_by_type_price']);
+      assert.deepEqual(await indexesUsed('number_type=geographic&max_monthly_cost=9'), ['stock_by_type']);
+    }
+    assert.deepEqual(await walk('ends_with=49'), e164((row) => row.number.endsWith('49')), 'a sparse ending');
+    assert.deepEqual(await walk('ends_with=4'), e164((row) => row.number.endsWith('4')), 'a one-digit ending is walked');
+    assert.deepEqual(await walk('starts_with=02911&ends_with=0049'), e164((row) => row.number.startsWith('02911') && row.number.endsWith('0049')));
+    assert.deepEqual(await walk('max_monthly_cost=2'), e164((row) => row.monthly <= 2_00), 'a sparse price cap');
+    assert.deepEqual(await walk('number_type=geographic&max_monthly_cost=9'), e164(() => true), 'a dense price cap');
+    assert.deepEqual(await walk('max_monthly_cost=1'), [], 'a cap nothing meets');
   });
 
   it('defaults to 50 rows a page and checks one number', async (t) => {

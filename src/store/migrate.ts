@@ -5,6 +5,7 @@ import * as idempotencyAndRateLimits from './migrations/0002-idempotency-and-rat
 import * as operator from './migrations/0003-operator.js';
 import * as cityIndex from './migrations/0004-city-index.js';
 import * as stockIndexes from './migrations/0005-stock-indexes.js';
+import * as stockTailIndex from './migrations/0006-stock-tail-index.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -13,6 +14,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-operator': operator,
   '0004-city-index': cityIndex,
   '0005-stock-indexes': stockIndexes,
+  '0006-stock-tail-index': stockTailIndex,
 };
 
 /** Every migration's name, in the order they apply. */

@@ -21,10 +21,17 @@ export interface AvailableSearch {
 export const AVAILABLE = sql<boolean>`status = 'available'`;
 
 /**
- * Below this many numbers under a price cap, a search reads them through the price index and
- * sorts them, instead of walking the stock in number order looking for them.
+ * Below this many matches of a filter that a walk in number order can only test row by row (a
+ * price cap, an ending), a search reads the matches through that filter's own index and sorts
+ * them, instead of walking the stock looking for them. Reading them costs a row lookup each, so
+ * for endings (whose walk is cheap unless they are rare) the bar is lower. Measured on 10,000,000
+ * numbers: reading 2,000 endings took 1.1 ms to count and 2.8 ms to fetch, more than the walk
+ * over a range where one number in a hundred matches.
  */
-const SPARSE_PRICE_MATCHES = 2_000;
+const SPARSE_PRICES = 2_000;
+const SPARSE_ENDINGS = 300;
+/** The stock_by_tail index holds this many last digits. */
+const TAIL_DIGITS = 4;
 
 /**
  * Available numbers in did_number order, keyset-paginated so pages stay stable while numbers sell.
@@ -32,14 +39,29 @@ const SPARSE_PRICE_MATCHES = 2_000;
  * Each search walks one index in number order and stops after a page, so its cost is the rows it
  * reads before the page is full. On SQLite the index is chosen here (INDEXED BY), never by the
  * planner: with millions of rows a planner's wrong guess turns 1 ms into seconds (measured: 17.5 s
- * for state+type after an index was added for another shape). The one filter that can make a walk
- * read the whole stock, a price cap few numbers meet, is checked first and read by price instead.
+ * for state+type after an index was added for another shape). The filters that can make a walk
+ * read the whole stock, an ending or a price cap few numbers meet, are counted first through
+ * their own index and, when sparse, read through it instead.
  */
 export async function searchAvailable(ex: Executor, search: AvailableSearch, page: PageRequest): Promise<Page<PhoneNumberRow>> {
-  const sparsePrice = search.maxMonthlyCents !== undefined && (await fewUnderPrice(ex, search.numberType, search.maxMonthlyCents));
-  const index = sparsePrice ? 'stock_by_type_price' : walkIndex(search);
+  const where = conditions(search, page);
+  let index = walkIndex(search);
+  const tails = search.endsWith && search.endsWith.length >= 2 ? tailsEndingWith(search.endsWith) : undefined;
+  const types = search.numberType ? [search.numberType] : [...NUMBER_TYPES];
+  // Each count uses only its index's own columns, so it reads no more index entries than its bar.
+  if (tails && (await isSparse(ex, 'stock_by_tail', SPARSE_ENDINGS, [AVAILABLE, sql`${tailOf(ex)} IN (${sql.join(tails)})`, ...numberRange(search, page)]))) {
+    where.push(sql`${tailOf(ex)} IN (${sql.join(tails)})`);
+    index = 'stock_by_tail';
+  } else if (
+    search.maxMonthlyCents !== undefined &&
+    (await isSparse(ex, 'stock_by_type_price', SPARSE_PRICES, [AVAILABLE, sql`number_type IN (${sql.join(types)})`, sql`monthly_cost_cents <= ${search.maxMonthlyCents}`]))
+  ) {
+    // The price index leads with the type: every type is named so that it is read as ranges.
+    where.push(sql`number_type IN (${sql.join(types)})`);
+    index = 'stock_by_type_price';
+  }
   const limit = fetchLimit(page);
-  const result = await sql<PhoneNumberRow>`SELECT * FROM phone_number${indexedBy(ex, index)} WHERE ${sql.join(conditions(search, page, sparsePrice), sql` AND `)} ORDER BY did_number${limit === undefined ? sql`` : sql` LIMIT ${limit}`}`.execute(ex);
+  const result = await sql<PhoneNumberRow>`SELECT * FROM phone_number${indexedBy(ex, index)} WHERE ${sql.join(where, sql` AND `)} ORDER BY did_number${limit === undefined ? sql`` : sql` LIMIT ${limit}`}`.execute(ex);
   return toPage(result.rows, page, (row) => row.did_number);
 }
 
@@ -52,31 +74,50 @@ function walkIndex(search: AvailableSearch): string {
   return 'stock_by_country';
 }
 
-function conditions(search: AvailableSearch, page: PageRequest, sparsePrice: boolean): RawBuilder<unknown>[] {
+function conditions(search: AvailableSearch, page: PageRequest): RawBuilder<unknown>[] {
   const where: RawBuilder<unknown>[] = [AVAILABLE, sql`country = ${search.country}`];
   if (search.state) where.push(sql`state = ${search.state}`);
   if (search.city) where.push(sql`lower(city) = ${search.city.toLowerCase()}`);
   if (search.numberType) where.push(sql`number_type = ${search.numberType}`);
-  // The price index leads with the type: name every type so that it is read as ranges.
-  else if (sparsePrice) where.push(sql`number_type IN (${sql.join([...NUMBER_TYPES])})`);
-  // A prefix is a range, never LIKE: LIKE cannot use SQLite's index on did_number.
-  if (search.from) where.push(sql`did_number >= ${search.from}`);
-  if (search.to) where.push(sql`did_number < ${search.to}`);
+  where.push(...numberRange(search, page));
   if (search.contains) where.push(sql`did_number LIKE ${`%${search.contains}%`}`);
   if (search.endsWith) where.push(sql`did_number LIKE ${`%${search.endsWith}`}`);
   if (search.maxMonthlyCents !== undefined) where.push(sql`monthly_cost_cents <= ${search.maxMonthlyCents}`);
-  if (page.after) where.push(sql`did_number > ${page.after}`);
   return where;
 }
 
-/** Whether fewer than SPARSE_PRICE_MATCHES available numbers (of the type) cost at most the cap. */
-async function fewUnderPrice(ex: Executor, numberType: string | undefined, maxMonthlyCents: number): Promise<boolean> {
-  const types = numberType ? [numberType] : [...NUMBER_TYPES];
-  const { rows } = await sql<{ matches: number }>`SELECT count(*) AS matches FROM (SELECT 1 FROM phone_number${indexedBy(ex, 'stock_by_type_price')} WHERE ${AVAILABLE} AND number_type IN (${sql.join(types)}) AND monthly_cost_cents <= ${maxMonthlyCents} LIMIT ${SPARSE_PRICE_MATCHES}) AS under_cap`.execute(ex);
-  return Number(rows[0]?.matches ?? 0) < SPARSE_PRICE_MATCHES;
+/** The prefix (a range, never LIKE: LIKE cannot use SQLite's index on did_number) and the page's start. */
+function numberRange(search: AvailableSearch, page: PageRequest): RawBuilder<unknown>[] {
+  const range: RawBuilder<unknown>[] = [];
+  if (search.from) range.push(sql`did_number >= ${search.from}`);
+  if (search.to) range.push(sql`did_number < ${search.to}`);
+  if (page.after) range.push(sql`did_number > ${page.after}`);
+  return range;
+}
+
+/** Whether fewer than `bar` rows meet every condition, counted through `index`. */
+async function isSparse(ex: Executor, index: string, bar: number, where: RawBuilder<unknown>[]): Promise<boolean> {
+  const { rows } = await sql<{ matches: number }>`SELECT count(*) AS matches FROM (SELECT 1 FROM phone_number${indexedBy(ex, index)} WHERE ${sql.join(where, sql` AND `)} LIMIT ${bar}) AS matching`.execute(ex);
+  return Number(rows[0]?.matches ?? 0) < bar;
+}
+
+/** Every value of a number's last TAIL_DIGITS digits that ends with `digits`. */
+function tailsEndingWith(digits: string): string[] {
+  if (digits.length >= TAIL_DIGITS) return [digits.slice(-TAIL_DIGITS)];
+  const free = TAIL_DIGITS - digits.length;
+  return Array.from({ length: 10 ** free }, (_, i) => String(i).padStart(free, '0') + digits);
+}
+
+/** The indexed expression of stock_by_tail, as each dialect writes it (migration 0006). */
+function tailOf(ex: Executor): RawBuilder<unknown> {
+  return isSqlite(ex) ? sql`substr(did_number, -4)` : sql`right(did_number, 4)`;
+}
+
+function isSqlite(ex: Executor): boolean {
+  return ex.getExecutor().adapter instanceof SqliteAdapter;
 }
 
 /** SQLite only: PostgreSQL has no index hints (and plans from statistics of the values given). */
 function indexedBy(ex: Executor, index: string): RawBuilder<unknown> {
-  return ex.getExecutor().adapter instanceof SqliteAdapter ? sql.raw(` INDEXED BY ${index}`) : sql``;
+  return isSqlite(ex) ? sql.raw(` INDEXED BY ${index}`) : sql``;
 }
