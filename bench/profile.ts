@@ -1,5 +1,7 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { createClient } from '../src/sdk/index.js';
+import { writeInventoryCsv } from './inventory-csv.js';
 import { ensureInventoryDatabase } from './inventory-db.js';
 import { load } from './load.js';
 import { startProcess } from './processes.js';
@@ -7,7 +9,7 @@ import { preparePurchaseDatabase, purchaseRequest } from './purchase-setup.js';
 import { searchQueries } from './search-queries.js';
 
 /**
- * `npm run bench:profile -- purchase|search`: loads the server (from source, so the profile names
+ * `npm run bench:profile -- purchase|search|import`: loads the server (from source, so the profile names
  * our files) under `node --cpu-prof` and prints where its CPU time went: self time by module and
  * the hottest functions. PROFILE_SECONDS sets the load's length.
  */
@@ -16,6 +18,7 @@ const SECONDS = Number(process.env.PROFILE_SECONDS ?? 8);
 const DATA = join('bench', '.data');
 const PROFILES = join(DATA, 'profiles');
 const log = (line: string) => process.stdout.write(`${line}\n`);
+const ADMIN_KEY = 'profile-admin-key-0123456789';
 
 interface ProfileNode {
   id: number;
@@ -58,6 +61,21 @@ if (what === 'purchase') {
   await running.stop();
   log(running.output());
   summarise(result.requests - result.non2xx, running.readyMs);
+} else if (what === 'import') {
+  const csv = join(DATA, 'profile-import.csv');
+  const rows = Number(process.env.PROFILE_IMPORT_ROWS ?? 300_000);
+  await writeInventoryCsv(csv, rows);
+  const path = join(DATA, 'profile-import.db');
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+  const running = await startProcess(server, { ...env, BILBY_ADMIN_KEY: ADMIN_KEY, BILBY_DATABASE_URL: `file:${path}`, BILBY_CARRIER_DATABASE_URL: `file:${join(DATA, 'profile-carrier.db')}` });
+  const admin = createClient({ baseUrl: running.base, adminKey: ADMIN_KEY, timeoutMs: 3_600_000 }).admin;
+  const started = performance.now();
+  const report = await admin.inventory.import(createReadStream(csv, { highWaterMark: 256 * 1024 }));
+  const seconds = (performance.now() - started) / 1000;
+  log(`import: ${rows} rows in ${seconds.toFixed(1)} s, ${Math.round(rows / seconds)} rows/s, added ${report.added}`);
+  await running.stop();
+  log(running.output());
+  summarise(rows, running.readyMs);
 } else {
   const rows = Number(process.env.BENCH_SEARCH_ROWS ?? 10_000_000);
   const database = join(DATA, `inventory-${rows}.db`);

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Executor } from './database.js';
 import { preparedQuery } from './prepared-query.js';
 import { AVAILABLE } from './stock-search.js';
@@ -27,19 +27,48 @@ export const CLEARED_CONFIGURATION = {
 } as const satisfies PhoneNumberUpdate;
 
 const INSERT_BATCH = 500;
+/** SQL of a full batch insert per dialect and column list: building 500 rows with Kysely costs more than inserting them. */
+const batchInsertSql = new Map<string, string>();
 
 /** Adds numbers to the inventory; numbers already present are left as they are. Returns how many were added. */
 export async function insertNumbers(ex: Executor, rows: NewPhoneNumber[]): Promise<number> {
   let added = 0;
-  for (let i = 0; i < rows.length; i += INSERT_BATCH) {
-    const result = await ex
-      .insertInto('phone_number')
-      .values(rows.slice(i, i + INSERT_BATCH))
-      .onConflict((oc) => oc.column('did_number').doNothing())
-      .executeTakeFirst();
-    added += Number(result.numInsertedOrUpdatedRows ?? 0n);
-  }
+  for (let i = 0; i < rows.length; i += INSERT_BATCH) added += await insertBatch(ex, rows.slice(i, i + INSERT_BATCH));
   return added;
+}
+
+async function insertBatch(ex: Executor, rows: NewPhoneNumber[]): Promise<number> {
+  const columns = sameColumns(rows);
+  if (rows.length === INSERT_BATCH && columns) {
+    const key = `${ex.getExecutor().adapter.constructor.name}|${columns.join(',')}`;
+    let text = batchInsertSql.get(key);
+    if (text === undefined) {
+      const marker = Object.fromEntries(columns.map((column) => [column, null])) as unknown as NewPhoneNumber;
+      text = insertIgnoringDuplicates(ex, rows.map(() => marker)).compile().sql;
+      batchInsertSql.set(key, text);
+    }
+    const parameters: unknown[] = [];
+    for (const row of rows) for (const column of columns) parameters.push(row[column]);
+    const result = await ex.executeQuery(CompiledQuery.raw(text, parameters));
+    return Number(result.numAffectedRows ?? 0n);
+  }
+  const result = await insertIgnoringDuplicates(ex, rows).executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n);
+}
+
+function insertIgnoringDuplicates(ex: Executor, rows: NewPhoneNumber[]) {
+  return ex
+    .insertInto('phone_number')
+    .values(rows)
+    .onConflict((oc) => oc.column('did_number').doNothing());
+}
+
+/** The columns every row sets, when every row sets the same ones (else the batch is built by Kysely). */
+function sameColumns(rows: NewPhoneNumber[]): Array<keyof NewPhoneNumber> | undefined {
+  const defined = (row: NewPhoneNumber) => (Object.keys(row) as Array<keyof NewPhoneNumber>).filter((column) => row[column] !== undefined);
+  const columns = defined(rows[0]!);
+  const signature = columns.join(',');
+  return rows.every((row) => defined(row).join(',') === signature) ? columns : undefined;
 }
 
 export async function countNumbers(ex: Executor): Promise<number> {

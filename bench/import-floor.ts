@@ -1,0 +1,48 @@
+import { rmSync } from 'node:fs';
+import SqliteDatabase from 'better-sqlite3';
+import { createDatabase } from '../src/store/database.js';
+import { migrateToLatest } from '../src/store/migrate.js';
+import { SqliteCheckpointer } from '../src/store/sqlite-checkpointer.js';
+
+const BATCH = 1_000;
+const PER_STATEMENT = 500;
+
+/**
+ * The floor under any import into this schema: the rows an import stored (read back from its
+ * database, in the order it inserted them) inserted again into a fresh database with prepared
+ * 500-row statements, 1,000 rows per synced commit, checkpoints on another thread. No HTTP, CSV or
+ * validation. Returns rows per second.
+ */
+export async function replayImportedRows(importedPath: string, freshPath: string): Promise<number> {
+  const source = new SqliteDatabase(importedPath, { readonly: true });
+  const rows = source.prepare('SELECT * FROM phone_number ORDER BY rowid').raw().all() as unknown[][];
+  const columns = source.prepare('SELECT * FROM phone_number LIMIT 1').columns().map((column) => column.name);
+  source.close();
+
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${freshPath}${suffix}`, { force: true });
+  const migrated = createDatabase(`file:${freshPath}`);
+  await migrateToLatest(migrated);
+  await migrated.close();
+
+  const sqlite = new SqliteDatabase(freshPath);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = FULL');
+  sqlite.pragma('wal_autocheckpoint = 0');
+  const checkpointer = new SqliteCheckpointer(freshPath, (error) => {
+    throw error;
+  });
+  const values = `(${columns.map(() => '?').join(', ')})`;
+  const insert = sqlite.prepare(
+    `INSERT INTO phone_number (${columns.join(', ')}) VALUES ${Array(PER_STATEMENT).fill(values).join(', ')} ON CONFLICT (did_number) DO NOTHING`,
+  );
+  const insertBatch = sqlite.transaction((batch: unknown[][]) => {
+    for (let i = 0; i + PER_STATEMENT <= batch.length; i += PER_STATEMENT) insert.run(batch.slice(i, i + PER_STATEMENT).flat());
+  });
+  const whole = rows.length - (rows.length % BATCH);
+  const started = performance.now();
+  for (let i = 0; i < whole; i += BATCH) insertBatch(rows.slice(i, i + BATCH));
+  const rate = whole / ((performance.now() - started) / 1000);
+  await checkpointer.close();
+  sqlite.close();
+  return rate;
+}
