@@ -13,6 +13,7 @@ import {
 } from '../store/ipnd-store.js';
 import type { Page, PageRequest } from '../store/page.js';
 import type { AddressRow, NewAddress, NewPerson, PersonRow } from '../store/tables.js';
+import { READ_COMMITTED } from '../store/database.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 
 /** The IPND address fields CrazyTel accepts besides city, state, postcode and country. */
@@ -119,15 +120,20 @@ export function personsOf(deps: ServiceDeps, accountId: string, page: PageReques
   return listPersons(deps.database.db, accountId, page);
 }
 
-/** Deletes an address or person, refusing with 409 in_use while a number or a purchase names it. */
+/**
+ * Deletes an address or person, refusing with 409 in_use while a number or a purchase names it.
+ * The record is locked before the check (READ COMMITTED on PostgreSQL): a purchase naming it
+ * share-locks it, so the check runs after that purchase committed and sees its order, or the
+ * purchase waits and then finds the record gone.
+ */
 export async function deleteIpnd(deps: ServiceDeps, kind: IpndKind, accountId: string, id: string): Promise<void> {
   const outcome = await deps.database.writeTransaction(async (trx) => {
     // Ownership first: another account's record must look exactly like a missing one.
-    if (!isUuid(id) || !(await ipndRecordExists(trx, kind, accountId, id))) return 'not_found';
+    if (!isUuid(id) || !(await ipndRecordExists(trx, kind, accountId, id, 'update'))) return 'not_found';
     if (await ipndRecordInUse(trx, kind, id)) return 'in_use';
     await deleteIpndRecord(trx, kind, accountId, id);
     return 'deleted';
-  });
+  }, READ_COMMITTED);
   if (outcome === 'in_use') throw new AppError('in_use', `This ${kind} is used by one of your numbers`);
   if (outcome === 'not_found') throw new AppError('not_found', `No such ${kind}`);
 }

@@ -12,6 +12,7 @@ import {
   updateDestination,
 } from '../store/destination-store.js';
 import type { DestinationRow } from '../store/tables.js';
+import { READ_COMMITTED } from '../store/database.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 import { requireAccount } from './operator-accounts.js';
 
@@ -79,17 +80,21 @@ export async function changeDestination(
   return row;
 }
 
-/** A destination that one of the account's numbers routes to cannot go: reroute the number first. */
+/**
+ * A destination that one of the account's numbers (or a purchase in flight) routes to cannot go:
+ * reroute the number first. Locked before the check, as deleteIpnd does, so that a purchase
+ * naming it either commits first and is seen, or waits and finds it gone.
+ */
 export async function removeDestination(deps: ServiceDeps, accountId: string, id: string): Promise<DestinationRow> {
   return deps.database.writeTransaction(async (trx) => {
-    const row = await findDestinationById(trx, accountId, id);
+    const row = await findDestinationById(trx, accountId, id, 'update');
     if (!row) throw destinationNotFound(id);
     if (await destinationInUse(trx, accountId, row.route, row.destination)) {
       throw new AppError('in_use', `A number of this account routes to ${row.route} ${row.destination}; route it elsewhere first`);
     }
     await deleteDestination(trx, accountId, id);
     return row;
-  });
+  }, READ_COMMITTED);
 }
 
 function destinationNotFound(id: string): AppError {

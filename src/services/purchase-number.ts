@@ -4,7 +4,7 @@ import { newId } from '../domain/ids.js';
 import { purchasePrice } from '../domain/money.js';
 import { parseNumber } from '../domain/phone-number.js';
 import { availableCents, findAccount, holdFunds } from '../store/account-store.js';
-import type { Executor } from '../store/database.js';
+import { READ_COMMITTED, type Executor } from '../store/database.js';
 import { insertHold } from '../store/hold-store.js';
 import { findNumber, reserveNumber } from '../store/number-store.js';
 import { insertOrder } from '../store/order-store.js';
@@ -106,17 +106,24 @@ export async function purchaseNumber(deps: ServiceDeps, accountId: string, reque
   return { order: settled.order, balanceCents: settled.balanceCents };
 }
 
+/**
+ * With `lock` (inside the reservation) the address, owner and destination the purchase names are
+ * share-locked, so none of them can be deleted before it commits: with the number's conditional
+ * reservation and the balance's conditional hold, that is every fact the purchase relies on, and it
+ * can run READ COMMITTED on PostgreSQL.
+ */
 async function checkPurchase(
   deps: ServiceDeps,
   ex: Executor,
   accountId: string,
   request: PurchaseRequest,
+  lock?: 'share',
 ): Promise<CheckedPurchase> {
   const parsed = parseNumber(request.did_number);
   if (!parsed) throw new AppError('invalid_number', `"${request.did_number}" is not a valid phone number`);
-  await requireIpndRecord(ex, 'address', accountId, request.address_id);
-  await requireIpndRecord(ex, 'person', accountId, request.person_id);
-  const route = await resolveRoute(ex, accountId, request.primary_route, request.primary_destination);
+  await requireIpndRecord(ex, 'address', accountId, request.address_id, lock);
+  await requireIpndRecord(ex, 'person', accountId, request.person_id, lock);
+  const route = await resolveRoute(ex, accountId, request.primary_route, request.primary_destination, undefined, lock);
   const number = await findNumber(ex, parsed.e164);
   if (number?.status !== 'available') throw await numberUnavailable(ex, parsed.e164);
   const priceCents = purchasePrice(Number(number.setup_cost_cents), Number(number.monthly_cost_cents));
@@ -141,7 +148,7 @@ function insufficientFunds(priceCents: number, availableCents: number): AppError
 async function reserve(deps: ServiceDeps, accountId: string, request: PurchaseRequest): Promise<PurchaseOrderRow> {
   const at = isoNow(deps);
   const unavailable = await deps.database.writeTransaction(async (trx) => {
-    const checked = await checkPurchase(deps, trx, accountId, request);
+    const checked = await checkPurchase(deps, trx, accountId, request, 'share');
     const orderId = newId('ord');
     if (!(await reserveNumber(trx, checked.number.did_number, accountId, orderId, at))) return checked.number.did_number;
     if (!(await holdFunds(trx, accountId, checked.priceCents))) throw insufficientFunds(checked.priceCents, 0);
@@ -167,7 +174,7 @@ async function reserve(deps: ServiceDeps, accountId: string, request: PurchaseRe
     await insertOrder(trx, order);
     await insertHold(trx, { id: newId('hld'), accountId, orderId, amountCents: checked.priceCents, at });
     return order;
-  });
+  }, READ_COMMITTED);
   if (typeof unavailable === 'string') throw await numberUnavailable(deps.database.db, unavailable);
   return unavailable;
 }

@@ -18,6 +18,7 @@ export interface ResolvedRoute {
 /**
  * Checks a route/destination pair against the caller's own destinations list: the route type must
  * be known, a destination given where the route needs one, and that destination the account's own.
+ * With `lock`, the destination cannot be removed until the transaction ends (PostgreSQL).
  */
 export async function resolveRoute(
   ex: Executor,
@@ -25,6 +26,7 @@ export async function resolveRoute(
   route: string,
   destination: string | null | undefined,
   fields: RouteFields = { route: 'primary_route', destination: 'primary_destination' },
+  lock?: 'share',
 ): Promise<ResolvedRoute> {
   const field = fields.route;
   const destinationField = fields.destination;
@@ -40,7 +42,7 @@ export async function resolveRoute(
     });
   }
   const target = route === 'forward' ? (parseNumber(destination)?.e164 ?? destination.trim()) : destination.trim();
-  const found = await findDestination(ex, accountId, route, target);
+  const found = await findDestination(ex, accountId, route, target, lock);
   if (!found) {
     throw new AppError('invalid_route', `${destinationField} "${destination}" is not one of your ${route} destinations`, {
       errors: [{ field: destinationField, message: 'not in your destinations list' }],

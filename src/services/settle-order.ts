@@ -1,7 +1,7 @@
 import { LEDGER_REVENUE } from '../domain/order.js';
 import { newId } from '../domain/ids.js';
 import { readBalanceCents, releaseHeldFunds } from '../store/account-store.js';
-import type { Trx } from '../store/database.js';
+import { READ_COMMITTED, type Trx } from '../store/database.js';
 import { settleHold } from '../store/hold-store.js';
 import { postLedgerTransaction } from '../store/ledger-store.js';
 import { activateNumber, unreserveNumber } from '../store/number-store.js';
@@ -21,6 +21,9 @@ export interface Settled {
 /**
  * The saga's last step when the carrier provisioned the number: post the hold as a purchase,
  * make the number active for the buyer, and add it to the buyer's verified caller IDs.
+ * READ COMMITTED on PostgreSQL: every write is conditional on the state it expects (the order and
+ * its hold still pending, the number still reserved for the order), so a concurrent settlement
+ * (recovery, a late answer) waits on the order's row and then sees it settled.
  * Idempotent: if the order was already settled (by recovery or a late answer), changes nothing.
  */
 export async function completeOrder(deps: ServiceDeps, orderId: string, carrierReference: string): Promise<Settled> {
@@ -62,7 +65,7 @@ export async function completeOrder(deps: ServiceDeps, orderId: string, carrierR
     crashIfAt(deps, 'before_final_commit');
     const settled = { ...order, status: 'completed', carrier_reference: carrierReference, completed_at: at, updated_at: at };
     return { order: settled, settledNow: true, balanceCents: txn.balance_after_cents };
-  });
+  }, READ_COMMITTED);
 }
 
 /**
@@ -82,7 +85,7 @@ export async function failOrder(deps: ServiceDeps, orderId: string, failureCode:
     await unreserveNumber(trx, order.did_number, orderId, at);
     const settled = { ...order, status: 'failed', failure_code: failureCode, completed_at: at, updated_at: at };
     return { order: settled, settledNow: true, balanceCents: await readBalanceCents(trx, order.account_id) };
-  });
+  }, READ_COMMITTED);
 }
 
 async function settledAlready(trx: Trx, orderId: string): Promise<Settled> {

@@ -25,6 +25,18 @@ export type Executor = Db | Trx;
 
 export type DialectName = 'sqlite' | 'postgres';
 
+export interface WriteOptions {
+  /**
+   * PostgreSQL runs write transactions SERIALIZABLE unless told otherwise. 'read committed' is for
+   * transactions that guard every fact they rely on themselves, with a conditional write (`… WHERE
+   * status = 'available'`) or a locking read (lockRows), so that concurrent ones wait on each
+   * other's rows instead of aborting and running again. SQLite has one writer at a time: it ignores this.
+   */
+  isolation?: 'serializable' | 'read committed';
+}
+
+export const READ_COMMITTED: WriteOptions = { isolation: 'read committed' };
+
 export interface Database {
   readonly db: Db;
   readonly dialect: DialectName;
@@ -34,7 +46,7 @@ export interface Database {
    * Runs fn in one write transaction, committed when fn resolves and rolled back when it throws.
    * On PostgreSQL fn may run more than once (serialization retries): it must only touch the database.
    */
-  writeTransaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T>;
+  writeTransaction<T>(fn: (trx: Trx) => Promise<T>, options?: WriteOptions): Promise<T>;
   /** Durable commits so far (SQLite; PostgreSQL counts write transactions committed). */
   readonly stats: CommitCounter;
   close(): Promise<void>;
@@ -150,8 +162,8 @@ function createPostgres(url: string, options: DatabaseOptions): Database {
     db,
     dialect: 'postgres',
     location: `${parsed.host}${parsed.pathname}${options.schema ? ` (schema ${options.schema})` : ''}`,
-    writeTransaction: async (fn) => {
-      const result = await serializableWithRetries(db, fn);
+    writeTransaction: async (fn, options) => {
+      const result = await withRetries(db, fn, options?.isolation ?? 'serializable');
       stats.commits++;
       return result;
     },
@@ -161,14 +173,15 @@ function createPostgres(url: string, options: DatabaseOptions): Database {
 }
 
 /**
- * Every write transaction is SERIALIZABLE, so the checks a transaction reads hold when it commits,
- * as under SQLite's single writer. PostgreSQL then aborts one of two conflicting transactions;
- * that is retried here with jittered back-off and never reaches a client.
+ * Write transactions are SERIALIZABLE unless they guard themselves (WriteOptions), so the checks a
+ * transaction reads hold when it commits, as under SQLite's single writer. PostgreSQL then aborts
+ * one of two conflicting transactions (or one of a deadlock, at any level); that is retried here
+ * with jittered back-off and never reaches a client.
  */
-async function serializableWithRetries<T>(db: Db, fn: (trx: Trx) => Promise<T>): Promise<T> {
+async function withRetries<T>(db: Db, fn: (trx: Trx) => Promise<T>, isolation: 'serializable' | 'read committed'): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction().setIsolationLevel('serializable').execute(fn);
+      return await db.transaction().setIsolationLevel(isolation).execute(fn);
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       const retryable = code === SERIALIZATION_FAILURE || code === DEADLOCK_DETECTED;

@@ -1,5 +1,6 @@
 import type { Executor } from './database.js';
 import { preparedQuery } from './prepared-query.js';
+import { lockRows, type RowLock } from './row-locks.js';
 import type { DestinationRow } from './tables.js';
 
 export async function insertDestination(ex: Executor, row: DestinationRow): Promise<void> {
@@ -21,16 +22,20 @@ export async function findDestination(
   accountId: string,
   route: string,
   destination: string,
+  lock?: 'share',
 ): Promise<DestinationRow | undefined> {
-  return (await destinationByValue(ex, accountId, route, destination)).rows[0];
+  return (await (lock ? sharedDestinationByValue : destinationByValue)(ex, accountId, route, destination)).rows[0];
 }
 
-const destinationByValue = preparedQuery((ex, accountId: string, route: string, destination: string) =>
-  ex.selectFrom('destination').selectAll().where('account_id', '=', accountId).where('route', '=', route).where('destination', '=', destination),
-);
+const byValue = (lock: RowLock) =>
+  preparedQuery((ex, accountId: string, route: string, destination: string) =>
+    lockRows(ex, ex.selectFrom('destination').selectAll().where('account_id', '=', accountId).where('route', '=', route).where('destination', '=', destination), lock),
+  );
+const destinationByValue = byValue(undefined);
+const sharedDestinationByValue = byValue('share');
 
-export async function findDestinationById(ex: Executor, accountId: string, id: string): Promise<DestinationRow | undefined> {
-  return ex.selectFrom('destination').selectAll().where('account_id', '=', accountId).where('id', '=', id).executeTakeFirst();
+export async function findDestinationById(ex: Executor, accountId: string, id: string, lock?: RowLock): Promise<DestinationRow | undefined> {
+  return lockRows(ex, ex.selectFrom('destination').selectAll().where('account_id', '=', accountId).where('id', '=', id), lock).executeTakeFirst();
 }
 
 export async function updateDestination(
@@ -53,18 +58,40 @@ export async function deleteDestination(ex: Executor, accountId: string, id: str
 }
 
 /** True while one of the account's numbers routes calls (primary or backup) to this target. */
+/**
+ * Whether a number of the account, or a purchase of its still in flight, routes to the destination.
+ * One statement, so one snapshot: a purchase completing between two separate checks would move
+ * from the pending order to the active number unseen by both.
+ */
 export async function destinationInUse(ex: Executor, accountId: string, route: string, destination: string): Promise<boolean> {
   const row = await ex
-    .selectFrom('phone_number')
-    .select('did_number')
-    .where('account_id', '=', accountId)
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('primary_route', '=', route), eb('primary_destination', '=', destination)]),
-        eb.and([eb('backup_route', '=', route), eb('backup_destination', '=', destination)]),
-      ]),
+    .selectNoFrom((eb) =>
+      eb
+        .or([
+          eb.exists(
+            eb
+              .selectFrom('purchase_order')
+              .select('id')
+              .where('account_id', '=', accountId)
+              .where('status', '=', 'pending')
+              .where('primary_route', '=', route)
+              .where('primary_destination', '=', destination),
+          ),
+          eb.exists(
+            eb
+              .selectFrom('phone_number')
+              .select('did_number')
+              .where('account_id', '=', accountId)
+              .where((number) =>
+                number.or([
+                  number.and([number('primary_route', '=', route), number('primary_destination', '=', destination)]),
+                  number.and([number('backup_route', '=', route), number('backup_destination', '=', destination)]),
+                ]),
+              ),
+          ),
+        ])
+        .as('in_use'),
     )
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
+    .executeTakeFirstOrThrow();
+  return Boolean(row.in_use);
 }

@@ -1,5 +1,6 @@
 import type { Executor } from './database.js';
 import { preparedQuery } from './prepared-query.js';
+import { lockRows, type RowLock } from './row-locks.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
 import type { AddressRow, NewAddress, NewPerson, PersonRow } from './tables.js';
 
@@ -37,32 +38,37 @@ export async function listPersons(ex: Executor, accountId: string, page: PageReq
 }
 
 /** Whether the account has this record. Another account's record does not exist for it. */
-const recordOf = {
-  address: preparedQuery((ex, accountId: string, id: string) => ex.selectFrom('address').select('id').where('id', '=', id).where('account_id', '=', accountId)),
-  person: preparedQuery((ex, accountId: string, id: string) => ex.selectFrom('person').select('id').where('id', '=', id).where('account_id', '=', accountId)),
-};
+const recordOf = (lock: RowLock) => ({
+  address: preparedQuery((ex, accountId: string, id: string) =>
+    lockRows(ex, ex.selectFrom('address').select('id').where('id', '=', id).where('account_id', '=', accountId), lock),
+  ),
+  person: preparedQuery((ex, accountId: string, id: string) =>
+    lockRows(ex, ex.selectFrom('person').select('id').where('id', '=', id).where('account_id', '=', accountId), lock),
+  ),
+});
+const records = { plain: recordOf(undefined), share: recordOf('share'), update: recordOf('update') };
 
-export async function ipndRecordExists(ex: Executor, kind: IpndKind, accountId: string, id: string): Promise<boolean> {
-  return (await recordOf[kind](ex, accountId, id)).rows.length > 0;
+/** Whether the account has this record; `lock` holds it until the transaction ends (PostgreSQL). */
+export async function ipndRecordExists(ex: Executor, kind: IpndKind, accountId: string, id: string, lock?: RowLock): Promise<boolean> {
+  return (await records[lock ?? 'plain'][kind](ex, accountId, id)).rows.length > 0;
 }
 
 /** Whether an owned number or an in-flight purchase names this record. */
 export async function ipndRecordInUse(ex: Executor, kind: IpndKind, id: string): Promise<boolean> {
   const column = ORDER_COLUMN[kind];
-  const number = await ex
-    .selectFrom('phone_number')
-    .select('did_number')
-    .where(column, '=', id)
-    .where('status', 'in', ['reserved', 'active'])
-    .executeTakeFirst();
-  if (number) return true;
-  const order = await ex
-    .selectFrom('purchase_order')
-    .select('id')
-    .where(column, '=', id)
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  return order !== undefined;
+  // One statement, so one snapshot: a purchase completing between two separate checks would move
+  // from the pending order to the active number unseen by both.
+  const row = await ex
+    .selectNoFrom((eb) =>
+      eb
+        .or([
+          eb.exists(eb.selectFrom('phone_number').select('did_number').where(column, '=', id).where('status', 'in', ['reserved', 'active'])),
+          eb.exists(eb.selectFrom('purchase_order').select('id').where(column, '=', id).where('status', '=', 'pending')),
+        ])
+        .as('in_use'),
+    )
+    .executeTakeFirstOrThrow();
+  return Boolean(row.in_use);
 }
 
 export async function deleteIpndRecord(ex: Executor, kind: IpndKind, accountId: string, id: string): Promise<boolean> {
