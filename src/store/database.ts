@@ -14,6 +14,7 @@ import {
 import { SqliteGroupCommit } from './sqlite-group-commit.js';
 import { openSqlite, preparedSqlite, type CommitCounter } from './sqlite-connection.js';
 import { WalSync } from './sqlite-wal-sync.js';
+import { namingPool } from './postgres-prepared.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 import type SqliteConnection from 'better-sqlite3';
 import type { Tables } from './tables.js';
@@ -155,7 +156,7 @@ function createPostgres(url: string, options: DatabaseOptions): Database {
   const reportError = (error: Error) => options.onConnectionError?.(error);
   pool.on('error', reportError);
   pool.on('connect', (client) => client.on('error', reportError));
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: namingPool(pool) }) });
   const parsed = new URL(url);
   const stats: CommitCounter = { commits: 0 };
   return {

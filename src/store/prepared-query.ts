@@ -1,4 +1,5 @@
-import { CompiledQuery, type Compilable, type QueryResult } from 'kysely';
+import { CompiledQuery, PostgresAdapter, type Compilable, type QueryResult } from 'kysely';
+import { nameStatement } from './postgres-prepared.js';
 import type { Executor } from './database.js';
 
 type Argument = string | number | bigint | null | object;
@@ -18,7 +19,8 @@ const MARK = '\u0000bilby-arg:';
  * to run it. `build` is called once per dialect and per shape of its object arguments, with
  * markers in place of the arguments; the compiled SQL is kept with where each parameter comes
  * from, and later calls only fill the parameters in. The SQL text is then the same on every call,
- * so the connection's prepared statement is reused too.
+ * so the connection's prepared statement is reused too (on PostgreSQL a named one, prepared once
+ * per connection).
  *
  * Arguments must only be used as values (never to decide the query's shape) and objects must be
  * flat records of values.
@@ -32,6 +34,7 @@ export function preparedQuery<A extends Argument[], R>(
     let template = templates.get(key);
     if (!template) {
       template = compileTemplate(build(ex, ...(markers(args) as A)).compile());
+      if (ex.getExecutor().adapter instanceof PostgresAdapter) nameStatement(template.sql);
       templates.set(key, template);
     }
     const parameters = template.sources.map((source) => {

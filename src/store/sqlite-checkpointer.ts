@@ -39,7 +39,12 @@ export class SqliteCheckpointer {
 
   constructor(path: string, onFailure: (error: Error) => void) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.#worker = new Worker(WORKER, { eval: true, workerData: { path, driver, intervalMs: INTERVAL_MS } });
+    this.#worker = new Worker(WORKER, {
+      eval: true,
+      workerData: { path, driver, intervalMs: INTERVAL_MS },
+      // It holds one connection and a timer: a small heap keeps its isolate from costing 20 MB.
+      resourceLimits: { maxOldGenerationSizeMb: 4, maxYoungGenerationSizeMb: 1, codeRangeSizeMb: 2, stackSizeMb: 1 },
+    });
     this.#worker.unref();
     this.#worker.on('error', onFailure);
     this.#exited = new Promise((resolve) => this.#worker.once('exit', () => resolve()));
