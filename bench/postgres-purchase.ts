@@ -10,7 +10,7 @@ import { migrateToLatest } from '../src/store/migrate.js';
 import { insertNumbers } from '../src/store/number-store.js';
 import type { NewPhoneNumber } from '../src/store/tables.js';
 import { createInProcessApp } from '../tools/in-process-app.js';
-import { prepareBuyers, purchaseRequest, type Buyers } from './purchase-setup.js';
+import { prepareBuyers, purchaseOnce, type Buyers } from './purchase-setup.js';
 
 export const BENCH_DATABASE = 'bilby_bench';
 
@@ -48,8 +48,6 @@ export async function capturePurchaseSql(url: string, buyers: Buyers): Promise<C
   const app = await createInProcessApp(database, carrier);
   const captured: CapturedQuery[] = [];
   const original = pg.Client.prototype.query;
-  const request = purchaseRequest(buyers, buyers.numbers.length - 1);
-  buyers.numbers.pop();
   pg.Client.prototype.query = function capture(this: pg.Client, ...args: unknown[]) {
     const [config, values] = args as [string | { text: string; values?: unknown[] }, unknown[] | undefined];
     const text = typeof config === 'string' ? config : config.text;
@@ -57,13 +55,7 @@ export async function capturePurchaseSql(url: string, buyers: Buyers): Promise<C
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof original;
   try {
-    const response = await app.inject({
-      method: 'POST',
-      url: '/api/v1/phone-numbers/purchase',
-      headers: { 'content-type': 'application/json', 'x-crazytel-api-key': request.apiKey },
-      payload: request.body,
-    });
-    if (response.statusCode !== 200) throw new Error(`the captured purchase failed: ${response.body}`);
+    await purchaseOnce(app, buyers);
   } finally {
     pg.Client.prototype.query = original;
     await app.close();

@@ -1,6 +1,7 @@
 import { copyFileSync, rmSync } from 'node:fs';
 import { newId, newUuid } from '../src/domain/ids.js';
 import { parseNumber } from '../src/domain/phone-number.js';
+import type { TypedApp } from '../src/http/typed-app.js';
 import { createAccount } from '../src/services/create-account.js';
 import { createDatabase, type Database } from '../src/store/database.js';
 import { insertDestination } from '../src/store/destination-store.js';
@@ -58,6 +59,22 @@ export async function prepareBuyers(database: Database, count: number): Promise<
     [numbers[i], numbers[j]] = [numbers[j]!, numbers[i]!];
   }
   return { accounts, numbers };
+}
+
+/**
+ * Answers one purchase in-process, of the stock's last number (taken out of the stock), so that a
+ * capture around it sees the SQL of exactly one purchase.
+ */
+export async function purchaseOnce(app: TypedApp, buyers: Buyers): Promise<void> {
+  const request = purchaseRequest(buyers, buyers.numbers.length - 1);
+  buyers.numbers.pop();
+  const response = await app.inject({
+    method: 'POST',
+    url: '/api/v1/phone-numbers/purchase',
+    headers: { 'content-type': 'application/json', 'x-crazytel-api-key': request.apiKey },
+    payload: request.body,
+  });
+  if (response.statusCode !== 200) throw new Error(`the captured purchase failed: ${response.body}`);
 }
 
 /** A SQLite purchase database for one run: a copy of the stock database, with the buyers. */

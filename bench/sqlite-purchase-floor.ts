@@ -6,7 +6,7 @@ import { createDatabase } from '../src/store/database.js';
 import { observeStatements } from '../src/store/sql-observer.js';
 import { SqliteCheckpointer } from '../src/store/sqlite-checkpointer.js';
 import { createInProcessApp } from '../tools/in-process-app.js';
-import { purchaseRequest, type Buyers } from './purchase-setup.js';
+import { purchaseOnce, type Buyers } from './purchase-setup.js';
 
 interface Captured {
   sql: string;
@@ -24,18 +24,10 @@ export async function captureSqlitePurchase(path: string, buyers: Buyers): Promi
   const database = createDatabase(`file:${path}`);
   const carrier = await SimulatedCarrier.open({ path: ':memory:' });
   const app = await createInProcessApp(database, carrier);
-  const request = purchaseRequest(buyers, buyers.numbers.length - 1);
-  buyers.numbers.pop();
   const captured: Captured[] = [];
   const stop = observeStatements((sql, parameters) => captured.push({ sql, parameters: [...parameters] }));
   try {
-    const response = await app.inject({
-      method: 'POST',
-      url: '/api/v1/phone-numbers/purchase',
-      headers: { 'content-type': 'application/json', 'x-crazytel-api-key': request.apiKey },
-      payload: request.body,
-    });
-    if (response.statusCode !== 200) throw new Error(`the captured purchase failed: ${response.body}`);
+    await purchaseOnce(app, buyers);
   } finally {
     stop();
     await app.close();

@@ -2,28 +2,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { it, type TestContext } from 'node:test';
+import { it } from 'node:test';
 import { sql } from 'kysely';
 import { createAccount } from '../src/services/create-account.js';
-import type { Database, DialectName } from '../src/store/database.js';
 import { MIGRATION_NAMES, migrateToLatest } from '../src/store/migrate.js';
-import { describeEachDatabase, openTestDatabase } from './helpers/databases.js';
-
-/** A migrated database of its own for one test, dropped when the test ends. */
-async function freshDatabase(t: TestContext, dialect: DialectName): Promise<Database> {
-  const dir = mkdtempSync(join(tmpdir(), 'bilby-db-'));
-  const { database, dispose } = await openTestDatabase(dialect, dir);
-  t.after(async () => {
-    await dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await migrateToLatest(database);
-  return database;
-}
+import { describeEachDatabase, migratedTestDatabase, openTestDatabase } from './helpers/databases.js';
 
 describeEachDatabase('write transactions', (dialect) => {
   it('commits concurrent write transactions together, each in its own savepoint: one that fails leaves the others', async (t) => {
-    const database = await freshDatabase(t, dialect);
+    const database = await migratedTestDatabase(t, dialect);
     const before = database.stats.commits;
     const outcomes = await Promise.allSettled(
       Array.from({ length: 40 }, (_, i) =>
@@ -45,7 +32,7 @@ describeEachDatabase('write transactions', (dialect) => {
   });
 
   it('retries a serialization conflict inside the server, so both writers succeed', async (t) => {
-    const database = await freshDatabase(t, dialect);
+    const database = await migratedTestDatabase(t, dialect);
     const { account } = await createAccount({ database, clock: () => new Date() }, { name: 'race', openingCreditCents: 0 });
 
     // Both transactions read the row, wait for each other, then write it: on PostgreSQL one of
@@ -72,7 +59,7 @@ describeEachDatabase('write transactions', (dialect) => {
 
 describeEachDatabase('PostgreSQL connections', (dialect) => {
   it('survives the database dropping its connections, as a restart does', { skip: dialect !== 'postgres' && 'PostgreSQL only' }, async (t) => {
-    const database = await freshDatabase(t, dialect);
+    const database = await migratedTestDatabase(t, dialect);
     await Promise.all([1, 2, 3].map(() => sql`select pg_sleep(0.01)`.execute(database.db)));
     const schema = database.location.match(/schema (\w+)/)![1];
     // One connection checked out by a transaction between two statements, the others idle.

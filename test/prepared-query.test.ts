@@ -1,24 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { it, type TestContext } from 'node:test';
+import { it } from 'node:test';
 import { sql } from 'kysely';
-import type { Database, DialectName } from '../src/store/database.js';
-import { migrateToLatest } from '../src/store/migrate.js';
 import { preparedQuery } from '../src/store/prepared-query.js';
-import { describeEachDatabase, openTestDatabase } from './helpers/databases.js';
-
-async function freshDatabase(t: TestContext, dialect: DialectName): Promise<Database> {
-  const dir = mkdtempSync(join(tmpdir(), 'bilby-prepared-'));
-  const { database, dispose } = await openTestDatabase(dialect, dir);
-  t.after(async () => {
-    await dispose();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await migrateToLatest(database);
-  return database;
-}
+import { describeEachDatabase, migratedTestDatabase } from './helpers/databases.js';
 
 interface Window {
   key_id: string;
@@ -39,7 +23,7 @@ const windowsOf = preparedQuery((ex, keyId: string) => ex.selectFrom('rate_limit
 
 describeEachDatabase('prepared queries', (dialect) => {
   it('give what the same Kysely query gives, with new arguments on every call and constants kept', async (t) => {
-    const database = await freshDatabase(t, dialect);
+    const database = await migratedTestDatabase(t, dialect);
     for (const [key, hits] of [['a', 1], ['b', 2], ['c', 3]] as const) await insertWindow(database.db, { key_id: key, window_start: 'w', hits });
     const updated = await database.writeTransaction((trx) => addHits(trx, 'b', 40));
     assert.deepEqual(updated.rows.map((row) => ({ ...row, hits: Number(row.hits) })), [{ key_id: 'b', hits: 42 }]);
@@ -50,7 +34,7 @@ describeEachDatabase('prepared queries', (dialect) => {
   });
 
   it('reports the rows a write changed', async (t) => {
-    const database = await freshDatabase(t, dialect);
+    const database = await migratedTestDatabase(t, dialect);
     await insertWindow(database.db, { key_id: 'x', window_start: 'w', hits: 0 });
     const bump = preparedQuery((ex, keyId: string) => ex.updateTable('rate_limit_window').set({ hits: 5 }).where('key_id', '=', keyId));
     assert.equal((await bump(database.db, 'x')).numAffectedRows, 1n);
@@ -59,7 +43,7 @@ describeEachDatabase('prepared queries', (dialect) => {
 });
 
 it('builds a query of its own for each shape of an object argument: fields left undefined are left out', async (t) => {
-  const database = await freshDatabase(t, 'sqlite');
+  const database = await migratedTestDatabase(t, 'sqlite');
   await insertWindow(database.db, { key_id: 'k', window_start: 'w', hits: 1 });
   const change = preparedQuery((ex, keyId: string, changes: { hits?: number; window_start?: string }) =>
     ex.updateTable('rate_limit_window').set(changes).where('key_id', '=', keyId),
@@ -72,7 +56,7 @@ it('builds a query of its own for each shape of an object argument: fields left 
 });
 
 it('refuses a query that uses an argument as anything but a value', async (t) => {
-  const database = await freshDatabase(t, 'sqlite');
+  const database = await migratedTestDatabase(t, 'sqlite');
   const asText = preparedQuery((ex, column: string) => ex.selectFrom('rate_limit_window').select(sql.ref(column).as('c')));
   await assert.rejects(asText(database.db, 'hits'), /used an argument as SQL text/);
   const computed = preparedQuery((ex, keyId: string) => ex.selectFrom('rate_limit_window').selectAll().where('key_id', '=', `${keyId}!`));

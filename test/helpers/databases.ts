@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { describe } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, type TestContext } from 'node:test';
 import pg from 'pg';
 import { createDatabase, type Database, type DialectName } from '../../src/store/database.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
 
 /** PostgreSQL for tests, as .ci/run sets it; without it the PostgreSQL suites skip and say why. */
 export const POSTGRES_URL = process.env.BILBY_TEST_DATABASE_URL || undefined;
@@ -48,6 +52,18 @@ export async function openTestDatabase(dialect: DialectName, dir: string): Promi
       await admin.end();
     },
   };
+}
+
+/** A migrated database of its own for one test, dropped when the test ends. */
+export async function migratedTestDatabase(t: TestContext, dialect: DialectName): Promise<Database> {
+  const dir = mkdtempSync(join(tmpdir(), 'bilby-db-'));
+  const { database, dispose } = await openTestDatabase(dialect, dir);
+  t.after(async () => {
+    await dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await migrateToLatest(database);
+  return database;
 }
 
 function withSearchPath(url: string, schema: string): string {
