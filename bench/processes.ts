@@ -15,7 +15,9 @@ let nextPort = 31000;
 
 /** Starts a Node.js process that serves HTTP on PORT and waits until /readyz answers 200. */
 export async function startProcess(args: string[], env: Record<string, string>): Promise<Running> {
-  const port = nextPort++;
+  let port = nextPort++;
+  // A server left over from an interrupted run would answer in place of this one.
+  while (await answers(port)) port = nextPort++;
   let output = '';
   const started = performance.now();
   const child: ChildProcess = spawn(process.execPath, args, {
@@ -49,6 +51,15 @@ export async function startProcess(args: string[], env: Record<string, string>):
       await exited;
     },
   };
+}
+
+async function answers(port: number): Promise<boolean> {
+  try {
+    await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1_000) });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Resident and peak resident memory of a process, in MB (Linux). */
