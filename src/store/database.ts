@@ -3,6 +3,7 @@ import pg from 'pg';
 import {
   CompiledQuery,
   Kysely,
+  PostgresAdapter,
   PostgresDialect,
   SqliteDialect,
   SqliteDriver,
@@ -37,6 +38,11 @@ export interface WriteOptions {
 }
 
 export const READ_COMMITTED: WriteOptions = { isolation: 'read committed' };
+
+/** Which dialect a query builder (database, transaction or migration's Kysely) speaks. */
+export function dialectOf(ex: Pick<Kysely<unknown>, 'getExecutor'>): DialectName {
+  return ex.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
 
 export interface Database {
   readonly db: Db;
@@ -101,10 +107,11 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
   if (isPostgresUrl(url)) return createPostgres(url, options);
   const path = sqlitePath(url);
   const stats: CommitCounter = { commits: 0 };
+  const onDisk = path !== ':memory:';
   // A file database syncs its log itself (WalSync), so that group commit can sync off the event loop.
-  const wal = path === ':memory:' ? undefined : new WalSync(path, () => stats.commits++);
+  const wal = onDisk ? new WalSync(path, () => stats.commits++) : undefined;
   const sqlite = openSqlite(path, wal ? 'NORMAL' : 'FULL');
-  const checkpointer = path === ':memory:' ? undefined : offLoopCheckpoints(sqlite, path);
+  const checkpointer = onDisk ? offLoopCheckpoints(sqlite, path) : undefined;
   const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect(preparedSqlite(sqlite, stats, wal)) });
   const group = new SqliteGroupCommit(db, stats, wal);
   return {

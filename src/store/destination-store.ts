@@ -57,7 +57,6 @@ export async function deleteDestination(ex: Executor, accountId: string, id: str
   await ex.deleteFrom('destination').where('account_id', '=', accountId).where('id', '=', id).execute();
 }
 
-/** True while one of the account's numbers routes calls (primary or backup) to this target. */
 /**
  * Whether a number of the account, or a purchase of its still in flight, routes to the destination.
  * One statement, so one snapshot: a purchase completing between two separate checks would move

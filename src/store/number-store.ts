@@ -1,5 +1,5 @@
 import { CompiledQuery, sql } from 'kysely';
-import type { Executor } from './database.js';
+import { dialectOf, type Executor } from './database.js';
 import { preparedQuery } from './prepared-query.js';
 import { AVAILABLE } from './stock-search.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
@@ -40,7 +40,7 @@ export async function insertNumbers(ex: Executor, rows: NewPhoneNumber[]): Promi
 async function insertBatch(ex: Executor, rows: NewPhoneNumber[]): Promise<number> {
   const columns = sameColumns(rows);
   if (rows.length === INSERT_BATCH && columns) {
-    const key = `${ex.getExecutor().adapter.constructor.name}|${columns.join(',')}`;
+    const key = `${dialectOf(ex)}|${columns.join(',')}`;
     let text = batchInsertSql.get(key);
     if (text === undefined) {
       const marker = Object.fromEntries(columns.map((column) => [column, null])) as unknown as NewPhoneNumber;

@@ -1,6 +1,6 @@
-import { CompiledQuery, PostgresAdapter, type Compilable, type QueryResult } from 'kysely';
+import { CompiledQuery, type Compilable, type QueryResult } from 'kysely';
 import { nameStatement } from './postgres-prepared.js';
-import type { Executor } from './database.js';
+import { dialectOf, type Executor } from './database.js';
 
 type Argument = string | number | bigint | null | object;
 /** Where a compiled query's parameter comes from: an argument, a field of one, or a constant. */
@@ -34,7 +34,7 @@ export function preparedQuery<A extends Argument[], R>(
     let template = templates.get(key);
     if (!template) {
       template = compileTemplate(build(ex, ...(markers(args) as A)).compile());
-      if (ex.getExecutor().adapter instanceof PostgresAdapter) nameStatement(template.sql);
+      if (dialectOf(ex) === 'postgres') nameStatement(template.sql);
       templates.set(key, template);
     }
     const parameters = template.sources.map((source) => {
@@ -47,7 +47,7 @@ export function preparedQuery<A extends Argument[], R>(
 }
 
 function templateKey(ex: Executor, args: readonly Argument[]): string {
-  const dialect = ex.getExecutor().adapter.constructor.name;
+  const dialect = dialectOf(ex);
   let shape = '';
   for (const arg of args) shape += isRecord(arg) ? `{${definedFields(arg).join(',')}}` : '.';
   return `${dialect}|${shape}`;

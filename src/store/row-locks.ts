@@ -1,5 +1,5 @@
-import { PostgresAdapter, type SelectQueryBuilder } from 'kysely';
-import type { Executor } from './database.js';
+import type { SelectQueryBuilder } from 'kysely';
+import { dialectOf, type Executor } from './database.js';
 
 /**
  * How a read inside a READ COMMITTED transaction holds on to the rows it checked, so that what it
@@ -10,6 +10,6 @@ import type { Executor } from './database.js';
 export type RowLock = 'share' | 'update' | undefined;
 
 export function lockRows<Q extends SelectQueryBuilder<any, any, any>>(ex: Executor, query: Q, lock: RowLock): Q {
-  if (!lock || !(ex.getExecutor().adapter instanceof PostgresAdapter)) return query;
+  if (!lock || dialectOf(ex) !== 'postgres') return query;
   return (lock === 'share' ? query.forShare() : query.forUpdate()) as Q;
 }

@@ -1,6 +1,6 @@
-import { SqliteAdapter, sql, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { NUMBER_TYPES } from '../domain/phone-number.js';
-import type { Executor } from './database.js';
+import { dialectOf, type Executor } from './database.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
 import type { PhoneNumberRow } from './tables.js';
 
@@ -46,18 +46,18 @@ const TAIL_DIGITS = 4;
 export async function searchAvailable(ex: Executor, search: AvailableSearch, page: PageRequest): Promise<Page<PhoneNumberRow>> {
   const where = conditions(search, page);
   let index = walkIndex(search);
-  const tails = search.endsWith && search.endsWith.length >= 2 ? tailsEndingWith(search.endsWith) : undefined;
-  const types = search.numberType ? [search.numberType] : [...NUMBER_TYPES];
+  const endsIn = search.endsWith && search.endsWith.length >= 2 ? sql`${tailOf(ex)} IN (${sql.join(tailsEndingWith(search.endsWith))})` : undefined;
+  // The price index leads with the type: every type is named so that it is read as ranges.
+  const ofTypes = sql`number_type IN (${sql.join(search.numberType ? [search.numberType] : [...NUMBER_TYPES])})`;
   // Each count uses only its index's own columns, so it reads no more index entries than its bar.
-  if (tails && (await isSparse(ex, 'stock_by_tail', SPARSE_ENDINGS, [AVAILABLE, sql`${tailOf(ex)} IN (${sql.join(tails)})`, ...numberRange(search, page)]))) {
-    where.push(sql`${tailOf(ex)} IN (${sql.join(tails)})`);
+  if (endsIn && (await isSparse(ex, 'stock_by_tail', SPARSE_ENDINGS, [AVAILABLE, endsIn, ...numberRange(search, page)]))) {
+    where.push(endsIn);
     index = 'stock_by_tail';
   } else if (
     search.maxMonthlyCents !== undefined &&
-    (await isSparse(ex, 'stock_by_type_price', SPARSE_PRICES, [AVAILABLE, sql`number_type IN (${sql.join(types)})`, sql`monthly_cost_cents <= ${search.maxMonthlyCents}`]))
+    (await isSparse(ex, 'stock_by_type_price', SPARSE_PRICES, [AVAILABLE, ofTypes, sql`monthly_cost_cents <= ${search.maxMonthlyCents}`]))
   ) {
-    // The price index leads with the type: every type is named so that it is read as ranges.
-    where.push(sql`number_type IN (${sql.join(types)})`);
+    where.push(ofTypes);
     index = 'stock_by_type_price';
   }
   const limit = fetchLimit(page);
@@ -114,7 +114,7 @@ function tailOf(ex: Executor): RawBuilder<unknown> {
 }
 
 function isSqlite(ex: Executor): boolean {
-  return ex.getExecutor().adapter instanceof SqliteAdapter;
+  return dialectOf(ex) === 'sqlite';
 }
 
 /** SQLite only: PostgreSQL has no index hints (and plans from statistics of the values given). */

@@ -1,4 +1,5 @@
-import { SqliteAdapter, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { dialectOf } from '../database.js';
 
 /**
  * Available numbers by their last four digits. An ends_with search walks the stock in number order
@@ -7,6 +8,6 @@ import { SqliteAdapter, sql, type Kysely } from 'kysely';
  * substr(x, -4), PostgreSQL as right(x, 4).
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  const tail = db.getExecutor().adapter instanceof SqliteAdapter ? sql`substr(did_number, -4)` : sql`right(did_number, 4)`;
+  const tail = dialectOf(db) === 'sqlite' ? sql`substr(did_number, -4)` : sql`right(did_number, 4)`;
   await sql`CREATE INDEX stock_by_tail ON phone_number (${tail}, did_number) WHERE status = 'available'`.execute(db);
 }
