@@ -80,6 +80,7 @@ async function benchSearch(memory: number[]): Promise<void> {
     log(`  run ${run + 1}: bilby ${fmt(bilbyRuns[run]!.rps)} req/s p99 ${bilbyRuns[run]!.p99Ms} ms; ceiling ${fmt(ceilingRuns[run]!.rps)} req/s p99 ${ceilingRuns[run]!.p99Ms} ms`);
   }
   memory.push(stopSampling());
+  log(`  highest RSS of a server process: ${fmt(memory.at(-1)!)} MB`);
   await ceiling.stop();
   await server.stop();
   log('  replaying the searches\' own SQL');
@@ -171,6 +172,7 @@ async function benchPurchase(memory: number[]): Promise<void> {
     const stopSampling = sampleMemory([server.pid]);
     const result = await loadPurchases(server.base, buyers, { next: 0 }, 50);
     memory.push(stopSampling());
+    log(`  highest RSS of a server process: ${fmt(memory.at(-1)!)} MB`);
     const purchases = result.requests - result.non2xx - result.errors;
     commitsPerPurchase.push(((await commitsOf(server.base)) - commitsBefore) / Math.max(1, purchases));
     bilbyRuns.push(result);
@@ -260,6 +262,7 @@ async function benchPostgres(memory: number[]): Promise<void> {
     const counter = { next: 0 };
     const results = await Promise.all(servers.map((server, i) => loadPurchases(server.base, buyers, counter, i < 2 ? 13 : 12)));
     memory.push(stopSampling());
+    log(`  highest RSS of a server process: ${fmt(memory.at(-1)!)} MB`);
     for (const server of servers) await server.stop();
     const rps = results.reduce((sum, r) => sum + r.rps, 0);
     failed += failures(results);

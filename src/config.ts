@@ -10,6 +10,8 @@ export interface Config {
   host: string;
   /** `file:<path>`, `:memory:` or `postgres://…`. @default "file:./data/bilby.db" */
   databaseUrl: string;
+  /** PostgreSQL only: connections each process keeps open. @default 10 */
+  databasePoolSize: number;
   carrier: {
     /** @default "simulated" */
     kind: 'simulated';
@@ -92,6 +94,7 @@ export function loadConfig(env: Env = process.env): Config {
     port: number('PORT', 8080, 0, 65535),
     host: env.BILBY_HOST || '0.0.0.0',
     databaseUrl,
+    databasePoolSize: number('BILBY_DATABASE_POOL_SIZE', 10, 1, 1000),
     carrier: {
       kind: 'simulated',
       databasePath:

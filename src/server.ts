@@ -31,6 +31,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 /** The composition root: config → database → migrations → carrier → services → app. */
 export async function createServer(config: Config, log: Logger = createLogger(config)): Promise<Server> {
   const database = createDatabase(config.databaseUrl, {
+    poolSize: config.databasePoolSize,
     onConnectionError: (error) => log.warn({ err: error }, 'database connection lost; the pool will reconnect'),
   });
   await migrateToLatest(database);
