@@ -13,14 +13,18 @@ export interface Running {
 
 let nextPort = 31000;
 
-/** Starts a Node.js process that serves HTTP on PORT and waits until /readyz answers 200. */
-export async function startProcess(args: string[], env: Record<string, string>): Promise<Running> {
+/**
+ * Starts a process that serves HTTP on PORT and waits until /readyz answers 200. `command[0]` is the
+ * program: the server's bin itself (as an operator runs it, with the Node flags of its first line), or
+ * process.execPath.
+ */
+export async function startProcess(command: string[], env: Record<string, string>): Promise<Running> {
   let port = nextPort++;
   // A server left over from an interrupted run would answer in place of this one.
   while (await answers(port)) port = nextPort++;
   let output = '';
   const started = performance.now();
-  const child: ChildProcess = spawn(process.execPath, args, {
+  const child: ChildProcess = spawn(command[0]!, command.slice(1), {
     env: { ...process.env, PORT: String(port), BILBY_HOST: '127.0.0.1', BILBY_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -30,7 +34,7 @@ export async function startProcess(args: string[], env: Record<string, string>):
   const base = `http://127.0.0.1:${port}`;
   let readyMs = 0;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited: ${output}`);
+    if (child.exitCode !== null) throw new Error(`${command.join(' ')} exited: ${output}`);
     try {
       if ((await fetch(`${base}/readyz`)).ok) {
         readyMs = performance.now() - started;

@@ -35,7 +35,7 @@ interface CpuProfile {
 rmSync(PROFILES, { recursive: true, force: true });
 mkdirSync(PROFILES, { recursive: true });
 const env = { BILBY_RATE_LIMIT_PER_MINUTE: '0', BILBY_LOG_LEVEL: 'warn', BILBY_CARRIER_LATENCY_MS: '0', BILBY_RECOVERY_INTERVAL_MS: '600000', BILBY_PROFILE_SQL: '1' };
-const server = ['--cpu-prof', '--cpu-prof-dir', PROFILES, ...(process.env.PROFILE_DIST ? ['dist/bilby.mjs'] : ['--import', 'tsx', 'src/cli/main.ts']), 'serve'];
+const server = [process.execPath, '--cpu-prof', '--cpu-prof-dir', PROFILES, ...(process.env.PROFILE_DIST ? ['dist/bilby.mjs'] : ['--import', 'tsx', 'src/cli/main.ts']), 'serve'];
 
 if (what === 'purchase') {
   const stock = join(DATA, 'inventory-200000.db');

@@ -30,7 +30,7 @@ const SEARCH_ROWS = Number(process.env.BENCH_SEARCH_ROWS ?? 10_000_000);
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'search,purchase,postgres,import,footprint').split(','));
 const DATA = join('bench', '.data');
 const SERVER = ['dist/bilby.mjs', 'serve'];
-const CEILING = ['--import', 'tsx', 'bench/ceiling-server.ts'];
+const CEILING = [process.execPath, '--import', 'tsx', 'bench/ceiling-server.ts'];
 const ADMIN_KEY = 'bench-admin-key-0123456789';
 /** Buyers taking turns: a reseller's customers, not one account every purchase contends for. */
 const BUYERS = 64;
@@ -369,7 +369,7 @@ async function benchFootprint(memory: number[]): Promise<void> {
     ratio: '',
     target: '≤ 500',
     met: ready <= 500,
-    notes: `bundled server (node dist/bilby.mjs); idle RSS ${fmt(idleMb)} MB`,
+    notes: `the bundled bin (dist/bilby.mjs serve); idle RSS ${fmt(idleMb)} MB`,
   });
   if (memory.length > 0) {
     const highest = Math.max(...memory);

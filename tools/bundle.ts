@@ -1,3 +1,4 @@
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 /**
@@ -18,3 +19,14 @@ await build({
   banner: { js: "import { createRequire as __bilbyCreateRequire } from 'node:module';\nconst require = __bilbyCreateRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+/**
+ * The bin starts Node with a smaller young generation and an old generation that grows by 20% past
+ * what survived the last full collection (V8's default lets it reach several times that). Under the
+ * bench's purchase load that keeps a server at about 140 MB resident instead of about 195 MB, for
+ * about 5–10% of its throughput; `node [flags] dist/bilby.mjs` runs it with other flags instead.
+ */
+const SERVER_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=20'];
+const bundled = readFileSync('dist/bilby.mjs', 'utf8').replace(/^#!.*\n/, '');
+writeFileSync('dist/bilby.mjs', `#!/usr/bin/env -S node ${SERVER_NODE_FLAGS.join(' ')}\n${bundled}`);
+chmodSync('dist/bilby.mjs', 0o755);
