@@ -33,7 +33,7 @@ export async function preparePostgres(serverUrl: string, stock: string, buyerCou
   return { url, buyers };
 }
 
-interface CapturedQuery {
+export interface CapturedQuery {
   text: string;
   values: unknown[];
 }
@@ -75,9 +75,8 @@ export async function writePgbenchScript(
   captured: CapturedQuery[],
   buyers: Buyers,
   numbers: string[],
-  clients: number,
   path: string,
-): Promise<{ perClient: number }> {
+): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   await client.query('CREATE TABLE bench_stock (n integer PRIMARY KEY, did text NOT NULL)');
@@ -96,7 +95,6 @@ export async function writePgbenchScript(
   await client.end();
 
   const substitutions = new Map<string, string>();
-  const perClient = Math.floor(numbers.length / clients);
   const literal = (value: unknown): string => {
     if (value === null || value === undefined) return 'NULL';
     if (typeof value === 'number' || typeof value === 'bigint') return String(value);
@@ -120,7 +118,7 @@ export async function writePgbenchScript(
   const buyerIds = new Set(buyers.accounts.flatMap((b) => [b.addressId, b.personId]));
   const lines = [
     '\\set i :i + 1',
-    `\\set n :client_id * ${perClient} + (:i % ${perClient})`,
+    '\\set n :base + :client_id * :per + (:i % :per)',
     `\\set b :client_id % ${buyers.accounts.length}`,
     'SELECT did FROM bench_stock WHERE n = :n \\gset',
     'SELECT account_id, address_id, person_id, key_hash FROM bench_buyer WHERE b = :b \\gset',
@@ -137,14 +135,24 @@ export async function writePgbenchScript(
     lines.push(`${sql};`);
   }
   writeFileSync(path, `${lines.join('\n')}\n`);
-  return { perClient };
 }
 
-/** pgbench with the script, `clients` connections, for `seconds`: transactions (purchases) per second. */
-export function runPgbench(url: string, script: string, clients: number, seconds: number): { tps: number; failed: number } {
+/**
+ * pgbench with the script, `clients` connections, for `seconds`: transactions (purchases) per second.
+ * The run's clients share the script's numbers from `share.from`, `share.count` of them, and number
+ * their ids from `share.firstId`, so that runs on one database never buy the same number twice.
+ */
+export function runPgbench(
+  url: string,
+  script: string,
+  clients: number,
+  seconds: number,
+  share: { from: number; count: number; firstId: number },
+): { tps: number; failed: number } {
+  const per = Math.floor(share.count / clients);
   const output = execFileSync(
     'pgbench',
-    ['-n', '-f', script, '-c', String(clients), '-j', '2', '-T', String(seconds), '--max-tries=30', '-D', 'i=0', url],
+    ['-n', '-f', script, '-c', String(clients), '-j', '2', '-T', String(seconds), '--max-tries=30', '-D', `i=${share.firstId}`, '-D', `base=${share.from}`, '-D', `per=${per}`, url],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const tps = Number(/tps = ([\d.]+)/.exec(output)?.[1] ?? NaN);

@@ -1,11 +1,11 @@
 import { closeSync, fdatasyncSync, openSync } from 'node:fs';
 import SqliteDatabase from 'better-sqlite3';
 import { SimulatedCarrier } from '../src/carriers/simulated-carrier.js';
-import { hashApiKey } from '../src/domain/api-key.js';
 import { createDatabase } from '../src/store/database.js';
 import { observeStatements } from '../src/store/sql-observer.js';
 import { SqliteCheckpointer } from '../src/store/sqlite-checkpointer.js';
 import { createInProcessApp } from '../tools/in-process-app.js';
+import { buyerValues, capturedNumber, retarget } from './captured-purchase.js';
 import { purchaseOnce, type Buyers } from './purchase-setup.js';
 
 interface Captured {
@@ -55,9 +55,10 @@ export async function replaySqlitePurchases(path: string, captured: Captured[], 
     throw error;
   });
   const statements = captured.map((statement) => ({ statement: sqlite.prepare(statement.sql), parameters: statement.parameters }));
-  const capturedDid = captured.flatMap((s) => s.parameters).find((v) => typeof v === 'string' && /^61\d{8,10}$/.test(v));
-  const buyerOf = buyerValues(sqlite, buyers);
-  const capturedBuyer = buyerOf.find((values) => captured.some((s) => s.parameters.includes(values.accountId)))!;
+  const did = capturedNumber(captured.map((statement) => statement.parameters));
+  const accountOf = sqlite.prepare('SELECT account_id FROM api_key WHERE key_hash = ?');
+  const buyerOf = await buyerValues(buyers, (keyHash) => (accountOf.get(keyHash) as { account_id: string }).account_id);
+  const buyer = buyerOf.find((values) => captured.some((s) => s.parameters.includes(values.accountId)))!;
   const wal = openSync(`${path}-wal`, 'r');
   let purchases = 0;
   let next = 0;
@@ -65,23 +66,9 @@ export async function replaySqlitePurchases(path: string, captured: Captured[], 
   while (performance.now() - started < seconds * 1000) {
     sqlite.exec('BEGIN IMMEDIATE');
     for (let i = 0; i < batch; i++, next++) {
-      const did = buyers.numbers[next % buyers.numbers.length];
-      const buyer = buyerOf[next % buyerOf.length]!;
-      const ids = new Map<string, string>();
-      const swap = (value: unknown): unknown => {
-        if (value === capturedDid) return did;
-        if (value === capturedBuyer.accountId) return buyer.accountId;
-        if (value === capturedBuyer.addressId) return buyer.addressId;
-        if (value === capturedBuyer.personId) return buyer.personId;
-        if (value === capturedBuyer.keyHash) return buyer.keyHash;
-        if (typeof value === 'string' && /^[a-z]{3}_[0-9a-f]{32}$/.test(value)) {
-          if (!ids.has(value)) ids.set(value, `${value.slice(0, 4)}${next}_${ids.size}_${value.slice(4, 20)}`);
-          return ids.get(value);
-        }
-        return value;
-      };
+      const purchase = { did: buyers.numbers[next % buyers.numbers.length]!, buyer: buyerOf[next % buyerOf.length]!, index: next, ids: new Map<string, string>() };
       for (const { statement, parameters } of statements) {
-        const values = parameters.map(swap);
+        const values = retarget(parameters, { did, buyer }, purchase);
         if (statement.reader) statement.all(...values);
         else statement.run(...values);
       }
@@ -95,20 +82,4 @@ export async function replaySqlitePurchases(path: string, captured: Captured[], 
   await checkpointer.close();
   sqlite.close();
   return rate;
-}
-
-interface BuyerValues {
-  accountId: string;
-  addressId: string;
-  personId: string;
-  keyHash: string;
-}
-
-function buyerValues(sqlite: SqliteDatabase.Database, buyers: Buyers): BuyerValues[] {
-  const accountOf = sqlite.prepare('SELECT account_id FROM api_key WHERE key_hash = ?');
-  return buyers.accounts.map((buyer) => {
-    const keyHash = hashApiKey(buyer.apiKey);
-    const { account_id } = accountOf.get(keyHash) as { account_id: string };
-    return { accountId: account_id, addressId: buyer.addressId, personId: buyer.personId, keyHash };
-  });
 }

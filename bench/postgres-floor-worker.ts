@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { retarget, type BuyerValues } from './captured-purchase.js';
+
+/**
+ * One process of the PostgreSQL floor (bench/postgres-floor.ts): its connections replay the captured
+ * purchase, each purchase a number of this process's share, until the parent says stop. Prints
+ * "ready" once connected, waits for "go" on stdin, and prints its count as JSON at "stop".
+ */
+export interface FloorInput {
+  url: string;
+  captured: { text: string; values: unknown[] }[];
+  capturedDid: unknown;
+  capturedBuyer: BuyerValues;
+  buyers: BuyerValues[];
+  numbers: string[];
+  connections: number;
+  worker: number;
+}
+
+const input = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as FloorInput;
+const clients = await Promise.all(
+  Array.from({ length: input.connections }, async () => {
+    const client = new pg.Client({ connectionString: input.url });
+    await client.connect();
+    return client;
+  }),
+);
+let next = 0;
+let purchases = 0;
+let failures = 0;
+let running = true;
+
+async function purchaseLoop(client: pg.Client): Promise<void> {
+  while (running) {
+    const index = next++;
+    const purchase = {
+      did: input.numbers[index % input.numbers.length]!,
+      buyer: input.buyers[index % input.buyers.length]!,
+      index: input.worker * 1_000_000 + index,
+      ids: new Map<string, string>(),
+    };
+    try {
+      for (const [i, statement] of input.captured.entries()) {
+        if (statement.values.length === 0) await client.query(statement.text);
+        else await client.query({ name: `floor_${i}`, text: statement.text, values: retarget(statement.values, { did: input.capturedDid, buyer: input.capturedBuyer }, purchase) });
+      }
+      purchases++;
+    } catch {
+      failures++;
+      await client.query('ROLLBACK');
+    }
+  }
+}
+
+process.stdout.write('ready\n');
+let loops: Promise<void>[] = [];
+let buffered = '';
+process.stdin.on('data', async (chunk) => {
+  buffered += chunk;
+  if (buffered.includes('go\n') && loops.length === 0) loops = clients.map(purchaseLoop);
+  if (buffered.includes('stop\n')) {
+    running = false;
+    await Promise.all(loops);
+    process.stdout.write(`${JSON.stringify({ purchases, failures })}\n`);
+    await Promise.all(clients.map((client) => client.end()));
+    process.exit(0);
+  }
+});

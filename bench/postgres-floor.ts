@@ -1,0 +1,66 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { buyerValues, capturedNumber } from './captured-purchase.js';
+import type { CapturedQuery } from './postgres-purchase.js';
+import type { FloorInput } from './postgres-floor-worker.js';
+import type { Buyers } from './purchase-setup.js';
+
+/**
+ * The floor under any Node.js server running Bilby's purchase SQL on PostgreSQL: the captured
+ * statements replayed through node-postgres as named prepared statements (as Bilby sends them), from
+ * `processes` processes holding `connections` connections between them, each purchase a distinct
+ * number, buyer and ids. No HTTP, no JSON, no query building. Returns purchases per second.
+ */
+export async function replayPostgresPurchases(
+  url: string,
+  captured: CapturedQuery[],
+  buyers: Buyers,
+  options: { processes: number; connections: number; seconds: number; dataDir: string },
+): Promise<{ rps: number; failures: number }> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  const values = await buyerValues(buyers, async (keyHash) => (await admin.query('SELECT account_id FROM api_key WHERE key_hash = $1', [keyHash])).rows[0].account_id);
+  await admin.end();
+  const capturedBuyer = values.find((buyer) => captured.some((query) => query.values.includes(buyer.accountId)))!;
+  const capturedDid = capturedNumber(captured.map((query) => query.values));
+  const workers = Array.from({ length: options.processes }, (_, worker) => {
+    const input: FloorInput = {
+      url,
+      captured,
+      capturedDid,
+      capturedBuyer,
+      buyers: values,
+      numbers: buyers.numbers.filter((_, i) => i % options.processes === worker),
+      connections: Math.floor(options.connections / options.processes) + (worker < options.connections % options.processes ? 1 : 0),
+      worker,
+    };
+    const path = join(options.dataDir, `postgres-floor-${worker}.json`);
+    writeFileSync(path, JSON.stringify(input));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/postgres-floor-worker.ts', path], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    return { child, output: () => output };
+  });
+  while (!workers.every((worker) => worker.output().includes('ready\n'))) {
+    if (workers.some((worker) => worker.child.exitCode !== null)) throw new Error('a PostgreSQL floor worker exited early');
+    await sleep(20);
+  }
+  for (const worker of workers) worker.child.stdin!.write('go\n');
+  const started = performance.now();
+  await sleep(options.seconds * 1000);
+  for (const worker of workers) worker.child.stdin!.write('stop\n');
+  const elapsed = (performance.now() - started) / 1000;
+  let purchases = 0;
+  let failures = 0;
+  for (const worker of workers) {
+    if (worker.child.exitCode === null) await once(worker.child, 'exit');
+    const counts = JSON.parse(worker.output().trim().split('\n').at(-1)!) as { purchases: number; failures: number };
+    purchases += counts.purchases;
+    failures += counts.failures;
+  }
+  return { rps: purchases / elapsed, failures };
+}
