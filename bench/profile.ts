@@ -12,7 +12,8 @@ import { searchQueries } from './search-queries.js';
 /**
  * `npm run bench:profile -- purchase|postgres|search|import`: loads the server (from source, so the profile names
  * our files) under `node --cpu-prof` and prints where its CPU time went: self time by module and
- * the hottest functions. PROFILE_SECONDS sets the load's length.
+ * the hottest functions. PROFILE_SECONDS sets the load's length, PROFILE_CONNECTIONS its concurrency
+ * (below saturation the samples are CPU time; at saturation they include time waiting for a core).
  */
 const what = process.argv[2] ?? 'purchase';
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 8);
@@ -104,6 +105,7 @@ function loadPurchases(base: string, buyers: Buyers) {
     url: `${base}/api/v1/phone-numbers/purchase`,
     method: 'POST',
     seconds: SECONDS,
+    connections: Number(process.env.PROFILE_CONNECTIONS ?? 50),
     headers: { 'content-type': 'application/json' },
     next: () => {
       const request = purchaseRequest(buyers, next++);
