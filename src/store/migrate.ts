@@ -41,6 +41,13 @@ export async function migrateToLatest(database: Database): Promise<string[]> {
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
+/** Applies migrations up to and including `name` only: what an earlier version of Bilby left. */
+export async function migrateTo(database: Database, name: string): Promise<string[]> {
+  const { error, results } = await (await createMigrator(database)).migrateTo(name);
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
 /** True when every known migration has been applied. */
 export async function isMigrated(database: Database): Promise<boolean> {
   const migrations = await (await createMigrator(database)).getMigrations();

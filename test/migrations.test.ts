@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import type { Database } from '../src/store/database.js';
+import { MIGRATION_NAMES, migrateTo, migrateToLatest } from '../src/store/migrate.js';
+import { searchAvailable } from '../src/store/stock-search.js';
+import { describeEachDatabase, openTestDatabase, type TestDatabase } from './helpers/databases.js';
+
+const AT = '2026-01-01T00:00:00.000Z';
+/** 40 numbers in stock and one active on the account, as version 0002 stored them. */
+const STOCK = Array.from({ length: 40 }, (_, i) => `6129123${String(4000 + i * 7).padStart(4, '0')}`);
+const OWNED = '61291239999';
+
+describeEachDatabase('upgrading a database an earlier version left', (dialect) => {
+  let dir: string;
+  let test: TestDatabase;
+  let database: Database;
+  let applied: string[];
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bilby-upgrade-'));
+    test = await openTestDatabase(dialect, dir);
+    database = test.database;
+    assert.deepEqual(await migrateTo(database, '0002-idempotency-and-rate-limits'), MIGRATION_NAMES.slice(0, 2));
+    const db = database.db;
+    await sql`INSERT INTO account (id, account_code, name, status, balance_cents, held_cents, created_at)
+              VALUES ('acc_old', 'A0001', 'Old customer', 'active', 12345, 0, ${AT})`.execute(db);
+    for (const [i, did] of STOCK.entries()) {
+      await sql`INSERT INTO phone_number (did_number, country, number_type, state, city, setup_cost_cents, monthly_cost_cents,
+                  status, block_premium, created_at, updated_at)
+                VALUES (${did}, 'AU', 'geographic', 'NSW', 'Sydney', 0, ${100 + i}, 'available', 1, ${AT}, ${AT})`.execute(db);
+    }
+    await sql`INSERT INTO phone_number (did_number, country, number_type, state, city, setup_cost_cents, monthly_cost_cents,
+                status, account_id, block_premium, purchased_at, created_at, updated_at)
+              VALUES (${OWNED}, 'AU', 'geographic', 'NSW', 'Sydney', 0, 500, 'active', 'acc_old', 1, ${AT}, ${AT}, ${AT})`.execute(db);
+    await sql`INSERT INTO idempotency_key (account_id, key, fingerprint, state, response_status, response_body, order_id, created_at, updated_at)
+              VALUES ('acc_old', 'retry-1', 'fp', 'done', 200, '{"ok":true}', NULL, ${AT}, ${AT})`.execute(db);
+    applied = await migrateToLatest(database);
+  });
+
+  after(async () => {
+    await test.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('applies every later migration once', () => {
+    assert.deepEqual(applied, MIGRATION_NAMES.slice(2));
+  });
+
+  it('keeps the idempotency key, now scoped to its account', async () => {
+    const { rows } = await sql<{ scope: string; key: string; response_status: number; response_body: string }>`
+      SELECT scope, key, response_status, response_body FROM idempotency_record`.execute(database.db);
+    assert.deepEqual(rows.map((row) => ({ ...row, response_status: Number(row.response_status) })), [
+      { scope: 'acc_old', key: 'retry-1', response_status: 200, response_body: '{"ok":true}' },
+    ]);
+  });
+
+  it('keeps every number, its owner and its price, marked as priced one by one', async () => {
+    const { rows } = await sql<{ did_number: string; status: string; account_id: string | null; monthly_cost_cents: number; custom_price: number }>`
+      SELECT did_number, status, account_id, monthly_cost_cents, custom_price FROM phone_number ORDER BY did_number`.execute(database.db);
+    assert.equal(rows.length, STOCK.length + 1);
+    for (const row of rows) assert.equal(Number(row.custom_price), 1);
+    const owned = rows.find((row) => row.did_number === OWNED)!;
+    assert.deepEqual([owned.status, owned.account_id, Number(owned.monthly_cost_cents)], ['active', 'acc_old', 500]);
+    const { rows: balances } = await sql<{ balance_cents: number }>`SELECT balance_cents FROM account WHERE id = 'acc_old'`.execute(database.db);
+    assert.equal(Number(balances[0]!.balance_cents), 12345);
+  });
+
+  it('finds the old stock through the new indexes, by ending and by price', async () => {
+    const all = await searchAvailable(database.db, { country: 'AU', state: 'NSW' }, { limit: 100 });
+    assert.deepEqual(all.rows.map((row) => row.did_number), STOCK);
+    const ending = await searchAvailable(database.db, { country: 'AU', endsWith: '4014' }, { limit: 100 });
+    assert.deepEqual(ending.rows.map((row) => row.did_number), ['61291234014']);
+    const cheap = await searchAvailable(database.db, { country: 'AU', numberType: 'geographic', maxMonthlyCents: 102 }, { limit: 100 });
+    assert.deepEqual(cheap.rows.map((row) => row.did_number), STOCK.slice(0, 3));
+  });
+});
