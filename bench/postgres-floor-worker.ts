@@ -5,7 +5,8 @@ import { retarget, type BuyerValues } from './captured-purchase.js';
 /**
  * One process of the PostgreSQL floor (bench/postgres-floor.ts): its connections replay the captured
  * purchase, each purchase a number of this process's share, until the parent says stop. Prints
- * "ready" once connected, waits for "go" on stdin, and prints its count as JSON at "stop".
+ * "ready" once connected, starts at "go" on stdin, counts from "mark" and prints its count as JSON
+ * at "stop".
  */
 export interface FloorInput {
   url: string;
@@ -29,6 +30,8 @@ const clients = await Promise.all(
 let next = 0;
 let purchases = 0;
 let failures = 0;
+/** Purchases done before "mark" (the warm-up); failures count throughout. */
+let warmUpPurchases: number | undefined;
 let running = true;
 
 async function purchaseLoop(client: pg.Client): Promise<void> {
@@ -59,10 +62,11 @@ let buffered = '';
 process.stdin.on('data', async (chunk) => {
   buffered += chunk;
   if (buffered.includes('go\n') && loops.length === 0) loops = clients.map(purchaseLoop);
+  if (buffered.includes('mark\n') && warmUpPurchases === undefined) warmUpPurchases = purchases;
   if (buffered.includes('stop\n')) {
     running = false;
     await Promise.all(loops);
-    process.stdout.write(`${JSON.stringify({ purchases, failures })}\n`);
+    process.stdout.write(`${JSON.stringify({ purchases: purchases - (warmUpPurchases ?? 0), failures })}\n`);
     await Promise.all(clients.map((client) => client.end()));
     process.exit(0);
   }
