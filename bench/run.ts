@@ -193,13 +193,17 @@ async function benchPurchase(memory: number[]): Promise<void> {
     );
     commitRates.push(durableCommitsPerSecond(join(DATA, 'commit-probe.db'), 5));
     sqlFloors.push(await sqlFloor(stock));
-    const commitsBefore = await commitsOf(server.base);
     const stopSampling = sampleMemory([server.pid]);
-    const result = await loadPurchases(server.base, buyers, { next: 0 }, 50, WARM_UP);
+    const counter = { next: 0 };
+    // Warmed up apart from the measured load, so that the commits counted are the measured load's.
+    const warmUp = await loadPurchases(server.base, buyers, counter, 50, { seconds: WARM_UP });
+    const commitsBefore = await commitsOf(server.base);
+    const measured = await loadPurchases(server.base, buyers, counter, 50);
     memory.push(stopSampling());
     log(`  highest RSS of a server process: ${fmt(memory.at(-1)!)} MB`);
-    const purchases = result.requests - result.non2xx - result.errors;
+    const purchases = measured.requests - measured.non2xx - measured.errors;
     commitsPerPurchase.push(((await commitsOf(server.base)) - commitsBefore) / Math.max(1, purchases));
+    const result = { ...measured, non2xx: measured.non2xx + warmUp.non2xx, errors: measured.errors + warmUp.errors };
     bilbyRuns.push(result);
     log(
       `  run ${run + 1}: bilby ${fmt(result.rps)} purchases/s (${fmt(commitsPerPurchase[run]!, 2)} commits each, ${result.non2xx} non-2xx), ` +
@@ -293,7 +297,7 @@ async function benchPostgres(memory: number[]): Promise<void> {
     }
     const stopSampling = sampleMemory(servers.map((server) => server.pid));
     const counter = { next: 0 };
-    const results = await Promise.all(servers.map((server, i) => loadPurchases(server.base, buyers, counter, i < 2 ? 13 : 12, 3 * WARM_UP)));
+    const results = await Promise.all(servers.map((server, i) => loadPurchases(server.base, buyers, counter, i < 2 ? 13 : 12, { warmUpSeconds: 3 * WARM_UP })));
     memory.push(stopSampling());
     log(`  highest RSS of a server process: ${fmt(memory.at(-1)!)} MB`);
     for (const server of servers) await server.stop();
@@ -332,12 +336,18 @@ async function benchPostgres(memory: number[]): Promise<void> {
 }
 
 /** Purchases at one server, each of the next number in `counter`, bought by the buyers in turn. */
-function loadPurchases(base: string, buyers: Buyers, counter: { next: number }, connections: number, warmUpSeconds: number): Promise<LoadResult> {
+function loadPurchases(
+  base: string,
+  buyers: Buyers,
+  counter: { next: number },
+  connections: number,
+  { seconds = SECONDS, warmUpSeconds = 0 }: { seconds?: number; warmUpSeconds?: number } = {},
+): Promise<LoadResult> {
   return load({
     url: `${base}/api/v1/phone-numbers/purchase`,
     method: 'POST',
     connections,
-    seconds: SECONDS,
+    seconds,
     warmUpSeconds,
     headers: { 'content-type': 'application/json' },
     next: () => {
