@@ -6,15 +6,15 @@ import { it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
-import { createDatabase, type Database } from '../src/store/database.js';
+import { createDatabase, type Database, type DatabaseOptions } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { observeStatements } from '../src/store/sql-observer.js';
 
 /** A migrated SQLite file of its own for one test. */
-async function sqliteFile(t: TestContext): Promise<{ database: Database; path: string }> {
+async function sqliteFile(t: TestContext, options: DatabaseOptions = {}): Promise<{ database: Database; path: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'bilby-durable-'));
   const path = join(dir, 'bilby.db');
-  const database = createDatabase(`file:${path}`);
+  const database = createDatabase(`file:${path}`, options);
   t.after(async () => {
     await database.close();
     rmSync(dir, { recursive: true, force: true });
@@ -83,6 +83,28 @@ it('copies the log back into the database from its worker thread, not inside a C
   const reader = new SqliteDatabase(path, { readonly: true });
   t.after(() => reader.close());
   assert.equal((reader.prepare('select count(*) as n from rate_limit_window').get() as { n: number }).n, 1_000);
+});
+
+it('starts the log over under writes that never pause, instead of letting it grow', async (t) => {
+  // A 256-frame (1 MB) limit, and 3,000 rows of 4 KB written by 50 writers that never stop.
+  const { database, path } = await sqliteFile(t, { walRestartFrames: 256 });
+  const filler = 'x'.repeat(4_000);
+  let largestLog = 0;
+  let written = 0;
+  const writer = async (w: number) => {
+    for (let i = 0; i < 60; i++) {
+      await database.writeTransaction((trx) => trx.insertInto('rate_limit_window').values({ key_id: `${w}-${i}-${filler}`, window_start: 'w', hits: i }).execute());
+      written++;
+      largestLog = Math.max(largestLog, statSync(`${path}-wal`).size);
+    }
+  };
+  await Promise.all(Array.from({ length: 50 }, (_, w) => writer(w)));
+  assert.equal(written, 3_000);
+  // The log can outgrow the limit by what is written between two of the worker's reports (50 ms,
+  // here about 4 MB); without the drain it reached 52 MB in this test.
+  assert.ok(largestLog < 16_000_000, `the log grew to ${largestLog} bytes with a limit of 1 MB`);
+  const { rows } = await sql<{ n: number }>`select count(*) as n from rate_limit_window`.execute(database.db);
+  assert.equal(Number(rows[0]?.n), 3_000);
 });
 
 it('waits for transactions still syncing before it closes', async () => {

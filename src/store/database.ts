@@ -94,6 +94,11 @@ export interface DatabaseOptions {
   schema?: string;
   /** PostgreSQL only: connections in the pool. @default 10 */
   poolSize?: number;
+  /**
+   * SQLite only: frames (pages) the write-ahead log may hold before writes pause for one checkpoint
+   * that lets it start over. @default 16384 (64 MB of 4 KB pages)
+   */
+  walRestartFrames?: number;
   /** PostgreSQL only: told when an idle connection breaks (a database restart); the pool replaces it. */
   onConnectionError?: (error: Error) => void;
 }
@@ -111,9 +116,9 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
   // A file database syncs its log itself (WalSync), so that group commit can sync off the event loop.
   const wal = onDisk ? new WalSync(path, () => stats.commits++) : undefined;
   const sqlite = openSqlite(path, wal ? 'NORMAL' : 'FULL');
-  const checkpointer = onDisk ? offLoopCheckpoints(sqlite, path) : undefined;
+  const checkpointer = onDisk ? offLoopCheckpoints(sqlite, path, options.walRestartFrames) : undefined;
   const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect(preparedSqlite(sqlite, stats, wal)) });
-  const group = new SqliteGroupCommit(db, stats, wal);
+  const group = new SqliteGroupCommit(db, stats, wal, checkpointer);
   return {
     db,
     dialect: 'sqlite',
@@ -132,8 +137,8 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
 /** SQLite's default. */
 const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
 
-function offLoopCheckpoints(sqlite: SqliteConnection.Database, path: string): SqliteCheckpointer {
-  const checkpointer = new SqliteCheckpointer(path, () => sqlite.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`));
+function offLoopCheckpoints(sqlite: SqliteConnection.Database, path: string, restartFrames?: number): SqliteCheckpointer {
+  const checkpointer = new SqliteCheckpointer(path, () => sqlite.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`), restartFrames);
   sqlite.pragma('wal_autocheckpoint = 0');
   // After a checkpoint lets the log restart, keep its file from staying at its largest size.
   sqlite.pragma('journal_size_limit = 67108864');

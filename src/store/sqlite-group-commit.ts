@@ -3,6 +3,12 @@ import type { Db, Trx } from './database.js';
 import type { CommitCounter } from './sqlite-connection.js';
 import type { WalSync } from './sqlite-wal-sync.js';
 
+/** What the group commit asks of the checkpointer (SqliteCheckpointer). */
+export interface LogLimit {
+  mustDrain(): boolean;
+  drain(): Promise<void>;
+}
+
 interface Job {
   fn: (trx: Trx) => Promise<unknown>;
   resolve(value: unknown): void;
@@ -30,15 +36,17 @@ export class SqliteGroupCommit {
   readonly #db: Db;
   readonly #wal: WalSync | undefined;
   readonly #counter: CommitCounter;
+  readonly #logLimit: LogLimit | undefined;
   #queue: Job[] = [];
   #draining = false;
   /** Batches committed and waiting for their sync. */
   readonly #syncing = new Set<Promise<void>>();
 
-  constructor(db: Db, counter: CommitCounter, wal?: WalSync) {
+  constructor(db: Db, counter: CommitCounter, wal?: WalSync, logLimit?: LogLimit) {
     this.#db = db;
     this.#counter = counter;
     this.#wal = wal;
+    this.#logLimit = logLimit;
   }
 
   run<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
@@ -54,7 +62,11 @@ export class SqliteGroupCommit {
 
   async #drain(): Promise<void> {
     try {
-      while (this.#queue.length > 0) await this.#commit(this.#queue.splice(0, MAX_BATCH));
+      while (this.#queue.length > 0) {
+        // Between batches no write transaction is open: the log can be copied whole and start over.
+        if (this.#logLimit?.mustDrain()) await this.#logLimit.drain();
+        await this.#commit(this.#queue.splice(0, MAX_BATCH));
+      }
     } finally {
       this.#draining = false;
     }
