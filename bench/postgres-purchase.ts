@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
 import { SimulatedCarrier } from '../src/carriers/simulated-carrier.js';
-import { hashApiKey } from '../src/domain/api-key.js';
 import { createDatabase, type Database } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { insertNumbers } from '../src/store/number-store.js';
 import type { NewPhoneNumber } from '../src/store/tables.js';
 import { createInProcessApp } from '../tools/in-process-app.js';
+import { buyerValues, capturedNumber } from './captured-purchase.js';
 import { prepareBuyers, purchaseOnce, type Buyers } from './purchase-setup.js';
 
 export const BENCH_DATABASE = 'bilby_bench';
@@ -85,12 +85,11 @@ export async function writePgbenchScript(
     const slice = numbers.slice(i, i + 5_000);
     await client.query(`INSERT INTO bench_stock (n, did) SELECT * FROM unnest($1::int[], $2::text[])`, [slice.map((_, k) => i + k), slice]);
   }
+  const values = await buyerValues(buyers, async (keyHash) => (await client.query('SELECT account_id FROM api_key WHERE key_hash = $1', [keyHash])).rows[0].account_id);
   const accountOf = new Map<string, number>();
-  for (let b = 0; b < buyers.accounts.length; b++) {
-    const buyer = buyers.accounts[b]!;
-    const { rows } = await client.query('SELECT account_id FROM api_key WHERE key_hash = $1', [hashApiKey(buyer.apiKey)]);
-    accountOf.set(rows[0].account_id, b);
-    await client.query('INSERT INTO bench_buyer VALUES ($1, $2, $3, $4, $5)', [b, rows[0].account_id, buyer.addressId, buyer.personId, hashApiKey(buyer.apiKey)]);
+  for (const [b, buyer] of values.entries()) {
+    accountOf.set(buyer.accountId, b);
+    await client.query('INSERT INTO bench_buyer VALUES ($1, $2, $3, $4, $5)', [b, buyer.accountId, buyer.addressId, buyer.personId, buyer.keyHash]);
   }
   await client.end();
 
@@ -103,7 +102,7 @@ export async function writePgbenchScript(
     const replaced = substitutions.get(text) ?? substitute(text);
     return replaced ?? `'${text.replaceAll("'", "''")}'`;
   };
-  const capturedDid = captured.flatMap((q) => q.values).find((v) => typeof v === 'string' && /^61\d{8,10}$/.test(v)) as string;
+  const capturedDid = capturedNumber(captured.map((query) => query.values));
   const substitute = (text: string): string | undefined => {
     if (text === capturedDid) return "':did'";
     if (accountOf.has(text)) return "':account_id'";

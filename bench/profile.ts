@@ -6,13 +6,13 @@ import { ensureInventoryDatabase } from './inventory-db.js';
 import { load } from './load.js';
 import { startProcess } from './processes.js';
 import { preparePostgres } from './postgres-purchase.js';
-import { preparePurchaseDatabase, purchaseRequest, type Buyers } from './purchase-setup.js';
+import { loadPurchases, preparePurchaseDatabase } from './purchase-setup.js';
 import { searchQueries } from './search-queries.js';
 
 /**
  * `npm run bench:profile -- purchase|postgres|search|import`: loads the server (from source, so the profile names
  * our files) under `node --cpu-prof` and prints where its CPU time went: self time by module and
- * the hottest functions. PROFILE_SECONDS sets the load's length, PROFILE_CONNECTIONS its concurrency
+ * the hottest functions. PROFILE_SECONDS sets the load's length, PROFILE_CONNECTIONS the purchase loads' concurrency
  * (below saturation the samples are CPU time; at saturation they include time waiting for a core).
  */
 const what = process.argv[2] ?? 'purchase';
@@ -46,7 +46,7 @@ if (what === 'purchase') {
   const carrier = join(DATA, 'profile-carrier.db');
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${carrier}${suffix}`, { force: true });
   const running = await startProcess(server, { ...env, BILBY_DATABASE_URL: `file:${path}`, BILBY_CARRIER_DATABASE_URL: `file:${carrier}` });
-  const result = await loadPurchases(running.base, buyers);
+  const result = await loadPurchases(running.base, buyers, { seconds: SECONDS, connections: Number(process.env.PROFILE_CONNECTIONS ?? 50) });
   const metrics = await (await fetch(`${running.base}/metrics`)).text();
   const commits = Number(/^bilby_database_commits_total (\d+)/m.exec(metrics)?.[1] ?? NaN);
   log(`purchase: ${Math.round(result.rps)} /s, p99 ${result.p99Ms} ms, non-2xx ${result.non2xx}, ${(commits / result.requests).toFixed(2)} durable commits each`);
@@ -60,7 +60,7 @@ if (what === 'purchase') {
   const carrier = join(DATA, 'profile-carrier.db');
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${carrier}${suffix}`, { force: true });
   const running = await startProcess(server, { ...env, BILBY_DATABASE_URL: url, BILBY_CARRIER_DATABASE_URL: `file:${carrier}` });
-  const result = await loadPurchases(running.base, buyers);
+  const result = await loadPurchases(running.base, buyers, { seconds: SECONDS, connections: Number(process.env.PROFILE_CONNECTIONS ?? 50) });
   log(`purchase on PostgreSQL: ${Math.round(result.rps)} /s, p99 ${result.p99Ms} ms, non-2xx ${result.non2xx}`);
   await running.stop();
   log(running.output());
@@ -97,21 +97,6 @@ if (what === 'purchase') {
   await running.stop();
   log(running.output());
   summarise(result.requests - result.non2xx, running.readyMs);
-}
-
-function loadPurchases(base: string, buyers: Buyers) {
-  let next = 0;
-  return load({
-    url: `${base}/api/v1/phone-numbers/purchase`,
-    method: 'POST',
-    seconds: SECONDS,
-    connections: Number(process.env.PROFILE_CONNECTIONS ?? 50),
-    headers: { 'content-type': 'application/json' },
-    next: () => {
-      const request = purchaseRequest(buyers, next++);
-      return { body: request.body, headers: { 'x-crazytel-api-key': request.apiKey } };
-    },
-  });
 }
 
 /** Self time per module and function, counting only samples after the server was ready. */

@@ -6,6 +6,7 @@ import { createAccount } from '../src/services/create-account.js';
 import { createDatabase, type Database } from '../src/store/database.js';
 import { insertDestination } from '../src/store/destination-store.js';
 import { insertAddress, insertPerson } from '../src/store/ipnd-store.js';
+import { load, type LoadResult } from './load.js';
 
 export interface BuyerAccount {
   apiKey: string;
@@ -32,6 +33,30 @@ export function purchaseRequest(buyers: Buyers, i: number): { apiKey: string; bo
       primary_destination: '1000000',
     }),
   };
+}
+
+/**
+ * Purchases at one server, each of the next number in `counter` (shared by loads that must not buy
+ * the same number twice), bought by the buyers in turn.
+ */
+export function loadPurchases(
+  base: string,
+  buyers: Buyers,
+  options: { counter?: { next: number }; connections?: number; seconds: number; warmUpSeconds?: number },
+): Promise<LoadResult> {
+  const counter = options.counter ?? { next: 0 };
+  return load({
+    url: `${base}/api/v1/phone-numbers/purchase`,
+    method: 'POST',
+    connections: options.connections,
+    seconds: options.seconds,
+    warmUpSeconds: options.warmUpSeconds,
+    headers: { 'content-type': 'application/json' },
+    next: () => {
+      const request = purchaseRequest(buyers, counter.next++);
+      return { body: request.body, headers: { 'x-crazytel-api-key': request.apiKey } };
+    },
+  });
 }
 
 /**

@@ -12,7 +12,7 @@ import { ensureInventoryDatabase } from './inventory-db.js';
 import { load, median, type LoadResult } from './load.js';
 import { memoryOf, sampleMemory, startProcess } from './processes.js';
 import { capturePurchaseSql, PGBENCH_SCRIPT, preparePostgres, runPgbench, writePgbenchScript } from './postgres-purchase.js';
-import { preparePurchaseDatabase, purchaseRequest, type Buyers } from './purchase-setup.js';
+import { loadPurchases, preparePurchaseDatabase } from './purchase-setup.js';
 import { searchQueries } from './search-queries.js';
 import { captureSqlitePurchase, replaySqlitePurchases } from './sqlite-purchase-floor.js';
 import { captureSearchSql, replaySearchSql } from './search-floor.js';
@@ -196,9 +196,9 @@ async function benchPurchase(memory: number[]): Promise<void> {
     const stopSampling = sampleMemory([server.pid]);
     const counter = { next: 0 };
     // Warmed up apart from the measured load, so that the commits counted are the measured load's.
-    const warmUp = await loadPurchases(server.base, buyers, counter, 50, { seconds: WARM_UP });
+    const warmUp = await loadPurchases(server.base, buyers, { counter, seconds: WARM_UP });
     const commitsBefore = await commitsOf(server.base);
-    const measured = await loadPurchases(server.base, buyers, counter, 50);
+    const measured = await loadPurchases(server.base, buyers, { counter, seconds: SECONDS });
     memory.push(stopSampling());
     log(`  highest RSS of a server process: ${fmt(memory.at(-1)!)} MB`);
     const purchases = measured.requests - measured.non2xx - measured.errors;
@@ -297,7 +297,7 @@ async function benchPostgres(memory: number[]): Promise<void> {
     }
     const stopSampling = sampleMemory(servers.map((server) => server.pid));
     const counter = { next: 0 };
-    const results = await Promise.all(servers.map((server, i) => loadPurchases(server.base, buyers, counter, i < 2 ? 13 : 12, { warmUpSeconds: 3 * WARM_UP })));
+    const results = await Promise.all(servers.map((server, i) => loadPurchases(server.base, buyers, { counter, connections: i < 2 ? 13 : 12, seconds: SECONDS, warmUpSeconds: 3 * WARM_UP })));
     memory.push(stopSampling());
     log(`  highest RSS of a server process: ${fmt(memory.at(-1)!)} MB`);
     for (const server of servers) await server.stop();
@@ -332,28 +332,6 @@ async function benchPostgres(memory: number[]): Promise<void> {
     target: '',
     met: null,
     notes: 'named prepared statements as Bilby sends them; no HTTP, JSON or query building: a floor under any Node.js server running this SQL with this driver',
-  });
-}
-
-/** Purchases at one server, each of the next number in `counter`, bought by the buyers in turn. */
-function loadPurchases(
-  base: string,
-  buyers: Buyers,
-  counter: { next: number },
-  connections: number,
-  { seconds = SECONDS, warmUpSeconds = 0 }: { seconds?: number; warmUpSeconds?: number } = {},
-): Promise<LoadResult> {
-  return load({
-    url: `${base}/api/v1/phone-numbers/purchase`,
-    method: 'POST',
-    connections,
-    seconds,
-    warmUpSeconds,
-    headers: { 'content-type': 'application/json' },
-    next: () => {
-      const request = purchaseRequest(buyers, counter.next++);
-      return { body: request.body, headers: { 'x-crazytel-api-key': request.apiKey } };
-    },
   });
 }
 

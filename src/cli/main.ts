@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { randomBytes } from 'node:crypto';
 import { UsageError } from './failures.js';
 import { createProgram, runProgram } from './program.js';
