@@ -5,14 +5,11 @@ import { newId } from '../src/domain/ids.js';
 import { LEDGER_REVENUE } from '../src/domain/order.js';
 import { creditAccount } from '../src/services/create-account.js';
 import { completeOrder, failOrder } from '../src/services/settle-order.js';
-import { holdFunds } from '../src/store/account-store.js';
-import { insertHold } from '../src/store/hold-store.js';
 import { postLedgerTransaction } from '../src/store/ledger-store.js';
-import { insertNumbers, reserveNumber } from '../src/store/number-store.js';
-import { insertOrder } from '../src/store/order-store.js';
-import { createTestContext, type TestContextApi } from './helpers/context.js';
+import { createTestContext } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { assertInvariants } from './helpers/invariants.js';
+import { placeHold } from './helpers/orders.js';
 
 /** One money operation on an account; `index` picks among the holds still open. */
 type Operation =
@@ -29,29 +26,6 @@ const operation: fc.Arbitrary<Operation> = fc.oneof(
   fc.record({ kind: fc.constant('post' as const), index: fc.nat() }),
   fc.record({ kind: fc.constant('void' as const), index: fc.nat() }),
 );
-
-let numberSeq = 0;
-
-/** Reserves a fresh number for an order and holds its price, as the saga's first step does. */
-async function placeHold(ctx: TestContextApi, accountId: string, addressId: string, personId: string, cents: number): Promise<string | null> {
-  const at = new Date().toISOString();
-  const did = `6129${String(1_000_000 + numberSeq++).padStart(7, '0')}`;
-  await insertNumbers(ctx.db, [
-    { did_number: did, country: 'AU', number_type: 'geographic', state: 'NSW', city: 'Sydney', area_code: '02', setup_cost_cents: 0, monthly_cost_cents: cents, status: 'available', block_premium: 0, created_at: at, updated_at: at },
-  ]);
-  return ctx.database.writeTransaction(async (trx) => {
-    const orderId = newId('ord');
-    if (!(await holdFunds(trx, accountId, cents))) return null;
-    assert.ok(await reserveNumber(trx, did, accountId, orderId, at));
-    await insertOrder(trx, {
-      id: orderId, account_id: accountId, did_number: did, status: 'pending', amount_cents: cents, setup_cost_cents: 0,
-      monthly_cost_cents: cents, address_id: addressId, person_id: personId, primary_route: 'device', primary_destination: '1000000',
-      description: null, failure_code: null, carrier_reference: null, created_at: at, updated_at: at, completed_at: null,
-    });
-    await insertHold(trx, { id: newId('hld'), accountId, orderId, amountCents: cents, at });
-    return orderId;
-  });
-}
 
 describeEachDatabase('ledger property', (dialect) => {
   it('keeps balances equal to their entries, holds to their open holds, and never below zero', async (t) => {

@@ -1,13 +1,11 @@
-import { LEDGER_REVENUE } from '../domain/order.js';
 import { newId } from '../domain/ids.js';
 import { readBalanceCents, releaseHeldFunds } from '../store/account-store.js';
 import { READ_COMMITTED, type Trx } from '../store/database.js';
 import { settleHold } from '../store/hold-store.js';
-import { postLedgerTransaction } from '../store/ledger-store.js';
-import { activateNumber, unreserveNumber } from '../store/number-store.js';
+import { unreserveNumber } from '../store/number-store.js';
+import { completePendingOrder } from '../store/order-completion.js';
 import { findOrder, settleOrder } from '../store/order-store.js';
 import type { PurchaseOrderRow } from '../store/tables.js';
-import { addVerifiedCli } from '../store/verified-cli-store.js';
 import { crashIfAt } from './crash-points.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 
@@ -29,42 +27,17 @@ export interface Settled {
 export async function completeOrder(deps: ServiceDeps, orderId: string, carrierReference: string): Promise<Settled> {
   const at = isoNow(deps);
   return deps.database.writeTransaction(async (trx) => {
-    const order = await findOrder(trx, orderId);
-    if (!order) throw new Error(`Order ${orderId} does not exist`);
-    const won = await settleOrder(trx, orderId, {
-      status: 'completed',
-      failureCode: null,
-      carrierReference,
-      at,
-    });
-    if (!won) return settledAlready(trx, orderId);
-    if (!(await settleHold(trx, orderId, 'posted', at))) throw new Error(`Order ${orderId} has no pending hold`);
-    const txn = await postLedgerTransaction(trx, {
-      id: newId('txn'),
-      accountId: order.account_id,
-      type: 'purchase',
-      amountCents: -Number(order.amount_cents),
-      counterAccount: LEDGER_REVENUE,
-      releasesHeldCents: Number(order.amount_cents),
+    const completed = await completePendingOrder(trx, {
       orderId,
-      description: `Purchase of ${order.did_number}`,
+      carrierReference,
+      transactionId: newId('txn'),
+      primaryTimeoutS: DEFAULT_PRIMARY_TIMEOUT_S,
+      blockPrefs: JSON.stringify(DEFAULT_BLOCK_PREFS),
       at,
     });
-    await activateNumber(trx, order.did_number, orderId, {
-      description: order.description,
-      primary_route: order.primary_route,
-      primary_destination: order.primary_destination,
-      primary_timeout: DEFAULT_PRIMARY_TIMEOUT_S,
-      address_id: order.address_id,
-      person_id: order.person_id,
-      block_prefs: JSON.stringify(DEFAULT_BLOCK_PREFS),
-      purchased_at: at,
-      updated_at: at,
-    });
-    await addVerifiedCli(trx, order.account_id, order.did_number, at);
+    if (!completed) return settledAlready(trx, orderId);
     crashIfAt(deps, 'before_final_commit');
-    const settled = { ...order, status: 'completed', carrier_reference: carrierReference, completed_at: at, updated_at: at };
-    return { order: settled, settledNow: true, balanceCents: txn.balance_after_cents };
+    return { order: completed.order, settledNow: true, balanceCents: completed.balanceAfterCents };
   }, READ_COMMITTED);
 }
 

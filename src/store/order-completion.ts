@@ -1,0 +1,138 @@
+import { sql, type Compilable } from 'kysely';
+import { LEDGER_REVENUE } from '../domain/order.js';
+import { dialectOf, type Executor } from './database.js';
+import { settleHold } from './hold-store.js';
+import { postLedgerTransaction } from './ledger-store.js';
+import { activateNumber } from './number-store.js';
+import { findOrder, settleOrder } from './order-store.js';
+import { preparedQuery } from './prepared-query.js';
+import type { PurchaseOrderRow } from './tables.js';
+import { addVerifiedCli } from './verified-cli-store.js';
+
+export interface OrderCompletion {
+  orderId: string;
+  carrierReference: string;
+  /** The purchase's ledger transaction. */
+  transactionId: string;
+  primaryTimeoutS: number;
+  blockPrefs: string;
+  at: string;
+}
+
+export interface CompletedOrder {
+  order: PurchaseOrderRow;
+  balanceAfterCents: number;
+}
+
+/** The ledger description of a purchase. */
+export function purchaseDescription(didNumber: string): string {
+  return `Purchase of ${didNumber}`;
+}
+
+/**
+ * Completes a pending order inside the caller's transaction: the order becomes completed, its hold
+ * is posted as a purchase (balance, ledger transaction and its two entries), the number becomes
+ * active for the buyer and joins the buyer's verified caller IDs. Returns undefined, changing
+ * nothing, if the order is no longer pending. Throws (the caller rolls back) if the order has no
+ * pending hold or its number is not reserved for it.
+ *
+ * On PostgreSQL every write is one statement (data-modifying WITH clauses), one round trip instead
+ * of eight: each round trip costs the server's process more CPU than PostgreSQL spends on it.
+ */
+export async function completePendingOrder(ex: Executor, completion: OrderCompletion): Promise<CompletedOrder | undefined> {
+  return dialectOf(ex) === 'postgres' ? completeInOneStatement(ex, completion) : completeStepByStep(ex, completion);
+}
+
+async function completeStepByStep(ex: Executor, c: OrderCompletion): Promise<CompletedOrder | undefined> {
+  const order = await findOrder(ex, c.orderId);
+  if (!order) throw new Error(`Order ${c.orderId} does not exist`);
+  const won = await settleOrder(ex, c.orderId, { status: 'completed', failureCode: null, carrierReference: c.carrierReference, at: c.at });
+  if (!won) return undefined;
+  if (!(await settleHold(ex, c.orderId, 'posted', c.at))) throw new Error(`Order ${c.orderId} has no pending hold`);
+  const txn = await postLedgerTransaction(ex, {
+    id: c.transactionId,
+    accountId: order.account_id,
+    type: 'purchase',
+    amountCents: -Number(order.amount_cents),
+    counterAccount: LEDGER_REVENUE,
+    releasesHeldCents: Number(order.amount_cents),
+    orderId: c.orderId,
+    description: purchaseDescription(order.did_number),
+    at: c.at,
+  });
+  await activateNumber(ex, order.did_number, c.orderId, {
+    description: order.description,
+    primary_route: order.primary_route,
+    primary_destination: order.primary_destination,
+    primary_timeout: c.primaryTimeoutS,
+    address_id: order.address_id,
+    person_id: order.person_id,
+    block_prefs: c.blockPrefs,
+    purchased_at: c.at,
+    updated_at: c.at,
+  });
+  await addVerifiedCli(ex, order.account_id, order.did_number, c.at);
+  const completed = { ...order, status: 'completed', carrier_reference: c.carrierReference, completed_at: c.at, updated_at: c.at };
+  return { order: completed, balanceAfterCents: txn.balance_after_cents };
+}
+
+type CompletionRow = PurchaseOrderRow & { balance_after_cents: number | null; activated: number };
+
+/**
+ * The same writes as completeStepByStep. Every WITH clause runs exactly once and sees the database
+ * as the statement began, so each later clause reads what an earlier one wrote only through its
+ * RETURNING rows; foreign keys (ledger entries on their transaction) are checked as the statement ends.
+ */
+const completeAll = preparedQuery(
+  (ex, c: OrderCompletion): Compilable<CompletionRow> => ({
+    compile: () =>
+      sql<CompletionRow>`
+        WITH o AS (
+          UPDATE purchase_order
+          SET status = 'completed', failure_code = NULL, carrier_reference = ${c.carrierReference}, updated_at = ${c.at}, completed_at = ${c.at}
+          WHERE id = ${c.orderId} AND status = 'pending'
+          RETURNING *
+        ), h AS (
+          UPDATE funds_hold SET status = 'posted', settled_at = ${c.at}
+          WHERE order_id IN (SELECT id FROM o) AND status = 'pending'
+          RETURNING order_id
+        ), a AS (
+          UPDATE account SET balance_cents = account.balance_cents - o.amount_cents, held_cents = account.held_cents - o.amount_cents
+          FROM o WHERE account.id = o.account_id AND EXISTS (SELECT 1 FROM h)
+          RETURNING account.balance_cents
+        ), t AS (
+          INSERT INTO ledger_transaction (id, account_id, type, amount_cents, balance_after_cents, order_id, description, created_at)
+          SELECT ${c.transactionId}, o.account_id, 'purchase', -o.amount_cents, a.balance_cents, o.id, ${purchaseDescription('')}::text || o.did_number, ${c.at}::text
+          FROM o CROSS JOIN a
+          RETURNING id, account_id, amount_cents
+        ), e AS (
+          INSERT INTO ledger_entry (transaction_id, ledger_account, amount_cents)
+          SELECT t.id, side.ledger_account, side.amount_cents
+          FROM t CROSS JOIN LATERAL (VALUES (t.account_id, t.amount_cents), (${LEDGER_REVENUE}::text, -t.amount_cents)) AS side (ledger_account, amount_cents)
+        ), n AS (
+          UPDATE phone_number
+          SET description = o.description, primary_route = o.primary_route, primary_destination = o.primary_destination,
+            primary_timeout = ${c.primaryTimeoutS}, address_id = o.address_id, person_id = o.person_id, block_prefs = ${c.blockPrefs},
+            purchased_at = ${c.at}, updated_at = ${c.at}, status = 'active'
+          FROM o WHERE phone_number.did_number = o.did_number AND phone_number.status = 'reserved' AND phone_number.order_id = o.id
+          RETURNING phone_number.did_number
+        ), v AS (
+          INSERT INTO verified_cli (account_id, number, created_at)
+          SELECT o.account_id, o.did_number, ${c.at}::text FROM o
+          ON CONFLICT (account_id, number) DO NOTHING
+        )
+        SELECT o.*, (SELECT balance_cents FROM a) AS balance_after_cents, (SELECT count(*) FROM n) AS activated FROM o`.compile(ex),
+  }),
+);
+
+async function completeInOneStatement(ex: Executor, c: OrderCompletion): Promise<CompletedOrder | undefined> {
+  const row = (await completeAll(ex, c)).rows[0];
+  if (!row) {
+    if (!(await findOrder(ex, c.orderId))) throw new Error(`Order ${c.orderId} does not exist`);
+    return undefined;
+  }
+  if (row.balance_after_cents === null) throw new Error(`Order ${c.orderId} has no pending hold`);
+  if (Number(row.activated) !== 1) throw new Error(`Number ${row.did_number} is not reserved for order ${c.orderId}`);
+  const { balance_after_cents: balanceAfterCents, activated: _activated, ...order } = row;
+  return { order, balanceAfterCents: Number(balanceAfterCents) };
+}
