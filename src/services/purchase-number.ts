@@ -3,11 +3,10 @@ import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { purchasePrice } from '../domain/money.js';
 import { parseNumber } from '../domain/phone-number.js';
-import { availableCents, findAccount, holdFunds } from '../store/account-store.js';
+import { availableCents, findAccount } from '../store/account-store.js';
 import { READ_COMMITTED, type Executor } from '../store/database.js';
-import { insertHold } from '../store/hold-store.js';
-import { findNumber, reserveNumber } from '../store/number-store.js';
-import { insertOrder } from '../store/order-store.js';
+import { findNumber } from '../store/number-store.js';
+import { reservePendingOrder } from '../store/order-reservation.js';
 import type { PhoneNumberRow, PurchaseOrderRow } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 import { numberUnavailable } from './number-catalogue.js';
@@ -149,11 +148,8 @@ async function reserve(deps: ServiceDeps, accountId: string, request: PurchaseRe
   const at = isoNow(deps);
   const unavailable = await deps.database.writeTransaction(async (trx) => {
     const checked = await checkPurchase(deps, trx, accountId, request, 'share');
-    const orderId = newId('ord');
-    if (!(await reserveNumber(trx, checked.number.did_number, accountId, orderId, at))) return checked.number.did_number;
-    if (!(await holdFunds(trx, accountId, checked.priceCents))) throw insufficientFunds(checked.priceCents, 0);
     const order: PurchaseOrderRow = {
-      id: orderId,
+      id: newId('ord'),
       account_id: accountId,
       did_number: checked.number.did_number,
       status: 'pending',
@@ -171,8 +167,9 @@ async function reserve(deps: ServiceDeps, accountId: string, request: PurchaseRe
       updated_at: at,
       completed_at: null,
     };
-    await insertOrder(trx, order);
-    await insertHold(trx, { id: newId('hld'), accountId, orderId, amountCents: checked.priceCents, at });
+    const reservation = await reservePendingOrder(trx, order, newId('hld'));
+    if (reservation === 'unavailable') return order.did_number;
+    if (reservation === 'insufficient_funds') throw insufficientFunds(checked.priceCents, 0);
     return order;
   }, READ_COMMITTED);
   if (typeof unavailable === 'string') throw await numberUnavailable(deps.database.db, unavailable);
