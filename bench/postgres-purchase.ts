@@ -76,7 +76,7 @@ export async function writePgbenchScript(
   buyers: Buyers,
   numbers: string[],
   path: string,
-): Promise<void> {
+): Promise<PgbenchScript> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   await client.query('CREATE TABLE bench_stock (n integer PRIMARY KEY, did text NOT NULL)');
@@ -93,57 +93,69 @@ export async function writePgbenchScript(
   }
   await client.end();
 
-  const substitutions = new Map<string, string>();
+  // Each purchase's own values are pgbench variables, sent as parameters of the prepared statements
+  // (-M prepared) as Bilby sends its own; other values stay as captured, as constants.
+  const ids = new Map<string, string>();
+  const constants = new Map<string, string>();
+  const capturedDid = capturedNumber(captured.map((query) => query.values));
+  const buyerIds = new Set(buyers.accounts.flatMap((b) => [b.addressId, b.personId]));
+  const variable = (text: string): string | undefined => {
+    if (text === capturedDid) return ':did';
+    if (accountOf.has(text)) return ':account_id';
+    if (buyerIds.has(text)) return buyers.accounts.some((b) => b.addressId === text) ? ':address_id' : ':person_id';
+    if (/^[0-9a-f]{64}$/.test(text)) return ':key_hash';
+    if (/^(ord|hold|hld|txn)_[0-9a-f]{32}$/.test(text)) {
+      if (!ids.has(text)) ids.set(text, `id${ids.size}`);
+      return `:${ids.get(text)}`;
+    }
+    return undefined;
+  };
   const literal = (value: unknown): string => {
     if (value === null || value === undefined) return 'NULL';
     if (typeof value === 'number' || typeof value === 'bigint') return String(value);
     if (typeof value === 'boolean') return value ? 'true' : 'false';
     const text = value instanceof Date ? value.toISOString() : String(value);
-    const replaced = substitutions.get(text) ?? substitute(text);
-    return replaced ?? `'${text.replaceAll("'", "''")}'`;
+    const own = variable(text);
+    if (own) return own;
+    if (!text.includes(':')) return `'${text.replaceAll("'", "''")}'`;
+    // pgbench would take ":false" or ":26" inside a string for a variable: pass it as one.
+    let name = [...constants].find(([, known]) => known === text)?.[0];
+    if (!name) constants.set((name = `c${constants.size}`), text);
+    return `:${name}`;
   };
-  const capturedDid = capturedNumber(captured.map((query) => query.values));
-  const substitute = (text: string): string | undefined => {
-    if (text === capturedDid) return "':did'";
-    if (accountOf.has(text)) return "':account_id'";
-    if (/^(ord|hold|hld|txn)_[0-9a-f]{32}$/.test(text)) {
-      const replacement = `'${text.slice(0, text.indexOf('_'))}_${substitutions.size}_:client_id-:i'`;
-      substitutions.set(text, replacement);
-      return replacement;
-    }
-    if (/^[0-9a-f]{64}$/.test(text)) return "':key_hash'";
-    return undefined;
-  };
-  const buyerIds = new Set(buyers.accounts.flatMap((b) => [b.addressId, b.personId]));
+  const statements = captured.map((query) => {
+    const sql = query.text.replace(/\$(\d+)/g, (_, index: string) => literal(query.values[Number(index) - 1]));
+    return `${sql.replace(/\s+/g, ' ').trim()};`;
+  });
+  // One lookup a purchase (Bilby's purchases need none): its number, its buyer and fresh ids.
+  const freshIds = [...ids].map(([text, name]) => `, '${text.slice(0, text.indexOf('_'))}_${name}_' || :client_id::text || '-' || :i::text AS ${name}`);
   const lines = [
     '\\set i :i + 1',
     '\\set n :base + :client_id * :per + (:i % :per)',
     `\\set b :client_id % ${buyers.accounts.length}`,
-    'SELECT did FROM bench_stock WHERE n = :n \\gset',
-    'SELECT account_id, address_id, person_id, key_hash FROM bench_buyer WHERE b = :b \\gset',
+    `SELECT s.did, b.account_id, b.address_id, b.person_id, b.key_hash${freshIds.join('')} FROM bench_stock s, bench_buyer b WHERE s.n = :n AND b.b = :b \\gset`,
+    ...statements,
   ];
-  for (const query of captured) {
-    let sql = query.text.replace(/\$(\d+)/g, (_, index: string) => {
-      const value = query.values[Number(index) - 1];
-      if (typeof value === 'string' && buyerIds.has(value)) {
-        return buyers.accounts.some((b) => b.addressId === value) ? "':address_id'" : "':person_id'";
-      }
-      return literal(value);
-    });
-    sql = sql.replace(/\s+/g, ' ').trim();
-    lines.push(`${sql};`);
-  }
   writeFileSync(path, `${lines.join('\n')}\n`);
+  return { path, constants: Object.fromEntries(constants) };
+}
+
+/** A pgbench script and the values of the constants it takes as variables (-D). */
+export interface PgbenchScript {
+  path: string;
+  constants: Record<string, string>;
 }
 
 /**
  * pgbench with the script, `clients` connections, for `seconds`: transactions (purchases) per second.
  * The run's clients share the script's numbers from `share.from`, `share.count` of them, and number
  * their ids from `share.firstId`, so that runs on one database never buy the same number twice.
+ * Statements are prepared once per connection (-M prepared), as Bilby's are: re-planned on every
+ * call, the one-statement reservation and completion made pgbench slower than Bilby itself.
  */
 export function runPgbench(
   url: string,
-  script: string,
+  script: PgbenchScript,
   clients: number,
   seconds: number,
   share: { from: number; count: number; firstId: number },
@@ -151,7 +163,7 @@ export function runPgbench(
   const per = Math.floor(share.count / clients);
   const output = execFileSync(
     'pgbench',
-    ['-n', '-f', script, '-c', String(clients), '-j', '2', '-T', String(seconds), '--max-tries=30', '-D', `i=${share.firstId}`, '-D', `base=${share.from}`, '-D', `per=${per}`, url],
+    ['-n', '-M', 'prepared', '-f', script.path, ...Object.entries(script.constants).flatMap(([name, value]) => ['-D', `${name}=${value}`]), '-c', String(clients), '-j', '2', '-T', String(seconds), '--max-tries=30', '-D', `i=${share.firstId}`, '-D', `base=${share.from}`, '-D', `per=${per}`, url],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const tps = Number(/tps = ([\d.]+)/.exec(output)?.[1] ?? NaN);

@@ -271,9 +271,9 @@ async function benchPostgres(memory: number[]): Promise<void> {
     const forPgbench = buyers.numbers.slice(0, 2 * quarter);
     const forFloor = { ...buyers, numbers: buyers.numbers.slice(2 * quarter, 3 * quarter) };
     buyers.numbers = buyers.numbers.slice(3 * quarter);
-    await writePgbenchScript(url, captured, buyers, forPgbench, PGBENCH_SCRIPT);
-    const atLoad = runPgbench(url, PGBENCH_SCRIPT, LOAD_CONNECTIONS, SECONDS, { from: 0, count: quarter, firstId: 0 });
-    const atPool = runPgbench(url, PGBENCH_SCRIPT, DATABASE_CONNECTIONS, SECONDS, { from: quarter, count: quarter, firstId: 10_000_000 });
+    const script = await writePgbenchScript(url, captured, buyers, forPgbench, PGBENCH_SCRIPT);
+    const atLoad = runPgbench(url, script, LOAD_CONNECTIONS, SECONDS, { from: 0, count: quarter, firstId: 0 });
+    const atPool = runPgbench(url, script, DATABASE_CONNECTIONS, SECONDS, { from: quarter, count: quarter, firstId: 10_000_000 });
     pgbenchAtLoad.push(atLoad.tps);
     pgbenchAtPool.push(atPool.tps);
     const floor = await replayPostgresPurchases(url, captured, forFloor, { processes: 4, connections: DATABASE_CONNECTIONS, seconds: SECONDS, warmUpSeconds: 3 * WARM_UP, dataDir: DATA });
