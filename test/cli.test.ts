@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -135,6 +135,16 @@ it('runs as a real process: output, --json, and distinct exit codes for usage, A
   const piped = await runCli(['buy'], env);
   assert.equal(piped.code, EXIT.usage);
   assert.match(piped.stderr, /needs a terminal/);
+});
+
+it('ends quietly when the reader of its output has gone (bilby ... | head)', async () => {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(stderr, '', 'no EPIPE stack trace');
+  assert.equal(code, 0);
 });
 
 it('walks the guided purchase in a real terminal, from search to order id, adding an address and an owner', { skip: !HAS_TMUX && 'tmux is not installed: the pseudo-terminal test needs it' }, async (t) => {

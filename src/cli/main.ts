@@ -68,6 +68,12 @@ async function recover(): Promise<void> {
   await server.close();
 }
 
+// A reader that stops early (`bilby numbers search | head`) closes the pipe: the output ends there.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
+
 const program = createProgram();
 program.addHelpText('after', '\nServer: bilby serve [--demo] | bilby migrate | bilby recover\nCustomer: bilby numbers search, bilby buy, bilby balance ...  Operator: bilby admin ...');
 program
