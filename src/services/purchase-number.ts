@@ -1,17 +1,17 @@
 import type { ProvisionOutcome } from '../carriers/carrier.js';
 import { AppError } from '../domain/errors.js';
-import { newId } from '../domain/ids.js';
+import { isUuid, newId } from '../domain/ids.js';
 import { purchasePrice } from '../domain/money.js';
 import { parseNumber } from '../domain/phone-number.js';
-import { availableCents, findAccount } from '../store/account-store.js';
+import { availableCents } from '../store/account-store.js';
 import { READ_COMMITTED, type Executor } from '../store/database.js';
-import { findNumber } from '../store/number-store.js';
 import { reservePendingOrder } from '../store/order-reservation.js';
+import { readPurchaseFacts } from '../store/purchase-facts.js';
 import type { PhoneNumberRow, PurchaseOrderRow } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 import { numberUnavailable } from './number-catalogue.js';
-import { requireIpndRecord } from './require-ipnd-record.js';
-import { resolveRoute, type ResolvedRoute } from './resolve-route.js';
+import { ipndRecordInvalid } from './require-ipnd-record.js';
+import { requireOwnDestination, routeShape, type ResolvedRoute } from './resolve-route.js';
 import { crashIfAt } from './crash-points.js';
 import { completeOrder, failOrder } from './settle-order.js';
 
@@ -120,17 +120,30 @@ async function checkPurchase(
 ): Promise<CheckedPurchase> {
   const parsed = parseNumber(request.did_number);
   if (!parsed) throw new AppError('invalid_number', `"${request.did_number}" is not a valid phone number`);
-  await requireIpndRecord(ex, 'address', accountId, request.address_id, lock);
-  await requireIpndRecord(ex, 'person', accountId, request.person_id, lock);
-  const route = await resolveRoute(ex, accountId, request.primary_route, request.primary_destination, undefined, lock);
-  const number = await findNumber(ex, parsed.e164);
+  const shape = routeShape(request.primary_route, request.primary_destination);
+  const facts = await readPurchaseFacts(
+    ex,
+    {
+      accountId,
+      addressId: isUuid(request.address_id) ? request.address_id : null,
+      personId: isUuid(request.person_id) ? request.person_id : null,
+      route: shape.ok ? shape.route : null,
+      destination: shape.ok ? shape.target : null,
+      didNumber: parsed.e164,
+    },
+    lock,
+  );
+  if (!facts.hasAddress) throw ipndRecordInvalid('address');
+  if (!facts.hasPerson) throw ipndRecordInvalid('person');
+  if (!shape.ok) throw shape.error;
+  const route = requireOwnDestination(shape, request.primary_destination, facts.destination ?? undefined);
+  const number = facts.number;
   if (number?.status !== 'available') throw await numberUnavailable(ex, parsed.e164);
   const priceCents = purchasePrice(Number(number.setup_cost_cents), Number(number.monthly_cost_cents));
-  const account = await findAccount(ex, accountId);
-  if (!account) throw new AppError('unauthenticated', 'Invalid API key');
-  const available = availableCents(account);
+  if (!facts.account) throw new AppError('unauthenticated', 'Invalid API key');
+  const available = availableCents(facts.account);
   if (available < priceCents) throw insufficientFunds(priceCents, available);
-  return { number, route, priceCents, balanceCents: Number(account.balance_cents) };
+  return { number, route, priceCents, balanceCents: facts.account.balance_cents };
 }
 
 function insufficientFunds(priceCents: number, availableCents: number): AppError {

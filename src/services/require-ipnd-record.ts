@@ -16,8 +16,13 @@ const FAILURE = {
  */
 export async function requireIpndRecord(ex: Executor, kind: IpndKind, accountId: string, id: string, lock?: RowLock): Promise<void> {
   if (isUuid(id) && (await ipndRecordExists(ex, kind, accountId, id, lock))) return;
+  throw ipndRecordInvalid(kind);
+}
+
+/** The 400 for an id that is not one of the caller's own records. */
+export function ipndRecordInvalid(kind: IpndKind): AppError {
   const failure = FAILURE[kind];
-  throw new AppError(failure.code, `${failure.field} is ${failure.message}`, {
+  return new AppError(failure.code, `${failure.field} is ${failure.message}`, {
     errors: [{ field: failure.field, message: failure.message }],
   });
 }

@@ -1,0 +1,74 @@
+import { sql, type Compilable, type RawBuilder } from 'kysely';
+import { dialectOf, type Executor } from './database.js';
+import { preparedQuery } from './prepared-query.js';
+import type { PhoneNumberRow } from './tables.js';
+
+/** What a purchase names; null where the request gave nothing worth looking up. */
+export interface PurchaseNames {
+  accountId: string;
+  addressId: string | null;
+  personId: string | null;
+  route: string | null;
+  destination: string | null;
+  didNumber: string;
+}
+
+/** What the database holds of each thing a purchase names. */
+export interface PurchaseFacts {
+  /** The account's own address and owner (IPND) exist. */
+  hasAddress: boolean;
+  hasPerson: boolean;
+  /** The account's destination for the route, if it has one. */
+  destination: string | null;
+  number: PhoneNumberRow | undefined;
+  account: { balance_cents: number; held_cents: number } | undefined;
+}
+
+type FactsRow = PhoneNumberRow & {
+  has_address: number | null;
+  has_person: number | null;
+  route_destination: string | null;
+  account_balance_cents: number | null;
+  account_held_cents: number | null;
+};
+
+/**
+ * Reads every fact a purchase is checked against in one statement (one round trip on PostgreSQL,
+ * where each costs more than these reads). With 'share' (inside the reservation, PostgreSQL) the
+ * address, owner and destination stay share-locked until the transaction ends, so none of them can
+ * be deleted before the purchase commits; the number and the balance are guarded by the
+ * reservation's own conditional writes.
+ */
+export async function readPurchaseFacts(ex: Executor, names: PurchaseNames, lock?: 'share'): Promise<PurchaseFacts> {
+  const shared = lock === 'share' && dialectOf(ex) === 'postgres';
+  const row = (await (shared ? sharedFacts : plainFacts)(ex, names)).rows[0]!;
+  const { has_address, has_person, route_destination, account_balance_cents, account_held_cents, ...number } = row;
+  return {
+    hasAddress: has_address !== null,
+    hasPerson: has_person !== null,
+    destination: route_destination,
+    number: number.did_number === null ? undefined : number,
+    account:
+      account_balance_cents === null ? undefined : { balance_cents: Number(account_balance_cents), held_cents: Number(account_held_cents) },
+  };
+}
+
+const factsQuery = (forShare: RawBuilder<unknown>) =>
+  preparedQuery(
+    (ex, q: PurchaseNames): Compilable<FactsRow> => ({
+      compile: () =>
+        sql<FactsRow>`
+          SELECT n.*,
+            (SELECT 1 FROM address WHERE id = ${q.addressId} AND account_id = ${q.accountId}${forShare}) AS has_address,
+            (SELECT 1 FROM person WHERE id = ${q.personId} AND account_id = ${q.accountId}${forShare}) AS has_person,
+            (SELECT destination FROM destination
+              WHERE account_id = ${q.accountId} AND route = ${q.route} AND destination = ${q.destination}${forShare}) AS route_destination,
+            a.balance_cents AS account_balance_cents, a.held_cents AS account_held_cents
+          FROM (SELECT 1 AS one) AS anchor
+          LEFT JOIN phone_number AS n ON n.did_number = ${q.didNumber}
+          LEFT JOIN account AS a ON a.id = ${q.accountId}`.compile(ex),
+    }),
+  );
+
+const plainFacts = factsQuery(sql``);
+const sharedFacts = factsQuery(sql` FOR SHARE`);
