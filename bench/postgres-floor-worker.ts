@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { retarget, type BuyerValues } from './captured-purchase.js';
+import type { BuyerValues } from './captured-purchase.js';
+import { replayPurchase } from './postgres-replay.js';
 
 /**
  * One process of the PostgreSQL floor (bench/postgres-floor.ts): its connections replay the captured
@@ -36,22 +37,11 @@ let running = true;
 
 async function purchaseLoop(client: pg.Client): Promise<void> {
   while (running) {
-    const index = next++;
-    const purchase = {
-      did: input.numbers[index % input.numbers.length]!,
-      buyer: input.buyers[index % input.buyers.length]!,
-      index: input.worker * 1_000_000 + index,
-      ids: new Map<string, string>(),
-    };
     try {
-      for (const [i, statement] of input.captured.entries()) {
-        if (statement.values.length === 0) await client.query(statement.text);
-        else await client.query({ name: `floor_${i}`, text: statement.text, values: retarget(statement.values, { did: input.capturedDid, buyer: input.capturedBuyer }, purchase) });
-      }
+      await replayPurchase(client, input, next++);
       purchases++;
     } catch {
       failures++;
-      await client.query('ROLLBACK');
     }
   }
 }

@@ -21,24 +21,9 @@ export async function replayPostgresPurchases(
   buyers: Buyers,
   options: { processes: number; connections: number; seconds: number; warmUpSeconds: number; dataDir: string },
 ): Promise<{ rps: number; failures: number }> {
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  const values = await buyerValues(buyers, async (keyHash) => (await admin.query('SELECT account_id FROM api_key WHERE key_hash = $1', [keyHash])).rows[0].account_id);
-  await admin.end();
-  const capturedBuyer = values.find((buyer) => captured.some((query) => query.values.includes(buyer.accountId)))!;
-  const capturedDid = capturedNumber(captured.map((query) => query.values));
-  const workers = Array.from({ length: options.processes }, (_, worker) => {
-    const input: FloorInput = {
-      url,
-      captured,
-      capturedDid,
-      capturedBuyer,
-      buyers: values,
-      numbers: buyers.numbers.filter((_, i) => i % options.processes === worker),
-      connections: Math.floor(options.connections / options.processes) + (worker < options.connections % options.processes ? 1 : 0),
-      worker,
-    };
-    const path = join(options.dataDir, `postgres-floor-${worker}.json`);
+  const inputs = await floorInputs(url, captured, buyers, options.processes, options.connections);
+  const workers = inputs.map((input) => {
+    const path = join(options.dataDir, `postgres-floor-${input.worker}.json`);
     writeFileSync(path, JSON.stringify(input));
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/postgres-floor-worker.ts', path], { stdio: ['pipe', 'pipe', 'inherit'] });
     let output = '';
@@ -66,4 +51,34 @@ export async function replayPostgresPurchases(
     failures += counts.failures;
   }
   return { rps: purchases / elapsed, failures };
+}
+
+/**
+ * Each process's share of a replay: `connections` spread over `processes`, the numbers dealt out in
+ * turn. Workers are numbered from `firstWorker`, which keeps their ids apart from another replay's.
+ */
+export async function floorInputs(
+  url: string,
+  captured: CapturedQuery[],
+  buyers: Buyers,
+  processes: number,
+  connections: number,
+  firstWorker = 0,
+): Promise<FloorInput[]> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  const values = await buyerValues(buyers, async (keyHash) => (await admin.query('SELECT account_id FROM api_key WHERE key_hash = $1', [keyHash])).rows[0].account_id);
+  await admin.end();
+  const capturedBuyer = values.find((buyer) => captured.some((query) => query.values.includes(buyer.accountId)))!;
+  const capturedDid = capturedNumber(captured.map((query) => query.values));
+  return Array.from({ length: processes }, (_, worker) => ({
+    url,
+    captured,
+    capturedDid,
+    capturedBuyer,
+    buyers: values,
+    numbers: buyers.numbers.filter((_, i) => i % processes === worker),
+    connections: Math.floor(connections / processes) + (worker < connections % processes ? 1 : 0),
+    worker: firstWorker + worker,
+  }));
 }

@@ -11,13 +11,13 @@ import { writeInventoryCsv } from './inventory-csv.js';
 import { ensureInventoryDatabase } from './inventory-db.js';
 import { load, median, type LoadResult } from './load.js';
 import { memoryOf, sampleMemory, startProcess } from './processes.js';
-import { capturePurchaseSql, PGBENCH_SCRIPT, preparePostgres, runPgbench, writePgbenchScript } from './postgres-purchase.js';
-import { loadPurchases, preparePurchaseDatabase } from './purchase-setup.js';
+import { capturePurchaseSql, PGBENCH_SCRIPT, preparePostgres, runPgbench, writePgbenchScript, type CapturedQuery } from './postgres-purchase.js';
+import { loadPurchases, preparePurchaseDatabase, type Buyers } from './purchase-setup.js';
 import { searchQueries } from './search-queries.js';
 import { captureSqlitePurchase, replaySqlitePurchases } from './sqlite-purchase-floor.js';
 import { captureSearchSql, replaySearchSql } from './search-floor.js';
 import { replayImportedRows } from './import-floor.js';
-import { replayPostgresPurchases } from './postgres-floor.js';
+import { floorInputs, replayPostgresPurchases } from './postgres-floor.js';
 
 /**
  * `npm run bench`: Bilby against the machine's own ceilings, measured in the same run, each figure
@@ -39,6 +39,7 @@ const ONLY = new Set((process.env.BENCH_ONLY ?? 'search,purchase,postgres,import
 const DATA = join('bench', '.data');
 const SERVER = ['dist/bilby.mjs', 'serve'];
 const CEILING = [process.execPath, '--import', 'tsx', 'bench/ceiling-server.ts'];
+const HTTP_FLOOR = [process.execPath, '--import', 'tsx', 'bench/postgres-http-floor.ts'];
 const ADMIN_KEY = 'bench-admin-key-0123456789';
 /**
  * PostgreSQL connections per server process: 4 processes of 3 share this 2-core machine with
@@ -256,28 +257,34 @@ async function benchPostgres(memory: number[]): Promise<void> {
     rows.push({ figure: 'purchase, PostgreSQL, 4 processes', bilby: 'not run', ceiling: '', ratio: '', target: '≥ 60% of pgbench', met: null, notes: 'PostgreSQL or pgbench unavailable' });
     return;
   }
-  const stock = join(DATA, 'inventory-200000.db');
-  await ensureInventoryDatabase(stock, 200_000, log);
+  // Five shares of distinct numbers a run: two pgbench runs, the two floors and Bilby.
+  const stock = join(DATA, 'inventory-300000.db');
+  await ensureInventoryDatabase(stock, 300_000, log);
   const bilbyRps: number[] = [];
   const pgbenchAtLoad: number[] = [];
   const pgbenchAtPool: number[] = [];
   const floorRps: number[] = [];
+  const httpFloorRps: number[] = [];
   let failed = 0;
   for (let run = 0; run < RUNS; run++) {
     const { url, buyers } = await preparePostgres(serverUrl, stock, BUYERS);
-    const quarter = Math.floor(buyers.numbers.length / 4);
     const captured = await capturePurchaseSql(url, buyers);
     capturedStatements = captured.length;
-    const forPgbench = buyers.numbers.slice(0, 2 * quarter);
-    const forFloor = { ...buyers, numbers: buyers.numbers.slice(2 * quarter, 3 * quarter) };
-    buyers.numbers = buyers.numbers.slice(3 * quarter);
+    const eighth = Math.floor(buyers.numbers.length / 8);
+    const third = Math.floor((buyers.numbers.length - 2 * eighth) / 3);
+    const forPgbench = buyers.numbers.slice(0, 2 * eighth);
+    const forFloor = { ...buyers, numbers: buyers.numbers.slice(2 * eighth, 2 * eighth + third) };
+    const forHttpFloor = { ...buyers, numbers: buyers.numbers.slice(2 * eighth + third, 2 * eighth + 2 * third) };
+    buyers.numbers = buyers.numbers.slice(2 * eighth + 2 * third);
     const script = await writePgbenchScript(url, captured, buyers, forPgbench, PGBENCH_SCRIPT);
-    const atLoad = runPgbench(url, script, LOAD_CONNECTIONS, SECONDS, { from: 0, count: quarter, firstId: 0 });
-    const atPool = runPgbench(url, script, DATABASE_CONNECTIONS, SECONDS, { from: quarter, count: quarter, firstId: 10_000_000 });
+    const atLoad = runPgbench(url, script, LOAD_CONNECTIONS, SECONDS, { from: 0, count: eighth, firstId: 0 });
+    const atPool = runPgbench(url, script, DATABASE_CONNECTIONS, SECONDS, { from: eighth, count: eighth, firstId: 10_000_000 });
     pgbenchAtLoad.push(atLoad.tps);
     pgbenchAtPool.push(atPool.tps);
     const floor = await replayPostgresPurchases(url, captured, forFloor, { processes: 4, connections: DATABASE_CONNECTIONS, seconds: SECONDS, warmUpSeconds: 3 * WARM_UP, dataDir: DATA });
     floorRps.push(floor.rps);
+    const httpFloor = await postgresHttpFloor(url, captured, forHttpFloor);
+    httpFloorRps.push(httpFloor.rps);
 
     const servers = [];
     for (let i = 0; i < 4; i++) {
@@ -306,7 +313,8 @@ async function benchPostgres(memory: number[]): Promise<void> {
     bilbyRps.push(rps);
     log(
       `  run ${run + 1}: bilby (4 processes) ${fmt(rps)} purchases/s, ${failures(results)} non-2xx; pgbench ${fmt(atLoad.tps)} tps at ${LOAD_CONNECTIONS} connections, ` +
-        `${fmt(atPool.tps)} at ${DATABASE_CONNECTIONS} (${atLoad.failed + atPool.failed} failed); node-postgres floor ${fmt(floor.rps)} /s (${floor.failures} failed)`,
+        `${fmt(atPool.tps)} at ${DATABASE_CONNECTIONS} (${atLoad.failed + atPool.failed} failed); node-postgres floor ${fmt(floor.rps)} /s (${floor.failures} failed), ` +
+        `behind HTTP ${fmt(httpFloor.rps)} /s (${httpFloor.failures} non-2xx)`,
     );
   }
   const rps = median(bilbyRps);
@@ -333,6 +341,31 @@ async function benchPostgres(memory: number[]): Promise<void> {
     met: null,
     notes: 'named prepared statements as Bilby sends them; no HTTP, JSON or query building: a floor under any Node.js server running this SQL with this driver',
   });
+  const httpFloor = median(httpFloorRps);
+  rows.push({
+    figure: `the same SQL behind a bare Fastify POST route, 4 processes of ${POOL_SIZE} connections (purchases/s)`,
+    bilby: fmt(rps),
+    ceiling: fmt(httpFloor),
+    ratio: `${fmt((rps / httpFloor) * 100)}%; this floor is ${fmt((httpFloor / tps) * 100)}% of pgbench`,
+    target: '',
+    met: null,
+    notes: 'the load of Bilby\'s purchases (same bodies, connections and warm-up); no validation, authentication, query building or carrier: a floor under any Node.js HTTP server running this SQL with this driver',
+  });
+}
+
+/** The PostgreSQL HTTP floor (bench/postgres-http-floor.ts), loaded as Bilby's servers are. */
+async function postgresHttpFloor(url: string, captured: CapturedQuery[], buyers: Buyers): Promise<{ rps: number; failures: number }> {
+  const inputs = await floorInputs(url, captured, buyers, 4, DATABASE_CONNECTIONS, 4);
+  const servers = [];
+  for (const input of inputs) {
+    const path = join(DATA, `postgres-http-floor-${input.worker}.json`);
+    writeFileSync(path, JSON.stringify(input));
+    servers.push(await startProcess(HTTP_FLOOR, { FLOOR_INPUT: path, CEILING_POST_BYTES: '200' }));
+  }
+  const counter = { next: 0 };
+  const results = await Promise.all(servers.map((server, i) => loadPurchases(server.base, buyers, { counter, connections: i < 2 ? 13 : 12, seconds: SECONDS, warmUpSeconds: 3 * WARM_UP })));
+  for (const server of servers) await server.stop();
+  return { rps: results.reduce((sum, r) => sum + r.rps, 0), failures: failures(results) };
 }
 
 /** The captured purchase SQL replayed raw on a fresh copy of the stock (bench/sqlite-purchase-floor.ts). */
