@@ -78,6 +78,8 @@ export class SimulatedCarrier implements Carrier {
       { did_number: request.didNumber, order_id: request.orderId, reference: `sim_${randomUUID()}`, status: 'provisioned' },
       new Date().toISOString(),
     );
+    // Another order got the number between the look-up above and this write.
+    if (row.order_id !== request.orderId) return { status: 'failed', reason: 'number is already in service' };
     if (fault?.kind === 'error_after_provisioning') throw new Error('connection reset after provisioning');
     return { status: 'provisioned', reference: row.reference };
   }

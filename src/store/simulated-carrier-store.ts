@@ -52,24 +52,23 @@ export class SimulatedCarrierStore {
       .executeTakeFirst();
   }
 
-  /** Records the number as provisioned for the order, unless it is provisioned for another order. */
+  /**
+   * Records the number as provisioned for the order, unless it is provisioned already (then returns
+   * that record). One conditional upsert: a single statement, so no transaction is needed.
+   */
   async provision(row: CarrierNumberRow, at: string): Promise<CarrierNumberRow> {
-    return this.#db.transaction().execute(async (trx) => {
-      const current = await trx
-        .selectFrom('carrier_number')
-        .select(['did_number', 'order_id', 'reference', 'status'])
-        .where('did_number', '=', row.did_number)
-        .executeTakeFirst();
-      if (current?.status === 'provisioned') return current;
-      await trx
-        .insertInto('carrier_number')
-        .values({ ...row, status: 'provisioned', updated_at: at })
-        .onConflict((oc) =>
-          oc.column('did_number').doUpdateSet({ order_id: row.order_id, reference: row.reference, status: 'provisioned', updated_at: at }),
-        )
-        .execute();
-      return { ...row, status: 'provisioned' };
-    });
+    const written = await this.#db
+      .insertInto('carrier_number')
+      .values({ ...row, status: 'provisioned', updated_at: at })
+      .onConflict((oc) =>
+        oc
+          .column('did_number')
+          .doUpdateSet({ order_id: row.order_id, reference: row.reference, status: 'provisioned', updated_at: at })
+          .where('carrier_number.status', '<>', 'provisioned'),
+      )
+      .returning(['did_number', 'order_id', 'reference', 'status'])
+      .executeTakeFirst();
+    return written ?? (await this.find(row.did_number))!;
   }
 
   async release(didNumber: string, at: string): Promise<void> {
