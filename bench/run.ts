@@ -329,7 +329,9 @@ async function benchPostgres(memory: number[]): Promise<void> {
     ratio: `${fmt((rps / tps) * 100)}%`,
     target: '≥ 60%',
     met: rps / tps >= 0.6,
-    notes: `non-2xx or errors: ${failed}; the purchase's transactions READ COMMITTED with row locks, as captured (pgbench --max-tries=30)`,
+    notes:
+      `non-2xx or errors: ${failed}; the purchase's transactions READ COMMITTED with row locks, as captured (pgbench -M prepared --max-tries=30); ` +
+      `each run against its own pgbench: ${bilbyRps.map((r, i) => `${fmt((r / Math.max(pgbenchAtLoad[i]!, pgbenchAtPool[i]!)) * 100)}%`).join(', ')}`,
   });
   const floor = median(floorRps);
   rows.push({
@@ -346,7 +348,9 @@ async function benchPostgres(memory: number[]): Promise<void> {
     figure: `the same SQL behind a bare Fastify POST route, 4 processes of ${POOL_SIZE} connections (purchases/s)`,
     bilby: fmt(rps),
     ceiling: fmt(httpFloor),
-    ratio: `${fmt((rps / httpFloor) * 100)}%; this floor is ${fmt((httpFloor / tps) * 100)}% of pgbench`,
+    ratio:
+      `${fmt((rps / httpFloor) * 100)}%; this floor is ${fmt((httpFloor / tps) * 100)}% of pgbench ` +
+      `(each run against its own: ${httpFloorRps.map((r, i) => `${fmt((r / Math.max(pgbenchAtLoad[i]!, pgbenchAtPool[i]!)) * 100)}%`).join(', ')})`,
     target: '',
     met: null,
     notes: 'the load of Bilby\'s purchases (same bodies, connections and warm-up); no validation, authentication, query building or carrier: a floor under any Node.js HTTP server running this SQL with this driver',
@@ -455,7 +459,7 @@ function writeResults(): void {
     '',
     `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${fmt(totalmem() / 2 ** 30)} GiB;`,
     `Node.js ${process.version}, SQLite ${sqliteVersion}; autocannon with 50 connections, ${SECONDS} s a run, each figure the median of ${RUNS} runs,`,
-    `the ceiling measured in the same run on the same machine. Rate limiting off. Every new server and ceiling process first takes ${WARM_UP} s of the same load, unmeasured (the 4 PostgreSQL servers and the node-postgres floor ${3 * WARM_UP} s).`,
+    `the ceiling measured in the same run on the same machine. Rate limiting off. Every new server and ceiling process first takes ${WARM_UP} s of the same load, unmeasured (the 4 PostgreSQL servers and both PostgreSQL floors ${3 * WARM_UP} s).`,
     '',
     '| figure | Bilby | ceiling | ratio | target | met | notes |',
     '|---|---|---|---|---|---|---|',
