@@ -1,5 +1,6 @@
 import Fastify from 'fastify';
 import { pino } from 'pino';
+import { fixedBody } from './fixed-body.js';
 
 /**
  * The ceiling: a bare Fastify app on the same machine, with the same logger setting as Bilby,
@@ -8,9 +9,8 @@ import { pino } from 'pino';
 const port = Number(process.env.PORT);
 const getBytes = Number(process.env.CEILING_GET_BYTES ?? 4000);
 const postBytes = Number(process.env.CEILING_POST_BYTES ?? 200);
-const body = (bytes: number) => JSON.stringify({ results: [], padding: 'x'.repeat(Math.max(0, bytes - 27)) });
-const getBody = body(getBytes);
-const postBody = body(postBytes);
+const getBody = fixedBody(getBytes);
+const postBody = fixedBody(postBytes);
 
 const app = Fastify({ loggerInstance: pino({ level: process.env.BILBY_LOG_LEVEL ?? 'warn' }) });
 app.get('/ceiling', async (_request, reply) => reply.type('application/json').send(getBody));

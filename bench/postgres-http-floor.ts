@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
 import pg from 'pg';
 import { pino } from 'pino';
+import { fixedBody } from './fixed-body.js';
 import type { FloorInput } from './postgres-floor-worker.js';
 import { replayPurchase } from './postgres-replay.js';
 
@@ -13,8 +14,7 @@ import { replayPurchase } from './postgres-replay.js';
  * Node.js HTTP server running this SQL with this driver.
  */
 const input = JSON.parse(readFileSync(process.env.FLOOR_INPUT!, 'utf8')) as FloorInput;
-const postBytes = Number(process.env.CEILING_POST_BYTES ?? 200);
-const body = JSON.stringify({ results: [], padding: 'x'.repeat(Math.max(0, postBytes - 27)) });
+const body = fixedBody(Number(process.env.CEILING_POST_BYTES ?? 200));
 const pool = new pg.Pool({ connectionString: input.url, max: input.connections });
 let next = 0;
 

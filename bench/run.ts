@@ -10,7 +10,7 @@ import { durableCommitsPerSecond } from './commit-ceiling.js';
 import { writeInventoryCsv } from './inventory-csv.js';
 import { ensureInventoryDatabase } from './inventory-db.js';
 import { load, median, type LoadResult } from './load.js';
-import { memoryOf, sampleMemory, startProcess } from './processes.js';
+import { memoryOf, sampleMemory, startProcess, type Running } from './processes.js';
 import { capturePurchaseSql, PGBENCH_SCRIPT, preparePostgres, runPgbench, writePgbenchScript, type CapturedQuery } from './postgres-purchase.js';
 import { loadPurchases, preparePurchaseDatabase, type Buyers } from './purchase-setup.js';
 import { searchQueries } from './search-queries.js';
@@ -303,8 +303,7 @@ async function benchPostgres(memory: number[]): Promise<void> {
       );
     }
     const stopSampling = sampleMemory(servers.map((server) => server.pid));
-    const counter = { next: 0 };
-    const results = await Promise.all(servers.map((server, i) => loadPurchases(server.base, buyers, { counter, connections: i < 2 ? 13 : 12, seconds: SECONDS, warmUpSeconds: 3 * WARM_UP })));
+    const results = await loadAllPurchases(servers, buyers);
     memory.push(stopSampling());
     log(`  highest RSS of a server process: ${fmt(memory.at(-1)!)} MB`);
     for (const server of servers) await server.stop();
@@ -357,6 +356,21 @@ async function benchPostgres(memory: number[]): Promise<void> {
   });
 }
 
+/** The load's 50 connections spread over the 4 PostgreSQL-phase servers, each purchase a number none other buys. */
+function loadAllPurchases(servers: Running[], buyers: Buyers): Promise<LoadResult[]> {
+  const counter = { next: 0 };
+  return Promise.all(
+    servers.map((server, i) =>
+      loadPurchases(server.base, buyers, {
+        counter,
+        connections: Math.floor(LOAD_CONNECTIONS / servers.length) + (i < LOAD_CONNECTIONS % servers.length ? 1 : 0),
+        seconds: SECONDS,
+        warmUpSeconds: 3 * WARM_UP,
+      }),
+    ),
+  );
+}
+
 /** The PostgreSQL HTTP floor (bench/postgres-http-floor.ts), loaded as Bilby's servers are. */
 async function postgresHttpFloor(url: string, captured: CapturedQuery[], buyers: Buyers): Promise<{ rps: number; failures: number }> {
   const inputs = await floorInputs(url, captured, buyers, 4, DATABASE_CONNECTIONS, 4);
@@ -366,8 +380,7 @@ async function postgresHttpFloor(url: string, captured: CapturedQuery[], buyers:
     writeFileSync(path, JSON.stringify(input));
     servers.push(await startProcess(HTTP_FLOOR, { FLOOR_INPUT: path, CEILING_POST_BYTES: '200' }));
   }
-  const counter = { next: 0 };
-  const results = await Promise.all(servers.map((server, i) => loadPurchases(server.base, buyers, { counter, connections: i < 2 ? 13 : 12, seconds: SECONDS, warmUpSeconds: 3 * WARM_UP })));
+  const results = await loadAllPurchases(servers, buyers);
   for (const server of servers) await server.stop();
   return { rps: results.reduce((sum, r) => sum + r.rps, 0), failures: failures(results) };
 }

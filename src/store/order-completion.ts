@@ -1,4 +1,4 @@
-import { sql, type Compilable } from 'kysely';
+import { sql } from 'kysely';
 import { LEDGER_REVENUE } from '../domain/order.js';
 import { dialectOf, type Executor } from './database.js';
 import { settleHold } from './hold-store.js';
@@ -84,45 +84,43 @@ type CompletionRow = PurchaseOrderRow & { balance_after_cents: number | null; ac
  * RETURNING rows; foreign keys (ledger entries on their transaction) are checked as the statement ends.
  */
 const completeAll = preparedQuery(
-  (ex, c: OrderCompletion): Compilable<CompletionRow> => ({
-    compile: () =>
-      sql<CompletionRow>`
-        WITH o AS (
-          UPDATE purchase_order
-          SET status = 'completed', failure_code = NULL, carrier_reference = ${c.carrierReference}, updated_at = ${c.at}, completed_at = ${c.at}
-          WHERE id = ${c.orderId} AND status = 'pending'
-          RETURNING *
-        ), h AS (
-          UPDATE funds_hold SET status = 'posted', settled_at = ${c.at}
-          WHERE order_id IN (SELECT id FROM o) AND status = 'pending'
-          RETURNING order_id
-        ), a AS (
-          UPDATE account SET balance_cents = account.balance_cents - o.amount_cents, held_cents = account.held_cents - o.amount_cents
-          FROM o WHERE account.id = o.account_id AND EXISTS (SELECT 1 FROM h)
-          RETURNING account.balance_cents
-        ), t AS (
-          INSERT INTO ledger_transaction (id, account_id, type, amount_cents, balance_after_cents, order_id, description, created_at)
-          SELECT ${c.transactionId}, o.account_id, 'purchase', -o.amount_cents, a.balance_cents, o.id, ${purchaseDescription('')}::text || o.did_number, ${c.at}::text
-          FROM o CROSS JOIN a
-          RETURNING id, account_id, amount_cents
-        ), e AS (
-          INSERT INTO ledger_entry (transaction_id, ledger_account, amount_cents)
-          SELECT t.id, side.ledger_account, side.amount_cents
-          FROM t CROSS JOIN LATERAL (VALUES (t.account_id, t.amount_cents), (${LEDGER_REVENUE}::text, -t.amount_cents)) AS side (ledger_account, amount_cents)
-        ), n AS (
-          UPDATE phone_number
-          SET description = o.description, primary_route = o.primary_route, primary_destination = o.primary_destination,
-            primary_timeout = ${c.primaryTimeoutS}, address_id = o.address_id, person_id = o.person_id, block_prefs = ${c.blockPrefs},
-            purchased_at = ${c.at}, updated_at = ${c.at}, status = 'active'
-          FROM o WHERE phone_number.did_number = o.did_number AND phone_number.status = 'reserved' AND phone_number.order_id = o.id
-          RETURNING phone_number.did_number
-        ), v AS (
-          INSERT INTO verified_cli (account_id, number, created_at)
-          SELECT o.account_id, o.did_number, ${c.at}::text FROM o
-          ON CONFLICT (account_id, number) DO NOTHING
-        )
-        SELECT o.*, (SELECT balance_cents FROM a) AS balance_after_cents, (SELECT count(*) FROM n) AS activated FROM o`.compile(ex),
-  }),
+  (ex, c: OrderCompletion) =>
+    sql<CompletionRow>`
+      WITH o AS (
+        UPDATE purchase_order
+        SET status = 'completed', failure_code = NULL, carrier_reference = ${c.carrierReference}, updated_at = ${c.at}, completed_at = ${c.at}
+        WHERE id = ${c.orderId} AND status = 'pending'
+        RETURNING *
+      ), h AS (
+        UPDATE funds_hold SET status = 'posted', settled_at = ${c.at}
+        WHERE order_id IN (SELECT id FROM o) AND status = 'pending'
+        RETURNING order_id
+      ), a AS (
+        UPDATE account SET balance_cents = account.balance_cents - o.amount_cents, held_cents = account.held_cents - o.amount_cents
+        FROM o WHERE account.id = o.account_id AND EXISTS (SELECT 1 FROM h)
+        RETURNING account.balance_cents
+      ), t AS (
+        INSERT INTO ledger_transaction (id, account_id, type, amount_cents, balance_after_cents, order_id, description, created_at)
+        SELECT ${c.transactionId}, o.account_id, 'purchase', -o.amount_cents, a.balance_cents, o.id, ${purchaseDescription('')}::text || o.did_number, ${c.at}::text
+        FROM o CROSS JOIN a
+        RETURNING id, account_id, amount_cents
+      ), e AS (
+        INSERT INTO ledger_entry (transaction_id, ledger_account, amount_cents)
+        SELECT t.id, side.ledger_account, side.amount_cents
+        FROM t CROSS JOIN LATERAL (VALUES (t.account_id, t.amount_cents), (${LEDGER_REVENUE}::text, -t.amount_cents)) AS side (ledger_account, amount_cents)
+      ), n AS (
+        UPDATE phone_number
+        SET description = o.description, primary_route = o.primary_route, primary_destination = o.primary_destination,
+          primary_timeout = ${c.primaryTimeoutS}, address_id = o.address_id, person_id = o.person_id, block_prefs = ${c.blockPrefs},
+          purchased_at = ${c.at}, updated_at = ${c.at}, status = 'active'
+        FROM o WHERE phone_number.did_number = o.did_number AND phone_number.status = 'reserved' AND phone_number.order_id = o.id
+        RETURNING phone_number.did_number
+      ), v AS (
+        INSERT INTO verified_cli (account_id, number, created_at)
+        SELECT o.account_id, o.did_number, ${c.at}::text FROM o
+        ON CONFLICT (account_id, number) DO NOTHING
+      )
+      SELECT o.*, (SELECT balance_cents FROM a) AS balance_after_cents, (SELECT count(*) FROM n) AS activated FROM o`,
 );
 
 async function completeInOneStatement(ex: Executor, c: OrderCompletion): Promise<CompletedOrder | undefined> {

@@ -1,4 +1,4 @@
-import { sql, type Compilable } from 'kysely';
+import { sql } from 'kysely';
 import { holdFunds } from './account-store.js';
 import { dialectOf, type Executor } from './database.js';
 import { insertHold } from './hold-store.js';
@@ -32,31 +32,29 @@ async function reserveStepByStep(ex: Executor, order: PurchaseOrderRow, holdId: 
 
 /** The same writes as reserveStepByStep; each clause runs only if the one before it wrote its row. */
 const reserveAll = preparedQuery(
-  (ex, o: PurchaseOrderRow, holdId: string): Compilable<{ reserved: number; held: number }> => ({
-    compile: () =>
-      sql<{ reserved: number; held: number }>`
-        WITH n AS (
-          UPDATE phone_number SET status = 'reserved', account_id = ${o.account_id}, order_id = ${o.id}, updated_at = ${o.created_at}
-          WHERE did_number = ${o.did_number} AND status = 'available'
-          RETURNING did_number
-        ), a AS (
-          UPDATE account SET held_cents = held_cents + ${o.amount_cents}::bigint
-          WHERE id = ${o.account_id} AND balance_cents - held_cents >= ${o.amount_cents}::bigint AND EXISTS (SELECT 1 FROM n)
-          RETURNING id
-        ), o AS (
-          INSERT INTO purchase_order (id, account_id, did_number, status, amount_cents, setup_cost_cents, monthly_cost_cents, address_id,
-            person_id, primary_route, primary_destination, description, failure_code, carrier_reference, created_at, updated_at, completed_at)
-          SELECT ${o.id}, ${o.account_id}, ${o.did_number}, ${o.status}::text, ${o.amount_cents}::bigint, ${o.setup_cost_cents}::bigint,
-            ${o.monthly_cost_cents}::bigint, ${o.address_id}::text, ${o.person_id}::text, ${o.primary_route}::text, ${o.primary_destination}::text,
-            ${o.description}::text, ${o.failure_code}::text, ${o.carrier_reference}::text, ${o.created_at}::text, ${o.updated_at}::text, ${o.completed_at}::text
-          WHERE EXISTS (SELECT 1 FROM a)
-          RETURNING id, account_id, amount_cents, created_at
-        ), h AS (
-          INSERT INTO funds_hold (id, account_id, order_id, amount_cents, status, created_at, settled_at)
-          SELECT ${holdId}, o.account_id, o.id, o.amount_cents, 'pending', o.created_at, NULL FROM o
-        )
-        SELECT (SELECT count(*) FROM n) AS reserved, (SELECT count(*) FROM o) AS held`.compile(ex),
-  }),
+  (ex, o: PurchaseOrderRow, holdId: string) =>
+    sql<{ reserved: number; held: number }>`
+      WITH n AS (
+        UPDATE phone_number SET status = 'reserved', account_id = ${o.account_id}, order_id = ${o.id}, updated_at = ${o.created_at}
+        WHERE did_number = ${o.did_number} AND status = 'available'
+        RETURNING did_number
+      ), a AS (
+        UPDATE account SET held_cents = held_cents + ${o.amount_cents}::bigint
+        WHERE id = ${o.account_id} AND balance_cents - held_cents >= ${o.amount_cents}::bigint AND EXISTS (SELECT 1 FROM n)
+        RETURNING id
+      ), o AS (
+        INSERT INTO purchase_order (id, account_id, did_number, status, amount_cents, setup_cost_cents, monthly_cost_cents, address_id,
+          person_id, primary_route, primary_destination, description, failure_code, carrier_reference, created_at, updated_at, completed_at)
+        SELECT ${o.id}, ${o.account_id}, ${o.did_number}, ${o.status}::text, ${o.amount_cents}::bigint, ${o.setup_cost_cents}::bigint,
+          ${o.monthly_cost_cents}::bigint, ${o.address_id}::text, ${o.person_id}::text, ${o.primary_route}::text, ${o.primary_destination}::text,
+          ${o.description}::text, ${o.failure_code}::text, ${o.carrier_reference}::text, ${o.created_at}::text, ${o.updated_at}::text, ${o.completed_at}::text
+        WHERE EXISTS (SELECT 1 FROM a)
+        RETURNING id, account_id, amount_cents, created_at
+      ), h AS (
+        INSERT INTO funds_hold (id, account_id, order_id, amount_cents, status, created_at, settled_at)
+        SELECT ${holdId}, o.account_id, o.id, o.amount_cents, 'pending', o.created_at, NULL FROM o
+      )
+      SELECT (SELECT count(*) FROM n) AS reserved, (SELECT count(*) FROM o) AS held`,
 );
 
 async function reserveInOneStatement(ex: Executor, order: PurchaseOrderRow, holdId: string): Promise<Reservation> {

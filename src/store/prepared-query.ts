@@ -1,4 +1,4 @@
-import { CompiledQuery, type Compilable, type QueryResult } from 'kysely';
+import { CompiledQuery, type Compilable, type QueryResult, type RawBuilder } from 'kysely';
 import { nameStatement } from './postgres-prepared.js';
 import { dialectOf, type Executor } from './database.js';
 
@@ -23,17 +23,18 @@ const MARK = '\u0000bilby-arg:';
  * per connection).
  *
  * Arguments must only be used as values (never to decide the query's shape) and objects must be
- * flat records of values.
+ * flat records of values. `build` may return a query builder or raw SQL (`sql` template).
  */
 export function preparedQuery<A extends Argument[], R>(
-  build: (ex: Executor, ...args: A) => Compilable<R>,
+  build: (ex: Executor, ...args: A) => Compilable<R> | RawBuilder<R>,
 ): (ex: Executor, ...args: A) => Promise<QueryResult<R>> {
   const templates = new Map<string, Template>();
   return async (ex, ...args) => {
     const key = templateKey(ex, args);
     let template = templates.get(key);
     if (!template) {
-      template = compileTemplate(build(ex, ...(markers(args) as A)).compile());
+      const built = build(ex, ...(markers(args) as A));
+      template = compileTemplate('isRawBuilder' in built ? built.compile(ex) : built.compile());
       if (dialectOf(ex) === 'postgres') nameStatement(template.sql);
       templates.set(key, template);
     }

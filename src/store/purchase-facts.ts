@@ -1,4 +1,4 @@
-import { sql, type Compilable, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { dialectOf, type Executor } from './database.js';
 import { preparedQuery } from './prepared-query.js';
 import type { PhoneNumberRow } from './tables.js';
@@ -55,19 +55,17 @@ export async function readPurchaseFacts(ex: Executor, names: PurchaseNames, lock
 
 const factsQuery = (forShare: RawBuilder<unknown>) =>
   preparedQuery(
-    (ex, q: PurchaseNames): Compilable<FactsRow> => ({
-      compile: () =>
-        sql<FactsRow>`
-          SELECT n.*,
-            (SELECT 1 FROM address WHERE id = ${q.addressId} AND account_id = ${q.accountId}${forShare}) AS has_address,
-            (SELECT 1 FROM person WHERE id = ${q.personId} AND account_id = ${q.accountId}${forShare}) AS has_person,
-            (SELECT destination FROM destination
-              WHERE account_id = ${q.accountId} AND route = ${q.route} AND destination = ${q.destination}${forShare}) AS route_destination,
-            a.balance_cents AS account_balance_cents, a.held_cents AS account_held_cents
-          FROM (SELECT 1 AS one) AS anchor
-          LEFT JOIN phone_number AS n ON n.did_number = ${q.didNumber}
-          LEFT JOIN account AS a ON a.id = ${q.accountId}`.compile(ex),
-    }),
+    (ex, q: PurchaseNames) =>
+      sql<FactsRow>`
+        SELECT n.*,
+          (SELECT 1 FROM address WHERE id = ${q.addressId} AND account_id = ${q.accountId}${forShare}) AS has_address,
+          (SELECT 1 FROM person WHERE id = ${q.personId} AND account_id = ${q.accountId}${forShare}) AS has_person,
+          (SELECT destination FROM destination
+            WHERE account_id = ${q.accountId} AND route = ${q.route} AND destination = ${q.destination}${forShare}) AS route_destination,
+          a.balance_cents AS account_balance_cents, a.held_cents AS account_held_cents
+        FROM (SELECT 1 AS one) AS anchor
+        LEFT JOIN phone_number AS n ON n.did_number = ${q.didNumber}
+        LEFT JOIN account AS a ON a.id = ${q.accountId}`,
   );
 
 const plainFacts = factsQuery(sql``);
