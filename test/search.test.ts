@@ -146,7 +146,7 @@ describeEachDatabase('available numbers', (dialect) => {
     const e164 = (filter: (row: (typeof stock)[number]) => boolean) => stock.filter(filter).map((row) => `61${row.number.slice(1)}`).sort();
     const indexesUsed = async (query: string) => {
       const used = new Set<string>();
-      const stop = observeStatements((text) => /^SELECT \* FROM phone_number INDEXED BY (\w+)/.exec(text)?.slice(1).forEach((index) => used.add(index)));
+      const stop = observeStatements((text) => /^SELECT "did_number", .* FROM phone_number INDEXED BY (\w+)/.exec(text)?.slice(1).forEach((index) => used.add(index)));
       await walk(query);
       stop();
       return [...used];

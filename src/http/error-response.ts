@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode, type FieldError } from '../domain/errors.js';
-import type { PhoneNumberRow } from '../store/tables.js';
+import type { ListedNumberRow } from '../store/tables.js';
 import { presentAvailable } from './presenters.js';
 
 /** The one place an error code becomes an HTTP status. A new code cannot be added without one. */
@@ -43,7 +43,7 @@ const BODY_ERRORS: Record<string, [ErrorCode, string]> = {
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
   const body: Record<string, unknown> = { detail: error.message, code: error.code, request_id: request.id };
   if (error.extras.errors) body.errors = error.extras.errors;
-  if (error.extras.alternatives) body.alternatives = (error.extras.alternatives as PhoneNumberRow[]).map(presentAvailable);
+  if (error.extras.alternatives) body.alternatives = (error.extras.alternatives as ListedNumberRow[]).map(presentAvailable);
   if (error.extras.order_id) body.order_id = error.extras.order_id;
   if (error.extras.retryable !== undefined) body.retryable = error.extras.retryable;
   if (error.extras.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.extras.retryAfterSeconds));

@@ -4,6 +4,7 @@ import { DEFAULT_BLOCK_PREFS } from '../services/settle-order.js';
 import type {
   AddressRow,
   LedgerTransactionRow,
+  ListedNumberRow,
   PersonRow,
   PhoneNumberRow,
   PurchaseOrderRow,
@@ -11,7 +12,7 @@ import type {
 
 /** Rows to the wire: dollars instead of cents, booleans and JSON settings decoded, internal columns dropped. */
 
-export function presentAvailable(row: PhoneNumberRow) {
+export function presentAvailable(row: ListedNumberRow) {
   return {
     did_number: row.did_number,
     number_type: row.number_type,

@@ -6,7 +6,7 @@ import type { Executor } from '../store/database.js';
 import { findAlternatives, findAvailableNumber, listAvailableCities } from '../store/number-store.js';
 import { searchAvailable, type AvailableSearch } from '../store/stock-search.js';
 import type { Page, PageRequest } from '../store/page.js';
-import type { PhoneNumberRow } from '../store/tables.js';
+import type { ListedNumberRow, PhoneNumberRow } from '../store/tables.js';
 import type { ServiceDeps } from './deps.js';
 
 export interface SearchFilters {
@@ -27,7 +27,7 @@ export async function searchNumbers(
   deps: Pick<ServiceDeps, 'database'>,
   filters: SearchFilters,
   page: PageRequest,
-): Promise<Page<PhoneNumberRow>> {
+): Promise<Page<ListedNumberRow>> {
   const country = filters.country ?? 'AU';
   const search: AvailableSearch = { country };
   if (filters.state) search.state = filters.state;

@@ -3,7 +3,7 @@ import { dialectOf, type Executor } from './database.js';
 import { preparedQuery } from './prepared-query.js';
 import { AVAILABLE } from './stock-search.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
-import type { NewPhoneNumber, PhoneNumberRow, PhoneNumberUpdate } from './tables.js';
+import { LISTED_NUMBER_COLUMNS, type ListedNumberRow, type NewPhoneNumber, type PhoneNumberRow, type PhoneNumberUpdate } from './tables.js';
 
 
 /** The configuration a number carries while an account owns it; cleared when it is released. */
@@ -99,8 +99,8 @@ export async function findAlternatives(
   ex: Executor,
   like: { country: string; numberType: string; areaCode: string | null; excluding: string },
   limit: number,
-): Promise<PhoneNumberRow[]> {
-  const found: PhoneNumberRow[] = [];
+): Promise<ListedNumberRow[]> {
+  const found: ListedNumberRow[] = [];
   const seen = new Set<string>([like.excluding]);
   const tiers = [
     { numberType: like.numberType, areaCode: like.areaCode },
@@ -112,7 +112,7 @@ export async function findAlternatives(
     if (tier.areaCode === null) continue;
     let query = ex
       .selectFrom('phone_number')
-      .selectAll()
+      .select(LISTED_NUMBER_COLUMNS)
       .where(AVAILABLE)
       .where('country', '=', like.country)
       .where('did_number', 'not in', [...seen])

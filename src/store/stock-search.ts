@@ -2,7 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { NUMBER_TYPES } from '../domain/phone-number.js';
 import { dialectOf, type Executor } from './database.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
-import type { PhoneNumberRow } from './tables.js';
+import { LISTED_NUMBER_COLUMNS, type ListedNumberRow } from './tables.js';
 
 export interface AvailableSearch {
   country: string;
@@ -30,6 +30,7 @@ export const AVAILABLE = sql<boolean>`status = 'available'`;
  */
 const SPARSE_PRICES = 2_000;
 const SPARSE_ENDINGS = 300;
+const LISTED = sql.join(LISTED_NUMBER_COLUMNS.map((column) => sql.ref(column)));
 /** The stock_by_tail index holds this many last digits. */
 const TAIL_DIGITS = 4;
 
@@ -43,7 +44,7 @@ const TAIL_DIGITS = 4;
  * read the whole stock, an ending or a price cap few numbers meet, are counted first through
  * their own index and, when sparse, read through it instead.
  */
-export async function searchAvailable(ex: Executor, search: AvailableSearch, page: PageRequest): Promise<Page<PhoneNumberRow>> {
+export async function searchAvailable(ex: Executor, search: AvailableSearch, page: PageRequest): Promise<Page<ListedNumberRow>> {
   const where = conditions(search, page);
   let index = walkIndex(search);
   const endsIn = search.endsWith && search.endsWith.length >= 2 ? sql`${tailOf(ex)} IN (${sql.join(tailsEndingWith(search.endsWith))})` : undefined;
@@ -61,7 +62,7 @@ export async function searchAvailable(ex: Executor, search: AvailableSearch, pag
     index = 'stock_by_type_price';
   }
   const limit = fetchLimit(page);
-  const result = await sql<PhoneNumberRow>`SELECT * FROM phone_number${indexedBy(ex, index)} WHERE ${sql.join(where, sql` AND `)} ORDER BY did_number${limit === undefined ? sql`` : sql` LIMIT ${limit}`}`.execute(ex);
+  const result = await sql<ListedNumberRow>`SELECT ${LISTED} FROM phone_number${indexedBy(ex, index)} WHERE ${sql.join(where, sql` AND `)} ORDER BY did_number${limit === undefined ? sql`` : sql` LIMIT ${limit}`}`.execute(ex);
   return toPage(result.rows, page, (row) => row.did_number);
 }
 

