@@ -66,21 +66,18 @@ export class SimulatedCarrier implements Carrier {
     if (this.#latencyMs > 0) await sleep(this.#latencyMs);
     if (fault?.kind === 'hang') await sleep(fault.ms);
 
-    const existing = await this.#store.find(request.didNumber);
-    if (existing?.status === 'provisioned') {
-      if (existing.order_id === request.orderId) return { status: 'provisioned', reference: existing.reference };
-      return { status: 'failed', reason: 'number is already in service' };
-    }
     if (fault?.kind === 'fail' || (fault === undefined && Math.random() < this.#failureRate)) {
-      return { status: 'failed', reason: 'carrier refused the order' };
+      // A carrier asked again for an order it has already provisioned says so, whatever else fails.
+      const existing = await this.#store.find(request.didNumber);
+      if (existing?.status !== 'provisioned') return { status: 'failed', reason: 'carrier refused the order' };
     }
+    const reference = `sim_${randomUUID()}`;
     const row = await this.#store.provision(
-      { did_number: request.didNumber, order_id: request.orderId, reference: `sim_${randomUUID()}`, status: 'provisioned' },
+      { did_number: request.didNumber, order_id: request.orderId, reference, status: 'provisioned' },
       new Date().toISOString(),
     );
-    // Another order got the number between the look-up above and this write.
     if (row.order_id !== request.orderId) return { status: 'failed', reason: 'number is already in service' };
-    if (fault?.kind === 'error_after_provisioning') throw new Error('connection reset after provisioning');
+    if (row.reference === reference && fault?.kind === 'error_after_provisioning') throw new Error('connection reset after provisioning');
     return { status: 'provisioned', reference: row.reference };
   }
 
