@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { API_KEY_PREFIX, generateApiKey, hasPlausibleChecksum } from '../src/domain/api-key.js';
 import { dollarsToCents } from '../src/domain/money.js';
 import { e164Prefix, fragmentDigits, prefixUpperBound } from '../src/domain/number-pattern.js';
-import { parseNumber } from '../src/domain/phone-number.js';
+import { australianDigits, parseNumber } from '../src/domain/phone-number.js';
 import { demoInventory } from '../src/services/demo-inventory.js';
 
 describe('phone numbers', () => {
@@ -32,6 +32,28 @@ describe('phone numbers', () => {
     for (const input of ['', '12345', 'abc', '0812345678', '+14155550123', '0551234567', '02 9123 456', '+61+291234567', '😀']) {
       assert.equal(parseNumber(input), null, input);
     }
+  });
+
+  it('reads Australian numbers\' exact forms quickly, to the digits parseNumber gives every valid one', () => {
+    assert.equal(australianDigits('(02) 9123-4567'), '61291234567');
+    assert.equal(australianDigits('+61 412 345 678'), '61412345678');
+    assert.equal(australianDigits('13 12 34'), '61131234');
+    for (const other of ['+64 21 123 4567', '6493001234', '12345', 'abc', '+61+291234567', '+610291234567']) assert.equal(australianDigits(other), null, other);
+    let random = 7;
+    const digit = () => ((random = (random * 48271) % 2147483647) % 10).toString();
+    const forms = [() => `0${digit()}`, () => '61', () => '+61', () => '1300', () => '1800', () => '13'];
+    let agreed = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const head = forms[i % forms.length]!();
+      const input = head + Array.from({ length: 12 - head.length - (i % 3) }, digit).join('');
+      const parsed = parseNumber(input);
+      if (!parsed || parsed.country !== 'AU') continue;
+      const quick = australianDigits(input);
+      if (quick === null) continue;
+      assert.equal(quick, parsed.e164, input);
+      agreed++;
+    }
+    assert.ok(agreed > 1_000, `${agreed} valid numbers read quickly`);
   });
 
   it('turns prefixes in any form and vanity letters into digits', () => {

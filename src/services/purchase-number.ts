@@ -2,11 +2,11 @@ import type { ProvisionOutcome } from '../carriers/carrier.js';
 import { AppError } from '../domain/errors.js';
 import { isUuid, newId } from '../domain/ids.js';
 import { purchasePrice } from '../domain/money.js';
-import { parseNumber } from '../domain/phone-number.js';
+import { australianDigits, parseNumber } from '../domain/phone-number.js';
 import { availableCents } from '../store/account-store.js';
 import { READ_COMMITTED, type Executor } from '../store/database.js';
 import { reservePendingOrder } from '../store/order-reservation.js';
-import { readPurchaseFacts } from '../store/purchase-facts.js';
+import { readPurchaseFacts, type PurchaseFacts } from '../store/purchase-facts.js';
 import type { PhoneNumberRow, PurchaseOrderRow } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 import { numberUnavailable } from './number-catalogue.js';
@@ -118,32 +118,50 @@ async function checkPurchase(
   request: PurchaseRequest,
   lock?: 'share',
 ): Promise<CheckedPurchase> {
-  const parsed = parseNumber(request.did_number);
-  if (!parsed) throw new AppError('invalid_number', `"${request.did_number}" is not a valid phone number`);
   const shape = routeShape(request.primary_route, request.primary_destination);
-  const facts = await readPurchaseFacts(
-    ex,
-    {
-      accountId,
-      addressId: isUuid(request.address_id) ? request.address_id : null,
-      personId: isUuid(request.person_id) ? request.person_id : null,
-      route: shape.ok ? shape.route : null,
-      destination: shape.ok ? shape.target : null,
-      didNumber: parsed.e164,
-    },
-    lock,
-  );
+  const factsOf = (didNumber: string) =>
+    readPurchaseFacts(
+      ex,
+      {
+        accountId,
+        addressId: isUuid(request.address_id) ? request.address_id : null,
+        personId: isUuid(request.person_id) ? request.person_id : null,
+        route: shape.ok ? shape.route : null,
+        destination: shape.ok ? shape.target : null,
+        didNumber,
+      },
+      lock,
+    );
+  const { didNumber, facts } = await factsOfNumber(request.did_number, factsOf);
   if (!facts.hasAddress) throw ipndRecordInvalid('address');
   if (!facts.hasPerson) throw ipndRecordInvalid('person');
   if (!shape.ok) throw shape.error;
   const route = requireOwnDestination(shape, request.primary_destination, facts.destination ?? undefined);
   const number = facts.number;
-  if (number?.status !== 'available') throw await numberUnavailable(ex, parsed.e164);
+  if (number?.status !== 'available') throw await numberUnavailable(ex, didNumber);
   const priceCents = purchasePrice(Number(number.setup_cost_cents), Number(number.monthly_cost_cents));
   if (!facts.account) throw new AppError('unauthenticated', 'Invalid API key');
   const available = availableCents(facts.account);
   if (available < priceCents) throw insufficientFunds(priceCents, available);
   return { number, route, priceCents, balanceCents: facts.account.balance_cents };
+}
+
+/**
+ * The facts about the number a purchase names, read under its E.164 digits. A number Bilby holds
+ * was validated when it went into stock, so the number is parsed only when its quick reading
+ * finds nothing: to tell an invalid number from one that is not for sale.
+ */
+async function factsOfNumber(
+  input: string,
+  factsOf: (didNumber: string) => Promise<PurchaseFacts>,
+): Promise<{ didNumber: string; facts: PurchaseFacts }> {
+  const quick = australianDigits(input);
+  const quickFacts = quick === null ? undefined : await factsOf(quick);
+  if (quick !== null && quickFacts?.number) return { didNumber: quick, facts: quickFacts };
+  const parsed = parseNumber(input);
+  if (!parsed) throw new AppError('invalid_number', `"${input}" is not a valid phone number`);
+  if (quick === parsed.e164 && quickFacts) return { didNumber: quick, facts: quickFacts };
+  return { didNumber: parsed.e164, facts: await factsOf(parsed.e164) };
 }
 
 function insufficientFunds(priceCents: number, availableCents: number): AppError {
