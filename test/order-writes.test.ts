@@ -94,7 +94,7 @@ describeEachDatabase('order completion', (dialect) => {
     const buyer = await ctx.createAccount({ balance: 100_00 });
     const orderId = (await placeHold(ctx, buyer.accountId, buyer.addressId, buyer.personId, 12_34))!;
     const at = '2026-11-29T04:00:00.000Z';
-    const done = await ctx.database.writeTransaction((trx) => completePendingOrder(trx, completion(orderId, at)));
+    const done = await completePendingOrder(ctx.database, completion(orderId, at));
     assert.ok(done);
     assert.equal(done.balanceAfterCents, 100_00 - 12_34);
     const after = await snapshot(ctx, orderId);
@@ -125,7 +125,7 @@ describeEachDatabase('order completion', (dialect) => {
     );
     assert.deepEqual(after.verified.map((row) => row.number), [after.order.did_number]);
 
-    const again = await ctx.database.writeTransaction((trx) => completePendingOrder(trx, completion(orderId, '2026-11-29T05:00:00.000Z')));
+    const again = await completePendingOrder(ctx.database, completion(orderId, '2026-11-29T05:00:00.000Z'));
     assert.equal(again, undefined, 'a settled order is not completed twice');
     assert.deepEqual(await snapshot(ctx, orderId), after, 'and nothing changed');
     await assertInvariants(ctx.db, null);
@@ -149,7 +149,7 @@ describeEachDatabase('order completion', (dialect) => {
       const orderId = (await placeHold(ctx, buyer.accountId, buyer.addressId, buyer.personId, 5_00))!;
       const expected = await tamper(orderId);
       const before = await snapshot(ctx, orderId);
-      await assert.rejects(ctx.database.writeTransaction((trx) => completePendingOrder(trx, completion(orderId, new Date().toISOString()))), expected);
+      await assert.rejects(completePendingOrder(ctx.database, completion(orderId, new Date().toISOString())), expected);
       assert.deepEqual(await snapshot(ctx, orderId), before, 'the failed completion rolled back every write');
       assert.equal(before.order.status, 'pending');
     }
@@ -157,6 +157,6 @@ describeEachDatabase('order completion', (dialect) => {
 
   it('refuses an order that does not exist', async (t) => {
     const ctx = await createTestContext(t, dialect);
-    await assert.rejects(ctx.database.writeTransaction((trx) => completePendingOrder(trx, completion('ord_missing', new Date().toISOString()))), /does not exist/);
+    await assert.rejects(completePendingOrder(ctx.database, completion('ord_missing', new Date().toISOString())), /does not exist/);
   });
 });

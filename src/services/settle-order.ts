@@ -1,6 +1,6 @@
 import { newId } from '../domain/ids.js';
 import { readBalanceCents, releaseHeldFunds } from '../store/account-store.js';
-import { READ_COMMITTED, type Trx } from '../store/database.js';
+import { READ_COMMITTED, type Executor } from '../store/database.js';
 import { settleHold } from '../store/hold-store.js';
 import { unreserveNumber } from '../store/number-store.js';
 import { completePendingOrder } from '../store/order-completion.js';
@@ -25,20 +25,17 @@ export interface Settled {
  * Idempotent: if the order was already settled (by recovery or a late answer), changes nothing.
  */
 export async function completeOrder(deps: ServiceDeps, orderId: string, carrierReference: string): Promise<Settled> {
-  const at = isoNow(deps);
-  return deps.database.writeTransaction(async (trx) => {
-    const completed = await completePendingOrder(trx, {
-      orderId,
-      carrierReference,
-      transactionId: newId('txn'),
-      primaryTimeoutS: DEFAULT_PRIMARY_TIMEOUT_S,
-      blockPrefs: JSON.stringify(DEFAULT_BLOCK_PREFS),
-      at,
-    });
-    if (!completed) return settledAlready(trx, orderId);
-    crashIfAt(deps, 'before_final_commit');
-    return { order: completed.order, settledNow: true, balanceCents: completed.balanceAfterCents };
-  }, READ_COMMITTED);
+  const completion = {
+    orderId,
+    carrierReference,
+    transactionId: newId('txn'),
+    primaryTimeoutS: DEFAULT_PRIMARY_TIMEOUT_S,
+    blockPrefs: JSON.stringify(DEFAULT_BLOCK_PREFS),
+    at: isoNow(deps),
+  };
+  const completed = await completePendingOrder(deps.database, completion, () => crashIfAt(deps, 'before_final_commit'));
+  if (!completed) return settledAlready(deps.database.db, orderId);
+  return { order: completed.order, settledNow: true, balanceCents: completed.balanceAfterCents };
 }
 
 /**
@@ -61,10 +58,10 @@ export async function failOrder(deps: ServiceDeps, orderId: string, failureCode:
   }, READ_COMMITTED);
 }
 
-async function settledAlready(trx: Trx, orderId: string): Promise<Settled> {
-  const order = await findOrder(trx, orderId);
+async function settledAlready(ex: Executor, orderId: string): Promise<Settled> {
+  const order = await findOrder(ex, orderId);
   if (!order) throw new Error(`Order ${orderId} does not exist`);
-  return { order, settledNow: false, balanceCents: await readBalanceCents(trx, order.account_id) };
+  return { order, settledNow: false, balanceCents: await readBalanceCents(ex, order.account_id) };
 }
 
 /** Seconds a call rings the primary destination before the backup takes over. */

@@ -6,6 +6,7 @@ import * as operator from './migrations/0003-operator.js';
 import * as cityIndex from './migrations/0004-city-index.js';
 import * as stockIndexes from './migrations/0005-stock-indexes.js';
 import * as stockTailIndex from './migrations/0006-stock-tail-index.js';
+import * as statementChecks from './migrations/0007-statement-checks.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-city-index': cityIndex,
   '0005-stock-indexes': stockIndexes,
   '0006-stock-tail-index': stockTailIndex,
+  '0007-statement-checks': statementChecks,
 };
 
 /** Every migration's name, in the order they apply. */

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { LEDGER_REVENUE } from '../domain/order.js';
-import { dialectOf, type Executor } from './database.js';
+import { READ_COMMITTED, type Database, type Executor } from './database.js';
 import { settleHold } from './hold-store.js';
 import { postLedgerTransaction } from './ledger-store.js';
 import { activateNumber } from './number-store.js';
@@ -30,17 +30,33 @@ export function purchaseDescription(didNumber: string): string {
 }
 
 /**
- * Completes a pending order inside the caller's transaction: the order becomes completed, its hold
- * is posted as a purchase (balance, ledger transaction and its two entries), the number becomes
- * active for the buyer and joins the buyer's verified caller IDs. Returns undefined, changing
- * nothing, if the order is no longer pending. Throws (the caller rolls back) if the order has no
- * pending hold or its number is not reserved for it.
+ * Completes a pending order, all of it or nothing: the order becomes completed, its hold is posted
+ * as a purchase (balance, ledger transaction and its two entries), the number becomes active for
+ * the buyer and joins the buyer's verified caller IDs. Returns undefined, changing nothing, if the
+ * order is no longer pending. Throws, changing nothing, if the order has no pending hold or its
+ * number is not reserved for it. `beforeCommit` runs when the writes are about to commit (the
+ * crash-point tests stop there).
  *
- * On PostgreSQL every write is one statement (data-modifying WITH clauses), one round trip instead
- * of eight: each round trip costs the server's process more CPU than PostgreSQL spends on it.
+ * On PostgreSQL every write is one statement (data-modifying WITH clauses) that commits on its
+ * own: one round trip instead of ten (a BEGIN, eight statements, a COMMIT); each round trip costs the
+ * server's process more CPU than PostgreSQL spends on it. The statement checks what it wrote
+ * (bilby_check) so that an error undoes it. READ COMMITTED: every write is conditional on the state
+ * it expects, so a concurrent settlement waits on the order's row and then finds it settled.
  */
-export async function completePendingOrder(ex: Executor, completion: OrderCompletion): Promise<CompletedOrder | undefined> {
-  return dialectOf(ex) === 'postgres' ? completeInOneStatement(ex, completion) : completeStepByStep(ex, completion);
+export async function completePendingOrder(
+  database: Database,
+  completion: OrderCompletion,
+  beforeCommit: () => void = () => {},
+): Promise<CompletedOrder | undefined> {
+  if (database.dialect === 'postgres') {
+    beforeCommit();
+    return database.writeStatement((ex) => completeInOneStatement(ex, completion));
+  }
+  return database.writeTransaction(async (trx) => {
+    const completed = await completeStepByStep(trx, completion);
+    if (completed) beforeCommit();
+    return completed;
+  }, READ_COMMITTED);
 }
 
 async function completeStepByStep(ex: Executor, c: OrderCompletion): Promise<CompletedOrder | undefined> {
@@ -76,12 +92,13 @@ async function completeStepByStep(ex: Executor, c: OrderCompletion): Promise<Com
   return { order: completed, balanceAfterCents: txn.balance_after_cents };
 }
 
-type CompletionRow = PurchaseOrderRow & { balance_after_cents: number | null; activated: number };
+type CompletionRow = PurchaseOrderRow & { balance_after_cents: number };
 
 /**
  * The same writes as completeStepByStep. Every WITH clause runs exactly once and sees the database
  * as the statement began, so each later clause reads what an earlier one wrote only through its
- * RETURNING rows; foreign keys (ledger entries on their transaction) are checked as the statement ends.
+ * RETURNING rows; foreign keys (ledger entries on their transaction) are checked as the statement
+ * ends. The last clause refuses (raises) a completion whose hold or number was not as expected.
  */
 const completeAll = preparedQuery(
   (ex, c: OrderCompletion) =>
@@ -120,7 +137,9 @@ const completeAll = preparedQuery(
         SELECT o.account_id, o.did_number, ${c.at}::text FROM o
         ON CONFLICT (account_id, number) DO NOTHING
       )
-      SELECT o.*, (SELECT balance_cents FROM a) AS balance_after_cents, (SELECT count(*) FROM n) AS activated FROM o`,
+      SELECT o.*, (SELECT balance_cents FROM a) AS balance_after_cents FROM o
+      WHERE bilby_check(EXISTS (SELECT 1 FROM a), 'Order ' || o.id || ' has no pending hold')
+        AND bilby_check((SELECT count(*) FROM n) = 1, 'Number ' || o.did_number || ' is not reserved for order ' || o.id)`,
 );
 
 async function completeInOneStatement(ex: Executor, c: OrderCompletion): Promise<CompletedOrder | undefined> {
@@ -129,8 +148,6 @@ async function completeInOneStatement(ex: Executor, c: OrderCompletion): Promise
     if (!(await findOrder(ex, c.orderId))) throw new Error(`Order ${c.orderId} does not exist`);
     return undefined;
   }
-  if (row.balance_after_cents === null) throw new Error(`Order ${c.orderId} has no pending hold`);
-  if (Number(row.activated) !== 1) throw new Error(`Number ${row.did_number} is not reserved for order ${c.orderId}`);
-  const { balance_after_cents: balanceAfterCents, activated: _activated, ...order } = row;
+  const { balance_after_cents: balanceAfterCents, ...order } = row;
   return { order, balanceAfterCents: Number(balanceAfterCents) };
 }
