@@ -6,8 +6,8 @@ import { australianDigits, parseNumber } from '../domain/phone-number.js';
 import { availableCents } from '../store/account-store.js';
 import { READ_COMMITTED, type Executor } from '../store/database.js';
 import { reservePendingOrder } from '../store/order-reservation.js';
-import { readPurchaseFacts, type PurchaseFacts } from '../store/purchase-facts.js';
-import type { PhoneNumberRow, PurchaseOrderRow } from '../store/tables.js';
+import { readPurchaseFacts, type PurchaseFacts, type PurchasedNumber } from '../store/purchase-facts.js';
+import type { PurchaseOrderRow } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 import { numberUnavailable } from './number-catalogue.js';
 import { ipndRecordInvalid } from './require-ipnd-record.js';
@@ -38,7 +38,7 @@ export interface PurchaseDone {
 }
 
 interface CheckedPurchase {
-  number: PhoneNumberRow;
+  number: PurchasedNumber;
   route: ResolvedRoute;
   priceCents: number;
   balanceCents: number;

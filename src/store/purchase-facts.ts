@@ -3,6 +3,9 @@ import { dialectOf, type Executor } from './database.js';
 import { preparedQuery } from './prepared-query.js';
 import type { PhoneNumberRow } from './tables.js';
 
+/** What a purchase reads of the number it names. */
+export type PurchasedNumber = Pick<PhoneNumberRow, 'did_number' | 'status' | 'setup_cost_cents' | 'monthly_cost_cents'>;
+
 /** What a purchase names; null where the request gave nothing worth looking up. */
 export interface PurchaseNames {
   accountId: string;
@@ -20,11 +23,11 @@ export interface PurchaseFacts {
   hasPerson: boolean;
   /** The account's destination for the route, if it has one. */
   destination: string | null;
-  number: PhoneNumberRow | undefined;
+  number: PurchasedNumber | undefined;
   account: { balance_cents: number; held_cents: number } | undefined;
 }
 
-type FactsRow = PhoneNumberRow & {
+type FactsRow = PurchasedNumber & {
   has_address: number | null;
   has_person: number | null;
   route_destination: string | null;
@@ -37,7 +40,8 @@ type FactsRow = PhoneNumberRow & {
  * where each costs more than these reads). With 'share' (inside the reservation, PostgreSQL) the
  * address, owner and destination stay share-locked until the transaction ends, so none of them can
  * be deleted before the purchase commits; the number and the balance are guarded by the
- * reservation's own conditional writes.
+ * reservation's own conditional writes. Of the number only what the purchase uses is read: all
+ * 29 columns made this statement three times slower on SQLite (measured: 27 µs → 66 µs).
  */
 export async function readPurchaseFacts(ex: Executor, names: PurchaseNames, lock?: 'share'): Promise<PurchaseFacts> {
   const shared = lock === 'share' && dialectOf(ex) === 'postgres';
@@ -57,7 +61,7 @@ const factsQuery = (forShare: RawBuilder<unknown>) =>
   preparedQuery(
     (ex, q: PurchaseNames) =>
       sql<FactsRow>`
-        SELECT n.*,
+        SELECT n.did_number, n.status, n.setup_cost_cents, n.monthly_cost_cents,
           (SELECT 1 FROM address WHERE id = ${q.addressId} AND account_id = ${q.accountId}${forShare}) AS has_address,
           (SELECT 1 FROM person WHERE id = ${q.personId} AND account_id = ${q.accountId}${forShare}) AS has_person,
           (SELECT destination FROM destination
