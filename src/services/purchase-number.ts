@@ -4,7 +4,7 @@ import { isUuid, newId } from '../domain/ids.js';
 import { purchasePrice } from '../domain/money.js';
 import { australianDigits, parseNumber } from '../domain/phone-number.js';
 import { availableCents } from '../store/account-store.js';
-import type { Executor } from '../store/database.js';
+import { READ_COMMITTED, type Executor } from '../store/database.js';
 import { reservePendingOrder } from '../store/order-reservation.js';
 import { readPurchaseFacts, type PurchaseFacts, type PurchasedNumber } from '../store/purchase-facts.js';
 import type { PurchaseOrderRow } from '../store/tables.js';
@@ -106,14 +106,17 @@ export async function purchaseNumber(deps: ServiceDeps, accountId: string, reque
 }
 
 /**
- * Every check of a purchase, in the contract's order, against one read of the facts it names. The
- * reservation's writes are each conditional on these facts, so they need no lock here.
+ * With `lock` (inside the reservation) the address, owner and destination the purchase names are
+ * share-locked, so none of them can be deleted before it commits: with the number's conditional
+ * reservation and the balance's conditional hold, that is every fact the purchase relies on, and it
+ * can run READ COMMITTED on PostgreSQL.
  */
 async function checkPurchase(
   deps: ServiceDeps,
   ex: Executor,
   accountId: string,
   request: PurchaseRequest,
+  lock?: 'share',
 ): Promise<CheckedPurchase> {
   const shape = routeShape(request.primary_route, request.primary_destination);
   const factsOf = (didNumber: string) =>
@@ -127,6 +130,7 @@ async function checkPurchase(
         destination: shape.ok ? shape.target : null,
         didNumber,
       },
+      lock,
     );
   const { didNumber, facts } = await factsOfNumber(request.did_number, factsOf);
   if (!facts.hasAddress) throw ipndRecordInvalid('address');
@@ -167,19 +171,14 @@ function insufficientFunds(priceCents: number, availableCents: number): AppError
   );
 }
 
-/** Rounds of check and reservation before a purchase whose buyer's records keep changing gives up. */
-const RESERVATION_ROUNDS = 3;
-
 /**
- * Step 1: every check, then the reservation, whose writes are each conditional on what was
- * checked (the buyer's records still there, the number still available, the balance still
- * covering it), so nothing another request does between the two is missed; a reservation refused
- * writes nothing. When one of the buyer's records went in between, the next check says which.
+ * Step 1. Every check runs inside the write transaction, so nothing another request does can slip
+ * between a check and the reservation; a failed check rolls back having written nothing.
  */
 async function reserve(deps: ServiceDeps, accountId: string, request: PurchaseRequest): Promise<PurchaseOrderRow> {
-  for (let round = 1; ; round++) {
-    const checked = await checkPurchase(deps, deps.database.db, accountId, request);
-    const at = isoNow(deps);
+  const at = isoNow(deps);
+  const unavailable = await deps.database.writeTransaction(async (trx) => {
+    const checked = await checkPurchase(deps, trx, accountId, request, 'share');
     const order: PurchaseOrderRow = {
       id: newId('ord'),
       account_id: accountId,
@@ -199,14 +198,13 @@ async function reserve(deps: ServiceDeps, accountId: string, request: PurchaseRe
       updated_at: at,
       completed_at: null,
     };
-    const reservation = await reservePendingOrder(deps.database, order, newId('hld'));
-    if (reservation === 'reserved') return order;
-    if (reservation === 'unavailable') throw await numberUnavailable(deps.database.db, order.did_number);
+    const reservation = await reservePendingOrder(trx, order, newId('hld'));
+    if (reservation === 'unavailable') return order.did_number;
     if (reservation === 'insufficient_funds') throw insufficientFunds(checked.priceCents, 0);
-    if (round === RESERVATION_ROUNDS) {
-      throw new AppError('request_in_progress', 'Your addresses, owners or destinations changed during the purchase: try again');
-    }
-  }
+    return order;
+  }, READ_COMMITTED);
+  if (typeof unavailable === 'string') throw await numberUnavailable(deps.database.db, unavailable);
+  return unavailable;
 }
 
 type Answer = ProvisionOutcome | 'timeout' | 'unknown';
