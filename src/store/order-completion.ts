@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { LEDGER_REVENUE } from '../domain/order.js';
-import { READ_COMMITTED, type Database, type Executor } from './database.js';
+import type { Database, Executor } from './database.js';
 import { settleHold } from './hold-store.js';
 import { postLedgerTransaction } from './ledger-store.js';
 import { activateNumber } from './number-store.js';
@@ -56,7 +56,7 @@ export async function completePendingOrder(
     const completed = await completeStepByStep(trx, completion);
     if (completed) beforeCommit();
     return completed;
-  }, READ_COMMITTED);
+  });
 }
 
 async function completeStepByStep(ex: Executor, c: OrderCompletion): Promise<CompletedOrder | undefined> {
