@@ -1,5 +1,5 @@
 import { chmodSync } from 'node:fs';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 
 /**
  * The bin starts Node with a smaller young generation and an old generation that grows by 20% past
@@ -15,21 +15,31 @@ const SERVER_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=20
  * the native SQLite binding, pg's optional native driver, and swagger-ui, which serves files from
  * its own package directory.
  */
-await build({
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/bilby.mjs',
+const shared: BuildOptions = {
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
   external: ['better-sqlite3', 'pg-native', '@fastify/swagger-ui'],
-  // The bin's #! line (the source has none of its own), then a require for the CommonJS
-  // dependencies, which still call it inside an ES module.
-  banner: {
-    js:
-      `#!/usr/bin/env -S node ${SERVER_NODE_FLAGS.join(' ')}\n` +
-      "import { createRequire as __bilbyCreateRequire } from 'node:module';\nconst require = __bilbyCreateRequire(import.meta.url);",
-  },
   logLevel: 'warning',
+};
+// A require for the CommonJS dependencies, which still call it inside an ES module.
+const requireShim = "import { createRequire as __bilbyCreateRequire } from 'node:module';\nconst require = __bilbyCreateRequire(import.meta.url);";
+
+await build({
+  ...shared,
+  entryPoints: ['src/cli/main.ts'],
+  outfile: 'dist/bilby.mjs',
+  // The bin's #! line: the source has none of its own.
+  banner: { js: `#!/usr/bin/env -S node ${SERVER_NODE_FLAGS.join(' ')}\n${requireShim}` },
 });
 chmodSync('dist/bilby.mjs', 0o755);
+
+// The modules worker threads run (startModuleThread finds them beside the bin).
+await build({
+  ...shared,
+  entryPoints: { 'inventory-csv-thread': 'src/services/inventory-csv-thread.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  banner: { js: requireShim },
+});

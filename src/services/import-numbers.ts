@@ -1,16 +1,10 @@
 import type { Readable } from 'node:stream';
-import { parse, type CsvError } from 'csv-parse';
-import { AppError } from '../domain/errors.js';
-import {
-  INVENTORY_CSV_COLUMNS,
-  readInventoryRow,
-  type InventoryCsvRow,
-  type TypePrices,
-} from '../domain/inventory-row.js';
+import type { InventoryNumber, TypePrices } from '../domain/inventory-row.js';
 import { insertNumbers } from '../store/number-store.js';
 import { listPrices } from '../store/price-store.js';
 import type { NewPhoneNumber } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';
+import { readInventoryOffThread } from './read-inventory-off-thread.js';
 
 export interface ImportReport {
   /** Data rows read (the header is not a row). */
@@ -52,82 +46,40 @@ export async function importNumbers(
     else report.rejections_truncated = true;
   };
 
-  const parser = parse({
-    bom: true,
-    trim: true,
-    skip_empty_lines: true,
-    relax_column_count: true,
-    skip_records_with_error: true,
-    info: true,
-    columns: (header: string[]) => checkHeader(header),
-  });
-  parser.on('skip', (error: CsvError) => {
-    report.rows++;
-    reject(Number(error.lines ?? 0), `the line is not valid CSV: ${error.message.replace(/^Invalid [^:]*: /, '')}`);
-  });
-  source.on('error', (error) => parser.destroy(error));
-  source.pipe(parser);
-
-  let batch: NewPhoneNumber[] = [];
   let at = isoNow(deps);
-  const flush = async () => {
-    if (batch.length === 0) return;
-    // In key order, so the inserts walk each index instead of jumping around it.
-    const rows = batch.sort((a, b) => (a.did_number < b.did_number ? -1 : a.did_number > b.did_number ? 1 : 0));
-    batch = [];
-    const added = await deps.database.writeTransaction((trx) => insertNumbers(trx, rows));
-    report.added += added;
-    report.skipped += rows.length - added;
+  for await (const batch of readInventoryOffThread(source, prices, BATCH_ROWS)) {
+    report.rows += batch.read;
+    for (const { line, reason } of batch.rejections) reject(line, reason);
+    if (batch.numbers.length > 0) {
+      const rows = batch.numbers.map((number) => newPhoneNumber(number, at));
+      // In key order, so the inserts walk each index instead of jumping around it.
+      rows.sort((a, b) => (a.did_number < b.did_number ? -1 : a.did_number > b.did_number ? 1 : 0));
+      const added = await deps.database.writeTransaction((trx) => insertNumbers(trx, rows));
+      report.added += added;
+      report.skipped += rows.length - added;
+      at = isoNow(deps);
+    }
     onBatch(report);
-    at = isoNow(deps);
-  };
-
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: InventoryCsvRow; info: { lines: number } }>) {
-      report.rows++;
-      const number = readInventoryRow(record, prices);
-      if ('reason' in number) {
-        reject(info.lines, number.reason);
-        continue;
-      }
-      batch.push({
-        did_number: number.didNumber,
-        country: number.country,
-        number_type: number.numberType,
-        state: number.state,
-        city: number.city,
-        area_code: number.areaCode,
-        setup_cost_cents: number.setupCents,
-        monthly_cost_cents: number.monthlyCents,
-        custom_price: number.customPrice ? 1 : 0,
-        status: 'available',
-        block_premium: 0,
-        created_at: at,
-        updated_at: at,
-      });
-      if (batch.length >= BATCH_ROWS) await flush();
-    }
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    if ((error as CsvError).code?.startsWith('CSV_')) {
-      throw new AppError('invalid_csv', `The CSV could not be read: ${(error as Error).message}`);
-    }
-    throw error;
   }
-  await flush();
   // The parser reports unreadable lines as it meets them, ahead of the rows it has yet to hand over.
   report.rejections.sort((a, b) => a.line - b.line);
   return report;
 }
 
-function checkHeader(header: string[]): Array<string | false> {
-  const names = header.map((name) => name.trim().toLowerCase());
-  if (!names.includes('did_number')) {
-    throw new AppError(
-      'invalid_csv',
-      `The first line must name the columns, including did_number (known: ${INVENTORY_CSV_COLUMNS.join(', ')})`,
-    );
-  }
-  // Columns we do not know are read past, never stored.
-  return names.map((name) => ((INVENTORY_CSV_COLUMNS as readonly string[]).includes(name) ? name : false));
+function newPhoneNumber(number: InventoryNumber, at: string): NewPhoneNumber {
+  return {
+    did_number: number.didNumber,
+    country: number.country,
+    number_type: number.numberType,
+    state: number.state,
+    city: number.city,
+    area_code: number.areaCode,
+    setup_cost_cents: number.setupCents,
+    monthly_cost_cents: number.monthlyCents,
+    custom_price: number.customPrice ? 1 : 0,
+    status: 'available',
+    block_premium: 0,
+    created_at: at,
+    updated_at: at,
+  };
 }
