@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { API_KEY_PREFIX, generateApiKey, hasPlausibleChecksum } from '../src/domain/api-key.js';
 import { dollarsToCents } from '../src/domain/money.js';
 import { e164Prefix, fragmentDigits, prefixUpperBound } from '../src/domain/number-pattern.js';
-import { australianDigits, parseNumber } from '../src/domain/phone-number.js';
+import { australianDigits, parseNumber, parseNumberFully } from '../src/domain/phone-number.js';
 import { demoInventory } from '../src/services/demo-inventory.js';
 
 describe('phone numbers', () => {
@@ -34,7 +34,7 @@ describe('phone numbers', () => {
     }
   });
 
-  it('reads Australian numbers\' exact forms quickly, to the digits parseNumber gives every valid one', () => {
+  it('reads Australian numbers\' exact forms quickly, to the digits libphonenumber gives every valid one', () => {
     assert.equal(australianDigits('(02) 9123-4567'), '61291234567');
     assert.equal(australianDigits('+61 412 345 678'), '61412345678');
     assert.equal(australianDigits('13 12 34'), '61131234');
@@ -46,7 +46,7 @@ describe('phone numbers', () => {
     for (let i = 0; i < 20_000; i++) {
       const head = forms[i % forms.length]!();
       const input = head + Array.from({ length: 12 - head.length - (i % 3) }, digit).join('');
-      const parsed = parseNumber(input);
+      const parsed = parseNumberFully(input);
       if (!parsed || parsed.country !== 'AU') continue;
       const quick = australianDigits(input);
       if (quick === null) continue;
@@ -54,6 +54,37 @@ describe('phone numbers', () => {
       agreed++;
     }
     assert.ok(agreed > 1_000, `${agreed} valid numbers read quickly`);
+  });
+
+  it('answers as libphonenumber does for every number, valid or not, in every form', () => {
+    let random = 11;
+    const next = (below: number) => (random = (random * 48271) % 2147483647) % below;
+    const digits = (count: number) => Array.from({ length: count }, () => String(next(10))).join('');
+    // Mostly real ranges, so that many are valid, and some of every other shape.
+    const nationals = [
+      () => `${'2378'[next(4)]}${digits(8)}`,
+      () => `4${digits(8)}`,
+      () => `1800${digits(6)}`,
+      () => `1300${digits(6)}`,
+      () => `13${digits(4)}`,
+      () => `${next(10)}${digits(7 + next(4))}`,
+    ];
+    const forms = [
+      (national: string) => `+61${national}`,
+      (national: string) => `61${national}`,
+      (national: string) => (national.startsWith('1') ? national : `0${national}`),
+      (national: string) => `+61 ${national.slice(0, 1)} ${national.slice(1, 5)}-${national.slice(5)}`,
+      (national: string) => `(0${national.slice(0, 1)}) ${national.slice(1)}`,
+      (national: string) => `+64${national}`,
+    ];
+    let valid = 0;
+    for (let i = 0; i < 50_000; i++) {
+      const input = forms[next(forms.length)]!(nationals[next(nationals.length)]!());
+      const expected = parseNumberFully(input);
+      assert.deepEqual(parseNumber(input), expected, input);
+      if (expected?.country === 'AU' && australianDigits(input) !== null) valid++;
+    }
+    assert.ok(valid > 10_000, `${valid} valid Australian numbers in exact forms`);
   });
 
   it('turns prefixes in any form and vanity letters into digits', () => {

@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { Metadata, parsePhoneNumberFromString } from 'libphonenumber-js/max';
 
 export const COUNTRIES = ['AU', 'NZ'] as const;
 export type Country = (typeof COUNTRIES)[number];
@@ -41,6 +41,16 @@ const NZ_TYPES: Readonly<Record<string, NumberType>> = {
  * valid Australian or New Zealand number of a type Bilby sells.
  */
 export function parseNumber(input: string): ParsedNumber | null {
+  const digits = australianDigits(input);
+  if (digits !== null && AUSTRALIAN_TYPE_MATCHES?.(digits.slice(2))) {
+    const numberType = AU_TYPES.find(([pattern]) => pattern.test(digits))?.[1];
+    if (numberType) return { e164: digits, country: 'AU', numberType, areaCode: numberType === 'geographic' ? `0${digits.charAt(2)}` : null };
+  }
+  return parseNumberFully(input);
+}
+
+/** parseNumber through libphonenumber's parser and validation, whatever the form. */
+export function parseNumberFully(input: string): ParsedNumber | null {
   const compact = input.trim().replace(SEPARATORS, '');
   if (!/^\+?\d{4,15}$/.test(compact)) return null;
   // Digits starting with a country code are already E.164; national forms start with 0 or 1.
@@ -64,11 +74,39 @@ export function parseNumber(input: string): ParsedNumber | null {
   return null;
 }
 
+/** What libphonenumber's metadata holds for a country and its number types (not in its typings). */
+interface PlanPatterns {
+  nationalNumberPattern?: () => string;
+  type?: (name: string) => { pattern(): string; possibleLengths(): number[] | undefined } | undefined;
+}
+
+/**
+ * True when Australian national digits match libphonenumber's own patterns for the whole country
+ * and for one of the types Bilby sells, compiled once. libphonenumber builds each pattern into a new
+ * RegExp on every test, which was half of parsing a number (6 of 12 µs, most of an import's parsing).
+ * A match is exactly what makes libphonenumber's isValid() true and its country AU (the first of the
+ * countries sharing +61); anything else goes to parseNumberFully. Undefined if a libphonenumber
+ * version stops holding its patterns where this reads them: everything then goes the full way.
+ */
+const AUSTRALIAN_TYPE_MATCHES = ((): ((national: string) => boolean) | undefined => {
+  const metadata = new Metadata();
+  metadata.selectNumberingPlan('AU');
+  const plan = metadata.numberingPlan as unknown as PlanPatterns | undefined;
+  if (typeof plan?.nationalNumberPattern !== 'function' || typeof plan.type !== 'function') return undefined;
+  const whole = (pattern: string) => new RegExp(`^(?:${pattern})$`);
+  const country = whole(plan.nationalNumberPattern());
+  const types = ['FIXED_LINE', 'MOBILE', 'TOLL_FREE', 'SHARED_COST'].flatMap((name) => {
+    const type = plan.type?.(name);
+    return type?.pattern() ? [{ pattern: whole(type.pattern()), lengths: type.possibleLengths() }] : [];
+  });
+  return (national) =>
+    country.test(national) && types.some(({ pattern, lengths }) => (!lengths || lengths.includes(national.length)) && pattern.test(national));
+})();
+
 /**
  * The E.164 digits an Australian number written in one of its exact forms (+61…, 61…, 0…, 1300…,
  * 1800…, 13…) stands for, without validating it; null for any other form. For finding a number
- * Bilby holds (each was validated by parseNumber when it went into stock) without parseNumber's
- * cost, which is most of a purchase's own CPU time after its SQL (measured: 20 µs a call).
+ * Bilby holds (each was validated by parseNumber when it went into stock) without validating it again.
  */
 export function australianDigits(input: string): string | null {
   const compact = input.trim().replace(SEPARATORS, '');
