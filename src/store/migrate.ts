@@ -7,6 +7,7 @@ import * as cityIndex from './migrations/0004-city-index.js';
 import * as stockIndexes from './migrations/0005-stock-indexes.js';
 import * as stockTailIndex from './migrations/0006-stock-tail-index.js';
 import * as statementChecks from './migrations/0007-statement-checks.js';
+import * as ownedNumbersIndex from './migrations/0008-owned-numbers-index.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-stock-indexes': stockIndexes,
   '0006-stock-tail-index': stockTailIndex,
   '0007-statement-checks': statementChecks,
+  '0008-owned-numbers-index': ownedNumbersIndex,
 };
 
 /** Every migration's name, in the order they apply. */
