@@ -15,7 +15,7 @@ import { capturePurchaseSql, PGBENCH_SCRIPT, preparePostgres, runPgbench, writeP
 import { loadPurchases, preparePurchaseDatabase, type Buyers } from './purchase-setup.js';
 import { searchQueries } from './search-queries.js';
 import { captureSqlitePurchase, replaySqlitePurchases } from './sqlite-purchase-floor.js';
-import { captureSearchSql, replaySearchSql } from './search-floor.js';
+import { captureSearchSql, replaySearchSql, replaySearchSqlOnThreads } from './search-floor.js';
 import { replayImportedRows } from './import-floor.js';
 import { floorInputs, replayPostgresPurchases } from './postgres-floor.js';
 
@@ -41,6 +41,8 @@ const SERVER = ['dist/bilby.mjs', 'serve'];
 const CEILING = [process.execPath, '--import', 'tsx', 'bench/ceiling-server.ts'];
 const HTTP_FLOOR = [process.execPath, '--import', 'tsx', 'bench/postgres-http-floor.ts'];
 const ADMIN_KEY = 'bench-admin-key-0123456789';
+/** The server's reader threads (its default BILBY_SQLITE_READERS). */
+const READERS = 2;
 /**
  * PostgreSQL connections per server process: 4 processes of 3 share this 2-core machine with
  * PostgreSQL better than the default 10 each (measured: about 360 purchases/s against 315).
@@ -50,7 +52,7 @@ const DATABASE_CONNECTIONS = 4 * POOL_SIZE;
 const LOAD_CONNECTIONS = 50;
 /** Buyers taking turns: a reseller's customers, not one account every purchase contends for. */
 const BUYERS = 64;
-const BASE_ENV = { BILBY_RATE_LIMIT_PER_MINUTE: '0', BILBY_LOG_LEVEL: 'warn', BILBY_ADMIN_KEY: ADMIN_KEY };
+const BASE_ENV = { BILBY_RATE_LIMIT_PER_MINUTE: '0', BILBY_LOG_LEVEL: 'warn', BILBY_ADMIN_KEY: ADMIN_KEY, BILBY_SQLITE_READERS: String(READERS) };
 
 interface Row {
   figure: string;
@@ -107,6 +109,9 @@ async function benchSearch(memory: number[]): Promise<void> {
   const floors: number[] = [];
   for (let run = 0; run < RUNS; run++) floors.push(replaySearchSql(database, captured, SECONDS));
   const floor = median(floors);
+  const threadFloors: number[] = [];
+  for (let run = 0; run < RUNS; run++) threadFloors.push(await replaySearchSqlOnThreads(database, captured, SECONDS, READERS));
+  const threadFloor = median(threadFloors);
   const rps = median(bilbyRuns.map((r) => r.rps));
   const ceilingRps = median(ceilingRuns.map((r) => r.rps));
   const p99 = median(bilbyRuns.map((r) => r.p99Ms));
@@ -137,6 +142,15 @@ async function benchSearch(memory: number[]): Promise<void> {
     target: '',
     met: null,
     notes: 'no HTTP, JSON or query building, one connection: a floor under any single-threaded server running this SQL',
+  });
+  rows.push({
+    figure: `the same SQL replayed raw on ${READERS} connections at once, each on its own thread (searches/s)`,
+    bilby: fmt(rps),
+    ceiling: fmt(threadFloor),
+    ratio: `${fmt((rps / threadFloor) * 100)}%; the SQL alone is ${fmt((threadFloor / ceilingRps) * 100)}% of GET`,
+    target: '',
+    met: null,
+    notes: `the floor under a server answering searches on ${READERS} reader threads (BILBY_SQLITE_READERS, default ${READERS}), as Bilby does`,
   });
 }
 

@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
 import { SimulatedCarrier } from '../src/carriers/simulated-carrier.js';
 import { createDatabase } from '../src/store/database.js';
@@ -55,4 +57,49 @@ export function replaySearchSql(path: string, captured: Statement[][], seconds: 
   const rate = searches / ((performance.now() - started) / 1000);
   sqlite.close();
   return rate;
+}
+
+/** Runs in each thread of replaySearchSqlOnThreads (CommonJS, no loaders). */
+const REPLAYER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const sqlite = new Database(workerData.path, { readonly: true });
+const prepared = new Map();
+const statementFor = (sql) => {
+  let statement = prepared.get(sql);
+  if (!statement) prepared.set(sql, (statement = sqlite.prepare(sql)));
+  return statement;
+};
+const { captured, seconds, offset } = workerData;
+let searches = 0;
+const started = performance.now();
+while (performance.now() - started < seconds * 1000) {
+  for (const { sql, parameters } of captured[(offset + searches) % captured.length]) statementFor(sql).all(...parameters);
+  searches++;
+}
+parentPort.postMessage(searches / ((performance.now() - started) / 1000));
+sqlite.close();
+`;
+
+/**
+ * replaySearchSql on `threads` connections at once, each on its own thread and its own share of
+ * the searches: the floor under a server that answers searches on that many reader threads.
+ * Returns searches per second, all threads together.
+ */
+export async function replaySearchSqlOnThreads(path: string, captured: Statement[][], seconds: number, threads: number): Promise<number> {
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const rates = await Promise.all(
+    Array.from({ length: threads }, (_, i) => {
+      const worker = new Worker(REPLAYER, {
+        eval: true,
+        execArgv: [],
+        workerData: { path, driver, captured, seconds, offset: Math.floor((i * captured.length) / threads) },
+      });
+      return new Promise<number>((resolve, reject) => {
+        worker.once('message', resolve);
+        worker.once('error', reject);
+      });
+    }),
+  );
+  return rates.reduce((sum, rate) => sum + rate, 0);
 }

@@ -12,6 +12,8 @@ export interface Config {
   databaseUrl: string;
   /** PostgreSQL only: connections each process keeps open. @default 10 */
   databasePoolSize: number;
+  /** SQLite file only: reader threads that answer searches off the event loop (0: none). @default 2 */
+  sqliteReaders: number;
   carrier: {
     /** @default "simulated" */
     kind: 'simulated';
@@ -95,6 +97,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: env.BILBY_HOST || '0.0.0.0',
     databaseUrl,
     databasePoolSize: number('BILBY_DATABASE_POOL_SIZE', 10, 1, 1000),
+    sqliteReaders: number('BILBY_SQLITE_READERS', 2, 0, 64),
     carrier: {
       kind: 'simulated',
       databasePath:

@@ -32,7 +32,9 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 export async function createServer(config: Config, log: Logger = createLogger(config)): Promise<Server> {
   const database = createDatabase(config.databaseUrl, {
     poolSize: config.databasePoolSize,
-    onConnectionError: (error) => log.warn({ err: error }, 'database connection lost; the pool will reconnect'),
+    readers: config.sqliteReaders,
+    onConnectionError: (error) =>
+      log.warn({ err: error }, database.dialect === 'postgres' ? 'database connection lost; the pool will reconnect' : 'a SQLite reader thread failed; reads go to the others'),
   });
   await migrateToLatest(database);
   const carrier = await SimulatedCarrier.open({

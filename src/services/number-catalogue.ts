@@ -55,7 +55,7 @@ export async function searchNumbers(
     if (cents === null || cents < 0) throw invalidRequest('max_monthly_cost', 'must be a non-negative amount in dollars');
     search.maxMonthlyCents = cents;
   }
-  return searchAvailable(deps.database.db, search, page);
+  return searchAvailable(deps.database.reads, search, page);
 }
 
 /** The number if it can be bought now, else 404 number_unavailable with alternatives. */

@@ -18,6 +18,8 @@ import { openSqlite, preparedSqlite, type CommitCounter } from './sqlite-connect
 import { WalSync } from './sqlite-wal-sync.js';
 import { namingPool } from './postgres-prepared.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
+import { SqliteReadDialect } from './sqlite-read-dialect.js';
+import { SqliteReaders } from './sqlite-readers.js';
 import type SqliteConnection from 'better-sqlite3';
 import type { Tables } from './tables.js';
 
@@ -47,6 +49,11 @@ export function dialectOf(ex: Pick<Kysely<unknown>, 'getExecutor'>): DialectName
 
 export interface Database {
   readonly db: Db;
+  /**
+   * For queries that only read and need no transaction (searches). On a SQLite file with reader
+   * threads, they run there, off the event loop; otherwise this is db.
+   */
+  readonly reads: Db;
   readonly dialect: DialectName;
   /** Where the database lives, for messages (never contains a password). */
   readonly location: string;
@@ -106,7 +113,15 @@ export interface DatabaseOptions {
    * that lets it start over. @default 16384 (64 MB of 4 KB pages)
    */
   walRestartFrames?: number;
-  /** PostgreSQL only: told when an idle connection breaks (a database restart); the pool replaces it. */
+  /**
+   * SQLite file only: threads with their own connection that answer `reads` (0: reads run on the
+   * server's connection). @default 0
+   */
+  readers?: number;
+  /**
+   * Told when a connection breaks. PostgreSQL: an idle one (a database restart); the pool replaces
+   * it. SQLite: a reader thread; reads go to the others, or to the server's connection.
+   */
   onConnectionError?: (error: Error) => void;
 }
 
@@ -126,8 +141,10 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
   const checkpointer = onDisk ? offLoopCheckpoints(sqlite, path, options.walRestartFrames) : undefined;
   const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect(preparedSqlite(sqlite, stats, wal)) });
   const group = new SqliteGroupCommit(db, stats, wal, checkpointer);
+  const readers = onDisk && options.readers ? new SqliteReaders(path, options.readers, (error) => options.onConnectionError?.(error)) : undefined;
   return {
     db,
+    reads: readers ? new Kysely<Tables>({ dialect: new SqliteReadDialect(readers, db) }) : db,
     dialect: 'sqlite',
     location: path,
     writeTransaction: (fn) => group.run(fn),
@@ -135,6 +152,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
     stats,
     close: async () => {
       await group.idle();
+      await readers?.close();
       await checkpointer?.close();
       await db.destroy();
       wal?.close();
@@ -190,6 +208,7 @@ function createPostgres(url: string, options: DatabaseOptions): Database {
   const stats: CommitCounter = { commits: 0 };
   return {
     db,
+    reads: db,
     dialect: 'postgres',
     location: `${parsed.host}${parsed.pathname}${options.schema ? ` (schema ${options.schema})` : ''}`,
     writeTransaction: async (fn, options) => {

@@ -16,8 +16,13 @@ export function observeStatements(listener: Listener): () => void {
   return () => listeners.delete(listener);
 }
 
-export function observed<R>(sql: string, parameters: readonly unknown[], run: () => R): R {
+/** Tells the listeners of a statement run elsewhere (a reader thread), whose time is not this thread's. */
+export function announce(sql: string, parameters: readonly unknown[]): void {
   for (const listener of listeners) listener(sql, parameters);
+}
+
+export function observed<R>(sql: string, parameters: readonly unknown[], run: () => R): R {
+  announce(sql, parameters);
   if (!timing) return run();
   const started = process.hrtime.bigint();
   try {

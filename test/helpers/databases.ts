@@ -33,8 +33,9 @@ export interface TestDatabase {
 export async function openTestDatabase(dialect: DialectName, dir: string): Promise<TestDatabase> {
   if (dialect === 'sqlite') {
     const url = `file:${dir}/bilby.db`;
-    const database = createDatabase(url);
-    return { database, url, reopen: () => createDatabase(url), dispose: () => database.close() };
+    // With a reader thread, as a server runs: searches in every suite go through it.
+    const database = createDatabase(url, { readers: 1 });
+    return { database, url, reopen: () => createDatabase(url, { readers: 1 }), dispose: () => database.close() };
   }
   if (!POSTGRES_URL) throw new Error(SKIP_REASON);
   const schema = `test_${randomBytes(6).toString('hex')}`;
