@@ -70,15 +70,27 @@ interface Reader {
  */
 export class SqliteReaders {
   readonly #readers: Reader[] = [];
+  readonly #path: string;
+  readonly #count: number;
+  readonly #onFailure: (error: Error) => void;
+  #started = false;
   #nextId = 1;
   #closed = false;
 
+  /** The threads start with the first query: started with the server, they took 50 ms of its start. */
   constructor(path: string, count: number, onFailure: (error: Error) => void) {
+    this.#path = path;
+    this.#count = count;
+    this.#onFailure = onFailure;
+  }
+
+  #start(): void {
+    this.#started = true;
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    for (let i = 0; i < count; i++) {
+    for (let i = 0; i < this.#count; i++) {
       const worker = new Worker(READER, {
         eval: true,
-        workerData: { path, driver, cachedStatements: CACHED_STATEMENTS, cacheKib: CACHE_KIB },
+        workerData: { path: this.#path, driver, cachedStatements: CACHED_STATEMENTS, cacheKib: CACHE_KIB },
         // Plain CommonJS: none of the parent's loaders (tsx under tests and benchmarks).
         execArgv: [],
         // Rows of a page at a time: a small heap keeps each isolate's memory small.
@@ -97,7 +109,7 @@ export class SqliteReaders {
         this.#readers.splice(this.#readers.indexOf(reader), 1);
         for (const call of reader.waiting.values()) call.reject(error);
         reader.waiting.clear();
-        if (!this.#closed) onFailure(error);
+        if (!this.#closed) this.#onFailure(error);
       };
       worker.on('error', fail);
       worker.on('exit', (code) => {
@@ -107,12 +119,13 @@ export class SqliteReaders {
     }
   }
 
-  /** Whether a reader is running (they stop only when one fails, or on close). */
+  /** Whether a reader runs or will (they stop only when one fails, or on close). */
   get available(): boolean {
-    return this.#readers.length > 0;
+    return !this.#closed && (!this.#started || this.#readers.length > 0);
   }
 
   query(sql: string, parameters: readonly unknown[]): Promise<unknown[]> {
+    if (!this.#started && !this.#closed) this.#start();
     let reader = this.#readers[0];
     if (!reader) return Promise.reject(new Error('no SQLite reader thread is running'));
     for (const other of this.#readers) if (other.waiting.size < reader.waiting.size) reader = other;
