@@ -107,6 +107,38 @@ it('starts the log over under writes that never pause, instead of letting it gro
   assert.equal(Number(rows[0]?.n), 3_000);
 });
 
+it('starts the log over while reader threads read without pause', async (t) => {
+  // As above (5,000 rows, about 26 MB of log if it never started over), with 2 reader threads
+  // reading the growing table whole, over and over: each read holds a snapshot that a checkpoint
+  // must not copy past while it lasts.
+  const { database, path } = await sqliteFile(t, { walRestartFrames: 256, readers: 2 });
+  const filler = 'x'.repeat(4_000);
+  let largestLog = 0;
+  let writing = true;
+  let reads = 0;
+  const reader = async () => {
+    while (writing) {
+      await sql`select count(*) as n, sum(length(key_id)) as bytes from rate_limit_window`.execute(database.reads);
+      reads++;
+    }
+  };
+  const writer = async (w: number) => {
+    for (let i = 0; i < 100; i++) {
+      await database.writeTransaction((trx) => trx.insertInto('rate_limit_window').values({ key_id: `${w}-${i}-${filler}`, window_start: 'w', hits: i }).execute());
+      largestLog = Math.max(largestLog, statSync(`${path}-wal`).size);
+    }
+  };
+  const readers = Array.from({ length: 4 }, reader);
+  await Promise.all(Array.from({ length: 50 }, (_, w) => writer(w)));
+  writing = false;
+  await Promise.all(readers);
+  t.diagnostic(`${reads} reads alongside the writes; the log's largest size ${largestLog} bytes`);
+  assert.ok(reads > 10, `${reads} reads ran alongside the writes`);
+  assert.ok(largestLog < 16_000_000, `the log grew to ${largestLog} bytes with a limit of 1 MB`);
+  const { rows } = await sql<{ n: number }>`select count(*) as n from rate_limit_window`.execute(database.reads);
+  assert.equal(Number(rows[0]?.n), 5_000);
+});
+
 it('waits for transactions still syncing before it closes', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bilby-durable-'));
   const path = join(dir, 'bilby.db');

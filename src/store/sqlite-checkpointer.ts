@@ -3,13 +3,22 @@ import { Worker } from 'node:worker_threads';
 
 /** How often the worker copies the log back into the database. */
 const INTERVAL_MS = 50;
+/**
+ * How long a drain's checkpoint waits for readers on older snapshots (searches take milliseconds).
+ * Without the wait, reader threads reading without pause kept the log from ever starting over
+ * (test: 16 MB against a 1 MB limit); writes on the server's connection wait as long at most.
+ */
+const RESTART_WAIT_MS = 100;
 /** 16,384 frames of 4 KB pages: 64 MB, the size the log file is truncated back to (journal_size_limit). */
 const DEFAULT_RESTART_FRAMES = 16_384;
 
 /**
  * Runs in the worker, a CommonJS script: its own connection checkpoints the log on a timer, and at
- * once when asked, and reports how long the log is and how much of it is in the database. PASSIVE
- * never waits for the server's writers or readers; a busy checkpoint is simply tried again.
+ * once when asked, and reports how long the log is and how much of it is in the database. On the
+ * timer, PASSIVE: it never waits for the server's writers or readers, and a busy checkpoint is
+ * simply tried again. Asked (a drain: the writer pauses for it), RESTART: it also waits, up to
+ * restartWaitMs, for readers still on older snapshots, since a writer can start the log over
+ * only when no reader is using it.
  */
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -17,10 +26,19 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.path);
 db.pragma('busy_timeout = 0');
 db.pragma('synchronous = FULL');
-const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+const passive = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
+const restart = db.prepare('PRAGMA wal_checkpoint(RESTART)');
+const restarting = () => {
+  db.pragma('busy_timeout = ' + workerData.restartWaitMs);
+  try {
+    return restart.get();
+  } finally {
+    db.pragma('busy_timeout = 0');
+  }
+};
 const run = (asked) => {
   try {
-    const { log, checkpointed } = checkpoint.get();
+    const { log, checkpointed } = asked ? restarting() : passive.get();
     parentPort.postMessage({ log, checkpointed, asked });
   } catch {
     parentPort.postMessage({ log: -1, checkpointed: -1, asked });
@@ -67,7 +85,7 @@ export class SqliteCheckpointer {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     this.#worker = new Worker(WORKER, {
       eval: true,
-      workerData: { path, driver, intervalMs: INTERVAL_MS },
+      workerData: { path, driver, intervalMs: INTERVAL_MS, restartWaitMs: RESTART_WAIT_MS },
       // Plain CommonJS: none of the parent's loaders (tsx under tests and benchmarks, whose hooks
       // alone outgrow the heap below).
       execArgv: [],
