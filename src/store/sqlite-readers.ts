@@ -106,7 +106,8 @@ export class SqliteReaders {
         else call.resolve(answer.rows ?? []);
       });
       const fail = (error: Error) => {
-        this.#readers.splice(this.#readers.indexOf(reader), 1);
+        const at = this.#readers.indexOf(reader);
+        if (at >= 0) this.#readers.splice(at, 1);
         for (const call of reader.waiting.values()) call.reject(error);
         reader.waiting.clear();
         if (!this.#closed) this.#onFailure(error);
