@@ -42,11 +42,8 @@ const NZ_TYPES: Readonly<Record<string, NumberType>> = {
  */
 export function parseNumber(input: string): ParsedNumber | null {
   const digits = australianDigits(input);
-  if (digits !== null && AUSTRALIAN_TYPE_MATCHES?.(digits.slice(2))) {
-    const numberType = AU_TYPES.find(([pattern]) => pattern.test(digits))?.[1];
-    if (numberType) return { e164: digits, country: 'AU', numberType, areaCode: numberType === 'geographic' ? `0${digits.charAt(2)}` : null };
-  }
-  return parseNumberFully(input);
+  const quick = digits !== null && AUSTRALIAN_TYPE_MATCHES?.(digits.slice(2)) ? australianNumber(digits) : null;
+  return quick ?? parseNumberFully(input);
 }
 
 /** parseNumber through libphonenumber's parser and validation, whatever the form. */
@@ -59,12 +56,7 @@ export function parseNumberFully(input: string): ParsedNumber | null {
   const parsed = parsePhoneNumberFromString(text, 'AU');
   if (!parsed || !parsed.isValid()) return null;
   const e164 = parsed.number.slice(1);
-  if (parsed.country === 'AU') {
-    const numberType = AU_TYPES.find(([pattern]) => pattern.test(e164))?.[1];
-    if (!numberType) return null;
-    const areaCode = numberType === 'geographic' ? `0${e164.charAt(2)}` : null;
-    return { e164, country: 'AU', numberType, areaCode };
-  }
+  if (parsed.country === 'AU') return australianNumber(e164);
   if (parsed.country === 'NZ') {
     const numberType = NZ_TYPES[parsed.getType() ?? ''];
     if (!numberType) return null;
@@ -72,6 +64,13 @@ export function parseNumberFully(input: string): ParsedNumber | null {
     return { e164, country: 'NZ', numberType, areaCode };
   }
   return null;
+}
+
+/** A valid Australian number's type and area code, or null if it is of a type Bilby does not sell. */
+function australianNumber(e164: string): ParsedNumber | null {
+  const numberType = AU_TYPES.find(([pattern]) => pattern.test(e164))?.[1];
+  if (!numberType) return null;
+  return { e164, country: 'AU', numberType, areaCode: numberType === 'geographic' ? `0${e164.charAt(2)}` : null };
 }
 
 /** What libphonenumber's metadata holds for a country and its number types (not in its typings). */

@@ -178,7 +178,7 @@ const MAX_ATTEMPTS = 30;
 
 /**
  * pg is required when a PostgreSQL database is opened, not imported: loading it (and the fetch
- * implementation it touches while looking for Cloudflare) took 40 of a SQLite server's 430 ms to start.
+ * implementation it touches while looking for Cloudflare) took about 25 ms of a SQLite server's start.
  */
 function loadPg(): typeof pg {
   return createRequire(import.meta.url)('pg') as typeof pg;

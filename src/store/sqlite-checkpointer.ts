@@ -1,12 +1,12 @@
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startSqliteThread } from './sqlite-thread.js';
 
 /** How often the worker copies the log back into the database. */
 const INTERVAL_MS = 50;
 /**
  * How long a drain's checkpoint waits for readers on older snapshots (searches take milliseconds).
  * Without the wait, reader threads reading without pause kept the log from ever starting over
- * (test: 16 MB against a 1 MB limit); writes on the server's connection wait as long at most.
+ * (test: 22.6 MB against a 1 MB limit); writes on the server's connection wait as long at most.
  */
 const RESTART_WAIT_MS = 100;
 /** 16,384 frames of 4 KB pages: 64 MB, the size the log file is truncated back to (journal_size_limit). */
@@ -82,18 +82,7 @@ export class SqliteCheckpointer {
 
   constructor(path: string, onFailure: (error: Error) => void, restartFrames = DEFAULT_RESTART_FRAMES) {
     this.#restartFrames = restartFrames;
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.#worker = new Worker(WORKER, {
-      eval: true,
-      workerData: { path, driver, intervalMs: INTERVAL_MS, restartWaitMs: RESTART_WAIT_MS },
-      // Plain CommonJS: none of the parent's loaders (tsx under tests and benchmarks, whose hooks
-      // alone outgrow the heap below).
-      execArgv: [],
-      // It holds one connection and a timer: a small heap keeps its isolate from costing 20 MB
-      // (measured: 113 MB idle RSS with defaults, 101 MB with these; 4 MB ran out of memory).
-      resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 2, codeRangeSizeMb: 2, stackSizeMb: 1 },
-    });
-    this.#worker.unref();
+    this.#worker = startSqliteThread(WORKER, { path, intervalMs: INTERVAL_MS, restartWaitMs: RESTART_WAIT_MS });
     this.#worker.on('error', (error) => {
       this.#logFrames = 0;
       for (const resolve of this.#drained.splice(0)) resolve();

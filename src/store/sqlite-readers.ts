@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startSqliteThread } from './sqlite-thread.js';
 
 /** Statements each reader keeps prepared (searches repeat a few hundred shapes of SQL). */
 const CACHED_STATEMENTS = 500;
@@ -86,17 +86,8 @@ export class SqliteReaders {
 
   #start(): void {
     this.#started = true;
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
     for (let i = 0; i < this.#count; i++) {
-      const worker = new Worker(READER, {
-        eval: true,
-        workerData: { path: this.#path, driver, cachedStatements: CACHED_STATEMENTS, cacheKib: CACHE_KIB },
-        // Plain CommonJS: none of the parent's loaders (tsx under tests and benchmarks).
-        execArgv: [],
-        // Rows of a page at a time: a small heap keeps each isolate's memory small.
-        resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 2, codeRangeSizeMb: 2, stackSizeMb: 1 },
-      });
-      worker.unref();
+      const worker = startSqliteThread(READER, { path: this.#path, cachedStatements: CACHED_STATEMENTS, cacheKib: CACHE_KIB });
       const reader: Reader = { worker, waiting: new Map() };
       worker.on('message', (answer: Answer) => {
         const call = reader.waiting.get(answer.id);
