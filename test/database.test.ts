@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { it } from 'node:test';
+import { describe, it } from 'node:test';
+import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import { createAccount } from '../src/services/create-account.js';
+import { createDatabase } from '../src/store/database.js';
 import { MIGRATION_NAMES, migrateToLatest } from '../src/store/migrate.js';
 import { describeEachDatabase, migratedTestDatabase, openTestDatabase } from './helpers/databases.js';
 
@@ -101,5 +103,35 @@ describeEachDatabase('migrations', (dialect) => {
     assert.deepEqual(await migrateToLatest(second.database), [], 'a second run applies nothing');
     const accounts = await second.database.db.selectFrom('account').select('id').execute();
     assert.deepEqual(accounts, []);
+  });
+});
+
+describe('SQLite statistics', () => {
+  it("drops ANALYZE's index samples when it opens a database, keeping its row counts", async (t) => {
+    // With samples, statements whose plans read them are prepared again on every execution.
+    const dir = mkdtempSync(join(tmpdir(), 'bilby-db-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const path = join(dir, 'bilby.db');
+    const first = createDatabase(`file:${path}`);
+    await migrateToLatest(first);
+    await createAccount({ database: first, clock: () => new Date() }, { name: 'analysed' });
+    await first.close();
+
+    const statistics = () => {
+      const sqlite = new SqliteDatabase(path, { readonly: true });
+      const names = sqlite.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'sqlite_stat%' ORDER BY name").pluck().all();
+      sqlite.close();
+      return names;
+    };
+    const analyse = new SqliteDatabase(path);
+    analyse.exec('ANALYZE');
+    analyse.close();
+    assert.deepEqual(statistics(), ['sqlite_stat1', 'sqlite_stat4'], 'this build of SQLite samples indexes');
+
+    const reopened = createDatabase(`file:${path}`);
+    const accounts = await reopened.db.selectFrom('account').select('name').execute();
+    await reopened.close();
+    assert.deepEqual(accounts, [{ name: 'analysed' }]);
+    assert.deepEqual(statistics(), ['sqlite_stat1']);
   });
 });

@@ -27,6 +27,18 @@ export function openSqlite(path: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'
   return sqlite;
 }
 
+/**
+ * Removes the index samples that ANALYZE writes when SQLite is built with SQLITE_ENABLE_STAT4, as
+ * better-sqlite3's is. A statement whose plan consulted a sample for a bound value is prepared again
+ * every time a value is bound, that is on every execution: measured on a database an ANALYZE had
+ * run on, the purchase's facts read took 93 µs instead of 27 and a search's SQL 870 µs instead of 695.
+ * Bilby picks its search indexes itself (INDEXED BY) and otherwise looks rows up by key, so the
+ * samples buy nothing. ANALYZE's row counts (sqlite_stat1) stay. Writes only if the samples exist.
+ */
+export function dropIndexSamples(sqlite: SqliteDatabase.Database): void {
+  sqlite.exec('DROP TABLE IF EXISTS sqlite_stat4');
+}
+
 const CACHED_STATEMENTS = 500;
 
 /**
