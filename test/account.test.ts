@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { CompiledQuery } from 'kysely';
+import { observeStatements } from '../src/store/sql-observer.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { createTestContext, purchaseBody } from './helpers/context.js';
 import { snapshot } from './helpers/invariants.js';
@@ -79,6 +81,26 @@ describeEachDatabase('addresses and owners', (dialect) => {
     const freed = await ctx.call('DELETE', `/api/v1/account/person/${person.body.id}`, { key: acc.key });
     assert.equal(freed.status, 200);
     assert.equal((await ctx.call('GET', '/api/v1/phone-numbers/owners/', { key: acc.key })).body.results.length, 1);
+  });
+
+  it('asks whether an owned number names a record through an index, not by reading every number', { skip: dialect !== 'sqlite' && 'SQLite query plans' }, async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const acc = await ctx.createAccount();
+    await ctx.seedNumbers(['0291234567']);
+    assert.equal((await ctx.call('POST', '/api/v1/phone-numbers/purchase', { key: acc.key, body: purchaseBody(acc, '0291234567') })).status, 200);
+    for (const [kind, id] of [['person', acc.personId], ['address', acc.addressId]] as const) {
+      const asked: Array<{ text: string; parameters: readonly unknown[] }> = [];
+      const stop = observeStatements((text, parameters) => {
+        if (/from "phone_number" where "\w+_id" = \?/.test(text)) asked.push({ text, parameters });
+      });
+      const res = await ctx.call('DELETE', `/api/v1/account/${kind}/${id}`, { key: acc.key });
+      stop();
+      assert.equal(res.status, 409);
+      assert.equal(asked.length, 1, `one in-use question about the ${kind}`);
+      const plan = await ctx.database.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`EXPLAIN QUERY PLAN ${asked[0]!.text}`, [...asked[0]!.parameters]));
+      const details = plan.rows.map((row) => row.detail);
+      assert.ok(details.includes(`SEARCH phone_number USING INDEX phone_number_by_${kind} (${kind}_id=?)`), details.join(' | '));
+    }
   });
 
   it('lists destinations with the terminal congestion route and never another account’s', async (t) => {

@@ -8,6 +8,7 @@ import * as stockIndexes from './migrations/0005-stock-indexes.js';
 import * as stockTailIndex from './migrations/0006-stock-tail-index.js';
 import * as statementChecks from './migrations/0007-statement-checks.js';
 import * as ownedNumbersIndex from './migrations/0008-owned-numbers-index.js';
+import * as ipndUsageIndexes from './migrations/0009-ipnd-usage-indexes.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-stock-tail-index': stockTailIndex,
   '0007-statement-checks': statementChecks,
   '0008-owned-numbers-index': ownedNumbersIndex,
+  '0009-ipnd-usage-indexes': ipndUsageIndexes,
 };
 
 /** Every migration's name, in the order they apply. */
