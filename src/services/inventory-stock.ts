@@ -50,7 +50,8 @@ export async function stockCounts(deps: ServiceDeps): Promise<StockCounts> {
   const zeros = () => Object.fromEntries(NUMBER_STATUSES.map((status) => [status, 0])) as Record<string, number>;
   const counts: StockCounts = { total: 0, by_status: zeros(), by_type: {} };
   for (const type of NUMBER_TYPES) counts.by_type[type] = zeros();
-  for (const row of await countByStatusAndType(deps.database.db)) {
+  // Counting reads every number (about a second for 10,000,000): on a reader, off the event loop.
+  for (const row of await countByStatusAndType(deps.database.reads)) {
     counts.total += row.count;
     counts.by_status[row.status] = (counts.by_status[row.status] ?? 0) + row.count;
     const perType = (counts.by_type[row.number_type] ??= zeros());
