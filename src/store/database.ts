@@ -14,7 +14,7 @@ import {
   type Transaction,
 } from 'kysely';
 import { SqliteGroupCommit } from './sqlite-group-commit.js';
-import { dropIndexSamples, openSqlite, preparedSqlite, type CommitCounter } from './sqlite-connection.js';
+import { dropPlannerStatistics, openSqlite, preparedSqlite, type CommitCounter } from './sqlite-connection.js';
 import { WalSync } from './sqlite-wal-sync.js';
 import { namingPool } from './postgres-prepared.js';
 import { SqliteCheckpointer } from './sqlite-checkpointer.js';
@@ -138,7 +138,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
   // A file database syncs its log itself (WalSync), so that group commit can sync off the event loop.
   const wal = onDisk ? new WalSync(path, () => stats.commits++) : undefined;
   const sqlite = openSqlite(path, wal ? 'NORMAL' : 'FULL');
-  dropIndexSamples(sqlite);
+  dropPlannerStatistics(sqlite);
   const checkpointer = onDisk ? offLoopCheckpoints(sqlite, path, options.walRestartFrames) : undefined;
   const db = new Kysely<Tables>({ dialect: new ImmediateSqliteDialect(preparedSqlite(sqlite, stats, wal)) });
   const group = new SqliteGroupCommit(db, stats, wal, checkpointer);
