@@ -37,8 +37,10 @@ describe('imports read on a thread of their own', { skip: process.platform !== '
     t.after(() => server.stop());
     const admin = createClient({ baseUrl: server.base, adminKey: ADMIN_KEY, timeoutMs: 120_000 }).admin;
 
-    // The first import starts what a server starts once (libuv's pool for the log's syncs).
+    // The first import and the first count start what a server starts once (libuv's pool for the
+    // log's syncs, the reader threads that counts run on).
     assert.equal((await admin.inventory.import(Readable.from([csv(0, 10)]))).added, 10);
+    assert.equal((await admin.inventory.counts()).by_status.available, 10);
     const idle = await settledThreads(server, 0);
 
     const [a, b] = await Promise.all([
