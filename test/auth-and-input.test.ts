@@ -172,6 +172,13 @@ describeEachDatabase('system endpoints', (dialect) => {
     const docs = await ctx.app.inject({ method: 'GET', url: '/docs' });
     assert.equal(docs.statusCode, 200);
     assert.match(docs.body, /swagger/i);
+    // The page's files come from swagger-ui's package directory, which the server names itself.
+    for (const [url, type] of [['/docs/static/swagger-ui.css', 'text/css'], ['/docs/static/logo.svg', 'image/svg+xml'], ['/docs/static/swagger-ui-bundle.js', 'application/javascript']]) {
+      const file = await ctx.app.inject({ method: 'GET', url });
+      assert.equal(file.statusCode, 200, url);
+      assert.ok(file.headers['content-type']?.toString().startsWith(type!), `${url}: ${file.headers['content-type']}`);
+      assert.ok(file.rawPayload.length > 1000, url);
+    }
   });
 });
 

@@ -12,15 +12,15 @@ const SERVER_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=20
 /**
  * The server and CLI as one file (dist/bilby.mjs): Node then loads one module instead of hundreds,
  * which takes start to ready from about 1.2 s to under 0.5 s on this kind of machine. Left outside:
- * the native SQLite binding, pg's optional native driver, and swagger-ui, which serves files from
- * its own package directory.
+ * the native SQLite binding and pg's optional native driver. swagger-ui is inside (its files are
+ * served from its package directory, src/http/app.ts names it).
  */
 const shared: BuildOptions = {
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  external: ['better-sqlite3', 'pg-native', '@fastify/swagger-ui'],
+  external: ['better-sqlite3', 'pg-native'],
   logLevel: 'warning',
 };
 // A require for the CommonJS dependencies, which still call it inside an ES module.
