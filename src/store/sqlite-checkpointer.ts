@@ -21,9 +21,6 @@ const DEFAULT_RESTART_FRAMES = 16_384;
  * only when no reader is using it.
  */
 const WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.path);
 db.pragma('busy_timeout = 0');
 db.pragma('synchronous = FULL');
 const passive = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');

@@ -12,16 +12,16 @@ import {
 import { announce } from './sql-observer.js';
 import type { SqliteReaders } from './sqlite-readers.js';
 
-/**
- * Kysely's SQLite dialect over the reader threads: queries built as usual, answered by a reader.
- * Reads only, one statement at a time: no transactions, no streaming. While no reader runs (one
- * failed), queries go to `fallback`, the server's own connection.
- */
 /** What the dialect needs of the server's own connection. */
 interface Fallback {
   executeQuery<R>(query: CompiledQuery<R>): Promise<QueryResult<R>>;
 }
 
+/**
+ * Kysely's SQLite dialect over the reader threads: queries built as usual, answered by a reader.
+ * Reads only, one statement at a time: no transactions, no streaming. While no reader runs (one
+ * failed), queries go to `fallback`, the server's own connection.
+ */
 export class SqliteReadDialect implements Dialect {
   readonly #readers: SqliteReaders;
   readonly #fallback: Fallback;

@@ -17,9 +17,6 @@ const CACHE_KIB = 1_024;
  * it prepares once. query_only makes a write an error instead of a write.
  */
 const READER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.path);
 db.pragma('busy_timeout = 5000');
 db.pragma('query_only = ON');
 db.pragma('cache_size = -' + workerData.cacheKib);
