@@ -1,4 +1,5 @@
-import { chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
 
 /**
@@ -10,36 +11,61 @@ import { build, type BuildOptions } from 'esbuild';
 const SERVER_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=20'];
 
 /**
- * The server and CLI as one file (dist/bilby.mjs): Node then loads one module instead of hundreds,
- * which takes start to ready from about 1.2 s to under 0.5 s on this kind of machine. Left outside:
- * the native SQLite binding and pg's optional native driver. swagger-ui is inside (its files are
- * served from its package directory, src/http/app.ts names it).
+ * The server and CLI as one CommonJS file (dist/bilby.bundle.js): Node then loads one module instead of
+ * hundreds, which takes start to ready from about 1.2 s to under 0.5 s on this kind of machine. The
+ * bin, dist/bilby.mjs, runs it from V8's code cache (src/cli/compile-cache.ts), which only a script
+ * can use on Node 20, not an ES module. Left outside: the native SQLite binding and pg's optional
+ * native driver. swagger-ui is inside (its files are served from its package directory, which
+ * src/http/app.ts names). `tsx tools/bundle.ts DIR` writes to DIR instead of dist.
  */
-const shared: BuildOptions = {
+const out = process.argv[2] ?? 'dist';
+const commonJs: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['better-sqlite3', 'pg-native'],
+  logLevel: 'warning',
+  // Our modules find their neighbours from import.meta.url, which a script does not have. Only
+  // threads started from source (tests, npm run dev) resolve tsx with import.meta.resolve.
+  define: { 'import.meta.url': 'bundleFileUrl', 'import.meta.resolve': 'undefined' },
+  inject: ['tools/import-meta-url.ts'],
+};
+// Thread modules stay ES modules (they await at their top level), with a require for the CommonJS
+// dependencies, which still call it inside one.
+const esModule: BuildOptions = {
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
   external: ['better-sqlite3', 'pg-native'],
   logLevel: 'warning',
+  outExtension: { '.js': '.mjs' },
 };
-// A require for the CommonJS dependencies, which still call it inside an ES module.
 const requireShim = "import { createRequire as __bilbyCreateRequire } from 'node:module';\nconst require = __bilbyCreateRequire(import.meta.url);";
 
-await build({
-  ...shared,
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/bilby.mjs',
-  // The bin's #! line: the source has none of its own.
-  banner: { js: `#!/usr/bin/env -S node ${SERVER_NODE_FLAGS.join(' ')}\n${requireShim}` },
-});
-chmodSync('dist/bilby.mjs', 0o755);
+mkdirSync(out, { recursive: true });
+// A code cache belongs to the bundle it was made from.
+for (const file of readdirSync(out)) if (file.endsWith('.cache')) rmSync(join(out, file));
 
-// The modules worker threads run (startModuleThread finds them beside the bin).
+// The bundle is a function of CommonJS's module arguments: the bin compiles it as it is, without
+// copying 4 MB into a wrapper (its "use strict" is then the function's).
 await build({
-  ...shared,
-  entryPoints: { 'inventory-csv-thread': 'src/services/inventory-csv-thread.ts' },
-  outdir: 'dist',
-  outExtension: { '.js': '.mjs' },
-  banner: { js: requireShim },
+  ...commonJs,
+  entryPoints: { 'bilby.bundle': 'src/cli/main.ts' },
+  outdir: out,
+  banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
+  footer: { js: '})' },
 });
+
+// The modules worker threads run (startModuleThread finds them beside the bundle).
+await build({ ...esModule, entryPoints: { 'inventory-csv-thread': 'src/services/inventory-csv-thread.ts' }, outdir: out, banner: { js: requireShim } });
+
+await build({
+  ...esModule,
+  entryPoints: { bilby: 'src/cli/bin.ts' },
+  outdir: out,
+  // The bin's #! line: the source has none of its own.
+  banner: { js: `#!/usr/bin/env -S node ${SERVER_NODE_FLAGS.join(' ')}` },
+});
+chmodSync(join(out, 'bilby.mjs'), 0o755);

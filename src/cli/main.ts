@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { saveCompileCache } from './compile-cache.js';
 import { UsageError } from './failures.js';
 import { createProgram, runProgram } from './program.js';
 import { ConfigError, loadConfig } from '../config.js';
@@ -40,6 +41,7 @@ async function serve(options: { demo?: boolean }): Promise<void> {
   }
   await server.startMaintenance();
   await server.app.listen({ port: config.port, host: config.host });
+  saveCompileCache();
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;

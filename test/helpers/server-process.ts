@@ -11,11 +11,15 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-/** Runs `bilby serve` as a real process, as `npm start` does, and waits until it is ready. */
-export async function startServer(args: string[], env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * Runs `bilby serve` as a real process and waits until it is ready: from source, or the built bin
+ * `bin` (with the Node flags of its #! line, as `npm start` runs it).
+ */
+export async function startServer(args: string[], env: Record<string, string>, bin?: string): Promise<ServerProcess> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args], {
+  const [command, ...prefix] = bin ? [bin] : [process.execPath, '--import', 'tsx', 'src/cli/main.ts'];
+  const child = spawn(command!, [...prefix, 'serve', ...args], {
     env: {
       ...process.env,
       PORT: String(port),
