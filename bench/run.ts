@@ -38,6 +38,7 @@ const WARM_UP = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'search,purchase,postgres,import,footprint').split(','));
 const DATA = join('bench', '.data');
 const SERVER = ['dist/bilby.mjs', 'serve'];
+const BIN_CODE_CACHE = 'dist/bilby.bundle.js.cache';
 const CEILING = [process.execPath, '--import', 'tsx', 'bench/ceiling-server.ts'];
 const HTTP_FLOOR = [process.execPath, '--import', 'tsx', 'bench/postgres-http-floor.ts'];
 const ADMIN_KEY = 'bench-admin-key-0123456789';
@@ -454,16 +455,21 @@ async function benchImport(): Promise<void> {
 async function benchFootprint(memory: number[]): Promise<void> {
   const database = join(DATA, `inventory-${SEARCH_ROWS}.db`);
   await ensureInventoryDatabase(database, SEARCH_ROWS, log);
+  const env = { ...BASE_ENV, BILBY_DATABASE_URL: `file:${database}`, BILBY_CARRIER_DATABASE_URL: `file:${join(DATA, 'search-carrier.db')}` };
+  // The first start after a build compiles the bundle and saves V8's code cache; later ones load it.
+  rmSync(BIN_CODE_CACHE, { force: true });
+  const first = await startProcess(SERVER, env);
+  await first.stop();
   const times: number[] = [];
   let idleMb = 0;
   for (let run = 0; run < RUNS; run++) {
-    const server = await startProcess(SERVER, { ...BASE_ENV, BILBY_DATABASE_URL: `file:${database}`, BILBY_CARRIER_DATABASE_URL: `file:${join(DATA, 'search-carrier.db')}` });
+    const server = await startProcess(SERVER, env);
     times.push(server.readyMs);
     idleMb = memoryOf(server.pid).rssMb;
     await server.stop();
   }
   const ready = median(times);
-  log(`footprint: start to ready ${fmt(ready)} ms, idle RSS ${fmt(idleMb)} MB`);
+  log(`footprint: start to ready ${fmt(ready)} ms (the first, saving the code cache: ${fmt(first.readyMs)} ms), idle RSS ${fmt(idleMb)} MB`);
   rows.push({
     figure: `start to ready (/readyz) on ${fmt(SEARCH_ROWS)} numbers (ms)`,
     bilby: fmt(ready),
@@ -471,7 +477,7 @@ async function benchFootprint(memory: number[]): Promise<void> {
     ratio: '',
     target: '≤ 500',
     met: ready <= 500,
-    notes: `the bundled bin (dist/bilby.mjs serve); idle RSS ${fmt(idleMb)} MB`,
+    notes: `the bundled bin (dist/bilby.mjs serve) with the code cache its first start saved (that start: ${fmt(first.readyMs)} ms); idle RSS ${fmt(idleMb)} MB`,
   });
   if (memory.length > 0) {
     const highest = Math.max(...memory);
