@@ -19,29 +19,24 @@ const SERVER_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=20
  * src/http/app.ts names). `tsx tools/bundle.ts DIR` writes to DIR instead of dist.
  */
 const out = process.argv[2] ?? 'dist';
-const commonJs: BuildOptions = {
+const shared: BuildOptions = {
   bundle: true,
   platform: 'node',
-  format: 'cjs',
   target: 'node20',
   external: ['better-sqlite3', 'pg-native'],
   logLevel: 'warning',
+  outdir: out,
+};
+const commonJs: BuildOptions = {
+  ...shared,
+  format: 'cjs',
   // Our modules find their neighbours from import.meta.url, which a script does not have. Only
   // threads started from source (tests, npm run dev) resolve tsx with import.meta.resolve.
   define: { 'import.meta.url': 'bundleFileUrl', 'import.meta.resolve': 'undefined' },
   inject: ['tools/import-meta-url.ts'],
 };
-// Thread modules stay ES modules (they await at their top level), with a require for the CommonJS
-// dependencies, which still call it inside one.
-const esModule: BuildOptions = {
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  external: ['better-sqlite3', 'pg-native'],
-  logLevel: 'warning',
-  outExtension: { '.js': '.mjs' },
-};
+const esModule: BuildOptions = { ...shared, format: 'esm', outExtension: { '.js': '.mjs' } };
+// A require for the CommonJS dependencies, which still call it inside an ES module.
 const requireShim = "import { createRequire as __bilbyCreateRequire } from 'node:module';\nconst require = __bilbyCreateRequire(import.meta.url);";
 
 mkdirSync(out, { recursive: true });
@@ -53,18 +48,17 @@ for (const file of readdirSync(out)) if (file.endsWith('.cache')) rmSync(join(ou
 await build({
   ...commonJs,
   entryPoints: { 'bilby.bundle': 'src/cli/main.ts' },
-  outdir: out,
   banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
   footer: { js: '})' },
 });
 
-// The modules worker threads run (startModuleThread finds them beside the bundle).
-await build({ ...esModule, entryPoints: { 'inventory-csv-thread': 'src/services/inventory-csv-thread.ts' }, outdir: out, banner: { js: requireShim } });
+// The modules worker threads run (startModuleThread finds them beside the bundle): ES modules, as
+// they await at their top level.
+await build({ ...esModule, entryPoints: { 'inventory-csv-thread': 'src/services/inventory-csv-thread.ts' }, banner: { js: requireShim } });
 
 await build({
   ...esModule,
   entryPoints: { bilby: 'src/cli/bin.ts' },
-  outdir: out,
   // The bin's #! line: the source has none of its own.
   banner: { js: `#!/usr/bin/env -S node ${SERVER_NODE_FLAGS.join(' ')}` },
 });

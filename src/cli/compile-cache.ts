@@ -6,9 +6,9 @@ import { Script } from 'node:vm';
 
 /**
  * Runs the bundled CLI from V8's code cache, kept beside it as BUNDLE.cache. The bundle is CommonJS
- * as a function expression of its module arguments (tools/bundle.ts). Node 20
- * caches no compiled code between runs (module.enableCompileCache came in Node 22), and compiling
- * the 4 MB bundle, then each function it calls on the way to listening, is most of a start.
+ * written as a function of its module arguments (tools/bundle.ts). Node 20 caches no compiled code
+ * between runs (module.enableCompileCache came in Node 22), and compiling the 4 MB bundle, then each
+ * function it calls on the way to listening, is most of a start.
  *
  * V8 checks a cache against the source's length only, so the file starts with the source's SHA-256:
  * a rebuilt or edited bundle never runs another build's code. A cache V8 rejects (another Node
@@ -32,12 +32,9 @@ export function runWithCompileCache(bundle: string): CacheUse {
   } catch {
     // none yet, or unreadable: compile
   }
-  const matches = cached !== undefined && cached.length > HASH_BYTES && hash.equals(cached.subarray(0, HASH_BYTES));
-  const script = new Script(source.toString('utf8'), {
-    filename: bundle,
-    ...(matches ? { cachedData: cached!.subarray(HASH_BYTES) } : {}),
-  });
-  const use: CacheUse = !cached ? 'absent' : !matches ? 'stale' : script.cachedDataRejected ? 'rejected' : 'used';
+  const cachedData = cached && cached.length > HASH_BYTES && hash.equals(cached.subarray(0, HASH_BYTES)) ? cached.subarray(HASH_BYTES) : undefined;
+  const script = new Script(source.toString('utf8'), { filename: bundle, ...(cachedData ? { cachedData } : {}) });
+  const use: CacheUse = !cached ? 'absent' : !cachedData ? 'stale' : script.cachedDataRejected ? 'rejected' : 'used';
   if (use !== 'used') {
     (globalThis as Holder)[SAVE] = () => {
       // Written whole under another name, then renamed: servers starting together never read half a file.
