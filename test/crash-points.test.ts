@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CRASH_POINTS, type CrashPoint } from '../src/services/crash-points.js';
 import { createTestContext, purchaseBody } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
@@ -17,6 +19,36 @@ const CASES: Array<{ point: CrashPoint; carrierFails: boolean; expected: 'comple
 describeEachDatabase('crash points', (dialect) => {
   it('covers every named crash point', () => {
     assert.deepEqual(CASES.map((c) => c.point).sort(), [...CRASH_POINTS].sort());
+  });
+
+  it('a SIGTERM while a purchase whose client left waits at the carrier exits only once it is completed', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const buyer = await ctx.createAccount({ balance: 50_00 });
+    await ctx.seedNumbers([{ number: '0291234567', setup: 5_00, monthly: 10_00 }]);
+    const server = await startServer([], {
+      BILBY_DATABASE_URL: ctx.urls.database,
+      BILBY_CARRIER_DATABASE_URL: ctx.urls.carrier,
+      BILBY_RATE_LIMIT_PER_MINUTE: '0',
+      BILBY_CARRIER_LATENCY_MS: '1500',
+    });
+    // The client's connection closes under the purchase (fetch's abort may keep it open for seconds).
+    const client = request(`${server.base}/api/v1/phone-numbers/purchase`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-crazytel-api-key': buyer.key },
+    });
+    client.on('error', () => {});
+    client.end(JSON.stringify(purchaseBody(buyer, '0291234567')));
+    for (let i = 0; i < 100 && !(await ctx.db.selectFrom('purchase_order').select('id').executeTakeFirst()); i++) await sleep(20);
+    client.destroy();
+    const pending = await ctx.db.selectFrom('purchase_order').selectAll().executeTakeFirstOrThrow();
+    assert.equal(pending.status, 'pending', 'the purchase was at the carrier when its client left');
+
+    server.child.kill('SIGTERM');
+    assert.equal(await server.exited, 0);
+    const order = await ctx.db.selectFrom('purchase_order').selectAll().executeTakeFirstOrThrow();
+    assert.equal(order.status, 'completed');
+    assert.doesNotMatch(server.output(), /unknown outcome|not open/);
+    await assertInvariants(ctx.db, ctx.carrier, { settled: true });
   });
 
   for (const { point, carrierFails, expected } of CASES) {

@@ -63,8 +63,17 @@ export async function quotePurchase(deps: ServiceDeps, accountId: string, reques
  * records a pending order; (2) the carrier is called outside any transaction; (3) a second short
  * transaction completes the order or compensates. A crash between the steps leaves a pending order
  * that recovery settles by asking the carrier.
+ *
+ * A purchase goes on when its client leaves, and shutdown waits for it like any background task:
+ * closing the carrier and database under it would leave its order pending until the next start.
  */
-export async function purchaseNumber(deps: ServiceDeps, accountId: string, request: PurchaseRequest): Promise<PurchaseDone> {
+export function purchaseNumber(deps: ServiceDeps, accountId: string, request: PurchaseRequest): Promise<PurchaseDone> {
+  const saga = runSaga(deps, accountId, request);
+  deps.tasks.track(saga);
+  return saga;
+}
+
+async function runSaga(deps: ServiceDeps, accountId: string, request: PurchaseRequest): Promise<PurchaseDone> {
   const order = await reserve(deps, accountId, request);
   crashIfAt(deps, 'after_reserve');
 
