@@ -1,4 +1,4 @@
-// Injected into the CommonJS bundles (tools/bundle.ts) as what import.meta.url names.
+// Injected into the CommonJS bundle (tools/bundle.ts) as what import.meta.url names there.
 import { pathToFileURL } from 'node:url';
 
 export const bundleFileUrl = pathToFileURL(__filename).href;
