@@ -44,8 +44,13 @@ export async function assertInvariants(db: Db, carrier: Carrier | null, options:
   for (const row of await db.selectFrom('phone_number').select(['order_id', 'account_id', 'status']).where('order_id', 'is not', null).execute()) {
     activeByOrder.set(row.order_id!, row);
   }
+  // Read once: ledger_transaction.order_id is indexed only for purchases, and one query per order
+  // read the whole table each time (a 10-minute soak's check ran for over 10 minutes).
+  const linked = await db.selectFrom('ledger_transaction').select(['order_id', 'amount_cents']).where('order_id', 'is not', null).execute();
+  const chargesByOrder = new Map<string, typeof linked>();
+  for (const row of linked) chargesByOrder.set(row.order_id!, [...(chargesByOrder.get(row.order_id!) ?? []), row]);
   for (const order of orders) {
-    const charges = await db.selectFrom('ledger_transaction').selectAll().where('order_id', '=', order.id).execute();
+    const charges = chargesByOrder.get(order.id) ?? [];
     const hold = await db.selectFrom('funds_hold').selectAll().where('order_id', '=', order.id).executeTakeFirst();
     if (order.status === 'completed') {
       assert.equal(charges.length, 1, `INV-LINK: completed order ${order.id} has one charge`);
