@@ -22,10 +22,15 @@ const HASH_BYTES = 32;
 const SAVE = Symbol.for('bilby.saveCompileCache');
 type Holder = { [SAVE]?: () => void };
 
+/** Where the cache of `bundle` is kept. */
+export function compileCacheOf(bundle: string): string {
+  return `${bundle}.cache`;
+}
+
 export function runWithCompileCache(bundle: string): CacheUse {
   const source = readFileSync(bundle);
   const hash = createHash('sha256').update(source).digest();
-  const cacheFile = `${bundle}.cache`;
+  const cacheFile = compileCacheOf(bundle);
   let cached: Buffer | undefined;
   try {
     cached = readFileSync(cacheFile);

@@ -164,7 +164,8 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Data
 /** SQLite's default. */
 const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
 
-function offLoopCheckpoints(sqlite: SqliteConnection.Database, path: string, restartFrames?: number): SqliteCheckpointer {
+/** Moves the connection's checkpoints to a worker thread, SQLite's own taking over if the worker fails. */
+export function offLoopCheckpoints(sqlite: SqliteConnection.Database, path: string, restartFrames?: number): SqliteCheckpointer {
   const checkpointer = new SqliteCheckpointer(path, () => sqlite.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`), restartFrames);
   sqlite.pragma('wal_autocheckpoint = 0');
   // After a checkpoint lets the log restart, keep its file from staying at its largest size.
