@@ -36,13 +36,13 @@ export async function listOrders(ex: Executor, accountId: string, page: PageRequ
   return toPage(await query.execute(), page, (row) => row.id);
 }
 
-/** Pending orders created before `before`: the ones recovery may settle. */
-export async function listPendingOrders(ex: Executor, before: string): Promise<PurchaseOrderRow[]> {
+/** Pending orders created at or before `createdBy`: the ones recovery may settle (a grace of 0 takes every one). */
+export async function listPendingOrders(ex: Executor, createdBy: string): Promise<PurchaseOrderRow[]> {
   return ex
     .selectFrom('purchase_order')
     .selectAll()
     .where('status', '=', 'pending')
-    .where('created_at', '<', before)
+    .where('created_at', '<=', createdBy)
     .orderBy('created_at')
     .execute();
 }
