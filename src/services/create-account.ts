@@ -3,7 +3,7 @@ import { newId } from '../domain/ids.js';
 import { LEDGER_FUNDING } from '../domain/order.js';
 import { insertAccount, nextAccountCode } from '../store/account-store.js';
 import { insertApiKey } from '../store/api-key-store.js';
-import type { Executor } from '../store/database.js';
+import { READ_COMMITTED, type Executor } from '../store/database.js';
 import { postLedgerTransaction } from '../store/ledger-store.js';
 import type { AccountRow, ApiKeyTable } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';
@@ -22,6 +22,8 @@ export async function createAccount(
 ): Promise<NewAccount> {
   const at = isoNow(deps);
   const apiKey = input.apiKey ?? generateApiKey();
+  // READ COMMITTED: nothing here rests on rows other transactions write (the account is new), and
+  // accounts opened at once queue on the code counter's row instead of aborting each other.
   const account = await deps.database.writeTransaction(async (trx) => {
     const row: AccountRow = {
       id: newId('acc'),
@@ -39,7 +41,7 @@ export async function createAccount(
       row.balance_cents = input.openingCreditCents;
     }
     return { row, key };
-  });
+  }, READ_COMMITTED);
   return { account: account.row, key: account.key, apiKey };
 }
 

@@ -8,14 +8,20 @@ export async function insertAccount(ex: Executor, account: AccountRow): Promise<
   await ex.insertInto('account').values(account).execute();
 }
 
-/** The next free seven-digit account code, CrazyTel style ("1000001"). Call inside a write transaction. */
+/**
+ * The next seven-digit account code, CrazyTel style ("1000001"), from the `account_code` counter.
+ * Call inside the write transaction that inserts the account: the UPDATE holds the counter's row
+ * until it commits, so concurrent callers wait for each other (under READ COMMITTED on PostgreSQL;
+ * SERIALIZABLE would abort them instead) and a rolled-back account gives its code back.
+ */
 export async function nextAccountCode(ex: Executor): Promise<string> {
   const row = await ex
-    .selectFrom('account')
-    .select((eb) => eb.fn.max('account_code').as('code'))
-    .executeTakeFirst();
-  const last = row?.code ? Number(row.code) : 1000000;
-  return String(last + 1);
+    .updateTable('counter')
+    .set({ value: sql`value + 1` })
+    .where('name', '=', 'account_code')
+    .returning('value')
+    .executeTakeFirstOrThrow();
+  return String(row.value);
 }
 
 const accountById = preparedQuery((ex, id: string) => ex.selectFrom('account').selectAll().where('id', '=', id));

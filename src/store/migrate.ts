@@ -9,6 +9,7 @@ import * as stockTailIndex from './migrations/0006-stock-tail-index.js';
 import * as statementChecks from './migrations/0007-statement-checks.js';
 import * as ownedNumbersIndex from './migrations/0008-owned-numbers-index.js';
 import * as ipndUsageIndexes from './migrations/0009-ipnd-usage-indexes.js';
+import * as accountCodeCounter from './migrations/0010-account-code-counter.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-statement-checks': statementChecks,
   '0008-owned-numbers-index': ownedNumbersIndex,
   '0009-ipnd-usage-indexes': ipndUsageIndexes,
+  '0010-account-code-counter': accountCodeCounter,
 };
 
 /** Every migration's name, in the order they apply. */

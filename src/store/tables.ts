@@ -19,6 +19,7 @@ export interface Tables {
   idempotency_record: IdempotencyRecordTable;
   number_price: NumberPriceTable;
   rate_limit_window: RateLimitWindowTable;
+  counter: CounterTable;
 }
 
 export interface AccountTable {
@@ -198,6 +199,12 @@ export interface NumberPriceTable {
   setup_cost_cents: number;
   monthly_cost_cents: number;
   updated_at: string;
+}
+
+/** Named counters that hand out numbers, one UPDATE each: `account_code` holds the last code given. */
+export interface CounterTable {
+  name: string;
+  value: number;
 }
 
 export interface RateLimitWindowTable {

@@ -161,7 +161,7 @@ export async function createTestContext(
     async createPeerApp() {
       const peerDatabase = testDatabase.reopen();
       const peerDeps: ServiceDeps = { ...deps, database: peerDatabase, rateLimiter: createRateLimiter(peerDatabase), tasks: new BackgroundTasks() };
-      const peer = await createApp(peerDeps);
+      const peer = await createApp(peerDeps, { adminKey: TEST_ADMIN_KEY });
       t.after(async () => {
         await peer.close();
         await peerDeps.tasks.drain();
