@@ -1,5 +1,5 @@
-import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
-import type { Database } from './database.js';
+import { Migrator, sql, type MigrationResultSet, type Migration, type MigrationProvider } from 'kysely';
+import type { Database, Db } from './database.js';
 import * as initial from './migrations/0001-initial.js';
 import * as idempotencyAndRateLimits from './migrations/0002-idempotency-and-rate-limits.js';
 import * as operator from './migrations/0003-operator.js';
@@ -44,16 +44,56 @@ async function createMigrator(database: Database): Promise<Migrator> {
 
 /** Brings the schema up to date; returns the names of the migrations it applied. */
 export async function migrateToLatest(database: Database): Promise<string[]> {
-  const { error, results } = await (await createMigrator(database)).migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
-  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  return runMigrator(database, (migrator) => migrator.migrateToLatest());
 }
 
 /** Applies migrations up to and including `name` only: what an earlier version of Bilby left. */
 export async function migrateTo(database: Database, name: string): Promise<string[]> {
-  const { error, results } = await (await createMigrator(database)).migrateTo(name);
+  return runMigrator(database, (migrator) => migrator.migrateTo(name));
+}
+
+/**
+ * PostgreSQL: Kysely's migrator takes an advisory lock and reads which migrations ran only after
+ * it has it. SQLite: its lock is in-process only, so two processes starting on a new file both
+ * found nothing applied and both ran the first migration ("table account already exists"). There
+ * the whole run is one BEGIN IMMEDIATE transaction: the migrator reads its state under the file's
+ * write lock, a second process waits for the first to commit and then finds everything applied,
+ * and a migration that fails leaves nothing half done.
+ */
+async function runMigrator(database: Database, run: (migrator: Migrator) => Promise<MigrationResultSet>): Promise<string[]> {
+  const migrator = await createMigrator(database);
+  const sqlite = database.dialect === 'sqlite';
+  if (sqlite) await takeWriteLock(database.db);
+  let outcome: MigrationResultSet;
+  try {
+    outcome = await run(migrator);
+  } catch (error) {
+    if (sqlite) await sql`rollback`.execute(database.db);
+    throw error;
+  }
+  const { error, results } = outcome;
+  if (sqlite) await sql.raw(error ? 'rollback' : 'commit').execute(database.db);
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** How long a process waits for another's migrations before giving up. */
+const MIGRATION_LOCK_WAIT_MS = 10 * 60_000;
+
+/**
+ * BEGIN IMMEDIATE on the database's one connection, which the migrator then uses. busy_timeout
+ * bounds a single wait; another process's migrations (an index over every number) may take longer.
+ */
+async function takeWriteLock(db: Db): Promise<void> {
+  const deadline = Date.now() + MIGRATION_LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      await sql`begin immediate`.execute(db);
+      return;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+    }
+  }
 }
 
 /** True when every known migration has been applied. */
