@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { invalidRequest } from '../domain/errors.js';
+import { AppError, invalidRequest } from '../domain/errors.js';
 import type { ServiceDeps } from '../services/deps.js';
 import {
   finishIdempotentRequest,
   settleIdempotentResponse,
   startIdempotentRequest,
+  type IdempotencyClaim,
 } from '../services/idempotency-keys.js';
 import { unauthenticated } from '../services/authenticate.js';
-import { presentPurchaseSuccess } from './presenters.js';
+import { crashIfAt } from '../services/crash-points.js';
+import { presentPurchaseSuccess, presentTransaction } from './presenters.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -76,8 +78,29 @@ export function claimIdempotencyKey(deps: ServiceDeps) {
       await settleIdempotentResponse(deps, scope, key, { status: 200, body, orderId: start.order.id });
       return replay(reply, 200, body);
     }
+    if (start.kind === 'transaction_posted') {
+      const body = JSON.stringify(presentTransaction(start.transaction));
+      await settleIdempotentResponse(deps, scope, key, { status: 201, body, orderId: null });
+      return replay(reply, 201, body);
+    }
+    if (start.kind === 'order_pending') {
+      // Answered like the first request would have been at its carrier's timeout; the answer is
+      // stored as pending, so the retry after recovery gets the settled outcome.
+      request.idempotencyKey = key;
+      throw new AppError('upstream_pending', 'The carrier has not confirmed the number yet; the order is pending', {
+        order_id: start.order.id,
+        retryable: false,
+      });
+    }
     return replay(reply, start.status, start.body);
   };
+}
+
+/** The key a write handler runs under, for services that tie it to what they create. */
+export function idempotencyClaimOf(request: FastifyRequest): IdempotencyClaim | null {
+  const key = request.idempotencyKey;
+  const scope = request.idempotencyScope;
+  return key && scope !== null ? { scope, key } : null;
 }
 
 /** onSend: stores the exact bytes answered, so replays are identical. */
@@ -96,6 +119,7 @@ export function storeIdempotentResponse(deps: ServiceDeps) {
         // Not our JSON error body: nothing pending to remember.
       }
     }
+    crashIfAt(deps, 'before_idempotent_store');
     try {
       await finishIdempotentRequest(deps, scope, key, { status: reply.statusCode, body, pendingOrderId });
     } catch (error) {

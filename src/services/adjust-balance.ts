@@ -5,6 +5,7 @@ import { availableCents, findAccount } from '../store/account-store.js';
 import { postLedgerTransaction } from '../store/ledger-store.js';
 import type { LedgerTransactionRow } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';
+import { tieToIdempotencyKey, type IdempotencyClaim } from './idempotency-keys.js';
 import { accountNotFound } from './operator-accounts.js';
 
 export interface BalanceAdjustment {
@@ -16,8 +17,15 @@ export interface BalanceAdjustment {
 /**
  * An operator's credit (money in, e.g. a payment received) or debit (money out, e.g. a fee), posted
  * as a ledger transaction with its reason. A debit never takes the available balance below zero.
+ * Under an Idempotency-Key the transaction is tied to the key as it posts, so a retry after a crash
+ * answers with it instead of posting again.
  */
-export async function adjustBalance(deps: ServiceDeps, accountId: string, change: BalanceAdjustment): Promise<LedgerTransactionRow> {
+export async function adjustBalance(
+  deps: ServiceDeps,
+  accountId: string,
+  change: BalanceAdjustment,
+  claim?: IdempotencyClaim | null,
+): Promise<LedgerTransactionRow> {
   return deps.database.writeTransaction(async (trx) => {
     const account = await findAccount(trx, accountId);
     if (!account) throw accountNotFound(accountId);
@@ -25,7 +33,7 @@ export async function adjustBalance(deps: ServiceDeps, accountId: string, change
     if (change.direction === 'debit' && change.cents > available) {
       throw new AppError('insufficient_funds', `The account's available balance (${available / 100}) is less than the debit`);
     }
-    return postLedgerTransaction(trx, {
+    const posted = await postLedgerTransaction(trx, {
       id: newId('txn'),
       accountId,
       type: change.direction === 'credit' ? 'credit' : 'adjustment',
@@ -36,5 +44,7 @@ export async function adjustBalance(deps: ServiceDeps, accountId: string, change
       description: change.reason,
       at: isoNow(deps),
     });
+    await tieToIdempotencyKey(trx, claim, posted.id);
+    return posted;
   });
 }

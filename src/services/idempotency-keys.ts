@@ -1,16 +1,25 @@
 import { AppError } from '../domain/errors.js';
+import type { Executor } from '../store/database.js';
 import {
   claimIdempotencyKey,
   findIdempotencyKey,
   purgeIdempotencyKeys,
   recordIdempotentResponse,
   releaseIdempotencyKey,
+  releaseUntiedIdempotencyKey,
   takeOverIdempotencyKey,
+  tieIdempotencyKey,
 } from '../store/idempotency-store.js';
-import { findPurchaseCharge } from '../store/ledger-store.js';
+import { findLedgerTransaction, findPurchaseCharge } from '../store/ledger-store.js';
 import { findOrder } from '../store/order-store.js';
-import type { PurchaseOrderRow } from '../store/tables.js';
+import type { LedgerTransactionRow, PurchaseOrderRow } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';
+
+/** The Idempotency-Key a write runs under, so the write can tie the key to what it creates. */
+export interface IdempotencyClaim {
+  scope: string;
+  key: string;
+}
 
 /**
  * Idempotency keys (Stripe style): the first request with a key runs and its response is stored;
@@ -20,8 +29,12 @@ import { isoNow, type ServiceDeps } from './deps.js';
 export type IdempotencyStart =
   | { kind: 'proceed' }
   | { kind: 'replay'; status: number; body: string }
-  /** The first request answered upstream_pending and its order has since completed. */
-  | { kind: 'order_completed'; order: PurchaseOrderRow; balanceAfterCents: number };
+  /** The key's order has completed: the first request answered upstream_pending, or never answered. */
+  | { kind: 'order_completed'; order: PurchaseOrderRow; balanceAfterCents: number }
+  /** The request that created the order died before answering, and the order is still pending. */
+  | { kind: 'order_pending'; order: PurchaseOrderRow }
+  /** The key's write posted this ledger transaction (its answer was never stored). */
+  | { kind: 'transaction_posted'; transaction: LedgerTransactionRow };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -41,15 +54,23 @@ export async function startIdempotentRequest(
       throw new AppError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request');
     }
     if (row.state === 'in_progress') {
-      if (await takeOverIdempotencyKey(db, scope, key, leaseStart(deps), at)) return { kind: 'proceed' };
-      throw new AppError('request_in_progress', 'A request with this Idempotency-Key is still running; retry later');
+      const settled = row.result_id ? await settledResult(db, row.result_id) : undefined;
+      if (settled) return settled;
+      if (!(await takeOverIdempotencyKey(db, scope, key, leaseStart(deps), at))) {
+        throw new AppError('request_in_progress', 'A request with this Idempotency-Key is still running; retry later');
+      }
+      // The request that held the key died. If it had reserved its order, the order answers.
+      const order = row.result_id ? await findOrder(db, row.result_id) : undefined;
+      if (order?.status === 'pending') return { kind: 'order_pending', order };
+      if (order?.status === 'failed') {
+        await releaseIdempotencyKey(db, scope, key);
+        continue;
+      }
+      return { kind: 'proceed' };
     }
     if (row.state === 'pending_order' && row.order_id) {
       const order = await findOrder(db, row.order_id);
-      if (order?.status === 'completed') {
-        const charge = await findPurchaseCharge(db, order.id);
-        return { kind: 'order_completed', order, balanceAfterCents: Number(charge?.balance_after_cents ?? 0) };
-      }
+      if (order?.status === 'completed') return orderCompleted(db, order);
       if (order?.status === 'failed') {
         // Failed orders are fully compensated, and a failure is not stored: the retry runs again.
         await releaseIdempotencyKey(db, scope, key);
@@ -85,8 +106,34 @@ export async function finishIdempotentRequest(
       at,
     });
   } else {
-    await releaseIdempotencyKey(db, scope, key);
+    await releaseUntiedIdempotencyKey(db, scope, key, at);
   }
+}
+
+/**
+ * Inside a write's transaction: ties the key it runs under to what it created. Throws (and so rolls
+ * the write back) when another request took the key over and tied its own result.
+ */
+export async function tieToIdempotencyKey(ex: Executor, claim: IdempotencyClaim | null | undefined, resultId: string): Promise<void> {
+  if (!claim) return;
+  if (!(await tieIdempotencyKey(ex, claim.scope, claim.key, resultId))) {
+    throw new AppError('request_in_progress', 'Another request with this Idempotency-Key is running; retry later');
+  }
+}
+
+/** A tied result that is final: a completed order or a posted transaction. */
+async function settledResult(db: Executor, resultId: string): Promise<IdempotencyStart | undefined> {
+  if (resultId.startsWith('txn_')) {
+    const transaction = await findLedgerTransaction(db, resultId);
+    return transaction ? { kind: 'transaction_posted', transaction } : undefined;
+  }
+  const order = await findOrder(db, resultId);
+  return order?.status === 'completed' ? orderCompleted(db, order) : undefined;
+}
+
+async function orderCompleted(db: Executor, order: PurchaseOrderRow): Promise<IdempotencyStart> {
+  const charge = await findPurchaseCharge(db, order.id);
+  return { kind: 'order_completed', order, balanceAfterCents: Number(charge?.balance_after_cents ?? 0) };
 }
 
 /** Replaces a pending answer with the settled one, so later replays are byte-identical to it. */
@@ -94,7 +141,7 @@ export async function settleIdempotentResponse(
   deps: ServiceDeps,
   scope: string,
   key: string,
-  response: { status: number; body: string; orderId: string },
+  response: { status: number; body: string; orderId: string | null },
 ): Promise<void> {
   await recordIdempotentResponse(deps.database.db, scope, key, { state: 'done', ...response, at: isoNow(deps) });
 }

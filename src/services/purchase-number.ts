@@ -13,6 +13,7 @@ import { numberUnavailable } from './number-catalogue.js';
 import { ipndRecordInvalid } from './require-ipnd-record.js';
 import { requireOwnDestination, routeShape, type ResolvedRoute } from './resolve-route.js';
 import { crashIfAt } from './crash-points.js';
+import { tieToIdempotencyKey, type IdempotencyClaim } from './idempotency-keys.js';
 import { completeOrder, failOrder } from './settle-order.js';
 
 /** The seed's purchase body. */
@@ -67,14 +68,24 @@ export async function quotePurchase(deps: ServiceDeps, accountId: string, reques
  * A purchase goes on when its client leaves, and shutdown waits for it like any background task:
  * closing the carrier and database under it would leave its order pending until the next start.
  */
-export function purchaseNumber(deps: ServiceDeps, accountId: string, request: PurchaseRequest): Promise<PurchaseDone> {
-  const saga = runSaga(deps, accountId, request);
+export function purchaseNumber(
+  deps: ServiceDeps,
+  accountId: string,
+  request: PurchaseRequest,
+  claim?: IdempotencyClaim | null,
+): Promise<PurchaseDone> {
+  const saga = runSaga(deps, accountId, request, claim);
   deps.tasks.track(saga);
   return saga;
 }
 
-async function runSaga(deps: ServiceDeps, accountId: string, request: PurchaseRequest): Promise<PurchaseDone> {
-  const order = await reserve(deps, accountId, request);
+async function runSaga(
+  deps: ServiceDeps,
+  accountId: string,
+  request: PurchaseRequest,
+  claim: IdempotencyClaim | null | undefined,
+): Promise<PurchaseDone> {
+  const order = await reserve(deps, accountId, request, claim);
   crashIfAt(deps, 'after_reserve');
 
   const outcome = provisionWithTimeout(deps, order);
@@ -103,6 +114,7 @@ async function runSaga(deps: ServiceDeps, accountId: string, request: PurchaseRe
   }
   crashIfAt(deps, 'after_carrier_ok');
   const settled = await completeOrder(deps, order.id, answer.reference);
+  crashIfAt(deps, 'after_final_commit');
   if (settled.order.status !== 'completed') {
     // Recovery failed the order while the carrier was still answering: undo the carrier's side too.
     await deps.carrier.release(order.did_number);
@@ -182,9 +194,16 @@ function insufficientFunds(priceCents: number, availableCents: number): AppError
 
 /**
  * Step 1. Every check runs inside the write transaction, so nothing another request does can slip
- * between a check and the reservation; a failed check rolls back having written nothing.
+ * between a check and the reservation; a failed check rolls back having written nothing. The
+ * Idempotency-Key is tied to the order in the same transaction: whenever the process dies from here
+ * on, a retry with the key answers from this order and never buys again.
  */
-async function reserve(deps: ServiceDeps, accountId: string, request: PurchaseRequest): Promise<PurchaseOrderRow> {
+async function reserve(
+  deps: ServiceDeps,
+  accountId: string,
+  request: PurchaseRequest,
+  claim: IdempotencyClaim | null | undefined,
+): Promise<PurchaseOrderRow> {
   const at = isoNow(deps);
   const unavailable = await deps.database.writeTransaction(async (trx) => {
     const checked = await checkPurchase(deps, trx, accountId, request, 'share');
@@ -210,6 +229,7 @@ async function reserve(deps: ServiceDeps, accountId: string, request: PurchaseRe
     const reservation = await reservePendingOrder(trx, order, newId('hld'));
     if (reservation === 'unavailable') return order.did_number;
     if (reservation === 'insufficient_funds') throw insufficientFunds(checked.priceCents, 0);
+    await tieToIdempotencyKey(trx, claim, order.id);
     return order;
   }, READ_COMMITTED);
   if (typeof unavailable === 'string') throw await numberUnavailable(deps.database.db, unavailable);

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor } from './database.js';
 import type { IdempotencyKeyRow } from './tables.js';
 
@@ -16,6 +17,7 @@ export async function claimIdempotencyKey(
       response_status: null,
       response_body: null,
       order_id: null,
+      result_id: null,
       created_at: claim.at,
       updated_at: claim.at,
     })
@@ -74,6 +76,45 @@ export async function recordIdempotentResponse(
 
 export async function releaseIdempotencyKey(ex: Executor, scope: string, key: string): Promise<void> {
   await ex.deleteFrom('idempotency_record').where('scope', '=', scope).where('key', '=', key).execute();
+}
+
+/**
+ * Ties the key to what its write created, inside that write's transaction. False when the key
+ * is no longer this request's to tie (another request took it over and tied its own result):
+ * the caller rolls back, so one key never has two results.
+ */
+export async function tieIdempotencyKey(ex: Executor, scope: string, key: string, resultId: string): Promise<boolean> {
+  const result = await ex
+    .updateTable('idempotency_record')
+    .set({ result_id: resultId })
+    .where('scope', '=', scope)
+    .where('key', '=', key)
+    .where('state', '=', 'in_progress')
+    .where('result_id', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+/**
+ * A request that claimed the key ended in a 5xx. Untied, nothing was written: the key is released
+ * and a retry runs again. Tied to an order, a retry answers from the order once it settles. Tied to
+ * anything else, the write committed: the key stays, and a retry answers from the result.
+ */
+export async function releaseUntiedIdempotencyKey(ex: Executor, scope: string, key: string, at: string): Promise<void> {
+  await ex
+    .deleteFrom('idempotency_record')
+    .where('scope', '=', scope)
+    .where('key', '=', key)
+    .where('result_id', 'is', null)
+    .execute();
+  await ex
+    .updateTable('idempotency_record')
+    .set((eb) => ({ state: 'pending_order', order_id: eb.ref('result_id'), updated_at: at }))
+    .where('scope', '=', scope)
+    .where('key', '=', key)
+    .where('state', '=', 'in_progress')
+    .where(sql`substr(result_id, 1, 4)`, '=', 'ord_')
+    .execute();
 }
 
 /** Forgets keys created before `before` (kept at least 24 hours). */

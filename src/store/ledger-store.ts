@@ -85,3 +85,7 @@ export async function findPurchaseCharge(ex: Executor, orderId: string): Promise
     .where('type', '=', 'purchase')
     .executeTakeFirst();
 }
+
+export async function findLedgerTransaction(ex: Executor, id: string): Promise<LedgerTransactionRow | undefined> {
+  return ex.selectFrom('ledger_transaction').selectAll().where('id', '=', id).executeTakeFirst();
+}

@@ -10,6 +10,7 @@ import * as statementChecks from './migrations/0007-statement-checks.js';
 import * as ownedNumbersIndex from './migrations/0008-owned-numbers-index.js';
 import * as ipndUsageIndexes from './migrations/0009-ipnd-usage-indexes.js';
 import * as accountCodeCounter from './migrations/0010-account-code-counter.js';
+import * as idempotencyResult from './migrations/0011-idempotency-result.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008-owned-numbers-index': ownedNumbersIndex,
   '0009-ipnd-usage-indexes': ipndUsageIndexes,
   '0010-account-code-counter': accountCodeCounter,
+  '0011-idempotency-result': idempotencyResult,
 };
 
 /** Every migration's name, in the order they apply. */

@@ -190,6 +190,8 @@ export interface IdempotencyRecordTable {
   response_status: number | null;
   response_body: string | null;
   order_id: string | null;
+  /** What the key's write created (`ord_…`, `txn_…`), tied in the write's own transaction. */
+  result_id: string | null;
   created_at: string;
   updated_at: string;
 }

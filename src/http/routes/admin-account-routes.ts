@@ -19,6 +19,7 @@ import { transactionsOf } from '../../services/account-queries.js';
 import { presentAdminAccount, presentAdminDestination, presentApiKey } from '../admin-presenters.js';
 import { listBody, pageRequest } from '../cursor.js';
 import { centsOf } from '../money-input.js';
+import { idempotencyClaimOf } from '../idempotency.js';
 import { presentTransaction } from '../presenters.js';
 import {
   AccountIdParam,
@@ -157,7 +158,8 @@ export function registerAdminAccountRoutes(app: TypedApp, deps: ServiceDeps): vo
       },
       async (request, reply) => {
         const cents = centsOf('amount', request.body.amount);
-        const row = await adjustBalance(deps, request.params.account_id, { direction, cents, reason: request.body.reason });
+        const change = { direction, cents, reason: request.body.reason };
+        const row = await adjustBalance(deps, request.params.account_id, change, idempotencyClaimOf(request));
         return reply.code(201).send(presentTransaction(row));
       },
     );

@@ -4,6 +4,7 @@ import type { ServiceDeps } from '../../services/deps.js';
 import { purchaseNumber, quotePurchase } from '../../services/purchase-number.js';
 import { callerOf } from '../auth.js';
 import { listBody, pageRequest } from '../cursor.js';
+import { idempotencyClaimOf } from '../idempotency.js';
 import { presentOrder, presentPurchaseSuccess } from '../presenters.js';
 import { ErrorResponses } from '../schemas/common-schemas.js';
 import {
@@ -43,7 +44,7 @@ export function registerPurchaseRoutes(app: TypedApp, deps: ServiceDeps): void {
           balance_after: centsToDollars(quote.balanceAfterCents),
         };
       }
-      const done = await purchaseNumber(deps, accountId, request.body);
+      const done = await purchaseNumber(deps, accountId, request.body, idempotencyClaimOf(request));
       return presentPurchaseSuccess(done.order, done.balanceCents);
     },
   );
