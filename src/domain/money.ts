@@ -5,13 +5,18 @@ export function centsToDollars(cents: Cents): number {
   return cents / 100;
 }
 
-/** Dollars with at most two decimals to cents, or null when the amount has finer precision. */
+/**
+ * Dollars with at most two decimals to cents, or null when the amount has finer precision. The
+ * tolerance is the rounding of dollars × 100 alone (a few units in the last place, so a client's
+ * 0.1 + 0.2 is 30 cents): an absolute one let 1e-9 through as a $0.00 amount.
+ */
 export function dollarsToCents(dollars: number): Cents | null {
   if (!Number.isFinite(dollars)) return null;
-  const cents = Math.round(dollars * 100);
-  if (Math.abs(dollars * 100 - cents) > 1e-6) return null;
+  const scaled = dollars * 100;
+  const cents = Math.round(scaled);
+  if (Math.abs(scaled - cents) > 8 * Number.EPSILON * Math.abs(scaled)) return null;
   if (!Number.isSafeInteger(cents)) return null;
-  return cents;
+  return cents === 0 ? 0 : cents;
 }
 
 /** The price of a purchase: full setup plus the first month, paid in advance, no pro-rating. */

@@ -15,7 +15,10 @@ import type { ServiceDeps } from '../services/deps.js';
 import { authenticateBody, authenticateHeaders } from './auth.js';
 import { isBodyError, sendError, toAppError } from './error-response.js';
 import { claimIdempotencyKey, storeIdempotentResponse } from './idempotency.js';
+import { reportIgnoredFields } from './ignored-fields.js';
+import { registerJsonParser } from './json-body.js';
 import { registerMetrics } from './metrics.js';
+import { dropUnwritableHeaders } from './safe-headers.js';
 import { authenticateOperator } from './admin-auth.js';
 import { registerAccountRoutes } from './routes/account-routes.js';
 import { registerAdminAccountRoutes } from './routes/admin-account-routes.js';
@@ -76,9 +79,11 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
   app.decorateRequest('idempotencyKey', null);
   app.decorateRequest('idempotencyScope', null);
   app.removeContentTypeParser('text/plain');
+  registerJsonParser(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  app.addHook('onSend', dropUnwritableHeaders);
 
   for (const schema of [
     AvailableNumber,
@@ -205,15 +210,6 @@ function lazySerializerFactory(externalSchemas: unknown, options: unknown) {
 
 function isCustomerRoute(request: FastifyRequest): boolean {
   return request.url.startsWith(`${API_PREFIX}/`);
-}
-
-/** Names the body fields the route does not know in Bilby-Ignored-Fields; validation then drops them. */
-async function reportIgnoredFields(request: FastifyRequest, reply: { header(name: string, value: string): unknown }) {
-  const body = request.body;
-  const schema = request.routeOptions.schema?.body as { properties?: Record<string, unknown> } | undefined;
-  if (!schema?.properties || !body || typeof body !== 'object' || Array.isArray(body)) return;
-  const ignored = Object.keys(body).filter((key) => !(key in schema.properties!));
-  if (ignored.length > 0) reply.header('bilby-ignored-fields', ignored.join(', '));
 }
 
 function registerSystemRoutes(app: TypedApp, deps: ServiceDeps): void {

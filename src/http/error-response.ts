@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type ErrorCode, type FieldError } from '../domain/errors.js';
 import type { ListedNumberRow } from '../store/tables.js';
+import { MAX_JSON_DEPTH } from './json-body.js';
 import { presentAvailable } from './presenters.js';
 
 /** The one place an error code becomes an HTTP status. A new code cannot be added without one. */
@@ -38,6 +39,7 @@ const BODY_ERRORS: Record<string, [ErrorCode, string]> = {
   FST_ERR_CTP_INVALID_JSON_BODY: ['invalid_json', 'The request body is not valid JSON'],
   FST_ERR_CTP_EMPTY_JSON_BODY: ['invalid_json', 'The request body is empty but its content type is JSON'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['invalid_json', 'The request body does not match its Content-Length'],
+  BILBY_ERR_JSON_TOO_DEEP: ['invalid_request', `The request body nests deeper than ${MAX_JSON_DEPTH} levels`],
 };
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {

@@ -24,12 +24,27 @@ declare module 'fastify' {
 const WRITE_METHODS = new Set(['POST', 'PATCH', 'DELETE']);
 const MAX_KEY_LENGTH = 255;
 
-/** Same method, path, query and body (keys sorted; the body's api_key never counts) → same fingerprint. */
+/**
+ * Same method, path, query and meaning (keys sorted; the body's api_key never counts) → same
+ * fingerprint. The meaning is the body as the route's validation leaves it: fields it ignores are
+ * dropped and defaults filled in, so a retry that adds an ignored field is the same request.
+ */
 function fingerprintOf(request: FastifyRequest): string {
   const [path = '', query = ''] = request.url.split('?');
   const sortedQuery = [...new URLSearchParams(query)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const text = `${request.method} ${path.replace(/\/+$/, '')}?${new URLSearchParams(sortedQuery).toString()}\n${canonicalJson(request.body)}`;
+  const text = `${request.method} ${path.replace(/\/+$/, '')}?${new URLSearchParams(sortedQuery).toString()}\n${canonicalJson(meaningOf(request))}`;
   return createHash('sha256').update(text).digest('hex');
+}
+
+/** A copy of the body, validated as the route will validate it (which removes what it ignores). */
+function meaningOf(request: FastifyRequest): unknown {
+  const body = request.body;
+  if (body === undefined || body === null || typeof body !== 'object') return body;
+  const validate = request.getValidationFunction('body');
+  if (!validate) return body;
+  const copy: unknown = structuredClone(body);
+  validate(copy);
+  return copy;
 }
 
 function canonicalJson(value: unknown): string {

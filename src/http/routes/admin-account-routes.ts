@@ -157,7 +157,7 @@ export function registerAdminAccountRoutes(app: TypedApp, deps: ServiceDeps): vo
         },
       },
       async (request, reply) => {
-        const cents = centsOf('amount', request.body.amount);
+        const cents = centsOf('amount', request.body.amount, 1);
         const change = { direction, cents, reason: request.body.reason };
         const row = await adjustBalance(deps, request.params.account_id, change, idempotencyClaimOf(request));
         return reply.code(201).send(presentTransaction(row));
