@@ -75,6 +75,20 @@ describeEachDatabase('operator API: inventory import', (dialect) => {
     const res = await importCsv(ctx, lines.join('\n'));
     assert.deepEqual([res.body.rejected, res.body.rejections.length, res.body.rejections_truncated], [1_200, 1_000, true]);
   });
+
+  it('quotes only the start of a long value in a rejection, so a listing of 1,000 stays small', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const res = await importCsv(
+      ctx,
+      `did_number,setup_cost,monthly_cost,state\n${'9'.repeat(60_000)},1,5\n0291234567,${'1'.repeat(50)},5\n0291234568,1,5,${'Q'.repeat(50)}\n`,
+    );
+    const reasons = res.body.rejections.map((r: { line: number; reason: string }) => [r.line, r.reason]);
+    assert.deepEqual(reasons, [
+      [2, `did_number ${'9'.repeat(40)}… is not a valid Australian or New Zealand number`],
+      [3, `setup_cost "${'1'.repeat(40)}…" is not an amount in dollars`],
+      [4, `state ${'Q'.repeat(40)}… is not one of ACT, NSW, NT, QLD, SA, TAS, VIC, WA`],
+    ]);
+  });
 });
 
 describeEachDatabase('operator API: prices and stock', (dialect) => {
