@@ -1,11 +1,18 @@
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { it } from 'node:test';
 import { createTestContext, purchaseBody, type TestContextApi } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { snapshot } from './helpers/invariants.js';
 
-function importCsv(ctx: TestContextApi, csv: string) {
+function importCsv(ctx: TestContextApi, csv: string | Readable) {
   return ctx.admin('POST', '/inventory/import', { body: csv, headers: { 'content-type': 'text/csv' } });
+}
+
+/** Which of `candidates` (E.164) are in stock, in order. */
+async function stocked(ctx: TestContextApi, candidates: string[]): Promise<string[]> {
+  const rows = await ctx.db.selectFrom('phone_number').select('did_number').where('did_number', 'in', candidates).orderBy('did_number').execute();
+  return rows.map((row) => row.did_number);
 }
 
 const CSV = [
@@ -68,12 +75,92 @@ describeEachDatabase('operator API: inventory import', (dialect) => {
     assert.equal((await ctx.admin('GET', '/inventory/counts')).body.total, 0);
   });
 
+  it('rejects a line longer than 64 KiB by its number and reason, and imports the rows before and after it', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const field = Buffer.alloc(64 * 1024, 'x');
+    const res = await importCsv(ctx, Readable.from((function* () {
+      yield Buffer.from('did_number,setup_cost,monthly_cost,city\n0291234501,1,5,Sydney\n0291234502,1,5,');
+      for (let i = 0; i < 64; i++) yield field; // a 4 MiB city, a chunk at a time
+      yield Buffer.from('\n0291234503,1,5,Sydney\n0291234504,1,5\n');
+    })()));
+    assert.equal(res.status, 200, JSON.stringify(res.body).slice(0, 500));
+    assert.deepEqual([res.body.rows, res.body.added, res.body.rejected], [4, 3, 1]);
+    assert.deepEqual(res.body.rejections.map((r: { line: number }) => r.line), [3]);
+    assert.match(res.body.rejections[0].reason, /^the line is longer than 64 KiB, the most a line may hold \(it has 4,194,31\d bytes\)$/);
+    assert.deepEqual(await stocked(ctx, ['61291234501', '61291234502', '61291234503', '61291234504']), ['61291234501', '61291234503', '61291234504']);
+
+    const header = await importCsv(ctx, `did_number,${'x'.repeat(70_000)}\n0291234505,1,5\n`);
+    assert.deepEqual([header.status, header.body.code], [400, 'invalid_csv']);
+    assert.match(header.body.detail, /first line, which names the columns, is longer than 64 KiB/);
+    assert.equal(typeof header.body.request_id, 'string');
+  });
+
+  it('a stray quote costs only its own line: the lines after it are read, and every line is imported or reported', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const lines = [
+      'did_number,number_type,state,city,setup_cost,monthly_cost', // 1
+      '0291234561,geographic,NSW,Sydney,1,5', // 2
+      '0291234562,geographic,NSW,"Sydney,1,5', // 3: a quote never closed
+      '0291234563,geographic,NSW,Sydney,1,5', // 4
+      '0291234564,geographic,NSW,Syd"ney,1,5', // 5: a quote inside a plain field
+      '0291234565,geographic,NSW,"Syd"ney,1,5', // 6: text after a closing quote
+      '0291234566,geographic,NSW,"Sydney, NSW",1,5', // 7: a quoted comma
+      '0291234567,geographic,NSW,"The ""Rocks""",1,5', // 8: quoted quotes
+      '0291234568,geographic,NSW,Sydney",1,5', // 9: would close line 3's quote if quotes spanned lines
+      ' "0291234569" ,geographic,NSW,Sydney,1,5', // 10
+      '"0291234570,geographic,NSW,Sydney,1,5', // 11: unclosed on the last line
+    ];
+    const res = await importCsv(ctx, lines.join('\n'));
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual(res.body.rejections.map((r: { line: number }) => r.line), [3, 5, 6, 9, 11]);
+    const reasons = res.body.rejections.map((r: { reason: string }) => r.reason);
+    assert.deepEqual(reasons.slice(0, 3), [
+      'the line is not valid CSV: field 4 (city) opens a quote that is not closed on its line (a field cannot span lines)',
+      'the line is not valid CSV: field 4 (city) has a quote inside it (quote the whole field and write its quotes twice)',
+      'the line is not valid CSV: field 4 (city) has text after its closing quote',
+    ]);
+    assert.match(reasons[4], /field 1 \(did_number\) opens a quote that is not closed/);
+    assert.deepEqual([res.body.rows, res.body.added, res.body.skipped, res.body.rejected], [10, 5, 0, 5]);
+    const numbers = lines.slice(1).map((_, i) => `612912345${61 + i}`);
+    assert.deepEqual(await stocked(ctx, numbers), ['61291234561', '61291234563', '61291234566', '61291234567', '61291234569']);
+    assert.equal((await ctx.admin('GET', '/numbers/61291234566')).body.city, 'Sydney, NSW');
+    assert.equal((await ctx.admin('GET', '/numbers/61291234567')).body.city, 'The "Rocks"');
+    assert.equal((await ctx.admin('GET', '/numbers/61291234561')).body.city, 'Sydney');
+  });
+
+  it('reads lines ending in LF, CRLF or CR, mixed in one file and split anywhere, counting each line once', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const csv = '\uFEFFdid_number,setup_cost,monthly_cost\r\n0291234561,1,5\n0291234562,1,5\r\n0291234563,1,5\r0291234564,1,5\r\n\r\nbad\r\r0291234565,1,5';
+    // Pieces of 1 to 3 bytes, so line ends (and the byte order mark) fall across chunks.
+    const bytes = Buffer.from(csv);
+    const pieces: Buffer[] = [];
+    for (let at = 0, size = 1; at < bytes.length; at += size, size = (size % 3) + 1) pieces.push(bytes.subarray(at, at + size));
+    const res = await importCsv(ctx, Readable.from(pieces));
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.deepEqual([res.body.rows, res.body.added, res.body.rejected], [6, 5, 1]);
+    assert.deepEqual(res.body.rejections.map((r: { line: number }) => r.line), [7]);
+  });
+
   it('lists only the first 1,000 rejections but counts them all', async (t) => {
     const ctx = await createTestContext(t, dialect);
     const lines = ['did_number'];
     for (let i = 0; i < 1_200; i++) lines.push(`bad-${i}`);
     const res = await importCsv(ctx, lines.join('\n'));
     assert.deepEqual([res.body.rejected, res.body.rejections.length, res.body.rejections_truncated], [1_200, 1_000, true]);
+  });
+
+  it('quotes only the start of a long value in a rejection, so a listing of 1,000 stays small', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const res = await importCsv(
+      ctx,
+      `did_number,setup_cost,monthly_cost,state\n${'9'.repeat(60_000)},1,5\n0291234567,${'1'.repeat(50)},5\n0291234568,1,5,${'Q'.repeat(50)}\n`,
+    );
+    const reasons = res.body.rejections.map((r: { line: number; reason: string }) => [r.line, r.reason]);
+    assert.deepEqual(reasons, [
+      [2, `did_number ${'9'.repeat(40)}… is not a valid Australian or New Zealand number`],
+      [3, `setup_cost "${'1'.repeat(40)}…" is not an amount in dollars`],
+      [4, `state ${'Q'.repeat(40)}… is not one of ACT, NSW, NT, QLD, SA, TAS, VIC, WA`],
+    ]);
   });
 });
 

@@ -30,6 +30,8 @@ export type TypePrices = ReadonlyMap<string, { setupCents: number; monthlyCents:
 
 const MONEY = /^\$?\d{1,7}(\.\d{1,2})?$/;
 const MAX_CITY_LENGTH = 100;
+/** A report lists up to a thousand reasons: a value quoted in one is cut to its start. */
+const MAX_SHOWN_LENGTH = 40;
 
 /**
  * Checks one CSV row and fills what it leaves out: the type, area code and (for Australian
@@ -40,11 +42,11 @@ export function readInventoryRow(row: InventoryCsvRow, prices: TypePrices): Inve
   const text = row.did_number?.trim() ?? '';
   if (text === '') return { reason: 'did_number is empty' };
   const parsed = parseNumber(text);
-  if (!parsed) return { reason: `did_number ${text} is not a valid Australian or New Zealand number` };
+  if (!parsed) return { reason: `did_number ${shown(text)} is not a valid Australian or New Zealand number` };
 
   const numberType = row.number_type?.trim().toLowerCase() || parsed.numberType;
   if (numberType !== parsed.numberType) {
-    return { reason: `number_type ${numberType} does not match the number, which is ${parsed.numberType}` };
+    return { reason: `number_type ${shown(numberType)} does not match the number, which is ${parsed.numberType}` };
   }
 
   const state = readState(row.state, parsed.e164, parsed.country, parsed.areaCode);
@@ -66,8 +68,8 @@ export function readInventoryRow(row: InventoryCsvRow, prices: TypePrices): Inve
   } else {
     const setupValue = readMoney(setup);
     const monthlyValue = readMoney(monthly);
-    if (setupValue === null) return { reason: `setup_cost ${JSON.stringify(setup)} is not an amount in dollars` };
-    if (monthlyValue === null) return { reason: `monthly_cost ${JSON.stringify(monthly)} is not an amount in dollars` };
+    if (setupValue === null) return { reason: `setup_cost ${JSON.stringify(shown(setup))} is not an amount in dollars` };
+    if (monthlyValue === null) return { reason: `monthly_cost ${JSON.stringify(shown(monthly))} is not an amount in dollars` };
     setupCents = setupValue;
     monthlyCents = monthlyValue;
     customPrice = true;
@@ -94,7 +96,7 @@ function readState(
   const given = input?.trim().toUpperCase() ?? '';
   if (given === '') return country === 'AU' ? stateOfGeographicNumber(e164) : null;
   if (country !== 'AU') return { reason: 'state is only for Australian numbers' };
-  if (!(STATES as readonly string[]).includes(given)) return { reason: `state ${given} is not one of ${STATES.join(', ')}` };
+  if (!(STATES as readonly string[]).includes(given)) return { reason: `state ${shown(given)} is not one of ${STATES.join(', ')}` };
   const possible = areaCode ? STATES_BY_AREA_CODE[areaCode] : undefined;
   if (possible && !possible.includes(given as State)) {
     return { reason: `state ${given} does not match area code ${areaCode} (${possible.join(' or ')})` };
@@ -105,4 +107,8 @@ function readState(
 function readMoney(text: string): number | null {
   if (!MONEY.test(text)) return null;
   return dollarsToCents(Number(text.replace('$', '')));
+}
+
+function shown(value: string): string {
+  return value.length <= MAX_SHOWN_LENGTH ? value : `${value.slice(0, MAX_SHOWN_LENGTH)}…`;
 }

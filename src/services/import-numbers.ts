@@ -61,8 +61,6 @@ export async function importNumbers(
     }
     onBatch(report);
   }
-  // The parser reports unreadable lines as it meets them, ahead of the rows it has yet to hand over.
-  report.rejections.sort((a, b) => a.line - b.line);
   return report;
 }
 

@@ -16,7 +16,7 @@ export interface ServerProcess {
  * `bin` (with the Node flags of its #! line, as `npm start` runs it).
  */
 export async function startServer(args: string[], env: Record<string, string>, bin?: string): Promise<ServerProcess> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = pickPort();
   let output = '';
   const [command, ...prefix] = bin ? [bin] : [process.execPath, '--import', 'tsx', 'src/cli/main.ts'];
   const child = spawn(command!, [...prefix, 'serve', ...args], {
@@ -53,4 +53,11 @@ export async function startServer(args: string[], env: Record<string, string>, b
       await exited;
     },
   };
+}
+
+/** A random port in 20000-39999, or in BILBY_TEST_PORTS (`LOW-HIGH`) where a machine reserves a range for tests. */
+function pickPort(): number {
+  const range = /^(\d+)-(\d+)$/.exec(process.env.BILBY_TEST_PORTS ?? '');
+  const [low, high] = range ? [Number(range[1]), Number(range[2])] : [20000, 39999];
+  return low + Math.floor(Math.random() * (high - low + 1));
 }

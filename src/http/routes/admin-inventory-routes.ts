@@ -4,6 +4,7 @@ import { AppError } from '../../domain/errors.js';
 import type { NumberType } from '../../domain/phone-number.js';
 import type { ServiceDeps } from '../../services/deps.js';
 import { importNumbers } from '../../services/import-numbers.js';
+import { MAX_LINE_BYTES } from '../../services/inventory-csv.js';
 import { changeStock, stockCounts } from '../../services/inventory-stock.js';
 import { inventoryNumber, setOwnNumberPrice, setTypePrice, typePrices } from '../../services/number-prices.js';
 import { presentInventoryNumber, presentTypePrice } from '../admin-presenters.js';
@@ -120,7 +121,10 @@ export function registerAdminInventoryRoutes(app: TypedApp, deps: ServiceDeps): 
         description:
           'Columns: did_number (required), number_type, state, city, setup_cost, monthly_cost. Type, state and area code ' +
           'come from the number when missing; a row without prices takes its type\'s price. Numbers already in stock are ' +
-          'skipped, bad rows are reported by line and never stop the others, so importing the same file twice adds nothing.',
+          'skipped, bad rows are reported by line and never stop the others, so importing the same file twice adds nothing. ' +
+          'Each line is one row (lines end in LF, CRLF or CR; a quoted field cannot hold a line break): a line longer ' +
+          `than ${MAX_LINE_BYTES / 1024} KiB, or one that is not CSV, such as a quote not closed on its line, is rejected ` +
+          'by its line number and the next line is read as usual.',
         tags,
         consumes: ['text/csv'],
         response: { 200: ImportReport, ...ErrorResponses },
