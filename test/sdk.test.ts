@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { it } from 'node:test';
 import {
+  ApiError,
   AuthenticationError,
   ConnectionError,
   createClient,
@@ -129,6 +130,62 @@ describeEachDatabase('SDK against the real server', (dialect) => {
     assert.equal(failing.seen.length, before + 1, 'a 404 is not retried');
     const down = createClient({ baseUrl: 'http://127.0.0.1:9', apiKey: acc.key, maxRetries: 1, ...fast });
     await assert.rejects(down.balance(), ConnectionError);
+  });
+
+  it("does not retry a carrier's answer to a purchase: one upstream_error is one failed order, one upstream_pending one pending order", async (t) => {
+    const ctx = await createTestContext(t, dialect, { carrierTimeoutMs: 200 });
+    await ctx.seedNumbers(['61291234567', '61291234568']);
+    const acc = await ctx.createAccount({ balance: 100_00 });
+    const proxy = await startFlakyProxy(t, await listen(ctx), []);
+    const client = createClient({ baseUrl: proxy.url, apiKey: acc.key, maxRetries: 4, ...fast });
+
+    ctx.carrier.inject({ kind: 'fail' });
+    const refused = await client.purchase(purchaseBody(acc, '61291234567')).catch((e: unknown) => e);
+    assert.ok(refused instanceof UpstreamError && !refused.pending, String(refused));
+    assert.equal(proxy.seen.length, 1, 'sent once');
+
+    ctx.carrier.inject({ kind: 'hang', ms: 1_000 });
+    const pending = await client.purchase(purchaseBody(acc, '61291234568')).catch((e: unknown) => e);
+    assert.ok(pending instanceof UpstreamError && pending.pending, String(pending));
+    assert.equal(proxy.seen.length, 2, 'sent once');
+    await ctx.deps.tasks.drain();
+
+    const orders = await ctx.db.selectFrom('purchase_order').select(['did_number', 'status']).orderBy('did_number').execute();
+    assert.deepEqual(orders, [
+      { did_number: '61291234567', status: 'failed' },
+      { did_number: '61291234568', status: 'completed' },
+    ]);
+    await assertInvariants(ctx.db, ctx.carrier, { settled: true });
+  });
+
+  it('without idempotency keys (crazytel compatibility) sends a write again only when it cannot have run', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    await ctx.seedNumbers(['61291234567']);
+    const acc = await ctx.createAccount({ balance: 100_00 });
+    const base = await listen(ctx);
+    const proxy = await startFlakyProxy(t, base, [
+      { kind: 'answer', status: 429, body: { detail: 'Too many requests' }, headers: { 'retry-after': '0' } },
+      { kind: 'lose_answer' },
+    ]);
+    const client = createClient({ baseUrl: proxy.url, apiKey: acc.key, maxRetries: 4, compatibility: 'crazytel', ...fast });
+    const lost = await client.purchase(purchaseBody(acc, '61291234567')).catch((e: unknown) => e);
+    assert.ok(lost instanceof ConnectionError, String(lost));
+    assert.equal(proxy.seen.length, 2, 'the 429 was sent again; the lost answer was not');
+    assert.ok(proxy.seen.every((headers) => headers['idempotency-key'] === undefined));
+    const ledger = await ctx.db.selectFrom('ledger_transaction').select('type').where('account_id', '=', acc.accountId).execute();
+    assert.deepEqual(ledger.map((r) => r.type).sort(), ['credit', 'purchase'], 'bought once, by the request whose answer was lost');
+
+    const flaky = await startFlakyProxy(t, base, [
+      { kind: 'answer', status: 503, body: { detail: 'Service unavailable' } },
+      { kind: 'answer', status: 503, body: { detail: 'Service unavailable' } },
+    ]);
+    const reader = createClient({ baseUrl: flaky.url, apiKey: acc.key, maxRetries: 4, compatibility: 'crazytel', ...fast });
+    await assert.rejects(reader.addresses.create({ city: 'Perth', state: 'WA', postcode: '6000' }), (e: unknown) => e instanceof ApiError && e.status === 503);
+    assert.equal(flaky.seen.length, 1, 'a write answered 503 is not sent again');
+    assert.equal((await reader.balance()).balance, 85, 'a read is retried through a 503');
+    assert.equal(flaky.seen.length, 3);
+    const down = createClient({ baseUrl: 'http://127.0.0.1:9', apiKey: acc.key, maxRetries: 1, compatibility: 'crazytel', ...fast });
+    await assert.rejects(down.addresses.create({ city: 'Perth', state: 'WA', postcode: '6000' }), ConnectionError);
   });
 
   it('drives the operator API: opens an account, credits it and imports a CSV with progress', async (t) => {

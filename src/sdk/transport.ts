@@ -8,7 +8,13 @@ export interface ClientOptions {
   apiKey?: string;
   /** The operator key, for `client.admin` (Bilby only). */
   adminKey?: string;
-  /** Retries of network errors, 409, 429 and 5xx. @default 2 */
+  /**
+   * Retries of what is safe to send again: network errors, 409 request_in_progress, 429 and 5xx,
+   * under the call's one Idempotency-Key. Never a carrier's answer to a purchase (500
+   * upstream_error or upstream_pending: each retry would be another provisioning attempt, or the
+   * same pending answer), and, without an Idempotency-Key (`compatibility: 'crazytel'`), never a
+   * write that may have reached the server: only a 429 or a refused connection. @default 2
+   */
   maxRetries?: number;
   /** Per attempt. @default 30000 */
   timeoutMs?: number;
@@ -41,6 +47,8 @@ export interface RequestSpec {
 
 const RETRYABLE_CONFLICTS = new Set(['request_in_progress', 'conflict']);
 const WRITE_METHODS = new Set(['POST', 'PATCH', 'DELETE']);
+/** 5xx codes that report the carrier's outcome, not a failure to handle the request. */
+const CARRIER_OUTCOMES = new Set(['upstream_error', 'upstream_pending']);
 
 /** Sends requests with the reliability rules of Stripe's SDK: safe retries, one idempotency key per call, back-off with jitter. */
 export class Transport {
@@ -69,6 +77,8 @@ export class Transport {
     const headers = this.headers(spec);
     const replayable = spec.rawBody === undefined;
     const maxRetries = replayable ? this.options.maxRetries : 0;
+    // A write sent again without a key may run again: only the server's own records could tell.
+    const unkeyedWrite = WRITE_METHODS.has(spec.method) && headers['idempotency-key'] === undefined;
     for (let attempt = 0; ; attempt++) {
       let response: Response;
       try {
@@ -79,7 +89,7 @@ export class Transport {
           signal: AbortSignal.timeout(this.options.timeoutMs),
         });
       } catch (error) {
-        if (attempt < maxRetries) {
+        if (attempt < maxRetries && (!unkeyedWrite || neverSent(error))) {
           await sleep(this.backoff(attempt));
           continue;
         }
@@ -87,7 +97,7 @@ export class Transport {
       }
       if (response.ok) return (await readJson(response)) as T;
       const error = await this.errorFor(response, spec.operation);
-      if (attempt < maxRetries && isRetryable(error)) {
+      if (attempt < maxRetries && isRetryable(error, unkeyedWrite)) {
         const retryAfter = 'retryAfterSeconds' in error ? (error.retryAfterSeconds as number | undefined) : undefined;
         await sleep(retryAfter !== undefined ? Math.min(retryAfter * 1000, 60_000) : this.backoff(attempt));
         continue;
@@ -147,9 +157,17 @@ export class Transport {
   }
 }
 
-function isRetryable(error: ApiError): boolean {
-  if (error.status === 429 || error.status >= 500) return true;
+function isRetryable(error: ApiError, unkeyedWrite: boolean): boolean {
+  if (error.status === 429) return true; // refused before it ran
+  if (unkeyedWrite) return false;
+  // The body's own code, not one the SDK inferred: a proxy's code-less 503 is retried.
+  if (error.status >= 500) return !CARRIER_OUTCOMES.has(String(error.body.code));
   return error.status === 409 && RETRYABLE_CONFLICTS.has(error.code);
+}
+
+/** A connection refused: the request never reached a server. */
+function neverSent(error: unknown): boolean {
+  return (error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
 }
 
 async function readJson(response: Response): Promise<unknown> {
