@@ -27,12 +27,21 @@ export interface Config {
     timeoutMs: number;
     /** 0–1: share of provision calls that hang past the timeout. @default 0 */
     hangRate: number;
+    /** How long a hanging provision call lasts before it provisions. @default twice the carrier timeout */
+    hangMs: number;
+    /** The longest a provision call may take before the carrier answers: latency plus a hang. */
+    longestProvisionMs: number;
   };
   /** @default 30 */
   quarantineDays: number;
   /** @default 30000 */
   recoveryIntervalMs: number;
-  /** @default twice the carrier timeout */
+  /**
+   * How old a pending order must be before recovery settles it: older than any provision call still
+   * under way, so recovery never fails an order the carrier is about to provision (and then
+   * releases it upstream, churn a real carrier bills).
+   * @default the carrier timeout + the longest provisioning + 30 s
+   */
   recoveryGraceMs: number;
   /** Makes this key open the demo account (with `serve --demo`); at least 20 characters. */
   demoApiKey: string | undefined;
@@ -53,6 +62,11 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
+}
+
+/** Past Bilby's wait for the carrier and the carrier's longest answer, with a margin for clocks and load. */
+export function safeRecoveryGraceMs(carrierTimeoutMs: number, longestProvisionMs: number): number {
+  return carrierTimeoutMs + longestProvisionMs + 30_000;
 }
 
 /** Reads the configuration; every bad variable is reported in one error. */
@@ -83,6 +97,8 @@ export function loadConfig(env: Env = process.env): Config {
   const carrierKind = env.BILBY_CARRIER || 'simulated';
   if (carrierKind !== 'simulated') problems.push(`BILBY_CARRIER must be "simulated" (got "${carrierKind}")`);
   const timeoutMs = number('BILBY_CARRIER_TIMEOUT_MS', 10_000, 1, 600_000);
+  const latencyMs = number('BILBY_CARRIER_LATENCY_MS', 0, 0, 600_000);
+  const hangMs = timeoutMs * 2;
   const demoApiKey = env.BILBY_DEMO_API_KEY || undefined;
   if (demoApiKey !== undefined && (demoApiKey.length < 20 || demoApiKey.length > 512 || /\s/.test(demoApiKey))) {
     problems.push('BILBY_DEMO_API_KEY must be 20 to 512 characters without spaces');
@@ -105,13 +121,15 @@ export function loadConfig(env: Env = process.env): Config {
           ? sqlitePath(env.BILBY_CARRIER_DATABASE_URL)
           : carrierPath,
       failureRate: number('BILBY_CARRIER_FAILURE_RATE', 0, 0, 1, false),
-      latencyMs: number('BILBY_CARRIER_LATENCY_MS', 0, 0, 600_000),
+      latencyMs,
       timeoutMs,
       hangRate: number('BILBY_CARRIER_HANG_RATE', 0, 0, 1, false),
+      hangMs,
+      longestProvisionMs: latencyMs + hangMs,
     },
     quarantineDays: number('BILBY_QUARANTINE_DAYS', 30, 0, 3650),
     recoveryIntervalMs: number('BILBY_RECOVERY_INTERVAL_MS', 30_000, 100, 86_400_000),
-    recoveryGraceMs: number('BILBY_RECOVERY_GRACE_MS', timeoutMs * 2, 0, 86_400_000),
+    recoveryGraceMs: number('BILBY_RECOVERY_GRACE_MS', safeRecoveryGraceMs(timeoutMs, latencyMs + hangMs), 0, 86_400_000),
     demoApiKey,
     adminKey,
     crashPoint: env.BILBY_CRASH_POINT ? (env.BILBY_CRASH_POINT as CrashPoint) : undefined,

@@ -1,6 +1,6 @@
 import { pino, type Logger } from 'pino';
 import { SimulatedCarrier } from './carriers/simulated-carrier.js';
-import type { Config } from './config.js';
+import { safeRecoveryGraceMs, type Config } from './config.js';
 import { createApp } from './http/app.js';
 import type { TypedApp } from './http/typed-app.js';
 import { BackgroundTasks } from './services/background-tasks.js';
@@ -42,8 +42,14 @@ export async function createServer(config: Config, log: Logger = createLogger(co
     failureRate: config.carrier.failureRate,
     latencyMs: config.carrier.latencyMs,
     hangRate: config.carrier.hangRate,
-    hangMs: config.carrier.timeoutMs * 2,
+    hangMs: config.carrier.hangMs,
   });
+  if (config.recoveryGraceMs < config.carrier.timeoutMs + config.carrier.longestProvisionMs) {
+    log.warn(
+      { recovery_grace_ms: config.recoveryGraceMs, safe_recovery_grace_ms: safeRecoveryGraceMs(config.carrier.timeoutMs, config.carrier.longestProvisionMs) },
+      'BILBY_RECOVERY_GRACE_MS is shorter than the carrier timeout plus its longest provisioning: recovery may fail orders the carrier is still provisioning',
+    );
+  }
   const deps: ServiceDeps = {
     database,
     carrier,

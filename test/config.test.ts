@@ -1,6 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { purchaseNumber } from '../src/services/purchase-number.js';
+import { recoverOrders } from '../src/services/recover-orders.js';
+import { createTestContext, purchaseBody } from './helpers/context.js';
 
 describe('configuration', () => {
   it('has a PostgreSQL pool of 10 connections per process unless told otherwise', () => {
@@ -20,5 +23,32 @@ describe('configuration', () => {
         return true;
       },
     );
+  });
+
+  it('waits longer before recovery than the carrier timeout plus the longest provisioning, however they are set', () => {
+    for (const env of [{}, { BILBY_CARRIER_TIMEOUT_MS: '100' }, { BILBY_CARRIER_TIMEOUT_MS: '60000', BILBY_CARRIER_LATENCY_MS: '5000' }]) {
+      const config = loadConfig(env);
+      assert.equal(config.carrier.longestProvisionMs, config.carrier.latencyMs + config.carrier.hangMs);
+      assert.ok(config.recoveryGraceMs >= config.carrier.timeoutMs + config.carrier.longestProvisionMs + 30_000, JSON.stringify(env));
+    }
+    assert.equal(loadConfig({ BILBY_RECOVERY_GRACE_MS: '0' }).recoveryGraceMs, 0, 'an operator may still choose');
+  });
+
+  it('with the default grace, recovery leaves alone an order whose carrier is still provisioning it', async (t) => {
+    const config = loadConfig({ BILBY_CARRIER_TIMEOUT_MS: '100' });
+    const ctx = await createTestContext(t, 'sqlite', { carrierTimeoutMs: config.carrier.timeoutMs, recoveryGraceMs: config.recoveryGraceMs });
+    const buyer = await ctx.createAccount({ balance: 50_00 });
+    await ctx.seedNumbers(['0291234567']);
+    ctx.carrier.inject({ kind: 'hang', ms: config.carrier.hangMs });
+    const answer = await purchaseNumber(ctx.deps, buyer.accountId, purchaseBody(buyer, '0291234567')).catch((e: { code?: string }) => e.code);
+    assert.equal(answer, 'upstream_pending');
+    // Recovery's pass as the hang ends: the carrier is about to provision.
+    ctx.advanceClock(config.carrier.hangMs);
+    const report = await recoverOrders(ctx.deps);
+    assert.deepEqual(report, { completed: 0, failed: 0, unresolved: 0 });
+    await ctx.deps.tasks.drain();
+    const order = await ctx.db.selectFrom('purchase_order').select('status').executeTakeFirstOrThrow();
+    assert.equal(order.status, 'completed');
+    assert.deepEqual(await ctx.carrier.listProvisioned(), ['61291234567'], 'provisioned once, never released');
   });
 });
