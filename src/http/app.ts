@@ -15,6 +15,7 @@ import type { ServiceDeps } from '../services/deps.js';
 import { authenticateBody, authenticateHeaders } from './auth.js';
 import { isBodyError, sendError, toAppError } from './error-response.js';
 import { claimIdempotencyKey, storeIdempotentResponse } from './idempotency.js';
+import { pathOf, requestSerializer } from './log-redaction.js';
 import { registerMetrics } from './metrics.js';
 import { authenticateOperator } from './admin-auth.js';
 import { registerAccountRoutes } from './routes/account-routes.js';
@@ -51,8 +52,14 @@ const BODY_LIMIT = 16 * 1024;
 
 /** Builds the HTTP app around the services. Never listens and never reads the environment. */
 export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Promise<TypedApp> {
+  // Logged URLs keep only the query parameters some route declares: keys sent in a query string
+  // (refused, but sent all the same) must not reach the logs.
+  const knownQuery = new Set<string>();
+  const logger = options.logger
+    ? options.logger.child({}, { serializers: { req: requestSerializer(knownQuery) } })
+    : undefined;
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    ...(logger ? { loggerInstance: logger } : { logger: false }),
     genReqId: () => newRequestId(),
     bodyLimit: BODY_LIMIT,
     routerOptions: { ignoreTrailingSlash: true },
@@ -72,6 +79,10 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     lazyValidator(() => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema) as Validator),
   );
 
+  app.addHook('onRoute', (route) => {
+    const query = route.schema?.querystring as { properties?: Record<string, unknown> } | undefined;
+    for (const name of Object.keys(query?.properties ?? {})) knownQuery.add(name);
+  });
   app.decorateRequest('caller', null);
   app.decorateRequest('idempotencyKey', null);
   app.decorateRequest('idempotencyScope', null);
@@ -142,7 +153,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     return sendError(request, reply, toAppError(request, error));
   });
   app.setNotFoundHandler((request, reply) =>
-    sendError(request, reply, new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)),
+    sendError(request, reply, new AppError('not_found', `No route for ${request.method} ${pathOf(request.url)}`)),
   );
 
   registerSystemRoutes(app, deps);
