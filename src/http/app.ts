@@ -13,8 +13,9 @@ import { newRequestId } from '../domain/ids.js';
 import { checkReadiness } from '../services/check-readiness.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { authenticateBody, authenticateHeaders } from './auth.js';
-import { isBodyError, sendError, toAppError } from './error-response.js';
+import { answerClientError, isBodyError, sendError, toAppError } from './error-response.js';
 import { claimIdempotencyKey, storeIdempotentResponse } from './idempotency.js';
+import { withLiteralEscapes } from './literal-escapes.js';
 import { pathOf, requestSerializer } from './log-redaction.js';
 import { registerMetrics } from './metrics.js';
 import { authenticateOperator } from './admin-auth.js';
@@ -49,6 +50,7 @@ export interface AppOptions {
 const API_PREFIX = '/api/v1';
 const ADMIN_PREFIX = '/admin/v1';
 const BODY_LIMIT = 16 * 1024;
+const MAX_PARAM_LENGTH = 1024 * 1024;
 
 /** Builds the HTTP app around the services. Never listens and never reads the environment. */
 export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Promise<TypedApp> {
@@ -62,7 +64,21 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     ...(logger ? { loggerInstance: logger } : { logger: false }),
     genReqId: () => newRequestId(),
     bodyLimit: BODY_LIMIT,
-    routerOptions: { ignoreTrailingSlash: true },
+    // A malformed id is answered as an unknown one, by its route and after authentication: escapes
+    // that do not decode are taken literally, and ids of any length reach the route (Node's header
+    // limit bounds a URL long before this does).
+    rewriteUrl: (request) => withLiteralEscapes(request.url ?? '/'),
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    // What the router still cannot read (a URL that is neither a path nor http(s)://host/path) has
+    // no route: the not-found answer, in the contract's format.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id);
+      if (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+        return sendError(request, reply, noRoute(request));
+      }
+      return sendError(request, reply, toAppError(request, error));
+    },
+    clientErrorHandler: answerClientError,
     // Unknown and prototype-polluting fields are dropped, never acted on (and never a 400).
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',
@@ -152,9 +168,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     }
     return sendError(request, reply, toAppError(request, error));
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendError(request, reply, new AppError('not_found', `No route for ${request.method} ${pathOf(request.url)}`)),
-  );
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, noRoute(request)));
 
   registerSystemRoutes(app, deps);
   registerMetrics(app, deps);
@@ -212,6 +226,11 @@ function lazySerializerFactory(externalSchemas: unknown, options: unknown) {
     let serialize: ((data: unknown) => string) | undefined;
     return (data: unknown) => (serialize ??= build(route) as (data: unknown) => string)(data);
   };
+}
+
+/** The path only: a query string may hold a key, and this sentence goes back to the client. */
+function noRoute(request: FastifyRequest): AppError {
+  return new AppError('not_found', `No route for ${request.method} ${pathOf(request.url)}`);
 }
 
 function isCustomerRoute(request: FastifyRequest): boolean {
