@@ -162,9 +162,14 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    // Without a header key the api_key could only come from the body; a body we could not read has none.
-    if (isBodyError(error) && request.caller === null && isCustomerRoute(request)) {
-      return sendError(request, reply, new AppError('unauthenticated', 'Invalid API key'));
+    if (isBodyError(error)) {
+      // Fastify reads a body before the not-found handler runs; no route would have read this one.
+      if (request.is404) return sendError(request, reply, noRoute(request));
+      // A customer route checked any header key before the body (a bad one is a 401 there), so no
+      // caller means no header key: the api_key could only come from the body, and this one has none.
+      if (request.caller === null && isCustomerRoute(request)) {
+        return sendError(request, reply, new AppError('unauthenticated', 'Invalid API key'));
+      }
     }
     return sendError(request, reply, toAppError(request, error));
   });
@@ -234,7 +239,7 @@ function noRoute(request: FastifyRequest): AppError {
 }
 
 function isCustomerRoute(request: FastifyRequest): boolean {
-  return request.url.startsWith(`${API_PREFIX}/`);
+  return request.routeOptions.url?.startsWith(`${API_PREFIX}/`) ?? false;
 }
 
 /** Names the body fields the route does not know in Bilby-Ignored-Fields; validation then drops them. */
