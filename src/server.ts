@@ -63,7 +63,16 @@ export async function createServer(config: Config, log: Logger = createLogger(co
     tasks: new BackgroundTasks(),
     rateLimiter: createRateLimiter(database),
   };
-  const app = await createApp(deps, { logger: log, ...(config.adminKey ? { adminKey: config.adminKey } : {}) });
+  const app = await createApp(deps, {
+    logger: log,
+    ...(config.adminKey ? { adminKey: config.adminKey } : {}),
+    timeouts: {
+      headersTimeoutMs: config.headersTimeoutMs,
+      bodyTimeoutMs: config.bodyTimeoutMs,
+      bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
+      keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+    },
+  });
   let timer: NodeJS.Timeout | undefined;
 
   const maintain = async () => {

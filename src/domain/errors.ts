@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'payload_too_large'
   | 'headers_too_large'
+  | 'request_timeout'
   | 'invalid_json'
   | 'request_in_progress'
   | 'idempotency_key_reused'

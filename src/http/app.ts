@@ -13,6 +13,7 @@ import { newRequestId } from '../domain/ids.js';
 import { checkReadiness } from '../services/check-readiness.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { authenticateBody, authenticateHeaders } from './auth.js';
+import { bodyDeadlines, DEFAULT_CLIENT_TIMEOUTS, type ClientTimeouts } from './client-timeouts.js';
 import { answerClientError, isBodyError, sendError, toAppError } from './error-response.js';
 import { claimIdempotencyKey, storeIdempotentResponse } from './idempotency.js';
 import { withLiteralEscapes } from './literal-escapes.js';
@@ -45,6 +46,8 @@ export interface AppOptions {
   logger?: FastifyBaseLogger | false;
   /** The key the operator API (/admin/v1) requires; without one that API refuses every request. */
   adminKey?: string;
+  /** How long clients may take to send a request; the configuration's defaults if left out. */
+  timeouts?: Partial<ClientTimeouts>;
 }
 
 const API_PREFIX = '/api/v1';
@@ -60,8 +63,14 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
   const logger = options.logger
     ? options.logger.child({}, { serializers: { req: requestSerializer(knownQuery) } })
     : undefined;
+  const timeouts = { ...DEFAULT_CLIENT_TIMEOUTS, ...options.timeouts };
   const app = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
+    // Headers are timed by Node (a 408 through answerClientError), bodies by bodyDeadlines. Node's
+    // requestTimeout stays off: it would cap a whole request, and so the CSV import's upload.
+    http: { headersTimeout: timeouts.headersTimeoutMs, connectionsCheckingInterval: Math.min(1_000, timeouts.headersTimeoutMs) },
+    requestTimeout: 0,
+    keepAliveTimeout: timeouts.keepAliveTimeoutMs,
     genReqId: () => newRequestId(),
     bodyLimit: BODY_LIMIT,
     // A malformed id is answered as an unknown one, by its route and after authentication: escapes
@@ -106,6 +115,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  app.addHook('preParsing', bodyDeadlines(timeouts, BODY_LIMIT));
 
   for (const schema of [
     AvailableNumber,

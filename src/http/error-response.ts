@@ -14,6 +14,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   unsupported_media_type: 415,
   payload_too_large: 413,
   headers_too_large: 431,
+  request_timeout: 408,
   invalid_json: 400,
   request_in_progress: 409,
   idempotency_key_reused: 422,
@@ -78,11 +79,12 @@ export function toAppError(request: FastifyRequest, error: FastifyError | Error)
 /** Node's HTTP parser errors, as our codes; any other is a request that is not valid HTTP. */
 const CLIENT_ERRORS: Record<string, [ErrorCode, string]> = {
   HPE_HEADER_OVERFLOW: ['headers_too_large', 'The request headers are larger than the server accepts'],
+  ERR_HTTP_REQUEST_TIMEOUT: ['request_timeout', 'The request headers did not arrive in time'],
 };
 
 /**
  * Fastify's clientErrorHandler: what Node's HTTP parser refuses before a request exists (a request
- * line or header it cannot read, headers over its size limit) answered in the contract's format,
+ * line or header it cannot read, headers over its size limit or not all there in time) answered in the contract's format,
  * with a request id of its own, on a connection that then closes.
  */
 export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
