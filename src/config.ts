@@ -1,4 +1,5 @@
 import { dirname, join } from 'node:path';
+import { DEFAULT_CLIENT_TIMEOUTS } from './http/client-timeouts.js';
 import { CRASH_POINTS, type CrashPoint } from './services/crash-points.js';
 import { isPostgresUrl, sqlitePath } from './store/database.js';
 
@@ -51,6 +52,28 @@ export interface Config {
   crashPoint: CrashPoint | undefined;
   /** Requests per API key per minute, 0 for no limit. @default 60 */
   rateLimitPerMinute: number;
+  /**
+   * How long a request's headers may take to arrive; then a 408 and the connection closes. Headers
+   * are a few hundred bytes: even a 9.6 kbit/s link sends 16 KiB of them in 14 s. @default 30000
+   */
+  headersTimeoutMs: number;
+  /**
+   * How long a JSON body (at most 16 KiB) may take to arrive once the headers have, however steadily
+   * it trickles in; then a 408 and the connection closes. @default 60000
+   */
+  bodyTimeoutMs: number;
+  /**
+   * The longest any request body may go without a byte arriving, the CSV import's included; then a
+   * 408 and the connection closes. The import has no total limit, only this one: a million-row file
+   * (about 50 MB) takes 7 minutes at 1 Mbit/s and half an hour at 256 kbit/s, and is never idle
+   * for a minute while its link works. @default 60000
+   */
+  bodyIdleTimeoutMs: number;
+  /**
+   * How long an idle keep-alive connection stays open: longer than the 60 s idle timeout of
+   * common load balancers, so that they, not Bilby, close the connections they reuse. @default 72000
+   */
+  keepAliveTimeoutMs: number;
   /** @default "info" */
   logLevel: string;
 }
@@ -134,6 +157,10 @@ export function loadConfig(env: Env = process.env): Config {
     adminKey,
     crashPoint: env.BILBY_CRASH_POINT ? (env.BILBY_CRASH_POINT as CrashPoint) : undefined,
     rateLimitPerMinute: number('BILBY_RATE_LIMIT_PER_MINUTE', 60, 0, 1_000_000),
+    headersTimeoutMs: number('BILBY_HEADERS_TIMEOUT_MS', DEFAULT_CLIENT_TIMEOUTS.headersTimeoutMs, 100, 3_600_000),
+    bodyTimeoutMs: number('BILBY_BODY_TIMEOUT_MS', DEFAULT_CLIENT_TIMEOUTS.bodyTimeoutMs, 100, 3_600_000),
+    bodyIdleTimeoutMs: number('BILBY_BODY_IDLE_TIMEOUT_MS', DEFAULT_CLIENT_TIMEOUTS.bodyIdleTimeoutMs, 100, 3_600_000),
+    keepAliveTimeoutMs: number('BILBY_KEEP_ALIVE_TIMEOUT_MS', DEFAULT_CLIENT_TIMEOUTS.keepAliveTimeoutMs, 100, 3_600_000),
     logLevel: env.BILBY_LOG_LEVEL || 'info',
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {

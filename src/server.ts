@@ -23,8 +23,12 @@ export interface Server {
 export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino({
     level: config.logLevel,
-    // Keys must never reach the logs, whichever header carried them.
-    redact: ['req.headers["x-crazytel-api-key"]', 'req.headers["x-api-key"]', 'req.headers.authorization'],
+    // Keys must never reach the logs, whichever header or body field carried them (Fastify's request
+    // serializer logs no headers and no body, and the app redacts its URL; these catch anything else).
+    redact: ['x-crazytel-api-key', 'x-api-key', 'x-admin-key', 'authorization', 'cookie', 'set-cookie'].flatMap((header) => [
+      `req.headers["${header}"]`,
+      `headers["${header}"]`,
+    ]).concat(['api_key', 'admin_key', 'body.api_key', 'req.body.api_key']),
   });
 }
 
@@ -65,7 +69,16 @@ export async function createServer(config: Config, log: Logger = createLogger(co
     tasks: new BackgroundTasks(),
     rateLimiter: createRateLimiter(database),
   };
-  const app = await createApp(deps, { logger: log, ...(config.adminKey ? { adminKey: config.adminKey } : {}) });
+  const app = await createApp(deps, {
+    logger: log,
+    ...(config.adminKey ? { adminKey: config.adminKey } : {}),
+    timeouts: {
+      headersTimeoutMs: config.headersTimeoutMs,
+      bodyTimeoutMs: config.bodyTimeoutMs,
+      bodyIdleTimeoutMs: config.bodyIdleTimeoutMs,
+      keepAliveTimeoutMs: config.keepAliveTimeoutMs,
+    },
+  });
   let timer: NodeJS.Timeout | undefined;
 
   const maintain = async () => {

@@ -5,6 +5,8 @@ export type ErrorCode =
   | 'rate_limited'
   | 'unsupported_media_type'
   | 'payload_too_large'
+  | 'headers_too_large'
+  | 'request_timeout'
   | 'invalid_json'
   | 'request_in_progress'
   | 'idempotency_key_reused'

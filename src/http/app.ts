@@ -13,10 +13,13 @@ import { newRequestId } from '../domain/ids.js';
 import { checkReadiness } from '../services/check-readiness.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { authenticateBody, authenticateHeaders } from './auth.js';
-import { isBodyError, sendError, toAppError } from './error-response.js';
+import { bodyDeadlines, DEFAULT_CLIENT_TIMEOUTS, type ClientTimeouts } from './client-timeouts.js';
+import { answerClientError, isBodyError, sendError, toAppError } from './error-response.js';
 import { claimIdempotencyKey, storeIdempotentResponse } from './idempotency.js';
 import { reportIgnoredFields } from './ignored-fields.js';
 import { registerJsonParser } from './json-body.js';
+import { withLiteralEscapes } from './literal-escapes.js';
+import { pathOf, requestSerializer } from './log-redaction.js';
 import { registerMetrics } from './metrics.js';
 import { dropUnwritableHeaders } from './safe-headers.js';
 import { authenticateOperator } from './admin-auth.js';
@@ -46,19 +49,48 @@ export interface AppOptions {
   logger?: FastifyBaseLogger | false;
   /** The key the operator API (/admin/v1) requires; without one that API refuses every request. */
   adminKey?: string;
+  /** How long clients may take to send a request; the configuration's defaults if left out. */
+  timeouts?: Partial<ClientTimeouts>;
 }
 
 const API_PREFIX = '/api/v1';
 const ADMIN_PREFIX = '/admin/v1';
 const BODY_LIMIT = 16 * 1024;
+const MAX_PARAM_LENGTH = 1024 * 1024;
 
 /** Builds the HTTP app around the services. Never listens and never reads the environment. */
 export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Promise<TypedApp> {
+  // Logged URLs keep only the query parameters some route declares: keys sent in a query string
+  // (refused, but sent all the same) must not reach the logs.
+  const knownQuery = new Set<string>();
+  const logger = options.logger
+    ? options.logger.child({}, { serializers: { req: requestSerializer(knownQuery) } })
+    : undefined;
+  const timeouts = { ...DEFAULT_CLIENT_TIMEOUTS, ...options.timeouts };
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    ...(logger ? { loggerInstance: logger } : { logger: false }),
+    // Headers are timed by Node (a 408 through answerClientError), bodies by bodyDeadlines. Node's
+    // requestTimeout stays off: it would cap a whole request, and so the CSV import's upload.
+    http: { headersTimeout: timeouts.headersTimeoutMs, connectionsCheckingInterval: Math.min(1_000, timeouts.headersTimeoutMs) },
+    requestTimeout: 0,
+    keepAliveTimeout: timeouts.keepAliveTimeoutMs,
     genReqId: () => newRequestId(),
     bodyLimit: BODY_LIMIT,
-    routerOptions: { ignoreTrailingSlash: true },
+    // A malformed id is answered as an unknown one, by its route and after authentication: escapes
+    // that do not decode are taken literally, and ids of any length reach the route (Node's header
+    // limit bounds a URL long before this does).
+    rewriteUrl: (request) => withLiteralEscapes(request.url ?? '/'),
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    // What the router still cannot read (a URL that is neither a path nor http(s)://host/path) has
+    // no route: the not-found answer, in the contract's format.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id);
+      if (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+        return sendError(request, reply, noRoute(request));
+      }
+      return sendError(request, reply, toAppError(request, error));
+    },
+    clientErrorHandler: answerClientError,
     // Unknown and prototype-polluting fields are dropped, never acted on (and never a 400).
     onProtoPoisoning: 'remove',
     onConstructorPoisoning: 'remove',
@@ -75,6 +107,10 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     lazyValidator(() => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema) as Validator),
   );
 
+  app.addHook('onRoute', (route) => {
+    const query = route.schema?.querystring as { properties?: Record<string, unknown> } | undefined;
+    for (const name of Object.keys(query?.properties ?? {})) knownQuery.add(name);
+  });
   app.decorateRequest('caller', null);
   app.decorateRequest('idempotencyKey', null);
   app.decorateRequest('idempotencyScope', null);
@@ -84,6 +120,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     reply.header('x-request-id', request.id);
   });
   app.addHook('onSend', dropUnwritableHeaders);
+  app.addHook('preParsing', bodyDeadlines(timeouts, BODY_LIMIT));
 
   for (const schema of [
     AvailableNumber,
@@ -140,15 +177,18 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    // Without a header key the api_key could only come from the body; a body we could not read has none.
-    if (isBodyError(error) && request.caller === null && isCustomerRoute(request)) {
-      return sendError(request, reply, new AppError('unauthenticated', 'Invalid API key'));
+    if (isBodyError(error)) {
+      // Fastify reads a body before the not-found handler runs; no route would have read this one.
+      if (request.is404) return sendError(request, reply, noRoute(request));
+      // A customer route checked any header key before the body (a bad one is a 401 there), so no
+      // caller means no header key: the api_key could only come from the body, and this one has none.
+      if (request.caller === null && isCustomerRoute(request)) {
+        return sendError(request, reply, new AppError('unauthenticated', 'Invalid API key'));
+      }
     }
     return sendError(request, reply, toAppError(request, error));
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendError(request, reply, new AppError('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`)),
-  );
+  app.setNotFoundHandler((request, reply) => sendError(request, reply, noRoute(request)));
 
   registerSystemRoutes(app, deps);
   registerMetrics(app, deps);
@@ -208,8 +248,13 @@ function lazySerializerFactory(externalSchemas: unknown, options: unknown) {
   };
 }
 
+/** The path only: a query string may hold a key, and this sentence goes back to the client. */
+function noRoute(request: FastifyRequest): AppError {
+  return new AppError('not_found', `No route for ${request.method} ${pathOf(request.url)}`);
+}
+
 function isCustomerRoute(request: FastifyRequest): boolean {
-  return request.url.startsWith(`${API_PREFIX}/`);
+  return request.routeOptions.url?.startsWith(`${API_PREFIX}/`) ?? false;
 }
 
 function registerSystemRoutes(app: TypedApp, deps: ServiceDeps): void {

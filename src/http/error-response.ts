@@ -1,5 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { AppError, type ErrorCode, type FieldError } from '../domain/errors.js';
+import { newRequestId } from '../domain/ids.js';
 import type { ListedNumberRow } from '../store/tables.js';
 import { MAX_JSON_DEPTH } from './json-body.js';
 import { presentAvailable } from './presenters.js';
@@ -11,6 +14,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   rate_limited: 429,
   unsupported_media_type: 415,
   payload_too_large: 413,
+  headers_too_large: 431,
+  request_timeout: 408,
   invalid_json: 400,
   request_in_progress: 409,
   idempotency_key_reused: 422,
@@ -71,6 +76,34 @@ export function toAppError(request: FastifyRequest, error: FastifyError | Error)
   }
   request.log.error({ err: error }, 'unhandled error');
   return new AppError('internal_error', 'Something went wrong on our side; the request id identifies it');
+}
+
+/** Node's HTTP parser errors, as our codes; any other is a request that is not valid HTTP. */
+const CLIENT_ERRORS: Record<string, [ErrorCode, string]> = {
+  HPE_HEADER_OVERFLOW: ['headers_too_large', 'The request headers are larger than the server accepts'],
+  ERR_HTTP_REQUEST_TIMEOUT: ['request_timeout', 'The request headers did not arrive in time'],
+};
+
+/**
+ * Fastify's clientErrorHandler: what Node's HTTP parser refuses before a request exists (a request
+ * line or header it cannot read, headers over its size limit or not all there in time) answered in the contract's format,
+ * with a request id of its own, on a connection that then closes.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [code, detail] = CLIENT_ERRORS[error.code ?? ''] ?? ['invalid_request', 'The request is not valid HTTP'];
+  // As Node's own handler: never write into a response already on its way.
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
+    const requestId = newRequestId();
+    const body = JSON.stringify({ detail, code, request_id: requestId });
+    const status = STATUS_BY_CODE[code];
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 /** True for errors raised while reading the body, before the body's api_key could be seen. */

@@ -13,10 +13,10 @@ export interface ServerProcess {
 
 /**
  * Runs `bilby serve` as a real process and waits until it is ready: from source, or the built bin
- * `bin` (with the Node flags of its #! line, as `npm start` runs it).
+ * `bin` (with the Node flags of its #! line, as `npm start` runs it). On a random port unless `env` names PORT.
  */
 export async function startServer(args: string[], env: Record<string, string>, bin?: string): Promise<ServerProcess> {
-  const port = pickPort();
+  const port = env.PORT ? Number(env.PORT) : pickPort();
   let output = '';
   const [command, ...prefix] = bin ? [bin] : [process.execPath, '--import', 'tsx', 'src/cli/main.ts'];
   const child = spawn(command!, [...prefix, 'serve', ...args], {

@@ -21,11 +21,12 @@ export const AccountListQuery = Type.Object({
   status: Type.Optional(Type.String({ enum: ['active', 'suspended'] })),
   ...PageQuery,
 });
-export const AccountIdParam = Type.Object({ account_id: Type.String({ maxLength: 128 }) });
-export const KeyIdParam = Type.Object({ account_id: Type.String({ maxLength: 128 }), key_id: Type.String({ maxLength: 128 }) });
+// No length limit on path ids, as in common-schemas: a malformed id is an unknown one.
+export const AccountIdParam = Type.Object({ account_id: Type.String() });
+export const KeyIdParam = Type.Object({ account_id: Type.String(), key_id: Type.String() });
 export const DestinationIdParam = Type.Object({
-  account_id: Type.String({ maxLength: 128 }),
-  destination_id: Type.String({ maxLength: 128 }),
+  account_id: Type.String(),
+  destination_id: Type.String(),
 });
 
 export const ApiKeyInfo = Type.Object(

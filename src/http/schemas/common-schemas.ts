@@ -48,5 +48,7 @@ export const NextCursor = Nullable(Type.String({ description: 'Pass as cursor fo
 
 export const Message = Type.Object({ message: Type.String() });
 
-export const DidNumberParam = Type.Object({ did_number: Type.String({ maxLength: 64 }) });
-export const IdParam = Type.Object({ id: Type.String({ maxLength: 128 }) });
+// Path ids have no length limit: one too long to exist is answered as any other unknown or
+// malformed id (a 404, or invalid_number for a number), not as a validation error.
+export const DidNumberParam = Type.Object({ did_number: Type.String() });
+export const IdParam = Type.Object({ id: Type.String() });

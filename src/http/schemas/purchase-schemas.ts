@@ -48,5 +48,5 @@ export const Order = Type.Object(
 );
 
 export const OrderList = Type.Object({ results: Type.Array(Type.Ref('Order')), next_cursor: NextCursor });
-export const OrderParam = Type.Object({ order_id: Type.String({ maxLength: 128 }) });
+export const OrderParam = Type.Object({ order_id: Type.String() });
 export const ListQuery = Type.Object({ ...PageQuery });
