@@ -98,6 +98,29 @@ describeEachDatabase('answers computed after a commit', (dialect) => {
     assert.equal(shallow.status, 201, '32 levels are fine');
   });
 
+  it('refuses a NUL in any text a route reads, naming the field, and stores nothing', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const account = await ctx.createAccount();
+    await ctx.seedNumbers(['0291234567']);
+    const cases: Array<[string, 'POST' | 'PATCH', string, Record<string, unknown>, string]> = [
+      ['customer', 'POST', '/api/v1/account/person', { name_1: 'Citizen', name_2: 'Ja\u0000ne', person_type: 'R' }, 'name_2'],
+      ['customer', 'POST', '/api/v1/account/address', { city: 'Sydney\u0000', state: 'NSW', postcode: '2000' }, 'city'],
+      ['customer', 'POST', '/api/v1/phone-numbers/purchase', purchaseBody(account, '0291234567', { description: '\u0000' }), 'description'],
+      ['operator', 'POST', '/admin/v1/accounts', { name: 'Reseller\u0000' }, 'name'],
+      ['operator', 'POST', `/admin/v1/accounts/${account.accountId}/credits`, { amount: 1, reason: 'Top\u0000up' }, 'reason'],
+    ];
+    const before = await ctx.db.selectFrom('ledger_entry').select('transaction_id').execute();
+    for (const [who, method, url, body, field] of cases) {
+      const headers = { 'content-type': 'application/json', ...(who === 'operator' ? ADMIN_HEADERS : { 'x-api-key': account.key }) };
+      const res = await ctx.app.inject({ method, url, headers, payload: JSON.stringify(body) });
+      assert.equal(res.statusCode, 400, `${url}: ${res.body}`);
+      assert.deepEqual([res.json().code, res.json().errors?.[0]?.field], ['invalid_request', field]);
+    }
+    assert.equal((await ctx.db.selectFrom('ledger_entry').select('transaction_id').execute()).length, before.length);
+    assert.equal((await ctx.db.selectFrom('purchase_order').select('id').execute()).length, 0);
+    assert.equal((await ctx.db.selectFrom('person').select('id').where('account_id', '=', account.accountId).execute()).length, 1);
+  });
+
   it('treats a retry that adds an ignored field as the same request', async (t) => {
     const ctx = await createTestContext(t, dialect);
     const buyer = await ctx.createAccount({ balance: 50_00 });

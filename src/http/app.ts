@@ -22,6 +22,7 @@ import { withLiteralEscapes } from './literal-escapes.js';
 import { pathOf, requestSerializer } from './log-redaction.js';
 import { registerMetrics } from './metrics.js';
 import { dropUnwritableHeaders } from './safe-headers.js';
+import { refuseNulCharacters } from './text-input.js';
 import { authenticateOperator } from './admin-auth.js';
 import { registerAccountRoutes } from './routes/account-routes.js';
 import { registerAdminAccountRoutes } from './routes/admin-account-routes.js';
@@ -198,6 +199,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
       api.addHook('preValidation', authenticateBody(deps));
       api.addHook('preValidation', reportIgnoredFields);
       api.addHook('preValidation', claimIdempotencyKey(deps));
+      api.addHook('preHandler', refuseNulCharacters);
       api.addHook('onSend', storeIdempotentResponse(deps));
       registerNumberRoutes(api, deps);
       registerPurchaseRoutes(api, deps);
@@ -217,6 +219,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
       });
       admin.addHook('preValidation', reportIgnoredFields);
       admin.addHook('preValidation', claimIdempotencyKey(deps));
+      admin.addHook('preHandler', refuseNulCharacters);
       admin.addHook('onSend', storeIdempotentResponse(deps));
       registerAdminAccountRoutes(admin, deps);
       registerAdminInventoryRoutes(admin, deps);

@@ -10,6 +10,7 @@ import {
 } from '../services/idempotency-keys.js';
 import { unauthenticated } from '../services/authenticate.js';
 import { crashIfAt } from '../services/crash-points.js';
+import { ignoredFieldsOf } from './ignored-fields.js';
 import { presentPurchaseSuccess, presentTransaction } from './presenters.js';
 
 declare module 'fastify' {
@@ -39,11 +40,14 @@ function fingerprintOf(request: FastifyRequest): string {
 /** A copy of the body, validated as the route will validate it (which removes what it ignores). */
 function meaningOf(request: FastifyRequest): unknown {
   const body = request.body;
-  if (body === undefined || body === null || typeof body !== 'object') return body;
   const validate = request.getValidationFunction('body');
-  if (!validate) return body;
-  const copy: unknown = structuredClone(body);
+  // A route without a body schema reads no body: whatever came with it means nothing.
+  if (!validate) return undefined;
+  if (body === null || typeof body !== 'object') return body;
+  const copy = structuredClone(body) as Record<string, unknown>;
   validate(copy);
+  // Schemas that allow more fields keep them, but the route reads only its own.
+  for (const name of ignoredFieldsOf(request)) delete copy[name];
   return copy;
 }
 
