@@ -7,12 +7,12 @@ import { createInterface } from 'node:readline';
 import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
-import type { Database } from '../src/store/database.js';
+import { createDatabase, type Database } from '../src/store/database.js';
 import { MIGRATION_NAMES, isMigrated, migrateToLatest } from '../src/store/migrate.js';
 import { describeEachDatabase, openTestDatabase, type TestDatabase } from './helpers/databases.js';
 
 const PROCESSES = 4;
-const ROUNDS = 5;
+const ROUNDS = Number(process.env.BILBY_MIGRATION_RACE_ROUNDS ?? 5);
 const MIGRATE_PROCESS = fileURLToPath(new URL('./helpers/migrate-process.ts', import.meta.url));
 
 type Answer = { applied: string[] } | { error: string };
@@ -67,7 +67,7 @@ describeEachDatabase('migrations started together', (dialect) => {
       if (fresh) opened.push(fresh);
       const url = fresh?.url ?? `file:${join(roundDir, 'bilby.db')}`;
       const answers = await Promise.all(migrators.map((migrator) => migrator.migrate(url)));
-      const errors = answers.flatMap((answer) => ('error' in answer ? [answer.error.split('\n')[0]] : []));
+      const errors = answers.flatMap((answer) => ('error' in answer ? [answer.error.split('\n').slice(0, 8).join(' | ')] : []));
       assert.deepEqual(errors, [], `round ${round}: every process migrated without an error`);
       const applied = answers.flatMap((answer) => ('applied' in answer ? answer.applied : [])).sort();
       assert.deepEqual(applied, [...MIGRATION_NAMES].sort(), `round ${round}: each migration applied by exactly one process`);
@@ -78,4 +78,30 @@ describeEachDatabase('migrations started together', (dialect) => {
       assert.deepEqual(await schemaOf(migrated.database), expectedSchema, `round ${round}: the schema is complete`);
     }
   });
+});
+
+it('opens a new SQLite file that another process holds locked, waiting for the lock instead of failing', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bilby-open-locked-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'bilby.db');
+  // Another process starting at the same moment: it holds the new file's lock for a while.
+  const holder = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const D = require('better-sqlite3'); const db = new D(${JSON.stringify(path)});
+       db.exec('BEGIN EXCLUSIVE; CREATE TABLE first_writer (x)'); console.log('locked');
+       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 700); db.exec('COMMIT');`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise((resolve) => holder.once('exit', resolve));
+  await new Promise<void>((resolve) => createInterface({ input: holder.stdout! }).once('line', () => resolve()));
+  const database = createDatabase(`file:${path}`);
+  try {
+    assert.deepEqual(await migrateToLatest(database), MIGRATION_NAMES);
+  } finally {
+    await database.close();
+  }
+  assert.equal(await exited, 0);
 });
