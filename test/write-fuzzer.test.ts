@@ -156,6 +156,7 @@ describeEachDatabase('generated writes to every operation', (dialect) => {
     }
 
     const seen = new Map<string, number>();
+    let keysUsed = 0;
     let creditedCents = 0;
     let debitedCents = 0;
     const purchasedOrders = new Set<string>();
@@ -181,7 +182,8 @@ describeEachDatabase('generated writes to every operation', (dialect) => {
         const headers: Record<string, string> = {
           'content-type': 'application/json',
           ...(admin ? ADMIN_HEADERS : { 'x-crazytel-api-key': fx.customer.key }),
-          ...(r.idempotencyKey ? { 'idempotency-key': r.idempotencyKey } : {}),
+          // Generated keys repeat across runs; a key of its own per run keeps each a first use.
+          ...(r.idempotencyKey ? { 'idempotency-key': `${r.idempotencyKey}-${++keysUsed}` } : {}),
         };
         const send = (text: string) => ctx.app.inject({ method: op.method, url, headers, payload: text });
         const res = await send(payload);
@@ -212,6 +214,7 @@ describeEachDatabase('generated writes to every operation', (dialect) => {
         }
 
         if (r.idempotencyKey) {
+          assert.notEqual(res.statusCode === 422 && res.json().code, 'idempotency_key_reused', `${where}: a key's first use`);
           for (const retry of [payload, `{"zz_added_on_retry":1,${payload.slice(1)}`]) {
             if (retry.startsWith('{"zz') && !payload.startsWith('{"')) continue;
             const again = await send(retry);
