@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,8 @@ import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from '../src/sdk/index.js';
-import { startServer, type ServerProcess } from './helpers/server-process.js';
+import { startServer } from './helpers/server-process.js';
+import { settledThreads, threadsOf } from './helpers/threads.js';
 
 const ADMIN_KEY = 'client-timeouts-admin-key';
 /** Far longer than any timeout the server is given here: only bounds a connection that is never cut. */
@@ -75,23 +76,11 @@ function assertTimedOut(answer: Answer, what: string): void {
   assert.equal(answer.headers['x-request-id'], body.request_id, what);
 }
 
-const threadsOf = (server: ServerProcess) => readdirSync(`/proc/${server.child.pid}/task`).length;
-
-async function settledThreads(server: ServerProcess, expected: number): Promise<number> {
-  let threads = threadsOf(server);
-  for (let i = 0; i < 100 && threads > expected; i++) {
-    await sleep(100);
-    threads = threadsOf(server);
-  }
-  return threads;
-}
-
 describe('slow clients', { skip: process.platform !== 'linux' && 'counts threads in /proc: Linux only' }, () => {
   it('trickling headers, bodies and imports are cut off with a 408 while others are served; a slow but steady import is not', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'bilby-client-timeouts-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const server = await startServer([], {
-      PORT: '18312',
       BILBY_DATABASE_URL: `file:${join(dir, 'bilby.db')}`,
       BILBY_ADMIN_KEY: ADMIN_KEY,
       BILBY_RATE_LIMIT_PER_MINUTE: '0',

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,8 @@ import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from '../src/sdk/index.js';
-import { startServer, type ServerProcess } from './helpers/server-process.js';
+import { startServer } from './helpers/server-process.js';
+import { settledThreads, threadsOf } from './helpers/threads.js';
 
 const ADMIN_KEY = 'import-threads-admin-key';
 
@@ -16,17 +17,6 @@ function csv(first: number, rows: number): string {
   const lines = ['did_number,number_type,state,city,setup_cost,monthly_cost'];
   for (let i = 0; i < rows; i++) lines.push(`029${String(first + i).padStart(7, '0')},geographic,NSW,Sydney,1.00,5.00`);
   return `${lines.join('\n')}\n`;
-}
-
-const threadsOf = (server: ServerProcess) => readdirSync(`/proc/${server.child.pid}/task`).length;
-
-async function settledThreads(server: ServerProcess, expected: number): Promise<number> {
-  let threads = threadsOf(server);
-  for (let i = 0; i < 100 && threads > expected; i++) {
-    await sleep(100);
-    threads = threadsOf(server);
-  }
-  return threads;
 }
 
 describe('imports read on a thread of their own', { skip: process.platform !== 'linux' && 'counts threads in /proc: Linux only' }, () => {

@@ -1,27 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { rawExchange } from './helpers/raw-http.js';
 import { startServer } from './helpers/server-process.js';
 
 const ADMIN_KEY = 'log-redaction-admin-key';
 
-/** Sends `head` as is on a socket of its own (fetch would drop a fragment) and returns the whole answer. */
-function rawRequest(base: string, head: string): Promise<string> {
-  const { hostname, port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
-    let answer = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk) => (answer += chunk));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(answer));
-    socket.write(head);
-  });
-}
 
 describe('logs', () => {
   it('never hold a key a request carried: query strings of any parameter name, headers, bodies; 404s echo only the path', async (t) => {
@@ -29,7 +16,6 @@ describe('logs', () => {
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     // trace: every line Fastify and Bilby can write.
     const server = await startServer([], {
-      PORT: '18310',
       BILBY_LOG_LEVEL: 'trace',
       BILBY_DATABASE_URL: `file:${join(dir, 'bilby.db')}`,
       BILBY_ADMIN_KEY: ADMIN_KEY,
@@ -77,7 +63,7 @@ describe('logs', () => {
       bodies.push(await res.text());
       assert.equal(res.status, 401);
     }
-    const fragment = await rawRequest(server.base, `GET /no/such/route#api_key=${secret()} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    const fragment = await rawExchange(server.base, `GET /no/such/route#api_key=${secret()} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
     assert.match(fragment, /^HTTP\/1.1 404/);
     bodies.push(fragment);
 

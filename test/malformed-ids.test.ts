@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ADMIN_HEADERS, createTestContext } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
+import { parseRawAnswer, rawExchange } from './helpers/raw-http.js';
 import { startServer } from './helpers/server-process.js';
 
 interface Operation {
@@ -100,42 +100,24 @@ describeEachDatabase('malformed path ids', (dialect) => {
   });
 });
 
-/** Writes `head` on a socket of its own and returns the status line, headers and body it got back. */
-function rawRequest(base: string, head: string | Buffer): Promise<{ statusCode: number; headers: Record<string, string>; body: string }> {
-  const { hostname, port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
-    let answer = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk) => (answer += chunk));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const [top = '', ...rest] = answer.split('\r\n\r\n');
-      const [status = '', ...lines] = top.split('\r\n');
-      const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
-      resolve({ statusCode: Number(status.split(' ')[1]), headers, body: rest.join('\r\n\r\n') });
-    });
-    socket.write(head);
-  });
-}
 
 describe('requests the router or the HTTP parser cannot read', () => {
   it('are answered in the contract format with a request id, never echoing a query string', async (t) => {
     const dir = mkdtempSync(join(tmpdir(), 'bilby-malformed-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const server = await startServer([], { PORT: '18311', BILBY_DATABASE_URL: `file:${join(dir, 'bilby.db')}`, BILBY_ADMIN_KEY: 'malformed-ids-admin-key' });
+    const server = await startServer([], { BILBY_DATABASE_URL: `file:${join(dir, 'bilby.db')}`, BILBY_ADMIN_KEY: 'malformed-ids-admin-key' });
     t.after(() => server.stop());
     const close = 'Host: x\r\nConnection: close\r\n\r\n';
 
-    const raw = await rawRequest(server.base, Buffer.from(`GET /api/v1/phone-numbers/orders/☃ HTTP/1.1\r\n${close}`, 'utf8'));
+    const raw = parseRawAnswer(await rawExchange(server.base, Buffer.from(`GET /api/v1/phone-numbers/orders/☃ HTTP/1.1\r\n${close}`, 'utf8')));
     assert.deepEqual([raw.statusCode, assertContractError(raw, 'unescaped unicode').code], [400, 'invalid_request']);
-    const line = await rawRequest(server.base, `GET /api/v1/balance/ with spaces HTTP/1.1\r\n${close}`);
+    const line = parseRawAnswer(await rawExchange(server.base, `GET /api/v1/balance/ with spaces HTTP/1.1\r\n${close}`));
     assert.deepEqual([line.statusCode, assertContractError(line, 'a bad request line').code], [400, 'invalid_request']);
-    const huge = await rawRequest(server.base, `GET /api/v1/balance/ HTTP/1.1\r\nX-Padding: ${'p'.repeat(20_000)}\r\n${close}`);
+    const huge = parseRawAnswer(await rawExchange(server.base, `GET /api/v1/balance/ HTTP/1.1\r\nX-Padding: ${'p'.repeat(20_000)}\r\n${close}`));
     assert.deepEqual([huge.statusCode, assertContractError(huge, 'headers over the limit').code], [431, 'headers_too_large']);
-    const scheme = await rawRequest(server.base, `GET ftp://x/api/v1/balance/?api_key=s3cret-scheme HTTP/1.1\r\n${close}`);
+    const scheme = parseRawAnswer(await rawExchange(server.base, `GET ftp://x/api/v1/balance/?api_key=s3cret-scheme HTTP/1.1\r\n${close}`));
     assert.deepEqual([scheme.statusCode, assertContractError(scheme, 'a URL of another scheme').code], [404, 'not_found']);
-    const absolute = await rawRequest(server.base, `GET http://x/api/v1/phone-numbers/orders/%ff?api_key=s3cret-absolute HTTP/1.1\r\n${close}`);
+    const absolute = parseRawAnswer(await rawExchange(server.base, `GET http://x/api/v1/phone-numbers/orders/%ff?api_key=s3cret-absolute HTTP/1.1\r\n${close}`));
     assert.deepEqual([absolute.statusCode, assertContractError(absolute, 'an absolute URL with a bad escape').code], [401, 'unauthenticated']);
     const keyed = await fetch(`${server.base}/api/v1/phone-numbers/orders/%ff?api_key=s3cret-query`);
     assertContractError({ statusCode: keyed.status, headers: { 'x-request-id': keyed.headers.get('x-request-id') }, body: await keyed.text() }, 'a bad escape');
