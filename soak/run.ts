@@ -33,12 +33,42 @@ interface Ack {
   accountId: string;
 }
 
+/** The last answer a client got for one Idempotency-Key. */
+interface FinalAnswer {
+  account: SoakAccount;
+  key: string;
+  didNumber: string;
+  status: number | 'connection';
+  code: string | undefined;
+  orderId: string | undefined;
+}
+
+/** Answers after which the same key must be asked again: nothing definite was said. */
+function indefinite(answer: Pick<FinalAnswer, 'status' | 'code'>): boolean {
+  return (
+    answer.status === 'connection' ||
+    answer.code === 'upstream_pending' ||
+    answer.code === 'request_in_progress' ||
+    answer.code === 'internal_error'
+  );
+}
+
+async function ask(base: string, account: SoakAccount, didNumber: string, key: string): Promise<FinalAnswer> {
+  try {
+    const res = await purchase(base, account, didNumber, key);
+    const body = (await res.json()) as { order_id?: string; code?: string };
+    return { account, key, didNumber, status: res.status, code: body.code, orderId: body.order_id };
+  } catch {
+    return { account, key, didNumber, status: 'connection', code: undefined, orderId: undefined };
+  }
+}
+
 /** Buys until told to stop, retrying a lost answer with the same key until it is definite. */
 async function buyer(
   base: () => string,
   account: SoakAccount,
   pick: () => string | undefined,
-  acks: Ack[],
+  answers: FinalAnswer[],
   counts: Record<string, number>,
   running: () => boolean,
 ): Promise<void> {
@@ -47,45 +77,87 @@ async function buyer(
     const didNumber = pick();
     if (!didNumber) return;
     const key = `${account.accountId}-${attempt++}`;
-    for (let tries = 0; running() || tries === 0; tries++) {
-      let status: number | string;
-      let body: { order_id?: string; code?: string } = {};
-      try {
-        const res = await purchase(base(), account, didNumber, key);
-        status = res.status;
-        body = (await res.json()) as typeof body;
-      } catch {
-        status = 'connection';
-      }
-      const label = typeof status === 'number' ? `${status}${body.code ? ` ${body.code}` : ''}` : status;
+    let answer: FinalAnswer;
+    for (let tries = 0; ; tries++) {
+      answer = await ask(base(), account, didNumber, key);
+      const label = typeof answer.status === 'number' ? `${answer.status}${answer.code ? ` ${answer.code}` : ''}` : answer.status;
       counts[label] = (counts[label] ?? 0) + 1;
-      if (status === 200 && body.order_id) {
-        acks.push({ orderId: body.order_id, didNumber, accountId: account.accountId });
-        break;
-      }
       // A lost answer, a pending order or a server between lives: ask again with the same key.
-      if (status === 'connection' || body.code === 'upstream_pending' || body.code === 'request_in_progress' || body.code === 'internal_error') {
-        await sleep(200);
-        continue;
-      }
-      break;
+      if (!indefinite(answer) || !running()) break;
+      await sleep(200);
     }
+    answers.push(answer);
   }
 }
 
-async function checkAcks(database: Database, acks: Ack[]): Promise<void> {
-  const orderIds = new Set(acks.map((a) => a.orderId));
-  if (orderIds.size !== acks.length) throw new Error('an order was acknowledged twice');
-  const perNumber = new Map<string, number>();
-  for (const ack of acks) perNumber.set(ack.didNumber, (perNumber.get(ack.didNumber) ?? 0) + 1);
-  const duplicates = [...perNumber.values()].filter((n) => n > 1).length;
-  let lost = 0;
-  for (const ack of acks) {
-    const order = await database.db.selectFrom('purchase_order').select('status').where('id', '=', ack.orderId).executeTakeFirst();
-    if (order?.status !== 'completed') lost++;
+/**
+ * Asks again, on a server that has recovered, every key whose last answer said nothing definite, so
+ * that every key ends with an answer that can be checked against the orders. A 409 that stays is a
+ * request that died before it tied anything to its key (checked by checkAnswers).
+ */
+async function settleAnswers(base: string, answers: FinalAnswer[]): Promise<void> {
+  for (const [i, answer] of answers.entries()) {
+    if (!indefinite(answer)) continue;
+    let again = answer;
+    for (let tries = 0; tries < 20; tries++) {
+      again = await ask(base, answer.account, answer.didNumber, answer.key);
+      if (!indefinite(again) || again.code === 'request_in_progress') break;
+      await sleep(250);
+    }
+    answers[i] = again;
   }
-  log(`   acknowledged purchases ${acks.length}, lost ${lost}, numbers sold twice ${duplicates}`);
-  if (lost > 0 || duplicates > 0) throw new Error('INV-ACK-DURABLE or INV-ONE-OWNER violated');
+}
+
+/**
+ * Every key's final answer against the orders: the completed orders are exactly those answered 200
+ * (INV-ACK-DURABLE, and no customer charged while told no), each for the number and buyer it was
+ * answered for, no number sold twice, and a key answered anything but 200 has no completed order.
+ */
+async function checkAnswers(database: Database, answers: FinalAnswer[]): Promise<Ack[]> {
+  const db = database.db;
+  const acks: Ack[] = answers
+    .filter((a) => a.status === 200 && a.orderId)
+    .map((a) => ({ orderId: a.orderId!, didNumber: a.didNumber, accountId: a.account.accountId }));
+  const orderIds = new Set(acks.map((a) => a.orderId));
+  if (orderIds.size !== acks.length) throw new Error('an order was acknowledged to two keys');
+  const completed = await db.selectFrom('purchase_order').select(['id', 'account_id', 'did_number']).where('status', '=', 'completed').execute();
+  const byId = new Map(completed.map((o) => [o.id, o]));
+  let lost = 0;
+  let wrong = 0;
+  for (const ack of acks) {
+    const order = byId.get(ack.orderId);
+    if (!order) lost++;
+    else if (order.account_id !== ack.accountId || order.did_number !== ack.didNumber) wrong++;
+  }
+  const unacknowledged = completed.filter((o) => !orderIds.has(o.id));
+  let toldNo = 0;
+  for (const answer of answers) {
+    if (answer.status === 200) continue;
+    const record = await db
+      .selectFrom('idempotency_record')
+      .select('result_id')
+      .where('scope', '=', answer.account.accountId)
+      .where('key', '=', answer.key)
+      .executeTakeFirst();
+    if (record?.result_id && byId.has(record.result_id)) toldNo++;
+  }
+  const perNumber = new Map<string, number>();
+  for (const order of completed) perNumber.set(order.did_number, (perNumber.get(order.did_number) ?? 0) + 1);
+  const duplicates = [...perNumber.values()].filter((n) => n > 1).length;
+  const finals: Record<string, number> = {};
+  for (const a of answers) {
+    const label = typeof a.status === 'number' ? `${a.status}${a.code ? ` ${a.code}` : ''}` : a.status;
+    finals[label] = (finals[label] ?? 0) + 1;
+  }
+  log(
+    `   keys ${answers.length}, final answers ${JSON.stringify(finals)}; acknowledged ${acks.length}, lost ${lost}, ` +
+      `answered for another number or buyer ${wrong}, completed but never answered 200 ${unacknowledged.length}, ` +
+      `completed while answered otherwise ${toldNo}, numbers sold twice ${duplicates}`,
+  );
+  if (lost + wrong + unacknowledged.length + toldNo + duplicates > 0) {
+    throw new Error('INV-ACK-DURABLE, INV-IDEM or INV-ONE-OWNER violated');
+  }
+  return acks;
 }
 
 function rssMb(pid: number): number {
@@ -111,13 +183,13 @@ async function killUnderLoad(): Promise<void> {
   const accounts = await Promise.all(Array.from({ length: 16 }, () => soakAccount(database, 1_000_000)));
   const numbers = await soakNumbers(database, 20_000);
   let server = await startServer([], env);
-  const acks: Ack[] = [];
+  const answers: FinalAnswer[] = [];
   const counts: Record<string, number> = {};
   let running = true;
   let next = 0;
   // Mostly distinct numbers, one in five a number another client may be buying too.
   const pick = () => (Math.random() < 0.2 ? numbers[Math.floor(Math.random() * Math.min(next + 50, numbers.length))] : numbers[next++]);
-  const clients = accounts.map((a) => buyer(() => server.base, a, pick, acks, counts, () => running));
+  const clients = accounts.map((a) => buyer(() => server.base, a, pick, answers, counts, () => running));
   for (let kill = 0; kill < 30; kill++) {
     await sleep(500 + Math.random() * 1500);
     server.child.kill('SIGKILL');
@@ -129,10 +201,11 @@ async function killUnderLoad(): Promise<void> {
   await Promise.all(clients);
   await server.stop();
   const recovered = await startServer([], env); // recovery at start-up settles the last kill's orders
+  await settleAnswers(recovered.base, answers);
   await recovered.stop();
   const carrier = await SimulatedCarrier.open({ path: join(dir, 'carrier.db') });
   await assertInvariants(database.db, carrier, { settled: true });
-  await checkAcks(database, acks);
+  await checkAnswers(database, answers);
   const integrity = (await sql<{ integrity_check: string }>`PRAGMA integrity_check`.execute(database.db)).rows[0]?.integrity_check;
   log(`1. kill -9 under load (SQLite): 30 kills, 16 clients, ${Math.round((Date.now() - started) / 1000)} s; responses ${JSON.stringify(counts)}; integrity_check ${integrity}`);
   if (integrity !== 'ok') throw new Error('integrity_check failed');
@@ -171,19 +244,20 @@ async function postgresProcesses(): Promise<void> {
   const accounts = await Promise.all(Array.from({ length: 32 }, () => soakAccount(database, 100_000)));
   const numbers = await soakNumbers(database, 1000, 300000);
   const servers: ServerProcess[] = await Promise.all(Array.from({ length: 4 }, () => startServer([], env)));
-  const acks: Ack[] = [];
+  const answers: FinalAnswer[] = [];
   const counts: Record<string, number> = {};
   let running = true;
   const pick = () => numbers[Math.floor(Math.random() * numbers.length)]; // demand above supply: everyone wants everything
   let turn = 0;
-  const clients = accounts.map((a) => buyer(() => servers[turn++ % servers.length]!.base, a, pick, acks, counts, () => running));
+  const clients = accounts.map((a) => buyer(() => servers[turn++ % servers.length]!.base, a, pick, answers, counts, () => running));
   await sleep(8000);
   const cluster = existsSync('/etc/postgresql') ? execSync('ls /etc/postgresql').toString().trim().split('\n')[0] : '';
   if (cluster) {
     execSync(`pg_ctlcluster --skip-systemctl-redirect ${cluster} main restart`, { stdio: 'ignore' });
     log('   PostgreSQL restarted mid-run');
   }
-  for (let i = 0; i < 120 && acks.length < numbers.length; i++) await sleep(1000);
+  const sold = () => answers.filter((a) => a.status === 200).length;
+  for (let i = 0; i < 120 && sold() < numbers.length; i++) await sleep(1000);
   running = false;
   await Promise.all(clients);
   await sleep(5000); // hung carrier calls finish and recovery settles them
@@ -192,12 +266,13 @@ async function postgresProcesses(): Promise<void> {
   await Promise.all(servers.map((s) => s.stop()));
   if (dead.length > 0) throw new Error(`${dead.length} server processes died`);
   const recovered = await startServer([], { ...env, BILBY_RECOVERY_GRACE_MS: '0' });
+  await settleAnswers(recovered.base, answers);
   await recovered.stop();
   const carrier = await SimulatedCarrier.open({ path: join(dir, 'carrier.db') });
   await assertInvariants(database.db, carrier, { settled: true });
-  await checkAcks(database, acks);
-  const sold = await database.db.selectFrom('phone_number').select(database.db.fn.countAll<number>().as('n')).where('status', '=', 'active').executeTakeFirstOrThrow();
-  log(`2. PostgreSQL, 4 processes, 32 clients, 1,000 numbers: ${sold.n} sold, ${Math.round((Date.now() - started) / 1000)} s; responses ${JSON.stringify(counts)}`);
+  await checkAnswers(database, answers);
+  const active = await database.db.selectFrom('phone_number').select(database.db.fn.countAll<number>().as('n')).where('status', '=', 'active').executeTakeFirstOrThrow();
+  log(`2. PostgreSQL, 4 processes, 32 clients, 1,000 numbers: ${active.n} sold, ${Math.round((Date.now() - started) / 1000)} s; responses ${JSON.stringify(counts)}`);
   await carrier.close();
   await database.close();
   const cleanup = new pg.Client({ connectionString: url });
