@@ -1,13 +1,10 @@
 import { sql } from 'kysely';
 import type { Executor } from './database.js';
+import { preparedQuery } from './prepared-query.js';
 import type { IdempotencyKeyRow } from './tables.js';
 
-/** Claims the key for a new request; false when the account already used it. The primary key decides. */
-export async function claimIdempotencyKey(
-  ex: Executor,
-  claim: { scope: string; key: string; fingerprint: string; at: string },
-): Promise<boolean> {
-  const result = await ex
+const insertClaim = preparedQuery((ex, claim: { scope: string; key: string; fingerprint: string; at: string }) =>
+  ex
     .insertInto('idempotency_record')
     .values({
       scope: claim.scope,
@@ -21,18 +18,23 @@ export async function claimIdempotencyKey(
       created_at: claim.at,
       updated_at: claim.at,
     })
-    .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
-    .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+    .onConflict((oc) => oc.columns(['scope', 'key']).doNothing()),
+);
+
+/** Claims the key for a new request; false when the account already used it. The primary key decides. */
+export async function claimIdempotencyKey(
+  ex: Executor,
+  claim: { scope: string; key: string; fingerprint: string; at: string },
+): Promise<boolean> {
+  return (await insertClaim(ex, claim)).numAffectedRows === 1n;
 }
 
+const recordByKey = preparedQuery((ex, scope: string, key: string) =>
+  ex.selectFrom('idempotency_record').selectAll().where('scope', '=', scope).where('key', '=', key),
+);
+
 export async function findIdempotencyKey(ex: Executor, scope: string, key: string): Promise<IdempotencyKeyRow | undefined> {
-  return ex
-    .selectFrom('idempotency_record')
-    .selectAll()
-    .where('scope', '=', scope)
-    .where('key', '=', key)
-    .executeTakeFirst();
+  return (await recordByKey(ex, scope, key)).rows[0];
 }
 
 /** Takes over a claim whose request died (still in progress, untouched since `staleBefore`). */
@@ -54,24 +56,22 @@ export async function takeOverIdempotencyKey(
   return result.numUpdatedRows === 1n;
 }
 
+const updateResponse = preparedQuery(
+  (ex, scope: string, key: string, r: { state: string; status: number; body: string; orderId: string | null; at: string }) =>
+    ex
+      .updateTable('idempotency_record')
+      .set({ state: r.state, response_status: r.status, response_body: r.body, order_id: r.orderId, updated_at: r.at })
+      .where('scope', '=', scope)
+      .where('key', '=', key),
+);
+
 export async function recordIdempotentResponse(
   ex: Executor,
   scope: string,
   key: string,
   response: { state: 'done' | 'pending_order'; status: number; body: string; orderId: string | null; at: string },
 ): Promise<void> {
-  await ex
-    .updateTable('idempotency_record')
-    .set({
-      state: response.state,
-      response_status: response.status,
-      response_body: response.body,
-      order_id: response.orderId,
-      updated_at: response.at,
-    })
-    .where('scope', '=', scope)
-    .where('key', '=', key)
-    .execute();
+  await updateResponse(ex, scope, key, response);
 }
 
 export async function releaseIdempotencyKey(ex: Executor, scope: string, key: string): Promise<void> {
@@ -84,16 +84,18 @@ export async function releaseIdempotencyKey(ex: Executor, scope: string, key: st
  * the caller rolls back, so one key never has two results.
  */
 export async function tieIdempotencyKey(ex: Executor, scope: string, key: string, resultId: string): Promise<boolean> {
-  const result = await ex
+  return (await tieResult(ex, scope, key, resultId)).numAffectedRows === 1n;
+}
+
+const tieResult = preparedQuery((ex, scope: string, key: string, resultId: string) =>
+  ex
     .updateTable('idempotency_record')
     .set({ result_id: resultId })
     .where('scope', '=', scope)
     .where('key', '=', key)
     .where('state', '=', 'in_progress')
-    .where('result_id', 'is', null)
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
-}
+    .where('result_id', 'is', null),
+);
 
 /**
  * A request that claimed the key ended in a 5xx. Untied, nothing was written: the key is released
