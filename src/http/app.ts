@@ -113,7 +113,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     for (const name of Object.keys(query?.properties ?? {})) knownQuery.add(name);
   });
   app.decorateRequest('caller', null);
-  app.decorateRequest('idempotencyKey', null);
+  app.decorateRequest('idempotencyClaim', null);
   app.decorateRequest('idempotencyScope', null);
   app.removeContentTypeParser('text/plain');
   registerJsonParser(app);

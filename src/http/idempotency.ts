@@ -15,8 +15,8 @@ import { presentPurchaseSuccess, presentTransaction } from './presenters.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The Idempotency-Key this request claimed, whose response must be stored. */
-    idempotencyKey: string | null;
+    /** The Idempotency-Key this request claimed (with its claim's token), whose response must be stored. */
+    idempotencyClaim: IdempotencyClaim | null;
     /** Whose keys this request's Idempotency-Key is among: the caller's account, or the operator. */
     idempotencyScope: string | null;
   }
@@ -31,7 +31,8 @@ const MAX_KEY_LENGTH = 255;
  * dropped and defaults filled in, so a retry that adds an ignored field is the same request.
  */
 function fingerprintOf(request: FastifyRequest): string {
-  const [path = '', query = ''] = request.url.split('?');
+  const mark = request.url.indexOf('?');
+  const [path, query] = mark === -1 ? [request.url, ''] : [request.url.slice(0, mark), request.url.slice(mark + 1)];
   const sortedQuery = [...new URLSearchParams(query)].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const text = `${request.method} ${path.replace(/\/+$/, '')}?${new URLSearchParams(sortedQuery).toString()}\n${canonicalJson(meaningOf(request))}`;
   return createHash('sha256').update(text).digest('hex');
@@ -89,23 +90,23 @@ export function claimIdempotencyKey(deps: ServiceDeps) {
     if (scope === null) throw unauthenticated();
     const start = await startIdempotentRequest(deps, scope, key, fingerprintOf(request));
     if (start.kind === 'proceed') {
-      request.idempotencyKey = key;
+      request.idempotencyClaim = start.claim;
       return undefined;
     }
     if (start.kind === 'order_completed') {
       const body = JSON.stringify(presentPurchaseSuccess(start.order, start.balanceAfterCents));
-      await settleIdempotentResponse(deps, scope, key, { status: 200, body, orderId: start.order.id });
+      await settleIdempotentResponse(deps, start.claim, { status: 200, body, orderId: start.order.id });
       return replay(reply, 200, body);
     }
     if (start.kind === 'transaction_posted') {
       const body = JSON.stringify(presentTransaction(start.transaction));
-      await settleIdempotentResponse(deps, scope, key, { status: 201, body, orderId: null });
+      await settleIdempotentResponse(deps, start.claim, { status: 201, body, orderId: null });
       return replay(reply, 201, body);
     }
     if (start.kind === 'order_pending') {
       // Answered like the first request would have been at its carrier's timeout; the answer is
       // stored as pending, so the retry after recovery gets the settled outcome.
-      request.idempotencyKey = key;
+      request.idempotencyClaim = start.claim;
       throw new AppError('upstream_pending', 'The carrier has not confirmed the number yet; the order is pending', {
         order_id: start.order.id,
         retryable: false,
@@ -117,17 +118,14 @@ export function claimIdempotencyKey(deps: ServiceDeps) {
 
 /** The key a write handler runs under, for services that tie it to what they create. */
 export function idempotencyClaimOf(request: FastifyRequest): IdempotencyClaim | null {
-  const key = request.idempotencyKey;
-  const scope = request.idempotencyScope;
-  return key && scope !== null ? { scope, key } : null;
+  return request.idempotencyClaim;
 }
 
 /** onSend: stores the exact bytes answered, so replays are identical. */
 export function storeIdempotentResponse(deps: ServiceDeps) {
   return async (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
-    const key = request.idempotencyKey;
-    const scope = request.idempotencyScope;
-    if (!key || scope === null) return payload;
+    const claim = request.idempotencyClaim;
+    if (!claim) return payload;
     const body = typeof payload === 'string' ? payload : '';
     let pendingOrderId: string | null = null;
     if (reply.statusCode >= 500) {
@@ -140,7 +138,7 @@ export function storeIdempotentResponse(deps: ServiceDeps) {
     }
     crashIfAt(deps, 'before_idempotent_store');
     try {
-      await finishIdempotentRequest(deps, scope, key, { status: reply.statusCode, body, pendingOrderId });
+      await finishIdempotentRequest(deps, claim, { status: reply.statusCode, body, pendingOrderId });
     } catch (error) {
       // The answer stands (the purchase happened); the claim stays in progress until its lease
       // ends, so a retry is refused, not run twice, while the database is unreachable.

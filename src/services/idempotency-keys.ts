@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors.js';
 import type { Executor } from '../store/database.js';
 import {
@@ -9,17 +10,15 @@ import {
   releaseUntiedIdempotencyKey,
   takeOverIdempotencyKey,
   tieIdempotencyKey,
+  type KeyClaim,
 } from '../store/idempotency-store.js';
 import { findLedgerTransaction, findPurchaseCharge } from '../store/ledger-store.js';
 import { findOrder } from '../store/order-store.js';
 import type { LedgerTransactionRow, PurchaseOrderRow } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 
-/** The Idempotency-Key a write runs under, so the write can tie the key to what it creates. */
-export interface IdempotencyClaim {
-  scope: string;
-  key: string;
-}
+/** The Idempotency-Key a write runs under (and its claim's token), so the write can tie the key to what it creates. */
+export type IdempotencyClaim = KeyClaim;
 
 /**
  * Idempotency keys (Stripe style): the first request with a key runs and its response is stored;
@@ -27,14 +26,14 @@ export interface IdempotencyClaim {
  * under a primary key, so two concurrent requests with one key cannot both run, on any process.
  */
 export type IdempotencyStart =
-  | { kind: 'proceed' }
+  | { kind: 'proceed'; claim: KeyClaim }
   | { kind: 'replay'; status: number; body: string }
   /** The key's order has completed: the first request answered upstream_pending, or never answered. */
-  | { kind: 'order_completed'; order: PurchaseOrderRow; balanceAfterCents: number }
+  | { kind: 'order_completed'; claim: KeyClaim; order: PurchaseOrderRow; balanceAfterCents: number }
   /** The request that created the order died before answering, and the order is still pending. */
-  | { kind: 'order_pending'; order: PurchaseOrderRow }
+  | { kind: 'order_pending'; claim: KeyClaim; order: PurchaseOrderRow }
   /** The key's write posted this ledger transaction (its answer was never stored). */
-  | { kind: 'transaction_posted'; transaction: LedgerTransactionRow };
+  | { kind: 'transaction_posted'; claim: KeyClaim; transaction: LedgerTransactionRow };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -47,33 +46,36 @@ export async function startIdempotentRequest(
   const db = deps.database.db;
   for (let attempt = 0; attempt < 3; attempt++) {
     const at = isoNow(deps);
-    if (await claimIdempotencyKey(db, { scope, key, fingerprint, at })) return { kind: 'proceed' };
+    const mine: KeyClaim = { scope, key, token: randomUUID() };
+    if (await claimIdempotencyKey(db, { ...mine, fingerprint, at })) return { kind: 'proceed', claim: mine };
     const row = await findIdempotencyKey(db, scope, key);
     if (!row) continue; // released between our insert and our read: claim again
     if (row.fingerprint !== fingerprint) {
       throw new AppError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request');
     }
+    const held: KeyClaim = { scope, key, token: row.claim_token };
     if (row.state === 'in_progress') {
-      const settled = row.result_id ? await settledResult(db, row.result_id) : undefined;
+      const settled = row.result_id ? await settledResult(db, held, row.result_id) : undefined;
       if (settled) return settled;
-      if (!(await takeOverIdempotencyKey(db, scope, key, leaseStart(deps), at))) {
+      if (!(await takeOverIdempotencyKey(db, mine, row.claim_token, leaseStart(deps), at))) {
         throw new AppError('request_in_progress', 'A request with this Idempotency-Key is still running; retry later');
       }
       // The request that held the key died. If it had reserved its order, the order answers.
       const order = row.result_id ? await findOrder(db, row.result_id) : undefined;
-      if (order?.status === 'pending') return { kind: 'order_pending', order };
+      if (order?.status === 'pending') return { kind: 'order_pending', claim: mine, order };
       if (order?.status === 'failed') {
-        await releaseIdempotencyKey(db, scope, key);
+        await releaseIdempotencyKey(db, mine);
         continue;
       }
-      return { kind: 'proceed' };
+      return { kind: 'proceed', claim: mine };
     }
     if (row.state === 'pending_order' && row.order_id) {
       const order = await findOrder(db, row.order_id);
-      if (order?.status === 'completed') return orderCompleted(db, order);
+      if (order?.status === 'completed') return orderCompleted(db, held, order);
       if (order?.status === 'failed') {
         // Failed orders are fully compensated, and a failure is not stored: the retry runs again.
-        await releaseIdempotencyKey(db, scope, key);
+        // Only the record as read is released: a concurrent retry may have claimed the key anew.
+        await releaseIdempotencyKey(db, held);
         continue;
       }
     }
@@ -89,16 +91,15 @@ export async function startIdempotentRequest(
  */
 export async function finishIdempotentRequest(
   deps: ServiceDeps,
-  scope: string,
-  key: string,
+  claim: KeyClaim,
   response: { status: number; body: string; pendingOrderId: string | null },
 ): Promise<void> {
   const db = deps.database.db;
   const at = isoNow(deps);
   if (response.status < 500) {
-    await recordIdempotentResponse(db, scope, key, { state: 'done', status: response.status, body: response.body, orderId: null, at });
+    await recordIdempotentResponse(db, claim, { state: 'done', status: response.status, body: response.body, orderId: null, at });
   } else if (response.pendingOrderId) {
-    await recordIdempotentResponse(db, scope, key, {
+    await recordIdempotentResponse(db, claim, {
       state: 'pending_order',
       status: response.status,
       body: response.body,
@@ -106,8 +107,17 @@ export async function finishIdempotentRequest(
       at,
     });
   } else {
-    await releaseUntiedIdempotencyKey(db, scope, key, at);
+    await releaseUntiedIdempotencyKey(db, claim, { status: response.status, body: response.body, at });
   }
+}
+
+/** Replaces a pending answer with the settled one, so later replays are byte-identical to it. */
+export async function settleIdempotentResponse(
+  deps: ServiceDeps,
+  claim: KeyClaim,
+  response: { status: number; body: string; orderId: string | null },
+): Promise<void> {
+  await recordIdempotentResponse(deps.database.db, claim, { state: 'done', ...response, at: isoNow(deps) });
 }
 
 /**
@@ -116,34 +126,24 @@ export async function finishIdempotentRequest(
  */
 export async function tieToIdempotencyKey(ex: Executor, claim: IdempotencyClaim | null | undefined, resultId: string): Promise<void> {
   if (!claim) return;
-  if (!(await tieIdempotencyKey(ex, claim.scope, claim.key, resultId))) {
+  if (!(await tieIdempotencyKey(ex, claim, resultId))) {
     throw new AppError('request_in_progress', 'Another request with this Idempotency-Key is running; retry later');
   }
 }
 
 /** A tied result that is final: a completed order or a posted transaction. */
-async function settledResult(db: Executor, resultId: string): Promise<IdempotencyStart | undefined> {
+async function settledResult(db: Executor, claim: KeyClaim, resultId: string): Promise<IdempotencyStart | undefined> {
   if (resultId.startsWith('txn_')) {
     const transaction = await findLedgerTransaction(db, resultId);
-    return transaction ? { kind: 'transaction_posted', transaction } : undefined;
+    return transaction ? { kind: 'transaction_posted', claim, transaction } : undefined;
   }
   const order = await findOrder(db, resultId);
-  return order?.status === 'completed' ? orderCompleted(db, order) : undefined;
+  return order?.status === 'completed' ? orderCompleted(db, claim, order) : undefined;
 }
 
-async function orderCompleted(db: Executor, order: PurchaseOrderRow): Promise<IdempotencyStart> {
+async function orderCompleted(db: Executor, claim: KeyClaim, order: PurchaseOrderRow): Promise<IdempotencyStart> {
   const charge = await findPurchaseCharge(db, order.id);
-  return { kind: 'order_completed', order, balanceAfterCents: Number(charge?.balance_after_cents ?? 0) };
-}
-
-/** Replaces a pending answer with the settled one, so later replays are byte-identical to it. */
-export async function settleIdempotentResponse(
-  deps: ServiceDeps,
-  scope: string,
-  key: string,
-  response: { status: number; body: string; orderId: string | null },
-): Promise<void> {
-  await recordIdempotentResponse(deps.database.db, scope, key, { state: 'done', ...response, at: isoNow(deps) });
+  return { kind: 'order_completed', claim, order, balanceAfterCents: Number(charge?.balance_after_cents ?? 0) };
 }
 
 export async function purgeExpiredIdempotencyKeys(deps: ServiceDeps): Promise<number> {

@@ -192,6 +192,8 @@ export interface IdempotencyRecordTable {
   order_id: string | null;
   /** What the key's write created (`ord_…`, `txn_…`), tied in the write's own transaction. */
   result_id: string | null;
+  /** Which request holds the key: new with each claim and takeover. */
+  claim_token: string;
   created_at: string;
   updated_at: string;
 }
