@@ -121,6 +121,24 @@ describeEachDatabase('answers computed after a commit', (dialect) => {
     assert.equal((await ctx.db.selectFrom('person').select('id').where('account_id', '=', account.accountId).execute()).length, 1);
   });
 
+  it('never stores an answer holding an API key: a retry is told what its key created instead', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const headers = { 'idempotency-key': 'open-1' };
+    const opened = await ctx.admin('POST', '/accounts', { body: { name: 'Keyed Pty Ltd', opening_credit: 5 }, headers });
+    assert.equal(opened.status, 201);
+    const secret = String(opened.body.api_key.api_key);
+    const again = await ctx.admin('POST', '/accounts', { body: { name: 'Keyed Pty Ltd', opening_credit: 5 }, headers });
+    assert.deepEqual([again.status, again.body.code], [409, 'already_exists']);
+    assert.match(again.body.detail, new RegExp(opened.body.account.id));
+    const issued = await ctx.admin('POST', `/accounts/${opened.body.account.id}/keys`, { body: { label: 'ci' }, headers: { 'idempotency-key': 'key-1' } });
+    assert.equal(issued.status, 201);
+    const reissued = await ctx.admin('POST', `/accounts/${opened.body.account.id}/keys`, { body: { label: 'ci' }, headers: { 'idempotency-key': 'key-1' } });
+    assert.deepEqual([reissued.status, reissued.body.code], [409, 'already_exists']);
+    const records = JSON.stringify(await ctx.db.selectFrom('idempotency_record').selectAll().execute());
+    assert.ok(!records.includes(secret) && !records.includes(String(issued.body.api_key)), 'no API key in the idempotency records');
+    assert.equal((await ctx.db.selectFrom('account').select('id').where('name', '=', 'Keyed Pty Ltd').execute()).length, 1);
+  });
+
   it('treats a retry that adds an ignored field as the same request', async (t) => {
     const ctx = await createTestContext(t, dialect);
     const buyer = await ctx.createAccount({ balance: 50_00 });

@@ -103,6 +103,57 @@ describeEachDatabase('idempotent writes killed after their commit', (dialect) =>
     await assertInvariants(ctx.db, ctx.carrier, { settled: true });
   });
 
+  it('writes other than purchases and credits, killed before their answer was stored, are told what they did, never run twice', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const owner = await ctx.createAccount({ balance: 50_00 });
+    await ctx.seedNumbers(['0291234567']);
+    assert.equal((await ctx.call('POST', '/api/v1/phone-numbers/purchase', { key: owner.key, body: purchaseBody(owner, '0291234567') })).status, 200);
+    const admin = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
+    const customer = { 'x-crazytel-api-key': owner.key };
+    const writes = [
+      { name: 'an account with an opening credit', path: '/admin/v1/accounts', headers: admin, body: { name: 'Crash Pty Ltd', opening_credit: 100 } },
+      { name: 'an address', path: '/api/v1/account/address', headers: customer, body: { city: 'Perth', state: 'WA', postcode: '6000' } },
+      { name: 'a release', path: '/api/v1/phone-numbers', method: 'DELETE', headers: customer, body: { did_number: '0291234567' } },
+    ];
+    for (const [i, write] of writes.entries()) {
+      const headers = { ...write.headers, 'idempotency-key': `other-${i}` };
+      const doomed = await startServer([], serverEnv(ctx, { BILBY_CRASH_POINT: 'before_idempotent_store' }));
+      const lost = await fetch(`${doomed.base}${write.path}`, {
+        method: write.method ?? 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(write.body),
+      }).then(
+        () => 'answered',
+        () => 'connection lost',
+      );
+      assert.equal(lost, 'connection lost', write.name);
+      await doomed.exited;
+      await ageClaims(ctx);
+      const restarted = await startServer([], serverEnv(ctx));
+      const retry = await fetch(`${restarted.base}${write.path}`, {
+        method: write.method ?? 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(write.body),
+      });
+      const answer = (await retry.json()) as Record<string, unknown>;
+      await restarted.stop();
+      if (write.path === '/admin/v1/accounts') {
+        assert.deepEqual([retry.status, answer.code], [409, 'already_exists'], `${write.name}: ${JSON.stringify(answer)}`);
+        const accounts = await ctx.db.selectFrom('account').select(['id', 'balance_cents']).where('name', '=', 'Crash Pty Ltd').execute();
+        assert.equal(accounts.length, 1, 'one account opened');
+        assert.equal(Number(accounts[0]!.balance_cents), 100_00, 'one opening credit');
+        assert.match(String(answer.detail), new RegExp(accounts[0]!.id));
+      } else if (write.path === '/api/v1/account/address') {
+        assert.equal(retry.status, 201, `${write.name}: ${JSON.stringify(answer)}`);
+        const perth = await ctx.db.selectFrom('address').select('id').where('city', '=', 'Perth').execute();
+        assert.deepEqual(perth.map((a) => a.id), [answer.id], 'one address, the one answered');
+      } else {
+        assert.deepEqual([retry.status, answer.did_number], [200, '61291234567'], `${write.name}: ${JSON.stringify(answer)}`);
+      }
+    }
+    await assertInvariants(ctx.db, ctx.carrier, { settled: true });
+  });
+
   it('a purchase killed after its reservation answers from its order: pending, then run again once it failed', async (t) => {
     const ctx = await createTestContext(t, dialect);
     const buyer = await ctx.createAccount({ balance: 50_00 });

@@ -31,6 +31,9 @@ interface Fixture {
   numbers: string[];
 }
 
+/** Operations whose answer shows an API key once. */
+const SECRET_ANSWERS = new Set(['POST /admin/v1/accounts', 'POST /admin/v1/accounts/{account_id}/keys']);
+
 const RUNS = Number(process.env.BILBY_FUZZ_RUNS ?? 600);
 
 /** A body the route accepts, for each write operation: the fuzzer then mangles it. */
@@ -215,9 +218,15 @@ describeEachDatabase('generated writes to every operation', (dialect) => {
 
         if (r.idempotencyKey) {
           assert.notEqual(res.statusCode === 422 && res.json().code, 'idempotency_key_reused', `${where}: a key's first use`);
+          // An answer holding an API key is never stored: a retry is told what the key created.
+          const secret = SECRET_ANSWERS.has(name) && res.statusCode === 201;
           for (const retry of [payload, `{"zz_added_on_retry":1,${payload.slice(1)}`]) {
             if (retry.startsWith('{"zz') && !payload.startsWith('{"')) continue;
             const again = await send(retry);
+            if (secret) {
+              assert.deepEqual([again.statusCode, again.json().code, again.headers['idempotent-replayed']], [409, 'already_exists', 'true'], `${where}: the retry`);
+              continue;
+            }
             assert.equal(again.statusCode, res.statusCode, `${where}: the retry's status (${again.body.slice(0, 200)})`);
             if (op.method === 'PUT') continue;
             assert.equal(again.body.replace(/req_\w+/g, 'req'), res.body.replace(/req_\w+/g, 'req'), `${where}: the retry's body`);

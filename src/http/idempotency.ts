@@ -6,12 +6,14 @@ import {
   finishIdempotentRequest,
   settleIdempotentResponse,
   startIdempotentRequest,
+  type CreatedResult,
   type IdempotencyClaim,
 } from '../services/idempotency-keys.js';
 import { unauthenticated } from '../services/authenticate.js';
 import { crashIfAt } from '../services/crash-points.js';
 import { ignoredFieldsOf } from './ignored-fields.js';
-import { presentPurchaseSuccess, presentTransaction } from './presenters.js';
+import { presentAdminDestination } from './admin-presenters.js';
+import { presentAddress, presentPerson, presentPurchaseSuccess, presentTransaction } from './presenters.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -103,6 +105,16 @@ export function claimIdempotencyKey(deps: ServiceDeps) {
       await settleIdempotentResponse(deps, start.claim, { status: 201, body, orderId: null });
       return replay(reply, 201, body);
     }
+    if (start.kind === 'created') {
+      const answer = answerFor(start.result);
+      if (answer instanceof AppError) {
+        request.idempotencyClaim = start.claim;
+        reply.header('idempotent-replayed', 'true');
+        throw answer;
+      }
+      await settleIdempotentResponse(deps, start.claim, { ...answer, orderId: null });
+      return replay(reply, answer.status, answer.body);
+    }
     if (start.kind === 'order_pending') {
       // Answered like the first request would have been at its carrier's timeout; the answer is
       // stored as pending, so the retry after recovery gets the settled outcome.
@@ -116,16 +128,46 @@ export function claimIdempotencyKey(deps: ServiceDeps) {
   };
 }
 
+/** The answer to a retry of a write whose own answer was lost: what it created, or why that cannot be shown. */
+function answerFor(result: CreatedResult): { status: number; body: string } | AppError {
+  switch (result.kind) {
+    case 'address':
+      return { status: 201, body: JSON.stringify(presentAddress(result.row)) };
+    case 'person':
+      return { status: 201, body: JSON.stringify(presentPerson(result.row)) };
+    case 'destination':
+      return { status: 201, body: JSON.stringify(presentAdminDestination(result.row)) };
+    case 'released':
+      return { status: 200, body: JSON.stringify({ message: 'DID number successfully released', did_number: result.didNumber }) };
+    case 'secret':
+      return new AppError(
+        'already_exists',
+        result.what === 'account'
+          ? `This Idempotency-Key already opened account ${result.id}; its API key was in the answer that was lost and cannot be shown again: issue one with POST /admin/v1/accounts/${result.id}/keys`
+          : `This Idempotency-Key already created API key ${result.id}; its secret was in the answer that was lost and cannot be shown again: revoke it and create another`,
+      );
+  }
+}
+
 /** The key a write handler runs under, for services that tie it to what they create. */
 export function idempotencyClaimOf(request: FastifyRequest): IdempotencyClaim | null {
   return request.idempotencyClaim;
 }
+
+/**
+ * Route config of writes whose answer holds a secret shown once (an API key): it is never stored.
+ * Their write ties the key in its transaction, and a retry is told what was created instead.
+ */
+export const ANSWER_HOLDS_SECRET = { answerHoldsSecret: true } as const;
 
 /** onSend: stores the exact bytes answered, so replays are identical. */
 export function storeIdempotentResponse(deps: ServiceDeps) {
   return async (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
     const claim = request.idempotencyClaim;
     if (!claim) return payload;
+    crashIfAt(deps, 'before_idempotent_store');
+    const config = request.routeOptions.config as { answerHoldsSecret?: boolean };
+    if (config.answerHoldsSecret && reply.statusCode < 300) return payload;
     const body = typeof payload === 'string' ? payload : '';
     let pendingOrderId: string | null = null;
     if (reply.statusCode >= 500) {
@@ -136,7 +178,6 @@ export function storeIdempotentResponse(deps: ServiceDeps) {
         // Not our JSON error body: nothing pending to remember.
       }
     }
-    crashIfAt(deps, 'before_idempotent_store');
     try {
       await finishIdempotentRequest(deps, claim, { status: reply.statusCode, body, pendingOrderId });
     } catch (error) {

@@ -14,6 +14,7 @@ import {
 import type { Page, PageRequest } from '../store/page.js';
 import type { AddressRow, NewAddress, NewPerson, PersonRow } from '../store/tables.js';
 import { READ_COMMITTED } from '../store/database.js';
+import { tieToIdempotencyKey, type IdempotencyClaim } from './idempotency-keys.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 
 /** The IPND address fields CrazyTel accepts besides city, state, postcode and country. */
@@ -56,7 +57,7 @@ export interface PersonInput {
 
 const AUSTRALIA = 'Australia';
 
-export async function createAddress(deps: ServiceDeps, accountId: string, input: AddressInput): Promise<AddressRow> {
+export async function createAddress(deps: ServiceDeps, accountId: string, input: AddressInput, claim?: IdempotencyClaim | null): Promise<AddressRow> {
   const country = input.country?.trim() || AUSTRALIA;
   const state = input.state.trim().toUpperCase();
   if (country === AUSTRALIA && !(STATES as readonly string[]).includes(state)) {
@@ -74,10 +75,14 @@ export async function createAddress(deps: ServiceDeps, accountId: string, input:
     created_at: isoNow(deps),
   };
   for (const field of ADDRESS_OPTIONAL_FIELDS) row[field] = input[field] ?? null;
-  return insertAddress(deps.database.db, row);
+  return deps.database.writeTransaction(async (trx) => {
+    const address = await insertAddress(trx, row);
+    await tieToIdempotencyKey(trx, claim, `address:${address.id}`);
+    return address;
+  });
 }
 
-export async function createPerson(deps: ServiceDeps, accountId: string, input: PersonInput): Promise<PersonRow> {
+export async function createPerson(deps: ServiceDeps, accountId: string, input: PersonInput, claim?: IdempotencyClaim | null): Promise<PersonRow> {
   if (input.name_1.trim() === '') throw invalidRequest('name_1', 'must not be empty');
   if (input.person_type === 'R' && !input.name_2?.trim()) {
     throw invalidRequest('name_2', 'a residential owner needs a given name');
@@ -103,7 +108,11 @@ export async function createPerson(deps: ServiceDeps, accountId: string, input: 
     birthdate: input.birthdate ?? null,
     created_at: isoNow(deps),
   };
-  return insertPerson(deps.database.db, row);
+  return deps.database.writeTransaction(async (trx) => {
+    const person = await insertPerson(trx, row);
+    await tieToIdempotencyKey(trx, claim, `person:${person.id}`);
+    return person;
+  });
 }
 
 function isCalendarDate(text: string): boolean {

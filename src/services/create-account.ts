@@ -7,6 +7,7 @@ import { READ_COMMITTED, type Executor } from '../store/database.js';
 import { postLedgerTransaction } from '../store/ledger-store.js';
 import type { AccountRow, ApiKeyTable } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';
+import { tieToIdempotencyKey, type IdempotencyClaim } from './idempotency-keys.js';
 
 export interface NewAccount {
   account: AccountRow;
@@ -19,6 +20,7 @@ export interface NewAccount {
 export async function createAccount(
   deps: Pick<ServiceDeps, 'database' | 'clock'>,
   input: { name: string; apiKey?: string; openingCreditCents?: number },
+  claim?: IdempotencyClaim | null,
 ): Promise<NewAccount> {
   const at = isoNow(deps);
   const apiKey = input.apiKey ?? generateApiKey();
@@ -40,6 +42,7 @@ export async function createAccount(
       await creditAccount(trx, row.id, input.openingCreditCents, 'Opening credit', at);
       row.balance_cents = input.openingCreditCents;
     }
+    await tieToIdempotencyKey(trx, claim, `account:${row.id}`);
     return { row, key };
   }, READ_COMMITTED);
   return { account: account.row, key: account.key, apiKey };

@@ -14,7 +14,9 @@ import {
 } from '../store/idempotency-store.js';
 import { findLedgerTransaction, findPurchaseCharge } from '../store/ledger-store.js';
 import { findOrder } from '../store/order-store.js';
-import type { LedgerTransactionRow, PurchaseOrderRow } from '../store/tables.js';
+import { findDestinationById } from '../store/destination-store.js';
+import { findAddress, findPerson } from '../store/ipnd-store.js';
+import type { AddressRow, DestinationRow, LedgerTransactionRow, PersonRow, PurchaseOrderRow } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 
 /** The Idempotency-Key a write runs under (and its claim's token), so the write can tie the key to what it creates. */
@@ -33,7 +35,18 @@ export type IdempotencyStart =
   /** The request that created the order died before answering, and the order is still pending. */
   | { kind: 'order_pending'; claim: KeyClaim; order: PurchaseOrderRow }
   /** The key's write posted this ledger transaction (its answer was never stored). */
-  | { kind: 'transaction_posted'; claim: KeyClaim; transaction: LedgerTransactionRow };
+  | { kind: 'transaction_posted'; claim: KeyClaim; transaction: LedgerTransactionRow }
+  /** The key's write created or changed this (its answer was never stored). */
+  | { kind: 'created'; claim: KeyClaim; result: CreatedResult };
+
+/** What a keyed write other than a purchase or a posting left, as a retry is told of it. */
+export type CreatedResult =
+  | { kind: 'address'; row: AddressRow }
+  | { kind: 'person'; row: PersonRow }
+  | { kind: 'destination'; row: DestinationRow }
+  | { kind: 'released'; didNumber: string }
+  /** An account or API key, whose secret was in the lost answer only and is never stored. */
+  | { kind: 'secret'; what: 'account' | 'api_key'; id: string };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -133,12 +146,36 @@ export async function tieToIdempotencyKey(ex: Executor, claim: IdempotencyClaim 
 
 /** A tied result that is final: a completed order or a posted transaction. */
 async function settledResult(db: Executor, claim: KeyClaim, resultId: string): Promise<IdempotencyStart | undefined> {
+  const created = await createdResult(db, resultId);
+  if (created) return { kind: 'created', claim, result: created };
   if (resultId.startsWith('txn_')) {
     const transaction = await findLedgerTransaction(db, resultId);
     return transaction ? { kind: 'transaction_posted', claim, transaction } : undefined;
   }
   const order = await findOrder(db, resultId);
   return order?.status === 'completed' ? orderCompleted(db, claim, order) : undefined;
+}
+
+/** Ties other than orders and transactions are `kind:id` (written in the write's own transaction). */
+async function createdResult(db: Executor, resultId: string): Promise<CreatedResult | undefined> {
+  const [kind, ...rest] = resultId.split(':');
+  const id = rest.join(':');
+  if (kind === 'address') {
+    const row = await findAddress(db, id);
+    return row && { kind, row };
+  }
+  if (kind === 'person') {
+    const row = await findPerson(db, id);
+    return row && { kind, row };
+  }
+  if (kind === 'destination') {
+    const [accountId = '', destinationId = ''] = rest;
+    const row = await findDestinationById(db, accountId, destinationId);
+    return row && { kind, row };
+  }
+  if (kind === 'released') return { kind, didNumber: id };
+  if (kind === 'account' || kind === 'api_key') return { kind: 'secret', what: kind, id };
+  return undefined;
 }
 
 async function orderCompleted(db: Executor, claim: KeyClaim, order: PurchaseOrderRow): Promise<IdempotencyStart> {

@@ -5,6 +5,7 @@ import { findApiKey, listApiKeys, revokeApiKey } from '../store/api-key-store.js
 import type { Page, PageRequest } from '../store/page.js';
 import type { AccountRow, ApiKeyTable } from '../store/tables.js';
 import { addApiKey } from './create-account.js';
+import { tieToIdempotencyKey, type IdempotencyClaim } from './idempotency-keys.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 
 /** The operator's view of accounts and their API keys. */
@@ -30,10 +31,19 @@ export async function changeAccountStatus(deps: ServiceDeps, accountId: string, 
   return account;
 }
 
-export async function issueApiKey(deps: ServiceDeps, accountId: string, label: string | null): Promise<{ key: ApiKeyTable; apiKey: string }> {
+export async function issueApiKey(
+  deps: ServiceDeps,
+  accountId: string,
+  label: string | null,
+  claim?: IdempotencyClaim | null,
+): Promise<{ key: ApiKeyTable; apiKey: string }> {
   await requireAccount(deps, accountId);
   const apiKey = generateApiKey();
-  const key = await deps.database.writeTransaction((trx) => addApiKey(trx, accountId, apiKey, isoNow(deps), label));
+  const key = await deps.database.writeTransaction(async (trx) => {
+    const row = await addApiKey(trx, accountId, apiKey, isoNow(deps), label);
+    await tieToIdempotencyKey(trx, claim, `api_key:${row.id}`);
+    return row;
+  });
   return { key, apiKey };
 }
 

@@ -13,6 +13,7 @@ import {
 } from '../store/destination-store.js';
 import type { DestinationRow } from '../store/tables.js';
 import { READ_COMMITTED } from '../store/database.js';
+import { tieToIdempotencyKey, type IdempotencyClaim } from './idempotency-keys.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 import { requireAccount } from './operator-accounts.js';
 
@@ -27,6 +28,7 @@ export async function addDestination(
   deps: ServiceDeps,
   accountId: string,
   input: { route: string; destination: string; description?: string; enabled?: boolean },
+  claim?: IdempotencyClaim | null,
 ): Promise<DestinationRow> {
   if (!isRouteType(input.route) || !needsDestination(input.route)) {
     throw new AppError('invalid_route', `route must be one of device, server, forward, voicemail, ivr, queue, ring_group`, {
@@ -54,6 +56,7 @@ export async function addDestination(
       throw new AppError('already_exists', `The account already has ${row.route} ${row.destination}`);
     }
     await insertDestination(trx, row);
+    await tieToIdempotencyKey(trx, claim, `destination:${accountId}:${row.id}`);
     return row;
   });
 }

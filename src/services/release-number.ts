@@ -3,6 +3,7 @@ import { parseNumber } from '../domain/phone-number.js';
 import { endQuarantines, findOwnedNumber, releaseOwnedNumber } from '../store/number-store.js';
 import { removeVerifiedCli } from '../store/verified-cli-store.js';
 import { isoNow, type ServiceDeps } from './deps.js';
+import { tieToIdempotencyKey, type IdempotencyClaim } from './idempotency-keys.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -11,7 +12,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * routes for the old owner), then it leaves the account and waits out its quarantine before it is
  * sold again. The month already paid is not refunded.
  */
-export async function releaseNumber(deps: ServiceDeps, accountId: string, didNumber: string): Promise<string> {
+export async function releaseNumber(deps: ServiceDeps, accountId: string, didNumber: string, claim?: IdempotencyClaim | null): Promise<string> {
   const e164 = requireOwnedNumberFormat(didNumber);
   if (!(await findOwnedNumber(deps.database.db, accountId, e164))) throw numberNotFound(e164);
   try {
@@ -28,6 +29,7 @@ export async function releaseNumber(deps: ServiceDeps, accountId: string, didNum
   const released = await deps.database.writeTransaction(async (trx) => {
     if (!(await releaseOwnedNumber(trx, accountId, e164, quarantineUntil, now.toISOString()))) return false;
     await removeVerifiedCli(trx, accountId, e164);
+    await tieToIdempotencyKey(trx, claim, `released:${e164}`);
     return true;
   });
   if (!released) throw numberNotFound(e164);

@@ -79,3 +79,11 @@ export async function deleteIpndRecord(ex: Executor, kind: IpndKind, accountId: 
     .executeTakeFirst();
   return result.numDeletedRows === 1n;
 }
+
+export async function findAddress(ex: Executor, id: string): Promise<AddressRow | undefined> {
+  return ex.selectFrom('address').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findPerson(ex: Executor, id: string): Promise<PersonRow | undefined> {
+  return ex.selectFrom('person').selectAll().where('id', '=', id).executeTakeFirst();
+}

@@ -9,6 +9,7 @@ import {
 import { addressesOf, createAddress, createPerson, deleteIpnd, personsOf } from '../../services/address-book.js';
 import type { ServiceDeps } from '../../services/deps.js';
 import { callerOf } from '../auth.js';
+import { idempotencyClaimOf } from '../idempotency.js';
 import { listBody, pageRequest } from '../cursor.js';
 import { presentAddress, presentPerson, presentTransaction } from '../presenters.js';
 import {
@@ -89,7 +90,7 @@ export function registerAccountRoutes(app: TypedApp, deps: ServiceDeps): void {
       },
     },
     async (request, reply) => {
-      const row = await createAddress(deps, callerOf(request).accountId, request.body);
+      const row = await createAddress(deps, callerOf(request).accountId, request.body, idempotencyClaimOf(request));
       return reply.code(201).send(presentAddress(row));
     },
   );
@@ -121,7 +122,7 @@ export function registerAccountRoutes(app: TypedApp, deps: ServiceDeps): void {
       },
     },
     async (request, reply) => {
-      const row = await createPerson(deps, callerOf(request).accountId, request.body);
+      const row = await createPerson(deps, callerOf(request).accountId, request.body, idempotencyClaimOf(request));
       return reply.code(201).send(presentPerson(row));
     },
   );

@@ -19,7 +19,7 @@ import { transactionsOf } from '../../services/account-queries.js';
 import { presentAdminAccount, presentAdminDestination, presentApiKey } from '../admin-presenters.js';
 import { listBody, pageRequest } from '../cursor.js';
 import { centsOf } from '../money-input.js';
-import { idempotencyClaimOf } from '../idempotency.js';
+import { ANSWER_HOLDS_SECRET, idempotencyClaimOf } from '../idempotency.js';
 import { presentTransaction } from '../presenters.js';
 import {
   AccountIdParam,
@@ -58,6 +58,7 @@ export function registerAdminAccountRoutes(app: TypedApp, deps: ServiceDeps): vo
   app.post(
     '/accounts',
     {
+      config: ANSWER_HOLDS_SECRET,
       schema: {
         summary: 'Open an account with one API key (shown once) and an optional opening credit',
         tags,
@@ -67,10 +68,8 @@ export function registerAdminAccountRoutes(app: TypedApp, deps: ServiceDeps): vo
     },
     async (request, reply) => {
       const credit = request.body.opening_credit === undefined ? undefined : centsOf('opening_credit', request.body.opening_credit);
-      const created = await createAccount(deps, {
-        name: request.body.name,
-        ...(credit ? { openingCreditCents: credit } : {}),
-      });
+      const input = { name: request.body.name, ...(credit ? { openingCreditCents: credit } : {}) };
+      const created = await createAccount(deps, input, idempotencyClaimOf(request));
       return reply.code(201).send({
         account: presentAdminAccount(created.account),
         api_key: { ...presentApiKey(created.key), api_key: created.apiKey },
@@ -114,6 +113,7 @@ export function registerAdminAccountRoutes(app: TypedApp, deps: ServiceDeps): vo
   app.post(
     '/accounts/:account_id/keys',
     {
+      config: ANSWER_HOLDS_SECRET,
       schema: {
         summary: 'Create an API key; the secret is in this response only',
         tags,
@@ -123,7 +123,7 @@ export function registerAdminAccountRoutes(app: TypedApp, deps: ServiceDeps): vo
       },
     },
     async (request, reply) => {
-      const created = await issueApiKey(deps, request.params.account_id, request.body.label ?? null);
+      const created = await issueApiKey(deps, request.params.account_id, request.body.label ?? null, idempotencyClaimOf(request));
       return reply.code(201).send({ ...presentApiKey(created.key), api_key: created.apiKey });
     },
   );
@@ -207,7 +207,7 @@ export function registerAdminAccountRoutes(app: TypedApp, deps: ServiceDeps): vo
       },
     },
     async (request, reply) =>
-      reply.code(201).send(presentAdminDestination(await addDestination(deps, request.params.account_id, request.body))),
+      reply.code(201).send(presentAdminDestination(await addDestination(deps, request.params.account_id, request.body, idempotencyClaimOf(request)))),
   );
 
   app.patch(

@@ -6,6 +6,7 @@ import { checkAvailability, listCities, searchNumbers } from '../../services/num
 import { releaseNumber } from '../../services/release-number.js';
 import { updateNumber } from '../../services/update-number.js';
 import { callerOf } from '../auth.js';
+import { idempotencyClaimOf } from '../idempotency.js';
 import { listBody, pageRequest } from '../cursor.js';
 import { presentAvailable, presentOwned } from '../presenters.js';
 import { DidNumberParam, ErrorResponses } from '../schemas/common-schemas.js';
@@ -140,7 +141,7 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
           errors: [{ field: 'did_number', message: 'is required' }],
         });
       }
-      const released = await releaseNumber(deps, callerOf(request).accountId, didNumber);
+      const released = await releaseNumber(deps, callerOf(request).accountId, didNumber, idempotencyClaimOf(request));
       return { message: 'DID number successfully released', did_number: released };
     },
   );
