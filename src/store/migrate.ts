@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Migrator, sql, type MigrationResultSet, type Migration, type MigrationProvider } from 'kysely';
 import type { Database, Db } from './database.js';
 import * as initial from './migrations/0001-initial.js';
@@ -93,7 +94,11 @@ async function takeWriteLock(db: Db): Promise<void> {
       await sql`begin immediate`.execute(db);
       return;
     } catch (error) {
-      if ((error as { code?: unknown }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw error;
+      // SQLITE_BUSY_RECOVERY and the other extended codes too: a process opening a new file may
+      // find another one rebuilding its log's index, and those come back at once, without a wait.
+      const code = String((error as { code?: unknown }).code ?? '');
+      if (!code.startsWith('SQLITE_BUSY') || Date.now() > deadline) throw error;
+      await sleep(10);
     }
   }
 }
