@@ -20,7 +20,7 @@ export interface CommitCounter {
 export function openSqlite(path: string, synchronous: 'FULL' | 'NORMAL' = 'FULL'): SqliteDatabase.Database {
   if (path !== ':memory:') createPrivately(path);
   const sqlite = new SqliteDatabase(path);
-  sqlite.pragma('journal_mode = WAL');
+  enterWal(sqlite);
   sqlite.pragma(`synchronous = ${synchronous}`);
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
@@ -65,6 +65,27 @@ export function dropPlannerStatistics(sqlite: SqliteDatabase.Database): void {
 }
 
 const CACHED_STATEMENTS = 500;
+
+/** How long opening waits for another process's lock on a file still in rollback mode. */
+const WAL_SWITCH_WAIT_MS = 30_000;
+
+/**
+ * Turns the file to WAL. On a new file, still in rollback mode, the switch needs the file to
+ * itself; while another process holds its write lock (it is creating or migrating the file too),
+ * SQLite answers SQLITE_BUSY at once, without waiting out busy_timeout: retried here.
+ */
+function enterWal(sqlite: SqliteDatabase.Database): void {
+  const deadline = Date.now() + WAL_SWITCH_WAIT_MS;
+  for (;;) {
+    try {
+      sqlite.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if (!String((error as { code?: unknown }).code).startsWith('SQLITE_BUSY') || Date.now() > deadline) throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
+}
 
 /**
  * better-sqlite3 as Kysely's SQLite dialect sees it, with two additions: statements stay prepared
