@@ -85,7 +85,7 @@ it('opens a new SQLite file that another process holds locked, waiting for the l
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'bilby.db');
   // Another process starting at the same moment holds the new file's write lock for a while: the
-  // switch to WAL then failed at once with 'database is locked' (seen in CI, 3 of 4 processes).
+  // switch to WAL then failed at once with 'database is locked', without waiting out busy_timeout.
   const holder = spawn(
     process.execPath,
     [

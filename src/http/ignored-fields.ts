@@ -24,12 +24,21 @@ export async function reportIgnoredFields(request: FastifyRequest, reply: Fastif
   if (listed.length < ignored.length) reply.header('bilby-ignored-fields-omitted', String(ignored.length - listed.length));
 }
 
-/** The top-level body fields the route's schema does not declare. */
+const ignoredByRequest = new WeakMap<FastifyRequest, string[]>();
+
+/**
+ * The top-level body fields the route's schema does not declare, as the body came (validation then
+ * drops some): found once, by the first hook that asks, and kept for the later ones.
+ */
 export function ignoredFieldsOf(request: FastifyRequest): string[] {
-  const body = request.body;
-  const properties = bodyProperties(request);
-  if (!properties || !body || typeof body !== 'object' || Array.isArray(body)) return [];
-  return Object.keys(body).filter((key) => !Object.hasOwn(properties, key));
+  let ignored = ignoredByRequest.get(request);
+  if (ignored === undefined) {
+    const body = request.body;
+    const properties = bodyProperties(request);
+    ignored = !properties || !body || typeof body !== 'object' || Array.isArray(body) ? [] : Object.keys(body).filter((key) => !Object.hasOwn(properties, key));
+    ignoredByRequest.set(request, ignored);
+  }
+  return ignored;
 }
 
 function bodyProperties(request: FastifyRequest): Record<string, unknown> | undefined {
