@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ServerProcess {
@@ -16,7 +17,18 @@ export interface ServerProcess {
  * `bin` (with the Node flags of its #! line, as `npm start` runs it). On a random port unless `env` names PORT.
  */
 export async function startServer(args: string[], env: Record<string, string>, bin?: string): Promise<ServerProcess> {
-  const port = env.PORT ? Number(env.PORT) : pickPort();
+  // A port picked free can be taken before the server binds it (test files run side by side):
+  // then the server exits with EADDRINUSE and starts again on another.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await startOnPort(env.PORT ? Number(env.PORT) : await pickPort(), args, env, bin);
+    } catch (error) {
+      if (env.PORT || attempt >= 4 || !/EADDRINUSE/.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+async function startOnPort(port: number, args: string[], env: Record<string, string>, bin?: string): Promise<ServerProcess> {
   let output = '';
   const [command, ...prefix] = bin ? [bin] : [process.execPath, '--import', 'tsx', 'src/cli/main.ts'];
   const child = spawn(command!, [...prefix, 'serve', ...args], {
@@ -55,9 +67,16 @@ export async function startServer(args: string[], env: Record<string, string>, b
   };
 }
 
-/** A random port in 20000-39999, or in BILBY_TEST_PORTS (`LOW-HIGH`) where a machine reserves a range for tests. */
-function pickPort(): number {
+/**
+ * A port the system has just given out as free (not one a parallel test may be listening on), or a
+ * random one in BILBY_TEST_PORTS (`LOW-HIGH`) where a machine reserves a range for tests.
+ */
+async function pickPort(): Promise<number> {
   const range = /^(\d+)-(\d+)$/.exec(process.env.BILBY_TEST_PORTS ?? '');
-  const [low, high] = range ? [Number(range[1]), Number(range[2])] : [20000, 39999];
-  return low + Math.floor(Math.random() * (high - low + 1));
+  if (range) return Number(range[1]) + Math.floor(Math.random() * (Number(range[2]) - Number(range[1]) + 1));
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }
