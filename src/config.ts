@@ -117,6 +117,14 @@ export function loadConfig(env: Env = process.env): Config {
   } catch (error) {
     problems.push(`BILBY_DATABASE_URL: ${(error as Error).message}`);
   }
+  // Read here, not in the object below, so that a bad value joins the other problems instead of throwing alone.
+  if (env.BILBY_CARRIER_DATABASE_URL !== undefined && env.BILBY_CARRIER_DATABASE_URL !== '') {
+    try {
+      carrierPath = sqlitePath(env.BILBY_CARRIER_DATABASE_URL);
+    } catch (error) {
+      problems.push(`BILBY_CARRIER_DATABASE_URL: ${(error as Error).message}`);
+    }
+  }
   const carrierKind = env.BILBY_CARRIER || 'simulated';
   if (carrierKind !== 'simulated') problems.push(`BILBY_CARRIER must be "simulated" (got "${carrierKind}")`);
   const timeoutMs = number('BILBY_CARRIER_TIMEOUT_MS', 10_000, 1, 600_000);
@@ -139,10 +147,7 @@ export function loadConfig(env: Env = process.env): Config {
     sqliteReaders: number('BILBY_SQLITE_READERS', 2, 0, 64),
     carrier: {
       kind: 'simulated',
-      databasePath:
-        env.BILBY_CARRIER_DATABASE_URL !== undefined && env.BILBY_CARRIER_DATABASE_URL !== ''
-          ? sqlitePath(env.BILBY_CARRIER_DATABASE_URL)
-          : carrierPath,
+      databasePath: carrierPath,
       failureRate: number('BILBY_CARRIER_FAILURE_RATE', 0, 0, 1, false),
       latencyMs,
       timeoutMs,

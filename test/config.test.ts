@@ -38,6 +38,23 @@ describe('configuration', () => {
     );
   });
 
+  it('reports a carrier database that names no file together with the other bad variables', () => {
+    assert.throws(
+      () => loadConfig({ BILBY_CARRIER_DATABASE_URL: 'file:', PORT: 'eighty' }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError, String(error));
+        assert.deepEqual(
+          error.problems.map((problem) => problem.split(/[ :]/)[0]).sort(),
+          ['BILBY_CARRIER_DATABASE_URL', 'PORT'],
+        );
+        assert.match(error.message, /BILBY_CARRIER_DATABASE_URL/);
+        assert.match(error.message, /PORT/);
+        return true;
+      },
+    );
+    assert.equal(loadConfig({ BILBY_CARRIER_DATABASE_URL: 'file:/tmp/books.db' }).carrier.databasePath, '/tmp/books.db');
+  });
+
   it('waits longer before recovery than the carrier timeout plus the longest provisioning, however they are set', () => {
     for (const env of [{}, { BILBY_CARRIER_TIMEOUT_MS: '100' }, { BILBY_CARRIER_TIMEOUT_MS: '60000', BILBY_CARRIER_LATENCY_MS: '5000' }]) {
       const config = loadConfig(env);
