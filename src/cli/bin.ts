@@ -1,5 +1,6 @@
-import { fileURLToPath } from 'node:url';
-import { runWithCompileCache } from './compile-cache.js';
+import { createRequire } from 'node:module';
+import { enableCompileCache } from './compile-cache.js';
 
-/** The bin (dist/bilby.mjs): runs the bundled CLI beside it, dist/bilby.bundle.js, from its code cache. */
-runWithCompileCache(fileURLToPath(new URL('./bilby.bundle.js', import.meta.url)));
+/** The bin (dist/bilby.mjs): runs the bundled CLI beside it, dist/bilby.bundle.cjs, from Node's compile cache where Node has one. */
+enableCompileCache();
+createRequire(import.meta.url)('./bilby.bundle.cjs');
