@@ -1,14 +1,7 @@
 import { chmodSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
-
-/**
- * The bin starts Node with a smaller young generation and an old generation that grows by 20% past
- * what survived the last full collection (V8's default lets it reach several times that). Under the
- * bench's purchase load that keeps a server at about 140 MB resident instead of about 195 MB, for
- * about 5–10% of its throughput; `node [flags] dist/bilby.mjs` runs it with other flags instead.
- */
-const SERVER_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=20'];
+import { SERVER_NODE_FLAGS } from './server-node-flags.js';
 
 /**
  * The server and CLI as one CommonJS file (dist/bilby.bundle.cjs): Node then loads one module instead of
