@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module';
-import { enableCompileCache } from './compile-cache.js';
+import { fileURLToPath } from 'node:url';
+import { runBundle } from './compile-cache.js';
 
-/** The bin (dist/bilby.mjs): runs the bundled CLI beside it, dist/bilby.bundle.cjs, from Node's compile cache where Node has one. */
-enableCompileCache();
-createRequire(import.meta.url)('./bilby.bundle.cjs');
+/** The bin (dist/bilby.mjs): runs the bundled CLI beside it, dist/bilby.bundle.cjs, from V8's compiled code of earlier runs. */
+runBundle(fileURLToPath(new URL('./bilby.bundle.cjs', import.meta.url)));
