@@ -7,15 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
 import { describe, it } from 'node:test';
-import { type CacheUse } from '../src/cli/compile-cache.js';
+import { type CacheUse, wrapModule } from '../src/cli/compile-cache.js';
 
-/** A bundle as tools/bundle.ts writes one: a function of CommonJS's module arguments. */
+/** A bundle as tools/bundle.ts writes one: a CommonJS module. */
 function fixture(letter: string): string {
-  return `(function (exports, require, module, __filename, __dirname) {
-"use strict";
+  return `"use strict";
 function answer() { return '${letter}${letter}${letter}' + require('node:path').basename(__filename); }
 globalThis.compileCacheFixture = answer();
-})`;
+`;
 }
 
 function setUp(t: { after(fn: () => void): void }): string {
@@ -30,7 +29,7 @@ function run(bundle: string, save?: 'save'): [CacheUse, string] {
   return JSON.parse(output) as [CacheUse, string];
 }
 
-describe('the bin\'s code cache', () => {
+describe('the bin\'s own code cache, for a Node without a module compile cache (Node 20)', () => {
   it('is saved after a run without one, starts with the source\'s hash and is used by the next run', (t) => {
     const bundle = setUp(t);
     writeFileSync(bundle, fixture('A'));
@@ -52,7 +51,7 @@ describe('the bin\'s code cache', () => {
 
     // What the hash guards against: V8 alone takes build A's cache for build B and runs A's code.
     const v8Data = readFileSync(`${bundle}.cache`).subarray(32);
-    const unguarded = new Script(rebuilt, { filename: bundle, cachedData: v8Data });
+    const unguarded = new Script(wrapModule(rebuilt), { filename: bundle, cachedData: v8Data });
     assert.equal(unguarded.cachedDataRejected, false);
     unguarded.runInThisContext()({}, createRequire(bundle), {}, bundle, '');
     assert.equal((globalThis as { compileCacheFixture?: string }).compileCacheFixture, 'AAAbundle.js');

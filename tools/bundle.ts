@@ -1,21 +1,13 @@
 import { chmodSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
+import { SERVER_NODE_FLAGS } from './server-node-flags.js';
 
 /**
- * The bin starts Node with a smaller young generation and an old generation that grows by 20% past
- * what survived the last full collection (V8's default lets it reach several times that). Under the
- * bench's purchase load that keeps a server at about 140 MB resident instead of about 195 MB, for
- * about 5–10% of its throughput; `node [flags] dist/bilby.mjs` runs it with other flags instead.
- */
-const SERVER_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=20'];
-
-/**
- * The server and CLI as one CommonJS file (dist/bilby.bundle.js): Node then loads one module instead of
+ * The server and CLI as one CommonJS file (dist/bilby.bundle.cjs): Node then loads one module instead of
  * hundreds, which takes start to ready from about 1.2 s to under 0.5 s on this kind of machine. The
- * bin, dist/bilby.mjs, runs it from V8's code cache (src/cli/compile-cache.ts), which only a script
- * can use on Node 20, not an ES module. Left outside: the native SQLite binding and pg's optional
- * native driver. swagger-ui is inside (its files are served from its package directory, which
+ * bin, dist/bilby.mjs, requires it with Node's compile cache on where Node has one
+ * (src/cli/compile-cache.ts). Left outside: the native SQLite binding and pg's optional native driver. swagger-ui is inside (its files are served from its package directory, which
  * src/http/app.ts names). `tsx tools/bundle.ts DIR` writes to DIR instead of dist.
  */
 const out = process.argv[2] ?? 'dist';
@@ -30,6 +22,7 @@ const shared: BuildOptions = {
 const commonJs: BuildOptions = {
   ...shared,
   format: 'cjs',
+  outExtension: { '.js': '.cjs' },
   // Our modules find their neighbours from import.meta.url, which a script does not have. Only
   // threads started from source (tests, npm run dev) resolve tsx with import.meta.resolve.
   define: { 'import.meta.url': 'bundleFileUrl', 'import.meta.resolve': 'undefined' },
@@ -40,17 +33,10 @@ const esModule: BuildOptions = { ...shared, format: 'esm', outExtension: { '.js'
 const requireShim = "import { createRequire as __bilbyCreateRequire } from 'node:module';\nconst require = __bilbyCreateRequire(import.meta.url);";
 
 mkdirSync(out, { recursive: true });
-// A code cache belongs to the bundle it was made from.
-for (const file of readdirSync(out)) if (file.endsWith('.cache')) rmSync(join(out, file));
+// What earlier builds left that this one no longer makes: the hand-made code cache and its bundle.
+for (const file of readdirSync(out)) if (file.endsWith('.cache') || file === 'bilby.bundle.js') rmSync(join(out, file));
 
-// The bundle is a function of CommonJS's module arguments: the bin compiles it as it is, without
-// copying 4 MB into a wrapper (its "use strict" is then the function's).
-await build({
-  ...commonJs,
-  entryPoints: { 'bilby.bundle': 'src/cli/main.ts' },
-  banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
-  footer: { js: '})' },
-});
+await build({ ...commonJs, entryPoints: { 'bilby.bundle': 'src/cli/main.ts' } });
 
 // The modules worker threads run (startModuleThread finds them beside the bundle): ES modules, as
 // they await at their top level.

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SERVER_NODE_FLAGS } from '../../tools/server-node-flags.js';
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -30,7 +31,7 @@ export async function startServer(args: string[], env: Record<string, string>, b
 
 async function startOnPort(port: number, args: string[], env: Record<string, string>, bin?: string): Promise<ServerProcess> {
   let output = '';
-  const [command, ...prefix] = bin ? [bin] : [process.execPath, '--import', 'tsx', 'src/cli/main.ts'];
+  const [command, ...prefix] = bin ? [bin] : [process.execPath, ...SERVER_NODE_FLAGS, '--import', 'tsx', 'src/cli/main.ts'];
   const child = spawn(command!, [...prefix, 'serve', ...args], {
     env: {
       ...process.env,
