@@ -11,6 +11,18 @@ it('the committed OpenAPI document is exactly what the server serves', async () 
   assert.ok(current === committed, `openapi.json differs from the server's document: ${FIX}`);
 });
 
+it('names every operation with its own camelCase operationId', async () => {
+  const document = JSON.parse(await currentOpenApiText()) as { paths: Record<string, Record<string, { operationId?: string }>> };
+  const ids = Object.entries(document.paths).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, operation]) => {
+      assert.match(operation.operationId ?? '', /^[a-z][a-zA-Z]+$/, `${method} ${path}: operationId`);
+      return operation.operationId;
+    }),
+  );
+  assert.ok(ids.length >= 46, `${ids.length} operations`);
+  assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
+});
+
 it("the SDK's types are the ones generated from the committed document", async () => {
   const committed = readFileSync(SDK_TYPES_PATH, 'utf8');
   const generated = await sdkTypesFor(readFileSync(OPENAPI_PATH, 'utf8'));

@@ -262,13 +262,16 @@ function isCustomerRoute(request: FastifyRequest): boolean {
 
 function registerSystemRoutes(app: TypedApp, deps: ServiceDeps): void {
   const Status = Type.Object({ status: Type.String() });
-  app.get('/healthz', { schema: { summary: 'The process is up', tags: ['System'], response: { 200: Status } } }, async () => ({
-    status: 'ok',
-  }));
+  app.get(
+    '/healthz',
+    { schema: { operationId: 'getHealth', summary: 'The process is up', tags: ['System'], response: { 200: Status } } },
+    async () => ({ status: 'ok' }),
+  );
   app.get(
     '/readyz',
     {
       schema: {
+        operationId: 'getReadiness',
         summary: 'Migrations ran and the database answers',
         tags: ['System'],
         response: { 200: Status, 503: Status },

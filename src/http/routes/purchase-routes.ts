@@ -23,6 +23,7 @@ export function registerPurchaseRoutes(app: TypedApp, deps: ServiceDeps): void {
     '/phone-numbers/purchase',
     {
       schema: {
+        operationId: 'purchaseNumber',
         summary: 'Buy one number and route it',
         description:
           'Charges setup_cost plus the first monthly_cost. With ?dry_run=true [Bilby], runs every check and returns the quote without buying.',
@@ -53,6 +54,7 @@ export function registerPurchaseRoutes(app: TypedApp, deps: ServiceDeps): void {
     '/phone-numbers/orders',
     {
       schema: {
+        operationId: 'listOrders',
         summary: 'Purchase orders, newest first [Bilby]',
         tags: ['Bilby'],
         querystring: ListQuery,
@@ -66,6 +68,7 @@ export function registerPurchaseRoutes(app: TypedApp, deps: ServiceDeps): void {
     '/phone-numbers/orders/:order_id',
     {
       schema: {
+        operationId: 'getOrder',
         summary: 'One purchase order [Bilby]',
         tags: ['Bilby'],
         params: OrderParam,
