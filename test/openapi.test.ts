@@ -37,3 +37,16 @@ it('the SDK imports nothing from the server: only its own files and the platform
     for (const source of imports) assert.match(source, /^\.\/[\w-]+\.js$/, `${file} imports ${source}`);
   }
 });
+
+it("documents the purchase's 400, 404 and 500 answers with the contract's error body", async () => {
+  const document = JSON.parse(await currentOpenApiText()) as {
+    paths: Record<string, Record<string, { responses: Record<string, { description: string; content: Record<string, { schema: unknown }> }> }>>;
+  };
+  const responses = document.paths['/api/v1/phone-numbers/purchase']!.post!.responses;
+  for (const [status, code] of [['400', 'insufficient_funds'], ['404', 'number_unavailable'], ['500', 'upstream_pending']] as const) {
+    const answer = responses[status];
+    assert.ok(answer, `${status} documented`);
+    assert.deepEqual(answer.content['application/json']!.schema, { $ref: '#/components/schemas/ErrorBody' });
+    assert.ok(answer.description.includes(code), `${status} names ${code}: ${answer.description}`);
+  }
+});

@@ -6,7 +6,7 @@ import { callerOf } from '../auth.js';
 import { listBody, pageRequest } from '../cursor.js';
 import { idempotencyClaimOf } from '../idempotency.js';
 import { presentOrder, presentPurchaseSuccess } from '../presenters.js';
-import { ErrorResponses } from '../schemas/common-schemas.js';
+import { errorAnswer, ErrorResponses } from '../schemas/common-schemas.js';
 import {
   ListQuery,
   OrderList,
@@ -30,7 +30,23 @@ export function registerPurchaseRoutes(app: TypedApp, deps: ServiceDeps): void {
         tags: ['CrazyTel'],
         querystring: PurchaseQuery,
         body: PurchaseBody,
-        response: { 200: { anyOf: [PurchaseSuccess, PurchaseQuote] }, ...ErrorResponses },
+        response: {
+          200: { anyOf: [PurchaseSuccess, PurchaseQuote] },
+          400: errorAnswer(
+            'invalid_request (`errors` names each field), invalid_json, invalid_number, invalid_address, invalid_person, ' +
+              'invalid_route or insufficient_funds: nothing is ordered, charged or held',
+          ),
+          404: errorAnswer(
+            'number_unavailable: not in stock, sold, in quarantine or in another purchase; `alternatives` lists up to 5 ' +
+              'available numbers like it, same area code and type first',
+          ),
+          500: errorAnswer(
+            'upstream_error: the carrier refused, the order failed and its hold was voided (`retryable` true); ' +
+              'upstream_pending: the carrier did not answer in time, `order_id` names the pending order and a retry with ' +
+              'the same Idempotency-Key answers its outcome; internal_error',
+          ),
+          ...ErrorResponses,
+        },
       },
     },
     async (request) => {

@@ -34,9 +34,12 @@ export const ErrorBody = Type.Object(
   { $id: 'ErrorBody' },
 );
 
+/** An error answer in the contract's format; the description says when a route gives it. */
+export const errorAnswer = (description: string) => Type.Ref('ErrorBody', { description });
+
 export const ErrorResponses = {
-  '4xx': Type.Ref('ErrorBody'),
-  '5xx': Type.Ref('ErrorBody'),
+  '4xx': errorAnswer('The request was refused: `code` says why (see the contract for each route)'),
+  '5xx': errorAnswer('The server or the carrier failed: `code` says which'),
 };
 
 export const PageQuery = {
