@@ -1,9 +1,17 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { it } from 'node:test';
-import { currentOpenApiText, OPENAPI_PATH, SDK_TYPES_PATH, sdkTypesFor } from '../tools/openapi-document.js';
+import * as choices from '../src/cli/choices.js';
+import {
+  currentOpenApiText,
+  OPENAPI_PATH,
+  SDK_TYPES_PATH,
+  SDK_VALUES_PATH,
+  sdkTypesFor,
+  sdkValueSetsFor,
+} from '../tools/openapi-document.js';
 
-const FIX = 'run `npm run openapi` and commit openapi.json and src/sdk/openapi-types.ts';
+const FIX = 'run `npm run openapi` and commit openapi.json, src/sdk/openapi-types.ts and src/sdk/openapi-values.ts';
 
 it('the committed OpenAPI document is exactly what the server serves', async () => {
   const committed = readFileSync(OPENAPI_PATH, 'utf8');
@@ -27,6 +35,22 @@ it("the SDK's types are the ones generated from the committed document", async (
   const committed = readFileSync(SDK_TYPES_PATH, 'utf8');
   const generated = await sdkTypesFor(readFileSync(OPENAPI_PATH, 'utf8'));
   assert.ok(generated === committed, `src/sdk/openapi-types.ts is not generated from openapi.json: ${FIX}`);
+});
+
+it("the SDK's value sets are the ones generated from the committed document", () => {
+  const committed = readFileSync(SDK_VALUES_PATH, 'utf8');
+  const generated = sdkValueSetsFor(readFileSync(OPENAPI_PATH, 'utf8'));
+  assert.ok(generated === committed, `src/sdk/openapi-values.ts is not generated from openapi.json: ${FIX}`);
+});
+
+it("the CLI offers exactly the document's number types, states, routes and person types", () => {
+  const schemas = (JSON.parse(readFileSync(OPENAPI_PATH, 'utf8')) as { components: { schemas: Record<string, { enum?: string[] }> } })
+    .components.schemas;
+  assert.deepEqual(choices.NUMBER_TYPES, schemas.NumberType?.enum);
+  assert.deepEqual(choices.STATES, schemas.State?.enum);
+  assert.deepEqual(choices.ROUTES, schemas.RouteType?.enum);
+  assert.deepEqual(choices.PERSON_TYPES, schemas.PersonType?.enum);
+  assert.deepEqual(schemas.State?.enum, ['ACT', 'NSW', 'NT', 'QLD', 'SA', 'TAS', 'VIC', 'WA']);
 });
 
 it('the SDK imports nothing from the server: only its own files and the platform', async () => {

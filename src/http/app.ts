@@ -31,7 +31,7 @@ import { registerNumberRoutes } from './routes/number-routes.js';
 import { registerPurchaseRoutes } from './routes/purchase-routes.js';
 import { Address, Person, Transaction } from './schemas/account-schemas.js';
 import { AdminAccount, AdminDestination, ApiKeyInfo, InventoryNumber, TypePrice } from './schemas/admin-schemas.js';
-import { AvailableNumber, ErrorBody, errorAnswer } from './schemas/common-schemas.js';
+import { AvailableNumber, ErrorBody, errorAnswer, ValueSets } from './schemas/common-schemas.js';
 import { OwnedNumber } from './schemas/number-schemas.js';
 import { Order } from './schemas/purchase-schemas.js';
 import type { TypedApp } from './typed-app.js';
@@ -104,6 +104,11 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
   const ajvOptions = { allErrors: true, removeAdditional: true, useDefaults: true, strict: false } as const;
   const bodyAjv = new Ajv({ ...ajvOptions, coerceTypes: false });
   const textAjv = new Ajv({ ...ajvOptions, coerceTypes: 'array' });
+  // Fastify gives its shared schemas to its own validators only; requests name the value sets.
+  for (const schema of ValueSets) {
+    bodyAjv.addSchema(schema);
+    textAjv.addSchema(schema);
+  }
   app.setValidatorCompiler(({ schema, httpPart }) =>
     lazyValidator(() => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema) as Validator),
   );
@@ -124,6 +129,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
   app.addHook('preParsing', bodyDeadlines(timeouts, BODY_LIMIT));
 
   for (const schema of [
+    ...ValueSets,
     AvailableNumber,
     ErrorBody,
     OwnedNumber,

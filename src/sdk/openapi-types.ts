@@ -739,8 +739,7 @@ export interface components {
         AvailableNumber: {
             area_code: string | null;
             city: string | null;
-            /** @enum {string} */
-            country: "AU" | "NZ";
+            country: components["schemas"]["Country"];
             /**
              * @description E.164 digits without +
              * @example 61291234567
@@ -748,12 +747,13 @@ export interface components {
             did_number: string;
             /** @description Amount in AUD dollars, at most two decimals */
             monthly_cost: number;
-            /** @enum {string} */
-            number_type: "geographic" | "mobile" | "tollfree" | "local_rate";
+            number_type: components["schemas"]["NumberType"];
             /** @description Amount in AUD dollars, at most two decimals */
             setup_cost: number;
             state: string | null;
         };
+        /** @enum {string} */
+        Country: "AU" | "NZ";
         ErrorBody: {
             alternatives?: components["schemas"]["AvailableNumber"][];
             /** @description Stable snake_case code for programs */
@@ -772,8 +772,7 @@ export interface components {
             account_id: string | null;
             area_code: string | null;
             city: string | null;
-            /** @enum {string} */
-            country: "AU" | "NZ";
+            country: components["schemas"]["Country"];
             created_at: string;
             /** @description True when the number has its own price, false when it follows its type */
             custom_price: boolean;
@@ -784,8 +783,7 @@ export interface components {
             did_number: string;
             /** @description Amount in AUD dollars, at most two decimals */
             monthly_cost: number;
-            /** @enum {string} */
-            number_type: "geographic" | "mobile" | "tollfree" | "local_rate";
+            number_type: components["schemas"]["NumberType"];
             quarantine_until: string | null;
             /** @description Amount in AUD dollars, at most two decimals */
             setup_cost: number;
@@ -794,6 +792,8 @@ export interface components {
             status: "available" | "reserved" | "active" | "quarantine" | "withdrawn";
             updated_at: string;
         };
+        /** @enum {string} */
+        NumberType: "geographic" | "mobile" | "tollfree" | "local_rate";
         Order: {
             /** @description Amount in AUD dollars, at most two decimals */
             amount: number;
@@ -860,6 +860,21 @@ export interface components {
             person_type: string;
             title: string | null;
         };
+        /**
+         * @description R residential, B business, G government, C charity, N not for profit
+         * @enum {string}
+         */
+        PersonType: "R" | "B" | "G" | "C" | "N";
+        /**
+         * @description Where a number's calls go; congestion takes no destination
+         * @enum {string}
+         */
+        RouteType: "device" | "server" | "congestion" | "forward" | "voicemail" | "ivr" | "queue" | "ring_group";
+        /**
+         * @description An Australian state or territory
+         * @enum {string}
+         */
+        State: "ACT" | "NSW" | "NT" | "QLD" | "SA" | "TAS" | "VIC" | "WA";
         Transaction: {
             /** @description Amount in AUD dollars, at most two decimals */
             amount: number;
@@ -875,8 +890,7 @@ export interface components {
         TypePrice: {
             /** @description Amount in AUD dollars, at most two decimals */
             monthly_cost: number;
-            /** @enum {string} */
-            number_type: "geographic" | "mobile" | "tollfree" | "local_rate";
+            number_type: components["schemas"]["NumberType"];
             /** @description Amount in AUD dollars, at most two decimals */
             setup_cost: number;
             updated_at: string;
@@ -1953,7 +1967,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                number_type: "geographic" | "mobile" | "tollfree" | "local_rate";
+                number_type: components["schemas"]["NumberType"];
             };
             cookie?: never;
         };
@@ -2127,11 +2141,7 @@ export interface operations {
                     name_1: string;
                     name_2?: string | null;
                     nickname?: string | null;
-                    /**
-                     * @description R residential, B business, G government, C charity, N not for profit
-                     * @enum {string}
-                     */
-                    person_type: "R" | "B" | "G" | "C" | "N";
+                    person_type: components["schemas"]["PersonType"];
                     title?: string | null;
                 };
             };
@@ -2343,9 +2353,9 @@ export interface operations {
         parameters: {
             query?: {
                 did_number?: string;
-                state?: "ACT" | "NSW" | "NT" | "QLD" | "SA" | "TAS" | "VIC" | "WA";
+                state?: components["schemas"]["State"];
                 city?: string;
-                number_type?: "geographic" | "mobile" | "tollfree" | "local_rate";
+                number_type?: components["schemas"]["NumberType"];
                 /** @description Rows per page (max 1000) */
                 limit?: number;
                 /** @description next_cursor of the previous page */
@@ -2558,9 +2568,9 @@ export interface operations {
         parameters: {
             query?: {
                 country?: "AU" | "NZ";
-                state?: "ACT" | "NSW" | "NT" | "QLD" | "SA" | "TAS" | "VIC" | "WA";
+                state?: components["schemas"]["State"];
                 city?: string;
-                number_type?: "geographic" | "mobile" | "tollfree" | "local_rate";
+                number_type?: components["schemas"]["NumberType"];
                 /** @description Digits in any accepted number form */
                 starts_with?: string;
                 /** @description Digits, or letters as on a keypad */
@@ -2654,7 +2664,7 @@ export interface operations {
         parameters: {
             query?: {
                 country?: "AU" | "NZ";
-                state?: "ACT" | "NSW" | "NT" | "QLD" | "SA" | "TAS" | "VIC" | "WA";
+                state?: components["schemas"]["State"];
             };
             header?: never;
             path?: never;
@@ -2712,8 +2722,7 @@ export interface operations {
                         results: {
                             description: string;
                             destination: string | null;
-                            /** @enum {string} */
-                            route: "device" | "server" | "congestion" | "forward" | "voicemail" | "ivr" | "queue" | "ring_group";
+                            route: components["schemas"]["RouteType"];
                         }[];
                     };
                 };
