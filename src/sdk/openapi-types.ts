@@ -619,7 +619,7 @@ export interface paths {
         put?: never;
         /**
          * Buy one number and route it
-         * @description Charges setup_cost plus the first monthly_cost. With ?dry_run=true [Bilby], runs every check and returns the quote without buying.
+         * @description Charges setup_cost plus the first monthly_cost. With ?dry_run=true (or 1) [Bilby], runs every check and returns the quote without buying.
          */
         post: operations["purchaseNumber"];
         delete?: never;
@@ -2882,8 +2882,8 @@ export interface operations {
     purchaseNumber: {
         parameters: {
             query?: {
-                /** @description Run every check and return the quote without buying */
-                dry_run?: boolean;
+                /** @description true or 1: run every check and return the quote without buying; false or 0 (or none): buy */
+                dry_run?: "true" | "false" | "1" | "0";
             };
             header?: never;
             path?: never;

@@ -8,6 +8,7 @@ import { idempotencyClaimOf } from '../idempotency.js';
 import { presentOrder, presentPurchaseSuccess } from '../presenters.js';
 import { errorAnswer, ErrorResponses } from '../schemas/common-schemas.js';
 import {
+  isDryRun,
   ListQuery,
   OrderList,
   OrderParam,
@@ -26,7 +27,7 @@ export function registerPurchaseRoutes(app: TypedApp, deps: ServiceDeps): void {
         operationId: 'purchaseNumber',
         summary: 'Buy one number and route it',
         description:
-          'Charges setup_cost plus the first monthly_cost. With ?dry_run=true [Bilby], runs every check and returns the quote without buying.',
+          'Charges setup_cost plus the first monthly_cost. With ?dry_run=true (or 1) [Bilby], runs every check and returns the quote without buying.',
         tags: ['CrazyTel'],
         querystring: PurchaseQuery,
         body: PurchaseBody,
@@ -51,7 +52,7 @@ export function registerPurchaseRoutes(app: TypedApp, deps: ServiceDeps): void {
     },
     async (request) => {
       const accountId = callerOf(request).accountId;
-      if (request.query.dry_run) {
+      if (isDryRun(request.query)) {
         const quote = await quotePurchase(deps, accountId, request.body);
         return {
           message: 'DID number can be purchased',
