@@ -146,9 +146,9 @@ export function createClient(options: ClientOptions) {
     },
 
     destinations: {
-      /** [CrazyTel] Where the account's numbers can be routed. */
-      list: (): Promise<T.Destination[]> =>
-        customer('GET', '/phone-numbers/destinations/', 'destinations.list').then((r) => r.results),
+      /** [CrazyTel] Where the account's numbers can be routed, the terminal routes (congestion) last. */
+      list: (options: T.ListOptions = {}): PagePromise<T.Destination> =>
+        list('customer', '/phone-numbers/destinations/', 'destinations.list', options),
     },
 
     /** [CrazyTel] The balance; Bilby adds available_balance (balance less funds held by purchases in flight). */

@@ -2705,7 +2705,12 @@ export interface operations {
     };
     listDestinations: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Rows per page (max 1000) */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2719,6 +2724,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        next_cursor: string | null;
                         results: {
                             description: string;
                             destination: string | null;

@@ -88,7 +88,7 @@ export async function guidedBuy(client: BilbyClient, prompts: Prompts, io: Io): 
   const number = await pickNumber(client, prompts);
   const addressId = await pickAddress(client, prompts);
   const personId = await pickOwner(client, prompts);
-  const destinations = await client.destinations.list();
+  const { results: destinations } = await collect(client.destinations.list(), true);
   const target = await prompts.select(
     'Where should its calls go?',
     destinations.map((d) => ({ value: d, label: `${d.route}${d.destination ? ` ${d.destination}` : ''}`, hint: d.description })),

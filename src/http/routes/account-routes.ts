@@ -83,10 +83,12 @@ export function registerAccountRoutes(app: TypedApp, deps: ServiceDeps): void {
         operationId: 'listDestinations',
         summary: "Where the caller's numbers can be routed",
         tags: ['CrazyTel'],
+        querystring: ListQuery,
         response: { 200: DestinationList, ...ErrorResponses },
       },
     },
-    async (request) => ({ results: await destinationsOf(deps, callerOf(request).accountId) }),
+    async (request) =>
+      listBody(await destinationsOf(deps, callerOf(request).accountId, pageRequest(request.query)), (destination) => destination),
   );
 
   app.post(

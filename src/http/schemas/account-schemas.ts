@@ -67,7 +67,7 @@ export const Destination = Type.Object({
   destination: Nullable(Type.String()),
   description: Type.String(),
 });
-export const DestinationList = Type.Object({ results: Type.Array(Destination) });
+export const DestinationList = Type.Object({ results: Type.Array(Destination), next_cursor: NextCursor });
 
 export const VerifiedCliList = Type.Object({ results: Type.Array(Type.String()) });
 
