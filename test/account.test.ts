@@ -112,6 +112,36 @@ describeEachDatabase('addresses and owners', (dialect) => {
       [['device', '1000000'], ['server', 'pbx.example.com'], ['forward', '61298765432'], ['voicemail', '2000'], ['congestion', null]],
     );
   });
+
+  it('pages destinations with limit and cursor like every other list, the terminal route on the last page', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const acc = await ctx.createAccount();
+    const url = '/api/v1/phone-numbers/destinations/';
+    const pairs = (body: { results: Array<{ route: string; destination: string | null }> }) => body.results.map((d) => [d.route, d.destination]);
+    const whole = await ctx.call('GET', url, { key: acc.key });
+    assert.equal(whole.body.next_cursor, null);
+
+    const first = await ctx.call('GET', `${url}?limit=2`, { key: acc.key });
+    assert.deepEqual(pairs(first.body), [['device', '1000000'], ['server', 'pbx.example.com']]);
+    const second = await ctx.call('GET', `${url}?limit=2&cursor=${first.body.next_cursor}`, { key: acc.key });
+    assert.deepEqual(pairs(second.body), [['forward', '61298765432'], ['voicemail', '2000']]);
+    const last = await ctx.call('GET', `${url}?limit=2&cursor=${second.body.next_cursor}`, { key: acc.key });
+    assert.deepEqual([pairs(last.body), last.body.next_cursor], [[['congestion', null]], null]);
+    assert.deepEqual([...pairs(first.body), ...pairs(second.body), ...pairs(last.body)], pairs(whole.body));
+
+    // The cursor names the last entry shown, so removing the next one does not skip a page's first.
+    const forward = (await ctx.admin('GET', `/accounts/${acc.accountId}/destinations`)).body.results.find(
+      (d: { route: string }) => d.route === 'forward',
+    );
+    assert.equal((await ctx.admin('DELETE', `/accounts/${acc.accountId}/destinations/${forward.id}`)).status, 200);
+    const after = await ctx.call('GET', `${url}?limit=2&cursor=${first.body.next_cursor}`, { key: acc.key });
+    assert.deepEqual(pairs(after.body), [['voicemail', '2000'], ['congestion', null]]);
+
+    const bad = await ctx.call('GET', `${url}?cursor=djE6bm90LWpzb24`, { key: acc.key });
+    assert.deepEqual([bad.status, bad.body.code, bad.body.errors?.[0]?.field], [400, 'invalid_request', 'cursor']);
+    const tooMany = await ctx.call('GET', `${url}?limit=1001`, { key: acc.key });
+    assert.deepEqual([tooMany.status, tooMany.body.errors?.[0]?.field], [400, 'limit']);
+  });
 });
 
 describeEachDatabase('orders and ledger', (dialect) => {

@@ -130,6 +130,53 @@ describeEachDatabase('input hygiene', (dialect) => {
     assert.ok(statuses.size > 0);
   });
 
+  it('reports a nullable field that is too long or of the wrong type once, naming the field and the limit', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const acc = await ctx.createAccount();
+    await ctx.seedNumbers(['0291234567']);
+    const before = await snapshot(ctx.db);
+    type Case = [string, 'POST' | 'PATCH', string, Record<string, unknown>, Array<{ field: string; message: string }>];
+    const tooLong = (field: string, limit: number) => ({ field, message: `must NOT have more than ${limit} characters` });
+    const purchase = '/api/v1/phone-numbers/purchase';
+    const cases: Case[] = [
+      ['purchase description', 'POST', purchase, purchaseBody(acc, '0291234567', { description: 'd'.repeat(256) }), [tooLong('description', 255)]],
+      [
+        'purchase destination of the wrong type',
+        'POST',
+        purchase,
+        purchaseBody(acc, '0291234567', { primary_destination: 1000000 }),
+        [{ field: 'primary_destination', message: 'must be string or null' }],
+      ],
+      [
+        'address field',
+        'POST',
+        '/api/v1/account/address',
+        { city: 'Sydney', state: 'NSW', postcode: '2000', street_name: 's'.repeat(256) },
+        [tooLong('street_name', 255)],
+      ],
+      [
+        'person title and a bad person type',
+        'POST',
+        '/api/v1/account/person',
+        { name_1: 'Citizen', person_type: 'Q', title: 't'.repeat(21) },
+        [tooLong('title', 20), { field: 'person_type', message: 'must be equal to one of the allowed values' }],
+      ],
+      [
+        'nested nullable fields',
+        'PATCH',
+        '/api/v1/phone-numbers',
+        { did_number: '0291234567', block_prefs: { route: 'r'.repeat(33) }, sms_routes: { route: 1, destination: 'x' } },
+        [tooLong('block_prefs.route', 32), { field: 'sms_routes.route', message: 'must be string' }],
+      ],
+    ];
+    for (const [what, method, url, body, errors] of cases) {
+      const res = await ctx.call(method, url, { key: acc.key, body });
+      assert.deepEqual([res.status, res.body.code, res.body.errors], [400, 'invalid_request', errors], what);
+      assert.equal(res.body.detail, `${errors[0]!.field} ${errors[0]!.message}`, what);
+    }
+    assert.deepEqual(await snapshot(ctx.db), before, 'nothing stored');
+  });
+
   it('serves every path with and without a trailing slash, never redirecting, with a request id', async (t) => {
     const ctx = await createTestContext(t, dialect);
     const acc = await ctx.createAccount();

@@ -115,6 +115,8 @@ describe('requests the router or the HTTP parser cannot read', () => {
     assert.deepEqual([line.statusCode, assertContractError(line, 'a bad request line').code], [400, 'invalid_request']);
     const huge = parseRawAnswer(await rawExchange(server.base, `GET /api/v1/balance/ HTTP/1.1\r\nX-Padding: ${'p'.repeat(20_000)}\r\n${close}`));
     assert.deepEqual([huge.statusCode, assertContractError(huge, 'headers over the limit').code], [431, 'headers_too_large']);
+    const hugeHealth = parseRawAnswer(await rawExchange(server.base, `GET /healthz HTTP/1.1\r\nX-Padding: ${'p'.repeat(20_000)}\r\n${close}`));
+    assert.deepEqual([hugeHealth.statusCode, assertContractError(hugeHealth, 'headers over the limit on /healthz').code], [431, 'headers_too_large']);
     const scheme = parseRawAnswer(await rawExchange(server.base, `GET ftp://x/api/v1/balance/?api_key=s3cret-scheme HTTP/1.1\r\n${close}`));
     assert.deepEqual([scheme.statusCode, assertContractError(scheme, 'a URL of another scheme').code], [404, 'not_found']);
     const absolute = parseRawAnswer(await rawExchange(server.base, `GET http://x/api/v1/phone-numbers/orders/%ff?api_key=s3cret-absolute HTTP/1.1\r\n${close}`));

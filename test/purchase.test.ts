@@ -137,6 +137,27 @@ describeEachDatabase('purchase', (dialect) => {
     assert.deepEqual(await snapshot(ctx.db), before);
   });
 
+  it('reads dry_run=1 as true and dry_run=0 as false, and refuses any other value', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const buyer = await ctx.createAccount({ balance: 50_00 });
+    await ctx.seedNumbers([{ number: '0291234567', setup: 2_50, monthly: 4_00 }, { number: '0291234568', setup: 1_00, monthly: 2_00 }]);
+    const before = await snapshot(ctx.db);
+    for (const dryRun of ['1', 'true']) {
+      const quote = await ctx.call('POST', `${URL}?dry_run=${dryRun}`, { key: buyer.key, body: purchaseBody(buyer, '0291234567') });
+      assert.equal(quote.status, 200, `dry_run=${dryRun}`);
+      assert.deepEqual([quote.body.message, quote.body.balance_after], ['DID number can be purchased', 43.5], `dry_run=${dryRun}`);
+    }
+    const refused = await ctx.call('POST', `${URL}?dry_run=yes`, { key: buyer.key, body: purchaseBody(buyer, '0291234567') });
+    assert.deepEqual([refused.status, refused.body.code, refused.body.errors?.[0]?.field], [400, 'invalid_request', 'dry_run']);
+    assert.deepEqual(await snapshot(ctx.db), before, 'neither dry run nor the refusal changed anything');
+
+    const bought = await ctx.call('POST', `${URL}?dry_run=0`, { key: buyer.key, body: purchaseBody(buyer, '0291234567') });
+    assert.deepEqual([bought.status, bought.body.status, bought.body.charged], [200, 'completed', 6.5]);
+    const alsoBought = await ctx.call('POST', `${URL}?dry_run=false`, { key: buyer.key, body: purchaseBody(buyer, '0291234568') });
+    assert.deepEqual([alsoBought.status, alsoBought.body.status, alsoBought.body.balance], [200, 'completed', 40.5]);
+    await assertInvariants(ctx.db, ctx.carrier, { settled: true });
+  });
+
   it('ignores price, account_id and status fields and names them in Bilby-Ignored-Fields', async (t) => {
     const ctx = await createTestContext(t, dialect);
     const buyer = await ctx.createAccount({ balance: 50_00 });

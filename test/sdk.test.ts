@@ -55,7 +55,10 @@ describeEachDatabase('SDK against the real server', (dialect) => {
     assert.equal((await client.orders.list()).results[0]?.status, 'completed');
     assert.deepEqual((await client.transactions.list()).results.map((r) => r.type), ['purchase', 'credit']);
     assert.ok((await client.verifiedCallerIds.list()).includes('61291234567'));
-    assert.ok((await client.destinations.list()).some((d) => d.route === 'device'));
+    assert.ok((await client.destinations.list()).results.some((d) => d.route === 'device'));
+    const destinations: string[] = [];
+    for await (const d of client.destinations.list({ limit: 2 })) destinations.push(`${d.route} ${d.destination}`);
+    assert.deepEqual(destinations, ['device 1000000', 'server pbx.example.com', 'forward 61298765432', 'voicemail 2000', 'congestion null']);
     const address = await client.addresses.create({ city: 'Perth', state: 'WA', postcode: '6000' });
     assert.ok((await client.addresses.list()).results.some((a) => a.id === address.id));
     const person = await client.owners.create({ name_1: 'Nguyen', name_2: 'An', person_type: 'R' });

@@ -31,7 +31,7 @@ import { registerNumberRoutes } from './routes/number-routes.js';
 import { registerPurchaseRoutes } from './routes/purchase-routes.js';
 import { Address, Person, Transaction } from './schemas/account-schemas.js';
 import { AdminAccount, AdminDestination, ApiKeyInfo, InventoryNumber, TypePrice } from './schemas/admin-schemas.js';
-import { AvailableNumber, ErrorBody } from './schemas/common-schemas.js';
+import { AvailableNumber, ErrorBody, errorAnswer, ValueSets } from './schemas/common-schemas.js';
 import { OwnedNumber } from './schemas/number-schemas.js';
 import { Order } from './schemas/purchase-schemas.js';
 import type { TypedApp } from './typed-app.js';
@@ -104,6 +104,11 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
   const ajvOptions = { allErrors: true, removeAdditional: true, useDefaults: true, strict: false } as const;
   const bodyAjv = new Ajv({ ...ajvOptions, coerceTypes: false });
   const textAjv = new Ajv({ ...ajvOptions, coerceTypes: 'array' });
+  // Fastify gives its shared schemas to its own validators only; requests name the value sets.
+  for (const schema of ValueSets) {
+    bodyAjv.addSchema(schema);
+    textAjv.addSchema(schema);
+  }
   app.setValidatorCompiler(({ schema, httpPart }) =>
     lazyValidator(() => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema) as Validator),
   );
@@ -124,6 +129,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
   app.addHook('preParsing', bodyDeadlines(timeouts, BODY_LIMIT));
 
   for (const schema of [
+    ...ValueSets,
     AvailableNumber,
     ErrorBody,
     OwnedNumber,
@@ -148,6 +154,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
       info: {
         title: 'Bilby API',
         version: '1.0.0',
+        license: { name: 'MIT', identifier: 'MIT' },
         description:
           "Phone-number (DID) inventory and purchasing, compatible with CrazyTel's API: a CrazyTel client works by changing only the base URL. Operations tagged Bilby are extensions.",
       },
@@ -262,16 +269,28 @@ function isCustomerRoute(request: FastifyRequest): boolean {
 
 function registerSystemRoutes(app: TypedApp, deps: ServiceDeps): void {
   const Status = Type.Object({ status: Type.String() });
-  app.get('/healthz', { schema: { summary: 'The process is up', tags: ['System'], response: { 200: Status } } }, async () => ({
-    status: 'ok',
-  }));
+  // What Node's HTTP parser refuses before any route runs (answerClientError), on these paths too.
+  const unreadable = errorAnswer('The request could not be read: headers too large (431) or too slow to arrive (408)');
+  app.get(
+    '/healthz',
+    {
+      schema: {
+        operationId: 'getHealth',
+        summary: 'The process is up',
+        tags: ['System'],
+        response: { 200: Status, '4xx': unreadable },
+      },
+    },
+    async () => ({ status: 'ok' }),
+  );
   app.get(
     '/readyz',
     {
       schema: {
+        operationId: 'getReadiness',
         summary: 'Migrations ran and the database answers',
         tags: ['System'],
-        response: { 200: Status, 503: Status },
+        response: { 200: Status, '4xx': unreadable, 503: Status },
       },
     },
     async (_request, reply) =>

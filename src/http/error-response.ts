@@ -112,8 +112,46 @@ export function isBodyError(error: FastifyError | Error): boolean {
   return code !== undefined && code in BODY_ERRORS;
 }
 
+type Issue = NonNullable<FastifyError['validation']>[number];
+
+/**
+ * Ajv's errors for a nullable field (`anyOf: [schema, {type: 'null'}]`, the schemas' Nullable) that
+ * fails: the branch's own error ("must NOT have more than 255 characters"), plus "must be null" from
+ * the null branch and "must match a schema in anyOf". Only the first says anything: the other two
+ * are dropped, and a wrong type is said as "must be string or null".
+ */
+function withoutNullableNoise(issues: Issue[]): Issue[] {
+  const nullable = issues.filter(
+    (issue) =>
+      issue.keyword === 'anyOf' &&
+      issues.some((other) => isNullBranch(other, issue)) &&
+      issues.some((other) => isUnder(other, issue) && !isNullBranch(other, issue)),
+  );
+  if (nullable.length === 0) return issues;
+  return issues.flatMap((issue) => {
+    if (nullable.includes(issue) || nullable.some((anyOf) => isNullBranch(issue, anyOf))) return [];
+    const anyOf = nullable.find((candidate) => isUnder(issue, candidate) && issue.instancePath === candidate.instancePath);
+    const type = (issue.params as { type?: unknown }).type;
+    if (anyOf && issue.keyword === 'type' && typeof type === 'string') return [{ ...issue, message: `must be ${type} or null` }];
+    return [issue];
+  });
+}
+
+function isUnder(issue: Issue, anyOf: Issue): boolean {
+  return issue !== anyOf && issue.schemaPath.startsWith(`${anyOf.schemaPath}/`);
+}
+
+function isNullBranch(issue: Issue, anyOf: Issue): boolean {
+  return (
+    isUnder(issue, anyOf) &&
+    issue.instancePath === anyOf.instancePath &&
+    issue.keyword === 'type' &&
+    (issue.params as { type?: unknown }).type === 'null'
+  );
+}
+
 function fieldErrors(error: FastifyError): FieldError[] {
-  return (error.validation ?? []).map((issue) => {
+  return withoutNullableNoise(error.validation ?? []).map((issue) => {
     const params = issue.params as Record<string, unknown>;
     const path = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
     const missing = typeof params.missingProperty === 'string' ? params.missingProperty : undefined;

@@ -1,4 +1,5 @@
 import { pageable, type PagePromise } from './pagination.js';
+import { fillRoute, type Api, type Method, type PathParams, type Route, type Success } from './routes.js';
 import { Transport, type ClientOptions, type RequestSpec } from './transport.js';
 import type * as T from './types.js';
 
@@ -8,7 +9,12 @@ export interface CallOptions {
   idempotencyKey?: string;
 }
 
-const id = (value: string) => encodeURIComponent(value);
+/** What a call adds to its route: the path parameters the document names (required if it names any), a query, a body... */
+type Extra<A extends Api, M extends Method, R extends string> = Omit<Partial<RequestSpec>, 'method' | 'api' | 'path' | 'operation'> &
+  (PathParams<A, M, R> extends undefined ? { params?: undefined } : { params: PathParams<A, M, R> });
+type ExtraArgument<A extends Api, M extends Method, R extends string> =
+  PathParams<A, M, R> extends undefined ? [extra?: Extra<A, M, R>] : [extra: Extra<A, M, R>];
+type Item<P> = P extends { results: Array<infer I> } ? I : never;
 
 /**
  * A typed client for Bilby's customer and operator APIs, which also works against crazytel.io for
@@ -21,21 +27,43 @@ const id = (value: string) => encodeURIComponent(value);
  */
 export function createClient(options: ClientOptions) {
   const transport = new Transport(options);
-  const send = <R>(spec: RequestSpec) => transport.request<R>(spec);
-  const customer = <R>(method: RequestSpec['method'], path: string, operation: string, rest: Partial<RequestSpec> = {}) =>
-    send<R>({ method, path, operation, api: 'customer', ...rest });
-  const admin = <R>(method: RequestSpec['method'], path: string, operation: string, rest: Partial<RequestSpec> = {}) =>
-    send<R>({ method, path, operation, api: 'admin', extension: true, ...rest });
-  const list = <I>(path: string, operation: string, query: Record<string, unknown> = {}, api: 'customer' | 'admin' = 'customer', extension = false) =>
-    pageable<I>((cursor) =>
-      send<T.Page<I>>({
-        method: 'GET',
-        path,
-        operation,
-        api,
-        extension: extension || api === 'admin',
+  // Each request names its route as the OpenAPI document does (see routes.ts); its answer is typed from it.
+  const request = <A extends Api, M extends Method, R extends Route<A, M>>(
+    api: A,
+    method: M,
+    route: R,
+    operation: string,
+    extra: Extra<A, M, R> | undefined,
+  ) => {
+    const { params, ...rest } = (extra ?? {}) as Partial<RequestSpec> & { params?: Record<string, string> };
+    const path = fillRoute(route, params);
+    const extension = api === 'admin' ? { extension: true } : {};
+    return transport.request<Success<A, M, R>>({ method, path, operation, api, ...extension, ...rest });
+  };
+  const customer = <M extends Method, R extends Route<'customer', M>>(
+    method: M,
+    route: R,
+    operation: string,
+    ...[extra]: ExtraArgument<'customer', M, R>
+  ) => request('customer', method, route, operation, extra);
+  const admin = <M extends Method, R extends Route<'admin', M>>(
+    method: M,
+    route: R,
+    operation: string,
+    ...[extra]: ExtraArgument<'admin', M, R>
+  ) => request('admin', method, route, operation, extra);
+  const list = <A extends Api, R extends Route<A, 'GET'>>(
+    api: A,
+    route: R,
+    operation: string,
+    query: object = {},
+    ...[extra]: ExtraArgument<A, 'GET', R>
+  ): PagePromise<Item<Success<A, 'GET', R>>> =>
+    pageable((cursor) =>
+      request(api, 'GET', route, operation, {
+        ...extra,
         query: { ...(query as RequestSpec['query']), ...(cursor ? { cursor } : {}) },
-      }),
+      } as Extra<A, 'GET', R>) as Promise<T.Page<Item<Success<A, 'GET', R>>>>,
     );
 
   return {
@@ -44,40 +72,50 @@ export function createClient(options: ClientOptions) {
     availableNumbers: {
       /** [CrazyTel] Numbers that can be bought now, 50 a page by default. */
       list: (filters: T.AvailableNumberFilters = {}): PagePromise<T.AvailableNumber> =>
-        list('/phone-numbers/available-numbers/', 'availableNumbers.list', filters),
+        list('customer', '/phone-numbers/available-numbers/', 'availableNumbers.list', filters),
       /** [Bilby] One available number, or NumberUnavailableError. */
-      get: (didNumber: string) =>
-        customer<T.AvailableNumber>('GET', `/phone-numbers/available-numbers/${id(didNumber)}/`, 'availableNumbers.get', { extension: true }),
+      get: (didNumber: string): Promise<T.AvailableNumber> =>
+        customer('GET', '/phone-numbers/available-numbers/{did_number}/', 'availableNumbers.get', {
+          params: { did_number: didNumber },
+          extension: true,
+        }),
     },
 
     /** [CrazyTel] Cities that have available numbers. */
     cities: {
-      list: (query: { state?: string; country?: 'AU' | 'NZ' } = {}) =>
-        customer<{ results: string[] }>('GET', '/phone-numbers/cities/', 'cities.list', { query }).then((r) => r.results),
+      list: (query: { state?: string; country?: 'AU' | 'NZ' } = {}): Promise<string[]> =>
+        customer('GET', '/phone-numbers/cities/', 'cities.list', { query }).then((r) => r.results),
     },
 
     /** [CrazyTel] Buys one number and routes it: charged exactly once, whatever the retries. */
-    purchase: (input: T.PurchaseInput, call: CallOptions = {}) =>
-      customer<T.PurchaseResult>('POST', '/phone-numbers/purchase', 'purchase', { body: input, idempotencyKey: call.idempotencyKey }),
+    purchase: (input: T.PurchaseInput, call: CallOptions = {}): Promise<T.PurchaseResult> =>
+      customer('POST', '/phone-numbers/purchase', 'purchase', { body: input, idempotencyKey: call.idempotencyKey }),
 
     /** [Bilby] Runs every check of a purchase and returns the price and the balance after, buying nothing. */
     quote: (input: T.PurchaseInput) =>
-      customer<T.PurchaseQuote>('POST', '/phone-numbers/purchase', 'quote', { body: input, query: { dry_run: true }, extension: true }),
+      // With dry_run the operation's 200 is always its quote, never a purchase.
+      customer('POST', '/phone-numbers/purchase', 'quote', {
+        body: input,
+        query: { dry_run: true },
+        extension: true,
+      }) as Promise<T.PurchaseQuote>,
 
     numbers: {
       /** [CrazyTel] The account's numbers. */
-      list: (filters: T.OwnedNumberFilters = {}): PagePromise<T.OwnedNumber> => list('/phone-numbers', 'numbers.list', filters),
+      list: (filters: T.OwnedNumberFilters = {}): PagePromise<T.OwnedNumber> =>
+        list('customer', '/phone-numbers', 'numbers.list', filters),
       /** [CrazyTel] One of the account's numbers with its full configuration. */
-      get: (didNumber: string) => customer<T.OwnedNumber>('GET', `/phone-numbers/${id(didNumber)}`, 'numbers.get'),
+      get: (didNumber: string): Promise<T.OwnedNumber> =>
+        customer('GET', '/phone-numbers/{did_number}', 'numbers.get', { params: { did_number: didNumber } }),
       /** [CrazyTel] Changes a number's routing, description, IPND records...; fields left out stay. */
-      update: (didNumber: string, changes: T.NumberUpdate, call: CallOptions = {}) =>
-        customer<T.OwnedNumber>('PATCH', '/phone-numbers', 'numbers.update', {
+      update: (didNumber: string, changes: T.NumberUpdate, call: CallOptions = {}): Promise<T.OwnedNumber> =>
+        customer('PATCH', '/phone-numbers', 'numbers.update', {
           body: { ...changes, did_number: didNumber },
           idempotencyKey: call.idempotencyKey,
         }),
       /** [CrazyTel] Gives a number back. */
-      release: (didNumber: string, call: CallOptions = {}) =>
-        customer<T.Released>('DELETE', '/phone-numbers', 'numbers.release', {
+      release: (didNumber: string, call: CallOptions = {}): Promise<T.Released> =>
+        customer('DELETE', '/phone-numbers', 'numbers.release', {
           body: { did_number: didNumber },
           idempotencyKey: call.idempotencyKey,
         }),
@@ -85,122 +123,155 @@ export function createClient(options: ClientOptions) {
 
     addresses: {
       /** [CrazyTel] The account's IPND service addresses. */
-      list: (options: T.ListOptions = {}): PagePromise<T.Address> => list('/phone-numbers/addresses/', 'addresses.list', options),
+      list: (options: T.ListOptions = {}): PagePromise<T.Address> =>
+        list('customer', '/phone-numbers/addresses/', 'addresses.list', options),
       /** [CrazyTel] */
-      create: (address: T.NewAddress, call: CallOptions = {}) =>
-        customer<T.Address>('POST', '/account/address/', 'addresses.create', { body: address, idempotencyKey: call.idempotencyKey }),
+      create: (address: T.NewAddress, call: CallOptions = {}): Promise<T.Address> =>
+        customer('POST', '/account/address/', 'addresses.create', { body: address, idempotencyKey: call.idempotencyKey }),
       /** [CrazyTel] ConflictError (in_use) while a number uses it. */
-      delete: (addressId: string) => customer<{ message: string }>('DELETE', `/account/address/${id(addressId)}`, 'addresses.delete'),
+      delete: (addressId: string): Promise<{ message: string }> =>
+        customer('DELETE', '/account/address/{id}', 'addresses.delete', { params: { id: addressId } }),
     },
 
     owners: {
       /** [CrazyTel] The account's IPND persons. */
-      list: (options: T.ListOptions = {}): PagePromise<T.Person> => list('/phone-numbers/owners/', 'owners.list', options),
+      list: (options: T.ListOptions = {}): PagePromise<T.Person> =>
+        list('customer', '/phone-numbers/owners/', 'owners.list', options),
       /** [CrazyTel] */
-      create: (person: T.NewPerson, call: CallOptions = {}) =>
-        customer<T.Person>('POST', '/account/person/', 'owners.create', { body: person, idempotencyKey: call.idempotencyKey }),
+      create: (person: T.NewPerson, call: CallOptions = {}): Promise<T.Person> =>
+        customer('POST', '/account/person/', 'owners.create', { body: person, idempotencyKey: call.idempotencyKey }),
       /** [CrazyTel] */
-      delete: (personId: string) => customer<{ message: string }>('DELETE', `/account/person/${id(personId)}`, 'owners.delete'),
+      delete: (personId: string): Promise<{ message: string }> =>
+        customer('DELETE', '/account/person/{id}', 'owners.delete', { params: { id: personId } }),
     },
 
     destinations: {
-      /** [CrazyTel] Where the account's numbers can be routed. */
-      list: () => customer<{ results: T.Destination[] }>('GET', '/phone-numbers/destinations/', 'destinations.list').then((r) => r.results),
+      /** [CrazyTel] Where the account's numbers can be routed, the terminal routes (congestion) last. */
+      list: (options: T.ListOptions = {}): PagePromise<T.Destination> =>
+        list('customer', '/phone-numbers/destinations/', 'destinations.list', options),
     },
 
     /** [CrazyTel] The balance; Bilby adds available_balance (balance less funds held by purchases in flight). */
-    balance: () => customer<T.Balance>('GET', '/balance/', 'balance'),
+    balance: (): Promise<T.Balance> => customer('GET', '/balance/', 'balance'),
 
     verifiedCallerIds: {
       /** [CrazyTel] */
-      list: () => customer<{ results: string[] }>('GET', '/account/verified-cli/', 'verifiedCallerIds.list').then((r) => r.results),
+      list: (): Promise<string[]> => customer('GET', '/account/verified-cli/', 'verifiedCallerIds.list').then((r) => r.results),
     },
 
     orders: {
       /** [Bilby] Purchase orders, newest first. */
-      list: (options: T.ListOptions = {}): PagePromise<T.Order> => list('/phone-numbers/orders/', 'orders.list', options, 'customer', true),
+      list: (options: T.ListOptions = {}): PagePromise<T.Order> =>
+        list('customer', '/phone-numbers/orders/', 'orders.list', options, { extension: true }),
       /** [Bilby] */
-      get: (orderId: string) => customer<T.Order>('GET', `/phone-numbers/orders/${id(orderId)}`, 'orders.get', { extension: true }),
+      get: (orderId: string): Promise<T.Order> =>
+        customer('GET', '/phone-numbers/orders/{order_id}', 'orders.get', { params: { order_id: orderId }, extension: true }),
     },
 
     transactions: {
       /** [Bilby] The account's ledger, newest first. */
       list: (options: T.ListOptions = {}): PagePromise<T.Transaction> =>
-        list('/account/transactions/', 'transactions.list', options, 'customer', true),
+        list('customer', '/account/transactions/', 'transactions.list', options, { extension: true }),
     },
 
     /** [Bilby] The operator API; needs `adminKey`. */
     admin: {
       accounts: {
         list: (query: T.ListOptions & { status?: 'active' | 'suspended' } = {}): PagePromise<T.AdminAccount> =>
-          list('/accounts', 'admin.accounts.list', query, 'admin'),
+          list('admin', '/accounts', 'admin.accounts.list', query),
         /** Opens an account; the result holds its first API key, shown this once. */
-        create: (input: T.NewAccountInput, call: CallOptions = {}) =>
-          admin<T.NewAccountResult>('POST', '/accounts', 'admin.accounts.create', { body: input, idempotencyKey: call.idempotencyKey }),
-        get: (accountId: string) => admin<T.AdminAccount>('GET', `/accounts/${id(accountId)}`, 'admin.accounts.get'),
-        suspend: (accountId: string) => admin<T.AdminAccount>('POST', `/accounts/${id(accountId)}/suspend`, 'admin.accounts.suspend'),
-        reactivate: (accountId: string) =>
-          admin<T.AdminAccount>('POST', `/accounts/${id(accountId)}/reactivate`, 'admin.accounts.reactivate'),
+        create: (input: T.NewAccountInput, call: CallOptions = {}): Promise<T.NewAccountResult> =>
+          admin('POST', '/accounts', 'admin.accounts.create', { body: input, idempotencyKey: call.idempotencyKey }),
+        get: (accountId: string): Promise<T.AdminAccount> =>
+          admin('GET', '/accounts/{account_id}', 'admin.accounts.get', { params: { account_id: accountId } }),
+        suspend: (accountId: string): Promise<T.AdminAccount> =>
+          admin('POST', '/accounts/{account_id}/suspend', 'admin.accounts.suspend', { params: { account_id: accountId } }),
+        reactivate: (accountId: string): Promise<T.AdminAccount> =>
+          admin('POST', '/accounts/{account_id}/reactivate', 'admin.accounts.reactivate', { params: { account_id: accountId } }),
         transactions: (accountId: string, options: T.ListOptions = {}): PagePromise<T.Transaction> =>
-          list(`/accounts/${id(accountId)}/transactions`, 'admin.accounts.transactions', options, 'admin'),
+          list('admin', '/accounts/{account_id}/transactions', 'admin.accounts.transactions', options, {
+            params: { account_id: accountId },
+          }),
       },
       keys: {
-        list: (accountId: string) =>
-          admin<{ results: T.ApiKeyInfo[] }>('GET', `/accounts/${id(accountId)}/keys`, 'admin.keys.list').then((r) => r.results),
+        list: (accountId: string): Promise<T.ApiKeyInfo[]> =>
+          admin('GET', '/accounts/{account_id}/keys', 'admin.keys.list', { params: { account_id: accountId } }).then((r) => r.results),
         /** The new key's secret is in the result only. */
-        create: (accountId: string, input: { label?: string } = {}, call: CallOptions = {}) =>
-          admin<T.NewApiKey>('POST', `/accounts/${id(accountId)}/keys`, 'admin.keys.create', { body: input, idempotencyKey: call.idempotencyKey }),
-        revoke: (accountId: string, keyId: string) =>
-          admin<T.ApiKeyInfo>('DELETE', `/accounts/${id(accountId)}/keys/${id(keyId)}`, 'admin.keys.revoke'),
-      },
-      /** Money in (a credit transaction). */
-      credit: (accountId: string, input: { amount: number; reason: string }, call: CallOptions = {}) =>
-        admin<T.Transaction>('POST', `/accounts/${id(accountId)}/credits`, 'admin.credit', { body: input, idempotencyKey: call.idempotencyKey }),
-      /** Money out (an adjustment); InsufficientFundsError beyond the available balance. */
-      debit: (accountId: string, input: { amount: number; reason: string }, call: CallOptions = {}) =>
-        admin<T.Transaction>('POST', `/accounts/${id(accountId)}/debits`, 'admin.debit', { body: input, idempotencyKey: call.idempotencyKey }),
-      destinations: {
-        list: (accountId: string) =>
-          admin<{ results: T.AdminDestination[] }>('GET', `/accounts/${id(accountId)}/destinations`, 'admin.destinations.list').then(
-            (r) => r.results,
-          ),
-        create: (accountId: string, input: T.NewDestination, call: CallOptions = {}) =>
-          admin<T.AdminDestination>('POST', `/accounts/${id(accountId)}/destinations`, 'admin.destinations.create', {
+        create: (accountId: string, input: { label?: string } = {}, call: CallOptions = {}): Promise<T.NewApiKey> =>
+          admin('POST', '/accounts/{account_id}/keys', 'admin.keys.create', {
+            params: { account_id: accountId },
             body: input,
             idempotencyKey: call.idempotencyKey,
           }),
-        update: (accountId: string, destinationId: string, changes: T.DestinationChanges) =>
-          admin<T.AdminDestination>('PATCH', `/accounts/${id(accountId)}/destinations/${id(destinationId)}`, 'admin.destinations.update', {
+        revoke: (accountId: string, keyId: string): Promise<T.ApiKeyInfo> =>
+          admin('DELETE', '/accounts/{account_id}/keys/{key_id}', 'admin.keys.revoke', {
+            params: { account_id: accountId, key_id: keyId },
+          }),
+      },
+      /** Money in (a credit transaction). */
+      credit: (accountId: string, input: { amount: number; reason: string }, call: CallOptions = {}): Promise<T.Transaction> =>
+        admin('POST', '/accounts/{account_id}/credits', 'admin.credit', {
+          params: { account_id: accountId },
+          body: input,
+          idempotencyKey: call.idempotencyKey,
+        }),
+      /** Money out (an adjustment); InsufficientFundsError beyond the available balance. */
+      debit: (accountId: string, input: { amount: number; reason: string }, call: CallOptions = {}): Promise<T.Transaction> =>
+        admin('POST', '/accounts/{account_id}/debits', 'admin.debit', {
+          params: { account_id: accountId },
+          body: input,
+          idempotencyKey: call.idempotencyKey,
+        }),
+      destinations: {
+        list: (accountId: string): Promise<T.AdminDestination[]> =>
+          admin('GET', '/accounts/{account_id}/destinations', 'admin.destinations.list', { params: { account_id: accountId } }).then(
+            (r) => r.results,
+          ),
+        create: (accountId: string, input: T.NewDestination, call: CallOptions = {}): Promise<T.AdminDestination> =>
+          admin('POST', '/accounts/{account_id}/destinations', 'admin.destinations.create', {
+            params: { account_id: accountId },
+            body: input,
+            idempotencyKey: call.idempotencyKey,
+          }),
+        update: (accountId: string, destinationId: string, changes: T.DestinationChanges): Promise<T.AdminDestination> =>
+          admin('PATCH', '/accounts/{account_id}/destinations/{destination_id}', 'admin.destinations.update', {
+            params: { account_id: accountId, destination_id: destinationId },
             body: changes,
           }),
-        delete: (accountId: string, destinationId: string) =>
-          admin<T.AdminDestination>('DELETE', `/accounts/${id(accountId)}/destinations/${id(destinationId)}`, 'admin.destinations.delete'),
+        delete: (accountId: string, destinationId: string): Promise<T.AdminDestination> =>
+          admin('DELETE', '/accounts/{account_id}/destinations/{destination_id}', 'admin.destinations.delete', {
+            params: { account_id: accountId, destination_id: destinationId },
+          }),
       },
       prices: {
-        list: () => admin<{ results: T.TypePrice[] }>('GET', '/prices', 'admin.prices.list').then((r) => r.results),
+        list: (): Promise<T.TypePrice[]> => admin('GET', '/prices', 'admin.prices.list').then((r) => r.results),
         /** Sets a number type's price; unsold numbers without their own price follow it. */
-        set: (numberType: T.NumberType, price: T.PriceInput) =>
-          admin<T.SetTypePriceResult>('PUT', `/prices/${id(numberType)}`, 'admin.prices.set', { body: price }),
+        set: (numberType: T.NumberType, price: T.PriceInput): Promise<T.SetTypePriceResult> =>
+          admin('PUT', '/prices/{number_type}', 'admin.prices.set', { params: { number_type: numberType }, body: price }),
       },
       numbers: {
-        get: (didNumber: string) => admin<T.InventoryNumber>('GET', `/numbers/${id(didNumber)}`, 'admin.numbers.get'),
-        setPrice: (didNumber: string, price: T.PriceInput) =>
-          admin<T.InventoryNumber>('PUT', `/numbers/${id(didNumber)}/price`, 'admin.numbers.setPrice', { body: price }),
-        clearPrice: (didNumber: string) =>
-          admin<T.InventoryNumber>('DELETE', `/numbers/${id(didNumber)}/price`, 'admin.numbers.clearPrice'),
+        get: (didNumber: string): Promise<T.InventoryNumber> =>
+          admin('GET', '/numbers/{did_number}', 'admin.numbers.get', { params: { did_number: didNumber } }),
+        setPrice: (didNumber: string, price: T.PriceInput): Promise<T.InventoryNumber> =>
+          admin('PUT', '/numbers/{did_number}/price', 'admin.numbers.setPrice', { params: { did_number: didNumber }, body: price }),
+        clearPrice: (didNumber: string): Promise<T.InventoryNumber> =>
+          admin('DELETE', '/numbers/{did_number}/price', 'admin.numbers.clearPrice', { params: { did_number: didNumber } }),
       },
       inventory: {
-        counts: () => admin<T.StockCounts>('GET', '/inventory/counts', 'admin.inventory.counts'),
-        withdraw: (didNumbers: string[]) =>
-          admin<T.StockChange>('POST', '/inventory/withdraw', 'admin.inventory.withdraw', { body: { did_numbers: didNumbers } }),
-        reinstate: (didNumbers: string[]) =>
-          admin<T.StockChange>('POST', '/inventory/reinstate', 'admin.inventory.reinstate', { body: { did_numbers: didNumbers } }),
+        counts: (): Promise<T.StockCounts> => admin('GET', '/inventory/counts', 'admin.inventory.counts'),
+        withdraw: (didNumbers: string[]): Promise<T.StockChange> =>
+          admin('POST', '/inventory/withdraw', 'admin.inventory.withdraw', { body: { did_numbers: didNumbers } }),
+        reinstate: (didNumbers: string[]): Promise<T.StockChange> =>
+          admin('POST', '/inventory/reinstate', 'admin.inventory.reinstate', { body: { did_numbers: didNumbers } }),
         /**
          * Streams a CSV (did_number, number_type, state, city, setup_cost, monthly_cost) into stock.
          * `onProgress` is told the bytes sent so far; the server reads as it receives.
          */
-        import: (csv: string | Uint8Array | AsyncIterable<Uint8Array>, options: { onProgress?: (bytesSent: number) => void } = {}) =>
-          admin<T.ImportReport>('POST', '/inventory/import', 'admin.inventory.import', {
+        import: (
+          csv: string | Uint8Array | AsyncIterable<Uint8Array>,
+          options: { onProgress?: (bytesSent: number) => void } = {},
+        ): Promise<T.ImportReport> =>
+          admin('POST', '/inventory/import', 'admin.inventory.import', {
             rawBody: { body: toStream(csv, options.onProgress), contentType: 'text/csv' },
           }),
       },

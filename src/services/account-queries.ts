@@ -1,4 +1,4 @@
-import { AppError } from '../domain/errors.js';
+import { AppError, invalidRequest } from '../domain/errors.js';
 import { parseNumber } from '../domain/phone-number.js';
 import { ROUTE_TYPES, TERMINAL_ROUTES, terminalRouteDescription } from '../domain/routing.js';
 import { findAccount } from '../store/account-store.js';
@@ -6,7 +6,7 @@ import { listDestinations } from '../store/destination-store.js';
 import { listTransactions } from '../store/ledger-store.js';
 import { findOwnedNumber, listOwnedNumbers, type OwnedFilter } from '../store/number-store.js';
 import { findAccountOrder, listOrders } from '../store/order-store.js';
-import type { Page, PageRequest } from '../store/page.js';
+import { fetchLimit, toPage, type Page, type PageRequest } from '../store/page.js';
 import type { AccountRow, LedgerTransactionRow, PhoneNumberRow, PurchaseOrderRow } from '../store/tables.js';
 import { listVerifiedClis } from '../store/verified-cli-store.js';
 import type { ServiceDeps } from './deps.js';
@@ -26,15 +26,44 @@ export interface RoutableDestination {
   description: string;
 }
 
-/** Every routable target of the account, then the terminal routes that need no destination. */
-export async function destinationsOf(deps: ServiceDeps, accountId: string): Promise<RoutableDestination[]> {
+/**
+ * A page of the account's routable targets in route order, then the terminal routes that need no
+ * destination. Paged here rather than in SQL: the terminal routes are no rows, the route order is
+ * the domain's, and an account's destinations are its own devices, trunks and boxes, not stock.
+ * A page's key is its last entry's route and destination, so a page after a deleted entry still
+ * starts at the entry that followed it.
+ */
+export async function destinationsOf(deps: ServiceDeps, accountId: string, page: PageRequest = {}): Promise<Page<RoutableDestination>> {
   const rows = await listDestinations(deps.database.db, accountId);
-  const order = (route: string) => ROUTE_TYPES.indexOf(route as (typeof ROUTE_TYPES)[number]);
-  const own = rows
-    .map((row) => ({ route: row.route, destination: row.destination, description: row.description }))
-    .sort((a, b) => order(a.route) - order(b.route) || a.destination.localeCompare(b.destination));
+  const own = rows.map((row) => ({ route: row.route, destination: row.destination, description: row.description }));
   const terminal = TERMINAL_ROUTES.map((route) => ({ route, destination: null, description: terminalRouteDescription(route) }));
-  return [...own, ...terminal];
+  const all = [...own, ...terminal].sort(compareDestinations);
+  const after = page.after === undefined ? undefined : destinationKey(page.after);
+  const start = after ? all.filter((entry) => compareDestinations(entry, after) <= 0).length : 0;
+  const limit = fetchLimit(page);
+  const fetched = all.slice(start, limit === undefined ? undefined : start + limit);
+  return toPage(fetched, page, (entry) => JSON.stringify([entry.route, entry.destination]));
+}
+
+type DestinationKey = Pick<RoutableDestination, 'route' | 'destination'>;
+
+function compareDestinations(a: DestinationKey, b: DestinationKey): number {
+  const order = (route: string) => ROUTE_TYPES.indexOf(route as (typeof ROUTE_TYPES)[number]);
+  const terminal = (entry: { destination: string | null }) => (entry.destination === null ? 1 : 0);
+  return terminal(a) - terminal(b) || order(a.route) - order(b.route) || (a.destination ?? '').localeCompare(b.destination ?? '');
+}
+
+function destinationKey(after: string): DestinationKey {
+  let key: unknown;
+  try {
+    key = JSON.parse(after);
+  } catch {
+    key = undefined;
+  }
+  if (!Array.isArray(key) || key.length !== 2 || typeof key[0] !== 'string' || (key[1] !== null && typeof key[1] !== 'string')) {
+    throw invalidRequest('cursor', 'is not a cursor this API returned');
+  }
+  return { route: key[0], destination: key[1] as string | null };
 }
 
 export function verifiedClisOf(deps: ServiceDeps, accountId: string): Promise<string[]> {

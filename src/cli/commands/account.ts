@@ -81,7 +81,7 @@ export async function removeOwner(client: BilbyClient, id: string, io: Io): Prom
 }
 
 export async function listDestinations(client: BilbyClient, io: Io): Promise<void> {
-  emit(io, { results: await client.destinations.list() }, (d) =>
+  emit(io, await collect(client.destinations.list(), true), (d) =>
     table(d.results, [
       ['route', (r) => r.route],
       ['destination', (r) => r.destination],

@@ -1,9 +1,14 @@
 import parsePhoneNumber from 'libphonenumber-js';
 import {
+  NUMBER_TYPES,
+  PERSON_TYPES,
+  STATES,
   UnsupportedError,
   type AvailableNumber,
   type AvailableNumberFilters,
   type BilbyClient,
+  type NumberType,
+  type PersonType,
   type PurchaseInput,
   type PurchaseQuote,
 } from '../../sdk/index.js';
@@ -54,14 +59,24 @@ export function national(didNumber: string): string {
   return parsePhoneNumber(`+${didNumber}`)?.formatNational() ?? didNumber;
 }
 
-const TYPES: Array<Choice<AvailableNumberFilters['number_type'] | 'any'>> = [
+// Keyed by the SDK's value sets, so a value the server adds cannot be missing from a question.
+const TYPE_LABELS: Record<NumberType, { label: string; hint: string }> = {
+  geographic: { label: 'Local landline number', hint: '02, 03, 07, 08' },
+  mobile: { label: 'Mobile number', hint: '04' },
+  tollfree: { label: 'Freecall', hint: '1800' },
+  local_rate: { label: 'Local rate', hint: '13, 1300' },
+};
+const PERSON_LABELS: Record<PersonType, string> = {
+  R: 'Residential',
+  B: 'Business',
+  G: 'Government',
+  C: 'Charity',
+  N: 'Not for profit',
+};
+const TYPES: Array<Choice<NumberType | 'any'>> = [
   { value: 'any', label: 'Any kind' },
-  { value: 'geographic', label: 'Local landline number', hint: '02, 03, 07, 08' },
-  { value: 'mobile', label: 'Mobile number', hint: '04' },
-  { value: 'tollfree', label: 'Freecall', hint: '1800' },
-  { value: 'local_rate', label: 'Local rate', hint: '13, 1300' },
+  ...NUMBER_TYPES.map((value) => ({ value, ...TYPE_LABELS[value] })),
 ];
-const STATES = ['ACT', 'NSW', 'NT', 'QLD', 'SA', 'TAS', 'VIC', 'WA'] as const;
 
 /**
  * `bilby buy` with no arguments: the seed's purchase process, one question at a time. Search and
@@ -73,7 +88,7 @@ export async function guidedBuy(client: BilbyClient, prompts: Prompts, io: Io): 
   const number = await pickNumber(client, prompts);
   const addressId = await pickAddress(client, prompts);
   const personId = await pickOwner(client, prompts);
-  const destinations = await client.destinations.list();
+  const { results: destinations } = await collect(client.destinations.list(), true);
   const target = await prompts.select(
     'Where should its calls go?',
     destinations.map((d) => ({ value: d, label: `${d.route}${d.destination ? ` ${d.destination}` : ''}`, hint: d.description })),
@@ -176,13 +191,10 @@ async function pickOwner(client: BilbyClient, prompts: Prompts): Promise<string>
     { value: 'new', label: 'Add a new owner' },
   ]);
   if (choice !== 'new') return choice;
-  const personType = await prompts.select<'R' | 'B' | 'G' | 'C' | 'N'>('Kind of customer', [
-    { value: 'R', label: 'Residential' },
-    { value: 'B', label: 'Business' },
-    { value: 'G', label: 'Government' },
-    { value: 'C', label: 'Charity' },
-    { value: 'N', label: 'Not for profit' },
-  ]);
+  const personType = await prompts.select<PersonType>(
+    'Kind of customer',
+    PERSON_TYPES.map((value) => ({ value, label: PERSON_LABELS[value] })),
+  );
   const surname = await prompts.text(personType === 'R' ? 'Surname' : 'Business name');
   const given = await prompts.text(personType === 'R' ? 'Given name' : 'Contact given name', { optional: personType !== 'R' });
   const created = await client.owners.create(defined({ name_1: surname, name_2: given || undefined, person_type: personType }));

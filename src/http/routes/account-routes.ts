@@ -29,7 +29,14 @@ import type { TypedApp } from '../typed-app.js';
 export function registerAccountRoutes(app: TypedApp, deps: ServiceDeps): void {
   app.get(
     '/balance',
-    { schema: { summary: 'Account balance', tags: ['CrazyTel'], response: { 200: Balance, ...ErrorResponses } } },
+    {
+      schema: {
+        operationId: 'getBalance',
+        summary: 'Account balance',
+        tags: ['CrazyTel'],
+        response: { 200: Balance, ...ErrorResponses },
+      },
+    },
     async (request) => {
       const account = await accountOf(deps, callerOf(request).accountId);
       const balance = Number(account.balance_cents);
@@ -45,6 +52,7 @@ export function registerAccountRoutes(app: TypedApp, deps: ServiceDeps): void {
     '/phone-numbers/addresses',
     {
       schema: {
+        operationId: 'listAddresses',
         summary: "The caller's registered service addresses (IPND)",
         tags: ['CrazyTel'],
         querystring: ListQuery,
@@ -58,6 +66,7 @@ export function registerAccountRoutes(app: TypedApp, deps: ServiceDeps): void {
     '/phone-numbers/owners',
     {
       schema: {
+        operationId: 'listOwners',
         summary: "The caller's persons / account holders (IPND)",
         tags: ['CrazyTel'],
         querystring: ListQuery,
@@ -71,18 +80,22 @@ export function registerAccountRoutes(app: TypedApp, deps: ServiceDeps): void {
     '/phone-numbers/destinations',
     {
       schema: {
+        operationId: 'listDestinations',
         summary: "Where the caller's numbers can be routed",
         tags: ['CrazyTel'],
+        querystring: ListQuery,
         response: { 200: DestinationList, ...ErrorResponses },
       },
     },
-    async (request) => ({ results: await destinationsOf(deps, callerOf(request).accountId) }),
+    async (request) =>
+      listBody(await destinationsOf(deps, callerOf(request).accountId, pageRequest(request.query)), (destination) => destination),
   );
 
   app.post(
     '/account/address',
     {
       schema: {
+        operationId: 'createAddress',
         summary: 'Add a service address',
         tags: ['CrazyTel'],
         body: AddressBody,
@@ -99,6 +112,7 @@ export function registerAccountRoutes(app: TypedApp, deps: ServiceDeps): void {
     '/account/address/:id',
     {
       schema: {
+        operationId: 'deleteAddress',
         summary: 'Remove an address (409 while a number uses it)',
         tags: ['CrazyTel'],
         params: IdParam,
@@ -115,6 +129,7 @@ export function registerAccountRoutes(app: TypedApp, deps: ServiceDeps): void {
     '/account/person',
     {
       schema: {
+        operationId: 'createOwner',
         summary: 'Add a person (owner)',
         tags: ['CrazyTel'],
         body: PersonBody,
@@ -131,6 +146,7 @@ export function registerAccountRoutes(app: TypedApp, deps: ServiceDeps): void {
     '/account/person/:id',
     {
       schema: {
+        operationId: 'deleteOwner',
         summary: 'Remove a person (409 while a number uses it)',
         tags: ['CrazyTel'],
         params: IdParam,
@@ -147,6 +163,7 @@ export function registerAccountRoutes(app: TypedApp, deps: ServiceDeps): void {
     '/account/verified-cli',
     {
       schema: {
+        operationId: 'listVerifiedCallerIds',
         summary: 'Verified caller IDs (purchased numbers join automatically)',
         tags: ['CrazyTel'],
         response: { 200: VerifiedCliList, ...ErrorResponses },
@@ -159,6 +176,7 @@ export function registerAccountRoutes(app: TypedApp, deps: ServiceDeps): void {
     '/account/transactions',
     {
       schema: {
+        operationId: 'listTransactions',
         summary: 'The ledger: every charge, refund and credit, newest first [Bilby]',
         tags: ['Bilby'],
         querystring: ListQuery,

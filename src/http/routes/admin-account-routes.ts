@@ -51,7 +51,15 @@ const DestinationRef = Type.Ref('AdminDestination');
 export function registerAdminAccountRoutes(app: TypedApp, deps: ServiceDeps): void {
   app.get(
     '/accounts',
-    { schema: { summary: 'List accounts', tags, querystring: AccountListQuery, response: { 200: AdminAccountList, ...ErrorResponses } } },
+    {
+      schema: {
+        operationId: 'listAccounts',
+        summary: 'List accounts',
+        tags,
+        querystring: AccountListQuery,
+        response: { 200: AdminAccountList, ...ErrorResponses },
+      },
+    },
     async (request) => listBody(await accountsPage(deps, request.query.status, pageRequest(request.query)), presentAdminAccount),
   );
 
@@ -60,6 +68,7 @@ export function registerAdminAccountRoutes(app: TypedApp, deps: ServiceDeps): vo
     {
       config: ANSWER_HOLDS_SECRET,
       schema: {
+        operationId: 'createAccount',
         summary: 'Open an account with one API key (shown once) and an optional opening credit',
         tags,
         body: NewAccountBody,
@@ -79,7 +88,15 @@ export function registerAdminAccountRoutes(app: TypedApp, deps: ServiceDeps): vo
 
   app.get(
     '/accounts/:account_id',
-    { schema: { summary: 'Show an account', tags, params: AccountIdParam, response: { 200: AccountRef, ...ErrorResponses } } },
+    {
+      schema: {
+        operationId: 'getAccount',
+        summary: 'Show an account',
+        tags,
+        params: AccountIdParam,
+        response: { 200: AccountRef, ...ErrorResponses },
+      },
+    },
     async (request) => presentAdminAccount(await requireAccount(deps, request.params.account_id)),
   );
 
@@ -91,6 +108,7 @@ export function registerAdminAccountRoutes(app: TypedApp, deps: ServiceDeps): vo
       `/accounts/:account_id/${action}`,
       {
         schema: {
+          operationId: `${action}Account`,
           summary:
             action === 'suspend'
               ? "Suspend an account: its keys get 403 account_suspended until it is reactivated"
@@ -106,7 +124,15 @@ export function registerAdminAccountRoutes(app: TypedApp, deps: ServiceDeps): vo
 
   app.get(
     '/accounts/:account_id/keys',
-    { schema: { summary: "An account's API keys, without secrets", tags, params: AccountIdParam, response: { 200: ApiKeyList, ...ErrorResponses } } },
+    {
+      schema: {
+        operationId: 'listApiKeys',
+        summary: "An account's API keys, without secrets",
+        tags,
+        params: AccountIdParam,
+        response: { 200: ApiKeyList, ...ErrorResponses },
+      },
+    },
     async (request) => ({ results: (await apiKeysOf(deps, request.params.account_id)).map(presentApiKey) }),
   );
 
@@ -115,6 +141,7 @@ export function registerAdminAccountRoutes(app: TypedApp, deps: ServiceDeps): vo
     {
       config: ANSWER_HOLDS_SECRET,
       schema: {
+        operationId: 'createApiKey',
         summary: 'Create an API key; the secret is in this response only',
         tags,
         params: AccountIdParam,
@@ -132,6 +159,7 @@ export function registerAdminAccountRoutes(app: TypedApp, deps: ServiceDeps): vo
     '/accounts/:account_id/keys/:key_id',
     {
       schema: {
+        operationId: 'revokeApiKey',
         summary: 'Revoke an API key: refused from the next request on, in every process',
         tags,
         params: KeyIdParam,
@@ -146,6 +174,7 @@ export function registerAdminAccountRoutes(app: TypedApp, deps: ServiceDeps): vo
       `/accounts/:account_id/${direction}s`,
       {
         schema: {
+          operationId: `${direction}Account`,
           summary:
             direction === 'credit'
               ? 'Credit an account (a ledger transaction of type credit)'
@@ -169,6 +198,7 @@ export function registerAdminAccountRoutes(app: TypedApp, deps: ServiceDeps): vo
     '/accounts/:account_id/transactions',
     {
       schema: {
+        operationId: 'listAccountTransactions',
         summary: "An account's ledger, newest first",
         tags,
         params: AccountIdParam,
@@ -186,6 +216,7 @@ export function registerAdminAccountRoutes(app: TypedApp, deps: ServiceDeps): vo
     '/accounts/:account_id/destinations',
     {
       schema: {
+        operationId: 'listAccountDestinations',
         summary: "An account's routing targets (devices, servers, voicemail, IVRs, queues, ring groups, forwards)",
         tags,
         params: AccountIdParam,
@@ -199,6 +230,7 @@ export function registerAdminAccountRoutes(app: TypedApp, deps: ServiceDeps): vo
     '/accounts/:account_id/destinations',
     {
       schema: {
+        operationId: 'createAccountDestination',
         summary: 'Register a routing target for an account',
         tags,
         params: AccountIdParam,
@@ -214,6 +246,7 @@ export function registerAdminAccountRoutes(app: TypedApp, deps: ServiceDeps): vo
     '/accounts/:account_id/destinations/:destination_id',
     {
       schema: {
+        operationId: 'updateAccountDestination',
         summary: 'Rename, enable or disable a routing target',
         tags,
         params: DestinationIdParam,
@@ -231,6 +264,7 @@ export function registerAdminAccountRoutes(app: TypedApp, deps: ServiceDeps): vo
     '/accounts/:account_id/destinations/:destination_id',
     {
       schema: {
+        operationId: 'deleteAccountDestination',
         summary: 'Remove a routing target (409 in_use while a number routes to it)',
         tags,
         params: DestinationIdParam,

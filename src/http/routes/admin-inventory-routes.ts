@@ -34,7 +34,7 @@ export function registerAdminInventoryRoutes(app: TypedApp, deps: ServiceDeps): 
 
   app.get(
     '/prices',
-    { schema: { summary: 'Prices per number type', tags, response: { 200: TypePriceList, ...ErrorResponses } } },
+    { schema: { operationId: 'listPrices', summary: 'Prices per number type', tags, response: { 200: TypePriceList, ...ErrorResponses } } },
     async () => ({ results: (await typePrices(deps)).map(presentTypePrice) }),
   );
 
@@ -42,6 +42,7 @@ export function registerAdminInventoryRoutes(app: TypedApp, deps: ServiceDeps): 
     '/prices/:number_type',
     {
       schema: {
+        operationId: 'setTypePrice',
         summary: "Set a number type's price; unsold numbers without their own price follow it at once",
         tags,
         params: NumberTypeParam,
@@ -57,7 +58,15 @@ export function registerAdminInventoryRoutes(app: TypedApp, deps: ServiceDeps): 
 
   app.get(
     '/numbers/:did_number',
-    { schema: { summary: 'One number of the inventory, whoever holds it', tags, params: DidNumberParam, response: { 200: NumberRef, ...ErrorResponses } } },
+    {
+      schema: {
+        operationId: 'getInventoryNumber',
+        summary: 'One number of the inventory, whoever holds it',
+        tags,
+        params: DidNumberParam,
+        response: { 200: NumberRef, ...ErrorResponses },
+      },
+    },
     async (request) => presentInventoryNumber(await inventoryNumber(deps, request.params.did_number)),
   );
 
@@ -65,6 +74,7 @@ export function registerAdminInventoryRoutes(app: TypedApp, deps: ServiceDeps): 
     '/numbers/:did_number/price',
     {
       schema: {
+        operationId: 'setNumberPrice',
         summary: 'Give one number its own price',
         tags,
         params: DidNumberParam,
@@ -79,6 +89,7 @@ export function registerAdminInventoryRoutes(app: TypedApp, deps: ServiceDeps): 
     '/numbers/:did_number/price',
     {
       schema: {
+        operationId: 'clearNumberPrice',
         summary: "Drop a number's own price: it follows its type's price again",
         tags,
         params: DidNumberParam,
@@ -90,7 +101,14 @@ export function registerAdminInventoryRoutes(app: TypedApp, deps: ServiceDeps): 
 
   app.get(
     '/inventory/counts',
-    { schema: { summary: 'How many numbers are in each status, overall and per type', tags, response: { 200: StockCounts, ...ErrorResponses } } },
+    {
+      schema: {
+        operationId: 'getStockCounts',
+        summary: 'How many numbers are in each status, overall and per type',
+        tags,
+        response: { 200: StockCounts, ...ErrorResponses },
+      },
+    },
     async () => stockCounts(deps),
   );
 
@@ -99,6 +117,7 @@ export function registerAdminInventoryRoutes(app: TypedApp, deps: ServiceDeps): 
       `/inventory/${action}`,
       {
         schema: {
+          operationId: `${action}Numbers`,
           summary:
             action === 'withdraw'
               ? 'Take numbers off sale (available or quarantined → withdrawn); numbers accounts hold are refused'
@@ -117,6 +136,7 @@ export function registerAdminInventoryRoutes(app: TypedApp, deps: ServiceDeps): 
     {
       bodyLimit: IMPORT_BODY_LIMIT,
       schema: {
+        operationId: 'importNumbers',
         summary: 'Import numbers from a CSV stream (text/csv)',
         description:
           'Columns: did_number (required), number_type, state, city, setup_cost, monthly_cost. Type, state and area code ' +

@@ -31,6 +31,7 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
     '/phone-numbers/available-numbers',
     {
       schema: {
+        operationId: 'listAvailableNumbers',
         summary: 'List numbers that can be bought now',
         tags: ['CrazyTel'],
         querystring: AvailableQuery,
@@ -52,6 +53,7 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
     '/phone-numbers/available-numbers/:did_number',
     {
       schema: {
+        operationId: 'getAvailableNumber',
         summary: 'Check that one number can be bought now [Bilby]',
         tags: ['Bilby'],
         params: DidNumberParam,
@@ -65,6 +67,7 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
     '/phone-numbers/cities',
     {
       schema: {
+        operationId: 'listCities',
         summary: 'Cities that have available numbers',
         tags: ['CrazyTel'],
         querystring: CitiesQuery,
@@ -80,6 +83,7 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
     '/phone-numbers',
     {
       schema: {
+        operationId: 'listNumbers',
         summary: "The caller's numbers",
         tags: ['CrazyTel'],
         querystring: OwnedQuery,
@@ -97,6 +101,7 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
     '/phone-numbers/:did_number',
     {
       schema: {
+        operationId: 'getNumber',
         summary: "One of the caller's numbers, with its configuration",
         tags: ['CrazyTel'],
         params: DidNumberParam,
@@ -110,6 +115,7 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
     '/phone-numbers',
     {
       schema: {
+        operationId: 'updateNumber',
         summary: 'Update a number; fields left out stay as they are',
         tags: ['CrazyTel'],
         body: NumberUpdateBody,
@@ -127,6 +133,7 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
         if (request.body === undefined || request.body === null) request.body = {};
       },
       schema: {
+        operationId: 'releaseNumber',
         summary: 'Release a number (did_number in the body or the query)',
         tags: ['CrazyTel'],
         body: ReleaseBody,

@@ -6,8 +6,9 @@ import { callerOf } from '../auth.js';
 import { listBody, pageRequest } from '../cursor.js';
 import { idempotencyClaimOf } from '../idempotency.js';
 import { presentOrder, presentPurchaseSuccess } from '../presenters.js';
-import { ErrorResponses } from '../schemas/common-schemas.js';
+import { errorAnswer, ErrorResponses } from '../schemas/common-schemas.js';
 import {
+  isDryRun,
   ListQuery,
   OrderList,
   OrderParam,
@@ -23,18 +24,35 @@ export function registerPurchaseRoutes(app: TypedApp, deps: ServiceDeps): void {
     '/phone-numbers/purchase',
     {
       schema: {
+        operationId: 'purchaseNumber',
         summary: 'Buy one number and route it',
         description:
-          'Charges setup_cost plus the first monthly_cost. With ?dry_run=true [Bilby], runs every check and returns the quote without buying.',
+          'Charges setup_cost plus the first monthly_cost. With ?dry_run=true (or 1) [Bilby], runs every check and returns the quote without buying.',
         tags: ['CrazyTel'],
         querystring: PurchaseQuery,
         body: PurchaseBody,
-        response: { 200: { anyOf: [PurchaseSuccess, PurchaseQuote] }, ...ErrorResponses },
+        response: {
+          200: { anyOf: [PurchaseSuccess, PurchaseQuote] },
+          400: errorAnswer(
+            'invalid_request (`errors` names each field), invalid_json, invalid_number, invalid_address, invalid_person, ' +
+              'invalid_route or insufficient_funds: nothing is ordered, charged or held',
+          ),
+          404: errorAnswer(
+            'number_unavailable: not in stock, sold, in quarantine or in another purchase; `alternatives` lists up to 5 ' +
+              'available numbers like it, same area code and type first',
+          ),
+          500: errorAnswer(
+            'upstream_error: the carrier refused, the order failed and its hold was voided (`retryable` true); ' +
+              'upstream_pending: the carrier did not answer in time, `order_id` names the pending order and a retry with ' +
+              'the same Idempotency-Key answers its outcome; internal_error',
+          ),
+          ...ErrorResponses,
+        },
       },
     },
     async (request) => {
       const accountId = callerOf(request).accountId;
-      if (request.query.dry_run) {
+      if (isDryRun(request.query)) {
         const quote = await quotePurchase(deps, accountId, request.body);
         return {
           message: 'DID number can be purchased',
@@ -53,6 +71,7 @@ export function registerPurchaseRoutes(app: TypedApp, deps: ServiceDeps): void {
     '/phone-numbers/orders',
     {
       schema: {
+        operationId: 'listOrders',
         summary: 'Purchase orders, newest first [Bilby]',
         tags: ['Bilby'],
         querystring: ListQuery,
@@ -66,6 +85,7 @@ export function registerPurchaseRoutes(app: TypedApp, deps: ServiceDeps): void {
     '/phone-numbers/orders/:order_id',
     {
       schema: {
+        operationId: 'getOrder',
         summary: 'One purchase order [Bilby]',
         tags: ['Bilby'],
         params: OrderParam,

@@ -1,7 +1,6 @@
 import { Type, type TProperties } from 'typebox';
 import { ADDRESS_OPTIONAL_FIELDS } from '../../services/address-book.js';
-import { ROUTE_TYPES } from '../../domain/routing.js';
-import { Dollars, NextCursor, Nullable } from './common-schemas.js';
+import { Dollars, NextCursor, Nullable, PersonTypeRef, RouteTypeRef } from './common-schemas.js';
 
 export const Balance = Type.Object({
   account_code: Type.String({ examples: ['1000001'] }),
@@ -36,10 +35,7 @@ export const PersonBody = Type.Object(
     name_1: Type.String({ minLength: 1, maxLength: 100, description: 'Surname, or the business name' }),
     name_2: Type.Optional(Nullable(Type.String({ maxLength: 100, description: 'Given name' }))),
     title: Type.Optional(Nullable(Type.String({ maxLength: 20 }))),
-    person_type: Type.String({
-      enum: ['R', 'B', 'G', 'C', 'N'],
-      description: 'R residential, B business, G government, C charity, N not for profit',
-    }),
+    person_type: PersonTypeRef(),
     contact_number: Type.Optional(Nullable(Type.String({ maxLength: 32 }))),
     nickname: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
     contact_name_1: Type.Optional(Nullable(Type.String({ maxLength: 100 }))),
@@ -67,11 +63,11 @@ export const Person = Type.Object(
 export const PersonList = Type.Object({ results: Type.Array(Type.Ref('Person')), next_cursor: NextCursor });
 
 export const Destination = Type.Object({
-  route: Type.String({ enum: [...ROUTE_TYPES] }),
+  route: RouteTypeRef(),
   destination: Nullable(Type.String()),
   description: Type.String(),
 });
-export const DestinationList = Type.Object({ results: Type.Array(Destination) });
+export const DestinationList = Type.Object({ results: Type.Array(Destination), next_cursor: NextCursor });
 
 export const VerifiedCliList = Type.Object({ results: Type.Array(Type.String()) });
 

@@ -1,8 +1,7 @@
 import { Type } from 'typebox';
-import { AvailableNumber, Dollars, NextCursor, Nullable, PageQuery } from './common-schemas.js';
+import { AvailableNumber, Dollars, NextCursor, Nullable, NumberTypeRef, PageQuery } from './common-schemas.js';
 
 const Money = Type.Number({ minimum: 0, maximum: 10_000_000, description: 'AUD dollars, at most two decimals' });
-const NumberType = Type.String({ enum: ['geographic', 'mobile', 'tollfree', 'local_rate'] });
 
 export const AdminAccount = Type.Object(
   {
@@ -81,12 +80,12 @@ export const DestinationPatch = Type.Object({
 });
 
 export const TypePrice = Type.Object(
-  { number_type: NumberType, setup_cost: Dollars, monthly_cost: Dollars, updated_at: Type.String() },
+  { number_type: NumberTypeRef(), setup_cost: Dollars, monthly_cost: Dollars, updated_at: Type.String() },
   { $id: 'TypePrice' },
 );
 export const TypePriceList = Type.Object({ results: Type.Array(Type.Ref('TypePrice')) });
 export const PriceBody = Type.Object({ setup_cost: Money, monthly_cost: Money });
-export const NumberTypeParam = Type.Object({ number_type: NumberType });
+export const NumberTypeParam = Type.Object({ number_type: NumberTypeRef() });
 export const SetTypePriceResponse = Type.Object({
   price: Type.Ref('TypePrice'),
   numbers_repriced: Type.Integer({ description: 'Unsold numbers without their own price that now cost this' }),

@@ -1,6 +1,34 @@
-import { Type, type TSchema } from 'typebox';
+import { Type, type TSchema, type TSchemaOptions } from 'typebox';
+import { COUNTRIES, NUMBER_TYPES, STATES, type Country, type NumberType, type State } from '../../domain/phone-number.js';
+import { ROUTE_TYPES, type RouteType } from '../../domain/routing.js';
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const PERSON_TYPES = ['R', 'B', 'G', 'C', 'N'] as const;
+export type PersonType = (typeof PERSON_TYPES)[number];
+
+/**
+ * The API's closed sets of values, each a named schema of the OpenAPI document, which the SDK
+ * exports as constants (and the CLI offers): they are written once, here or in the domain.
+ */
+export const ValueSets = [
+  Type.String({ $id: 'NumberType', enum: [...NUMBER_TYPES] }),
+  Type.String({ $id: 'State', enum: [...STATES], description: 'An Australian state or territory' }),
+  Type.String({ $id: 'Country', enum: [...COUNTRIES] }),
+  Type.String({ $id: 'RouteType', enum: [...ROUTE_TYPES], description: "Where a number's calls go; congestion takes no destination" }),
+  Type.String({
+    $id: 'PersonType',
+    enum: [...PERSON_TYPES],
+    description: 'R residential, B business, G government, C charity, N not for profit',
+  }),
+];
+
+const valueSet = <T>(id: string) => (options?: TSchemaOptions) => Type.Unsafe<T>(Type.Ref(id, options));
+export const NumberTypeRef = valueSet<NumberType>('NumberType');
+export const StateRef = valueSet<State>('State');
+export const CountryRef = valueSet<Country>('Country');
+export const RouteTypeRef = valueSet<RouteType>('RouteType');
+export const PersonTypeRef = valueSet<PersonType>('PersonType');
 
 /** Dollars on the wire, at most two decimals. */
 export const Dollars = Type.Number({ description: 'Amount in AUD dollars, at most two decimals' });
@@ -8,8 +36,8 @@ export const Dollars = Type.Number({ description: 'Amount in AUD dollars, at mos
 export const AvailableNumber = Type.Object(
   {
     did_number: Type.String({ description: 'E.164 digits without +', examples: ['61291234567'] }),
-    number_type: Type.String({ enum: ['geographic', 'mobile', 'tollfree', 'local_rate'] }),
-    country: Type.String({ enum: ['AU', 'NZ'] }),
+    number_type: NumberTypeRef(),
+    country: CountryRef(),
     state: Nullable(Type.String()),
     city: Nullable(Type.String()),
     area_code: Nullable(Type.String()),
@@ -34,9 +62,12 @@ export const ErrorBody = Type.Object(
   { $id: 'ErrorBody' },
 );
 
+/** An error answer in the contract's format; the description says when a route gives it. */
+export const errorAnswer = (description: string) => Type.Ref('ErrorBody', { description });
+
 export const ErrorResponses = {
-  '4xx': Type.Ref('ErrorBody'),
-  '5xx': Type.Ref('ErrorBody'),
+  '4xx': errorAnswer('The request was refused: `code` says why (see the contract for each route)'),
+  '5xx': errorAnswer('The server or the carrier failed: `code` says which'),
 };
 
 export const PageQuery = {

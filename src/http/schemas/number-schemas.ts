@@ -1,12 +1,12 @@
 import { Type } from 'typebox';
-import { NUMBER_TYPES, STATES } from '../../domain/phone-number.js';
-import { Dollars, NextCursor, Nullable, PageQuery } from './common-schemas.js';
+import { COUNTRIES } from '../../domain/phone-number.js';
+import { Dollars, NextCursor, Nullable, NumberTypeRef, PageQuery, StateRef } from './common-schemas.js';
 
 export const AvailableQuery = Type.Object({
-  country: Type.Optional(Type.String({ enum: ['AU', 'NZ'], default: 'AU' })),
-  state: Type.Optional(Type.String({ enum: [...STATES] })),
+  country: Type.Optional(Type.String({ enum: [...COUNTRIES], default: 'AU' })),
+  state: Type.Optional(StateRef()),
   city: Type.Optional(Type.String({ maxLength: 100 })),
-  number_type: Type.Optional(Type.String({ enum: [...NUMBER_TYPES] })),
+  number_type: Type.Optional(NumberTypeRef()),
   starts_with: Type.Optional(Type.String({ maxLength: 20, description: 'Digits in any accepted number form' })),
   contains: Type.Optional(Type.String({ maxLength: 15, description: 'Digits, or letters as on a keypad' })),
   ends_with: Type.Optional(Type.String({ maxLength: 15 })),
@@ -20,8 +20,8 @@ export const AvailableList = Type.Object({
 });
 
 export const CitiesQuery = Type.Object({
-  country: Type.Optional(Type.String({ enum: ['AU', 'NZ'], default: 'AU' })),
-  state: Type.Optional(Type.String({ enum: [...STATES] })),
+  country: Type.Optional(Type.String({ enum: [...COUNTRIES], default: 'AU' })),
+  state: Type.Optional(StateRef()),
 });
 
 export const CitiesList = Type.Object({ results: Type.Array(Type.String()) });
@@ -72,9 +72,9 @@ export const OwnedNumber = Type.Object(
 
 export const OwnedQuery = Type.Object({
   did_number: Type.Optional(Type.String({ maxLength: 64 })),
-  state: Type.Optional(Type.String({ enum: [...STATES] })),
+  state: Type.Optional(StateRef()),
   city: Type.Optional(Type.String({ maxLength: 100 })),
-  number_type: Type.Optional(Type.String({ enum: [...NUMBER_TYPES] })),
+  number_type: Type.Optional(NumberTypeRef()),
   ...PageQuery,
 });
 

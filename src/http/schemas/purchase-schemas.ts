@@ -13,9 +13,20 @@ export const PurchaseBody = Type.Object(
   { additionalProperties: false },
 );
 
+// Read as text, not coerced to a boolean: Ajv takes only true and false, and clients also send 1 and 0.
+export const DRY_RUN_VALUES = ['true', 'false', '1', '0'] as const;
 export const PurchaseQuery = Type.Object({
-  dry_run: Type.Optional(Type.Boolean({ description: 'Run every check and return the quote without buying' })),
+  dry_run: Type.Optional(
+    Type.String({
+      enum: [...DRY_RUN_VALUES],
+      description: 'true or 1: run every check and return the quote without buying; false or 0 (or none): buy',
+    }),
+  ),
 });
+
+export function isDryRun(query: { dry_run?: string }): boolean {
+  return query.dry_run === 'true' || query.dry_run === '1';
+}
 
 export const PurchaseSuccess = Type.Object({
   message: Type.String({ examples: ['DID number successfully purchased'] }),
