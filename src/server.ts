@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { SimulatedCarrier } from './carriers/simulated-carrier.js';
 import { safeRecoveryGraceMs, type Config } from './config.js';
@@ -7,10 +8,13 @@ import { BackgroundTasks } from './services/background-tasks.js';
 import type { ServiceDeps } from './services/deps.js';
 import { purgeExpiredIdempotencyKeys } from './services/idempotency-keys.js';
 import { createRateLimiter } from './services/rate-limiter.js';
-import { recoverOrders } from './services/recover-orders.js';
+import { recoverOrders, type RecoveryReport } from './services/recover-orders.js';
+import { seedDemo } from './services/seed-demo.js';
 import { returnQuarantinedNumbers } from './services/release-number.js';
 import { createDatabase } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
+
+export type { RecoveryReport };
 
 export interface Server {
   app: TypedApp;
@@ -111,4 +115,69 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       await database.close();
     },
   };
+}
+
+/** What `serve --demo` set up, for the command line to tell its user. */
+export interface DemoReport {
+  /** The demo account's API key when this start created it: shown once, stored only as a hash. */
+  createdApiKey: string | null;
+  /** The operator key when this start made one up (no BILBY_ADMIN_KEY). */
+  generatedAdminKey: string | null;
+  inventoryAdded: number;
+}
+
+export interface ServeOptions {
+  /** Seed a new database with a funded demo account, its IPND records, destinations and inventory. */
+  demo?: boolean;
+  /** Called with what the demo seeding did, before the server listens. */
+  announce?: (demo: DemoReport) => void;
+}
+
+export interface RunningServer {
+  log: Logger;
+  demo: DemoReport | undefined;
+  /** Stops listening, lets background work finish and closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * `bilby serve`: the server, migrated, seeded when `demo` is set, its maintenance started and
+ * listening on the configured host and port.
+ */
+export async function serve(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
+  // A demo server without a configured admin key gets one for this run, so the operator API can be tried.
+  const generatedAdminKey = options.demo && !config.adminKey ? `bilby_admin_${randomBytes(18).toString('base64url')}` : null;
+  const effective = generatedAdminKey ? Object.freeze({ ...config, adminKey: generatedAdminKey }) : config;
+  const log = createLogger(effective);
+  const server = await createServer(effective, log);
+  let demo: DemoReport | undefined;
+  if (options.demo) {
+    const seeded = await seedDemo(server.deps, config.demoApiKey);
+    if (seeded.inventoryAdded > 0) log.info({ numbers: seeded.inventoryAdded }, 'demo inventory created');
+    demo = { createdApiKey: seeded.createdKey, generatedAdminKey, inventoryAdded: seeded.inventoryAdded };
+    options.announce?.(demo);
+  }
+  await server.startMaintenance();
+  await server.app.listen({ port: config.port, host: config.host });
+  return { log, demo, close: () => server.close() };
+}
+
+/** `bilby migrate`: brings the schema up to date; returns the names of the migrations it applied. */
+export async function migrateDatabase(config: Pick<Config, 'databaseUrl'>): Promise<string[]> {
+  const database = createDatabase(config.databaseUrl);
+  try {
+    return await migrateToLatest(database);
+  } finally {
+    await database.close();
+  }
+}
+
+/** `bilby recover`: one recovery pass over the orders a crash or a carrier timeout left pending. */
+export async function recoverOnce(config: Config): Promise<RecoveryReport> {
+  const server = await createServer(config);
+  try {
+    return await recoverOrders(server.deps);
+  } finally {
+    await server.close();
+  }
 }

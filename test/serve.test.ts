@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
+import { MIGRATION_NAMES } from '../src/store/migrate.js';
+import { runCli } from './helpers/cli.js';
 import { startServer } from './helpers/server-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bilby-serve-'));
@@ -104,5 +106,13 @@ describe('bilby serve', () => {
     const code = await new Promise((resolve) => child.once('exit', resolve));
     assert.equal(code, 2);
     for (const name of ['PORT', 'BILBY_CARRIER_FAILURE_RATE', 'BILBY_DEMO_API_KEY']) assert.match(stderr, new RegExp(name));
+  });
+
+  it('bilby migrate applies every migration to a new database; bilby recover runs one recovery pass', async () => {
+    const env = { BILBY_DATABASE_URL: `file:${join(dir, 'migrate', 'bilby.db')}`, BILBY_LOG_LEVEL: 'warn' };
+    const first = await runCli(['migrate'], env);
+    assert.deepEqual([first.code, first.stdout], [0, `Applied: ${MIGRATION_NAMES.join(', ')}\n`], first.stderr);
+    const recovery = await runCli(['recover'], env);
+    assert.deepEqual([recovery.code, recovery.stdout], [0, 'Recovery: 0 completed, 0 failed, 0 unresolved\n'], recovery.stderr);
   });
 });
