@@ -11,7 +11,7 @@ import { startServer } from './helpers/server-process.js';
 const ADMIN_KEY = 'bin-test-admin-key-0000';
 
 describe('the built bin', () => {
-  it('serves the API, its reference page and imports from the bundle, and starts from its code cache the second time', async (t) => {
+  it('prints its version, serves the API, its reference page and imports from the bundle, and starts from its code cache the second time', async (t) => {
     // Bundled inside node_modules, where the bundle finds better-sqlite3 and swagger-ui's files as it does in dist.
     mkdirSync('node_modules/.cache', { recursive: true });
     const out = mkdtempSync(join('node_modules/.cache', 'bilby-bin-'));
@@ -21,6 +21,8 @@ describe('the built bin', () => {
     execFileSync(process.execPath, ['--import', 'tsx', 'tools/bundle.ts', out], { stdio: 'inherit' });
     const env = { BILBY_DATABASE_URL: `file:${join(data, 'bilby.db')}`, BILBY_CARRIER_DATABASE_URL: `file:${join(data, 'carrier.db')}`, BILBY_ADMIN_KEY: ADMIN_KEY };
     const cacheFile = join(out, 'bilby.bundle.js.cache');
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    assert.equal(execFileSync(join(out, 'bilby.mjs'), ['--version'], { encoding: 'utf8' }), `${version}\n`, 'the bundle finds the package.json above it');
 
     const first = await startServer([], env, join(out, 'bilby.mjs'));
     t.after(() => first.stop());

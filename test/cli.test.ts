@@ -14,10 +14,13 @@ import { login } from '../src/cli/commands/login.js';
 import * as numbers from '../src/cli/commands/numbers.js';
 import { searchNumbers } from '../src/cli/commands/numbers.js';
 import { describeFailure, EXIT, UsageError } from '../src/cli/failures.js';
+import { createProgram, runProgram } from '../src/cli/program.js';
 import { resolveSettings } from '../src/cli/settings.js';
 import { ConnectionError, createClient } from '../src/sdk/index.js';
 import { CLI_ENTRY, captureIo, HAS_TMUX, runCli } from './helpers/cli.js';
 import { createTestContext, TEST_ADMIN_KEY, type TestContextApi } from './helpers/context.js';
+
+const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 async function listen(ctx: TestContextApi): Promise<string> {
   await ctx.app.listen({ port: 0, host: '127.0.0.1' });
@@ -86,6 +89,15 @@ it('describes failures in one sentence with their code, and picks the exit code 
   assert.deepEqual(describeFailure(new UsageError('bad flag')), { message: 'bad flag', exitCode: EXIT.usage, code: 'usage' });
   assert.equal(describeFailure(new ConnectionError('down')).exitCode, EXIT.network);
   assert.deepEqual([EXIT.api, EXIT.usage, EXIT.network].length, new Set([EXIT.api, EXIT.usage, EXIT.network]).size);
+});
+
+it('prints the package version for --version and -V', async () => {
+  for (const flag of ['--version', '-V']) {
+    let printed = '';
+    const program = createProgram().configureOutput({ writeOut: (text) => (printed += text) });
+    assert.equal(await runProgram(program, ['node', 'bilby', flag]), EXIT.ok);
+    assert.equal(printed, `${PACKAGE_VERSION}\n`);
+  }
 });
 
 it('takes settings from flags, then the environment, then the file bilby login wrote (owner-only)', async (t) => {
