@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
@@ -15,12 +15,21 @@ import * as numbers from '../src/cli/commands/numbers.js';
 import { searchNumbers } from '../src/cli/commands/numbers.js';
 import { describeFailure, EXIT, UsageError } from '../src/cli/failures.js';
 import { createProgram, runProgram } from '../src/cli/program.js';
-import { resolveSettings } from '../src/cli/settings.js';
+import { clientFor, resolveSettings } from '../src/cli/settings.js';
 import { ConnectionError, createClient } from '../src/sdk/index.js';
 import { CLI_ENTRY, captureIo, HAS_TMUX, runCli } from './helpers/cli.js';
 import { createTestContext, TEST_ADMIN_KEY, type TestContextApi } from './helpers/context.js';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** A port nothing listens on: the system gave it out as free, and it was closed again. */
+async function closedPort(): Promise<number> {
+  const probe = createTcpServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
 
 async function listen(ctx: TestContextApi): Promise<string> {
   await ctx.app.listen({ port: 0, host: '127.0.0.1' });
@@ -88,6 +97,11 @@ it('operator commands as functions: open an account, credit it, import a file wi
 it('describes failures in one sentence with their code, and picks the exit code by kind', () => {
   assert.deepEqual(describeFailure(new UsageError('bad flag')), { message: 'bad flag', exitCode: EXIT.usage, code: 'usage' });
   assert.equal(describeFailure(new ConnectionError('down')).exitCode, EXIT.network);
+  const refused = new ConnectionError('availableNumbers.list: could not reach http://127.0.0.1:8080 (ECONNREFUSED)', { origin: 'http://127.0.0.1:8080', reason: 'ECONNREFUSED' });
+  assert.equal(describeFailure(refused).message, 'could not reach http://127.0.0.1:8080: connection refused (is the server running, and on that port?)');
+  const blocked = new ConnectionError('balance: could not reach http://127.0.0.1:1 (bad port)', { origin: 'http://127.0.0.1:1', reason: 'bad port' });
+  assert.equal(describeFailure(blocked).message, 'could not reach http://127.0.0.1:1: port 1 is on the list of ports fetch will not connect to');
+  assert.equal(describeFailure(new ConnectionError('x', { origin: 'https://api.example', reason: 'timeout' })).message, 'could not reach https://api.example: no answer in time');
   assert.deepEqual([EXIT.api, EXIT.usage, EXIT.network].length, new Set([EXIT.api, EXIT.usage, EXIT.network]).size);
 });
 
@@ -115,6 +129,7 @@ it('takes settings from flags, then the environment, then the file bilby login w
   assert.equal(resolveSettings({}, { ...env, CRAZYTEL_API_KEY: 'ct' }).apiKey, 'ct');
   assert.equal(resolveSettings({}, { ...env, CRAZYTEL_API_KEY: 'ct', BILBY_API_KEY: 'b' }).apiKey, 'b');
   assert.equal(resolveSettings({ apiKey: 'flag', baseUrl: 'http://x' }, { ...env, BILBY_API_KEY: 'b' }).apiKey, 'flag');
+  assert.throws(() => clientFor({ baseUrl: 'localhost:8080' }, 'customer', env), /"localhost:8080" .* is not an http:\/\/ or https:\/\/ URL/);
   await assert.rejects(login({ baseUrl, apiKey: 'wrong' }, captureIo(), env));
   assert.equal(JSON.parse(readFileSync(env.BILBY_CONFIG, 'utf8')).apiKey, acc.key, 'a refused key is not saved');
 });
@@ -124,12 +139,13 @@ it('runs as a real process: output, --json, and distinct exit codes for usage, A
   await ctx.seedNumbers(['61291234567']);
   const acc = await ctx.createAccount({ balance: 50_00 });
   const env = { BILBY_BASE_URL: await listen(ctx), BILBY_API_KEY: acc.key, BILBY_CONFIG: '/nonexistent/bilby.json' };
+  const down = `http://127.0.0.1:${await closedPort()}`;
   const [balance, search, unauthenticated, usage, unreachable, admin, noAdmin] = await Promise.all([
     runCli(['balance', '--json'], env),
     runCli(['numbers', 'search', '--type', 'geographic'], env),
     runCli(['balance'], { ...env, BILBY_API_KEY: 'not-a-key' }),
     runCli(['numbers', 'search', '--state', 'XX'], env),
-    runCli(['balance', '--base-url', 'http://127.0.0.1:9'], env),
+    runCli(['numbers', 'search', '--base-url', down], env),
     runCli(['admin', 'inventory', '--json'], { ...env, BILBY_ADMIN_KEY: TEST_ADMIN_KEY }),
     runCli(['admin', 'accounts'], env),
   ]);
@@ -139,8 +155,7 @@ it('runs as a real process: output, --json, and distinct exit codes for usage, A
   assert.deepEqual([unauthenticated.code, unauthenticated.stderr.trim()], [EXIT.api, 'bilby: Invalid API key (code: unauthenticated, HTTP 401)']);
   assert.equal(usage.code, EXIT.usage);
   assert.match(usage.stderr, /Allowed choices are ACT, NSW/);
-  assert.equal(unreachable.code, EXIT.network);
-  assert.match(unreachable.stderr, /could not reach/);
+  assert.deepEqual([unreachable.code, unreachable.stderr], [EXIT.network, `bilby: could not reach ${down}: connection refused (is the server running, and on that port?)\n`]);
   assert.equal(admin.code, 0, admin.stderr);
   assert.equal(JSON.parse(admin.stdout).total, 1);
   assert.deepEqual([noAdmin.code, noAdmin.stderr.trim()], [EXIT.usage, 'bilby: No admin key: pass --admin-key, set BILBY_ADMIN_KEY, or run bilby login --admin-key']);

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createClient, type BilbyClient } from '../sdk/index.js';
+import { createClient, type BilbyClient, type ClientOptions } from '../sdk/index.js';
 import { UsageError } from './failures.js';
 
 /** What `bilby login` saves. */
@@ -68,6 +68,14 @@ export function clientFor(options: GlobalOptions, need: 'customer' | 'admin', en
   }
   if (need === 'admin' && !settings.adminKey) {
     throw new UsageError('No admin key: pass --admin-key, set BILBY_ADMIN_KEY, or run bilby login --admin-key');
+  }
+  return createCliClient(settings);
+}
+
+/** The SDK client every command uses. */
+export function createCliClient(settings: Pick<ClientOptions, 'baseUrl' | 'apiKey' | 'adminKey'>): BilbyClient {
+  if (!/^https?:\/\/[^/]/.test(settings.baseUrl) || !URL.canParse(settings.baseUrl)) {
+    throw new UsageError(`The server URL "${settings.baseUrl}" (--base-url, BILBY_BASE_URL or bilby login) is not an http:// or https:// URL`);
   }
   return createClient(settings);
 }

@@ -89,11 +89,12 @@ export class Transport {
           signal: AbortSignal.timeout(this.options.timeoutMs),
         });
       } catch (error) {
+        const reason = failureReason(error);
         if (attempt < maxRetries && (!unkeyedWrite || neverSent(error))) {
           await sleep(this.backoff(attempt));
           continue;
         }
-        throw new ConnectionError(`${spec.operation}: could not reach ${this.origin} (${describeCause(error)})`, { cause: error });
+        throw new ConnectionError(`${spec.operation}: could not reach ${this.origin} (${reason})`, { cause: error, origin: this.origin, reason });
       }
       if (response.ok) return (await readJson(response)) as T;
       const error = await this.errorFor(response, spec.operation);
@@ -175,10 +176,11 @@ async function readJson(response: Response): Promise<unknown> {
   return text === '' ? undefined : JSON.parse(text);
 }
 
-function describeCause(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  if ((error as Error).name === 'TimeoutError') return 'timed out';
-  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
+/** The system's code, `timeout`, or fetch's message; an AggregateError (every address of a host) by its first. */
+function failureReason(error: unknown): string {
+  if ((error as Error).name === 'TimeoutError') return 'timeout';
+  const cause = (error as { cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> } }).cause;
+  return cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (error as Error).message ?? String(error);
 }
 
 function sleep(ms: number): Promise<void> {
