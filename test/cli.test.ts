@@ -129,6 +129,8 @@ it('takes settings from flags, then the environment, then the file bilby login w
   assert.equal(resolveSettings({}, { ...env, CRAZYTEL_API_KEY: 'ct' }).apiKey, 'ct');
   assert.equal(resolveSettings({}, { ...env, CRAZYTEL_API_KEY: 'ct', BILBY_API_KEY: 'b' }).apiKey, 'b');
   assert.equal(resolveSettings({ apiKey: 'flag', baseUrl: 'http://x' }, { ...env, BILBY_API_KEY: 'b' }).apiKey, 'flag');
+  const client = clientFor({}, 'customer', env);
+  assert.deepEqual([client.options.baseUrl, client.options.retryConnectFailures, client.options.maxRetries], [baseUrl, false, 2], 'a refused connection fails at once; other failures are retried');
   assert.throws(() => clientFor({ baseUrl: 'localhost:8080' }, 'customer', env), /"localhost:8080" .* is not an http:\/\/ or https:\/\/ URL/);
   await assert.rejects(login({ baseUrl, apiKey: 'wrong' }, captureIo(), env));
   assert.equal(JSON.parse(readFileSync(env.BILBY_CONFIG, 'utf8')).apiKey, acc.key, 'a refused key is not saved');

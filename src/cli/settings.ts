@@ -77,5 +77,7 @@ export function createCliClient(settings: Pick<ClientOptions, 'baseUrl' | 'apiKe
   if (!/^https?:\/\/[^/]/.test(settings.baseUrl) || !URL.canParse(settings.baseUrl)) {
     throw new UsageError(`The server URL "${settings.baseUrl}" (--base-url, BILBY_BASE_URL or bilby login) is not an http:// or https:// URL`);
   }
-  return createClient(settings);
+  // Someone at a terminal is better told at once that nothing listens there than after the
+  // back-off; 429s, 5xx answers and connections lost midway are still retried.
+  return createClient({ ...settings, retryConnectFailures: false });
 }
