@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { pino, type Logger } from 'pino';
 import { SimulatedCarrier } from './carriers/simulated-carrier.js';
 import { safeRecoveryGraceMs, type Config } from './config.js';
 import { createApp } from './http/app.js';
 import type { TypedApp } from './http/typed-app.js';
 import { BackgroundTasks } from './services/background-tasks.js';
+import { demoOperatorKey, type DemoOperatorKey } from './services/demo-operator-key.js';
 import type { ServiceDeps } from './services/deps.js';
 import { purgeExpiredIdempotencyKeys } from './services/idempotency-keys.js';
 import { createRateLimiter } from './services/rate-limiter.js';
@@ -19,6 +19,8 @@ export type { RecoveryReport };
 export interface Server {
   app: TypedApp;
   deps: ServiceDeps;
+  /** With `demo` and no BILBY_ADMIN_KEY: the operator key the database keeps for the demo. */
+  demoAdminKey: DemoOperatorKey | undefined;
   /** Runs recovery once and starts the periodic maintenance (recovery, quarantine returns). */
   startMaintenance(): Promise<void>;
   close(): Promise<void>;
@@ -36,8 +38,13 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   });
 }
 
+export interface ServerOptions {
+  /** `serve --demo`: without BILBY_ADMIN_KEY the operator API takes the demo's key, kept with the database. */
+  demo?: boolean;
+}
+
 /** The composition root: config → database → migrations → carrier → services → app. */
-export async function createServer(config: Config, log: Logger = createLogger(config)): Promise<Server> {
+export async function createServer(config: Config, log: Logger = createLogger(config), options: ServerOptions = {}): Promise<Server> {
   const database = createDatabase(config.databaseUrl, {
     poolSize: config.databasePoolSize,
     readers: config.sqliteReaders,
@@ -73,9 +80,10 @@ export async function createServer(config: Config, log: Logger = createLogger(co
     tasks: new BackgroundTasks(),
     rateLimiter: createRateLimiter(database),
   };
+  const demoAdminKey = options.demo && !config.adminKey ? await demoOperatorKey(deps) : undefined;
   const app = await createApp(deps, {
     logger: log,
-    ...(config.adminKey ? { adminKey: config.adminKey } : {}),
+    ...(config.adminKey ? { adminKey: config.adminKey } : demoAdminKey ? { adminKeyHash: demoAdminKey.keyHash } : {}),
     timeouts: {
       headersTimeoutMs: config.headersTimeoutMs,
       bodyTimeoutMs: config.bodyTimeoutMs,
@@ -102,6 +110,7 @@ export async function createServer(config: Config, log: Logger = createLogger(co
   return {
     app,
     deps,
+    demoAdminKey,
     async startMaintenance() {
       await maintain();
       timer = setInterval(() => void maintain(), config.recoveryIntervalMs);
@@ -119,10 +128,17 @@ export async function createServer(config: Config, log: Logger = createLogger(co
 
 /** What `serve --demo` set up, for the command line to tell its user. */
 export interface DemoReport {
+  accountId: string;
   /** The demo account's API key when this start created it: shown once, stored only as a hash. */
   createdApiKey: string | null;
-  /** The operator key when this start made one up (no BILBY_ADMIN_KEY). */
-  generatedAdminKey: string | null;
+  /** BILBY_DEMO_API_KEY is set, and opens the demo account. */
+  configuredApiKey: boolean;
+  /**
+   * The operator key: BILBY_ADMIN_KEY, made by this start (then in `createdAdminKey`, shown once),
+   * or kept by the database from an earlier start (stored only as a hash).
+   */
+  adminKey: 'configured' | 'created' | 'kept';
+  createdAdminKey: string | null;
   inventoryAdded: number;
 }
 
@@ -145,16 +161,21 @@ export interface RunningServer {
  * listening on the configured host and port.
  */
 export async function serve(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
-  // A demo server without a configured admin key gets one for this run, so the operator API can be tried.
-  const generatedAdminKey = options.demo && !config.adminKey ? `bilby_admin_${randomBytes(18).toString('base64url')}` : null;
-  const effective = generatedAdminKey ? Object.freeze({ ...config, adminKey: generatedAdminKey }) : config;
-  const log = createLogger(effective);
-  const server = await createServer(effective, log);
+  const log = createLogger(config);
+  const server = await createServer(config, log, { demo: Boolean(options.demo) });
   let demo: DemoReport | undefined;
   if (options.demo) {
     const seeded = await seedDemo(server.deps, config.demoApiKey);
     if (seeded.inventoryAdded > 0) log.info({ numbers: seeded.inventoryAdded }, 'demo inventory created');
-    demo = { createdApiKey: seeded.createdKey, generatedAdminKey, inventoryAdded: seeded.inventoryAdded };
+    const createdAdminKey = server.demoAdminKey?.createdKey ?? null;
+    demo = {
+      accountId: seeded.accountId,
+      createdApiKey: seeded.createdKey,
+      configuredApiKey: config.demoApiKey !== undefined,
+      adminKey: config.adminKey ? 'configured' : createdAdminKey ? 'created' : 'kept',
+      createdAdminKey,
+      inventoryAdded: seeded.inventoryAdded,
+    };
     options.announce?.(demo);
   }
   await server.startMaintenance();

@@ -14,17 +14,41 @@ function configuration() {
   }
 }
 
+/** What a `serve --demo` start tells its user: new keys once, and on later starts where to find them. */
 function demoBanner(demo: DemoReport, port: number): string {
-  let text = '';
-  if (demo.createdApiKey) {
-    text +=
-      `\nDemo account ready with $500.00. Its API key (shown once, keep it):\n\n  ${demo.createdApiKey}\n\n` +
-      `Try: curl -H "X-Crazytel-Api-Key: ${demo.createdApiKey}" http://localhost:${port}/api/v1/balance/\n\n`;
+  const base = `http://localhost:${port}`;
+  const lines: string[] = [''];
+  if (demo.configuredApiKey) {
+    lines.push(`Demo account ${demo.accountId}: BILBY_DEMO_API_KEY opens it.`, '', `Try: curl -H "X-Crazytel-Api-Key: $BILBY_DEMO_API_KEY" ${base}/api/v1/balance/`, '');
+  } else if (demo.createdApiKey) {
+    lines.push(
+      'Demo account ready with $500.00. Its API key (shown once, keep it):',
+      '',
+      `  ${demo.createdApiKey}`,
+      '',
+      `Try: curl -H "X-Crazytel-Api-Key: ${demo.createdApiKey}" ${base}/api/v1/balance/`,
+      '',
+    );
+  } else {
+    const adminKey = demo.adminKey === 'configured' ? '"$BILBY_ADMIN_KEY"' : demo.createdAdminKey ?? '<the admin key shown at the first start>';
+    lines.push(
+      `Demo account ${demo.accountId}: its API key was shown when this database was first served with --demo`,
+      'and is stored only as a hash, so it cannot be shown again. To make another:',
+      '',
+      `  bilby --base-url ${base} --admin-key ${adminKey} admin keys create ${demo.accountId} --label demo`,
+      '',
+    );
   }
-  if (demo.generatedAdminKey) {
-    text += `Operator (admin) key for this run (set BILBY_ADMIN_KEY to choose your own):\n\n  ${demo.generatedAdminKey}\n\n`;
+  if (demo.createdAdminKey) {
+    lines.push('Operator (admin) key, kept with this database for every later start (shown once; set BILBY_ADMIN_KEY to choose your own):', '', `  ${demo.createdAdminKey}`, '');
+  } else if (demo.adminKey === 'kept') {
+    lines.push(
+      'Operator (admin) key: unchanged, the one shown at the first start on this database (stored only as a hash;',
+      'set BILBY_ADMIN_KEY to use your own instead).',
+      '',
+    );
   }
-  return text;
+  return `${lines.join('\n')}\n`;
 }
 
 async function serveCommand(options: { demo?: boolean }): Promise<void> {
@@ -64,7 +88,7 @@ program.addHelpText('after', '\nServer: bilby serve [--demo] | bilby migrate | b
 program
   .command('serve')
   .description('run the API server (configured by BILBY_* environment variables)')
-  .option('--demo', 'on a new database, create a demo account, destinations and inventory')
+  .option('--demo', 'on a new database, create a demo account, destinations and inventory; without BILBY_ADMIN_KEY, an admin key kept with the database')
   .action(serveCommand);
 program.command('migrate').description('bring the database schema up to date').action(migrateCommand);
 program.command('recover').description('settle purchase orders a crash left pending').action(recoverCommand);
