@@ -4,17 +4,23 @@ import { safeRecoveryGraceMs, type Config } from './config.js';
 import { createApp } from './http/app.js';
 import type { TypedApp } from './http/typed-app.js';
 import { BackgroundTasks } from './services/background-tasks.js';
+import { demoOperatorKey, type DemoOperatorKey } from './services/demo-operator-key.js';
 import type { ServiceDeps } from './services/deps.js';
 import { purgeExpiredIdempotencyKeys } from './services/idempotency-keys.js';
 import { createRateLimiter } from './services/rate-limiter.js';
-import { recoverOrders } from './services/recover-orders.js';
+import { recoverOrders, type RecoveryReport } from './services/recover-orders.js';
+import { seedDemo } from './services/seed-demo.js';
 import { returnQuarantinedNumbers } from './services/release-number.js';
 import { createDatabase } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
 
+export type { RecoveryReport };
+
 export interface Server {
   app: TypedApp;
   deps: ServiceDeps;
+  /** With `demo` and no BILBY_ADMIN_KEY: the operator key the database keeps for the demo. */
+  demoAdminKey: DemoOperatorKey | undefined;
   /** Runs recovery once and starts the periodic maintenance (recovery, quarantine returns). */
   startMaintenance(): Promise<void>;
   close(): Promise<void>;
@@ -32,8 +38,13 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   });
 }
 
+export interface ServerOptions {
+  /** `serve --demo`: without BILBY_ADMIN_KEY the operator API takes the demo's key, kept with the database. */
+  demo?: boolean;
+}
+
 /** The composition root: config → database → migrations → carrier → services → app. */
-export async function createServer(config: Config, log: Logger = createLogger(config)): Promise<Server> {
+export async function createServer(config: Config, log: Logger = createLogger(config), options: ServerOptions = {}): Promise<Server> {
   const database = createDatabase(config.databaseUrl, {
     poolSize: config.databasePoolSize,
     readers: config.sqliteReaders,
@@ -69,9 +80,10 @@ export async function createServer(config: Config, log: Logger = createLogger(co
     tasks: new BackgroundTasks(),
     rateLimiter: createRateLimiter(database),
   };
+  const demoAdminKey = options.demo && !config.adminKey ? await demoOperatorKey(deps) : undefined;
   const app = await createApp(deps, {
     logger: log,
-    ...(config.adminKey ? { adminKey: config.adminKey } : {}),
+    ...(config.adminKey ? { adminKey: config.adminKey } : demoAdminKey ? { adminKeyHash: demoAdminKey.keyHash } : {}),
     timeouts: {
       headersTimeoutMs: config.headersTimeoutMs,
       bodyTimeoutMs: config.bodyTimeoutMs,
@@ -98,6 +110,7 @@ export async function createServer(config: Config, log: Logger = createLogger(co
   return {
     app,
     deps,
+    demoAdminKey,
     async startMaintenance() {
       await maintain();
       timer = setInterval(() => void maintain(), config.recoveryIntervalMs);
@@ -111,4 +124,81 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       await database.close();
     },
   };
+}
+
+/** What `serve --demo` set up, for the command line to tell its user. */
+export interface DemoReport {
+  accountId: string;
+  /** The demo account's API key when this start created it: shown once, stored only as a hash. */
+  createdApiKey: string | null;
+  /** BILBY_DEMO_API_KEY is set, and opens the demo account. */
+  configuredApiKey: boolean;
+  /**
+   * The operator key: BILBY_ADMIN_KEY, made by this start (then in `createdAdminKey`, shown once),
+   * or kept by the database from an earlier start (stored only as a hash).
+   */
+  adminKey: 'configured' | 'created' | 'kept';
+  createdAdminKey: string | null;
+  inventoryAdded: number;
+}
+
+export interface ServeOptions {
+  /** Seed a new database with a funded demo account, its IPND records, destinations and inventory. */
+  demo?: boolean;
+  /** Called with what the demo seeding did, before the server listens. */
+  announce?: (demo: DemoReport) => void;
+}
+
+export interface RunningServer {
+  log: Logger;
+  demo: DemoReport | undefined;
+  /** Stops listening, lets background work finish and closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * `bilby serve`: the server, migrated, seeded when `demo` is set, its maintenance started and
+ * listening on the configured host and port.
+ */
+export async function serve(config: Config, options: ServeOptions = {}): Promise<RunningServer> {
+  const log = createLogger(config);
+  const server = await createServer(config, log, { demo: Boolean(options.demo) });
+  let demo: DemoReport | undefined;
+  if (options.demo) {
+    const seeded = await seedDemo(server.deps, config.demoApiKey);
+    if (seeded.inventoryAdded > 0) log.info({ numbers: seeded.inventoryAdded }, 'demo inventory created');
+    const createdAdminKey = server.demoAdminKey?.createdKey ?? null;
+    demo = {
+      accountId: seeded.accountId,
+      createdApiKey: seeded.createdKey,
+      configuredApiKey: config.demoApiKey !== undefined,
+      adminKey: config.adminKey ? 'configured' : createdAdminKey ? 'created' : 'kept',
+      createdAdminKey,
+      inventoryAdded: seeded.inventoryAdded,
+    };
+    options.announce?.(demo);
+  }
+  await server.startMaintenance();
+  await server.app.listen({ port: config.port, host: config.host });
+  return { log, demo, close: () => server.close() };
+}
+
+/** `bilby migrate`: brings the schema up to date; returns the names of the migrations it applied. */
+export async function migrateDatabase(config: Pick<Config, 'databaseUrl'>): Promise<string[]> {
+  const database = createDatabase(config.databaseUrl);
+  try {
+    return await migrateToLatest(database);
+  } finally {
+    await database.close();
+  }
+}
+
+/** `bilby recover`: one recovery pass over the orders a crash or a carrier timeout left pending. */
+export async function recoverOnce(config: Config): Promise<RecoveryReport> {
+  const server = await createServer(config);
+  try {
+    return await recoverOrders(server.deps);
+  } finally {
+    await server.close();
+  }
 }

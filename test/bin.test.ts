@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -22,7 +22,7 @@ function filesUnder(dir: string): Map<string, number> {
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
 
 describe('the built bin', () => {
-  it('serves the API, its reference page and imports from the bundle, and starts the second time from the compiled code the first saved', async (t) => {
+  it('prints its version, serves the API, its reference page and imports from the bundle, and starts the second time from the compiled code the first saved', async (t) => {
     // Bundled inside node_modules, where the bundle finds better-sqlite3 and swagger-ui's files as it does in dist.
     mkdirSync('node_modules/.cache', { recursive: true });
     const out = mkdtempSync(join('node_modules/.cache', 'bilby-bin-'));
@@ -37,6 +37,8 @@ describe('the built bin', () => {
       BILBY_ADMIN_KEY: ADMIN_KEY,
       NODE_COMPILE_CACHE: compileCache,
     };
+    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    assert.equal(execFileSync(join(out, 'bilby.mjs'), ['--version'], { encoding: 'utf8' }), `${version}\n`, 'the bundle finds the package.json above it');
 
     const first = await startServer([], env, join(out, 'bilby.mjs'));
     t.after(() => first.stop());

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { it } from 'node:test';
+import { it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as account from '../src/cli/commands/account.js';
 import * as adminAccounts from '../src/cli/commands/admin-accounts.js';
@@ -14,10 +14,22 @@ import { login } from '../src/cli/commands/login.js';
 import * as numbers from '../src/cli/commands/numbers.js';
 import { searchNumbers } from '../src/cli/commands/numbers.js';
 import { describeFailure, EXIT, UsageError } from '../src/cli/failures.js';
-import { resolveSettings } from '../src/cli/settings.js';
+import { createProgram, runProgram } from '../src/cli/program.js';
+import { clientFor, resolveSettings } from '../src/cli/settings.js';
 import { ConnectionError, createClient } from '../src/sdk/index.js';
 import { CLI_ENTRY, captureIo, HAS_TMUX, runCli } from './helpers/cli.js';
 import { createTestContext, TEST_ADMIN_KEY, type TestContextApi } from './helpers/context.js';
+
+const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** A port nothing listens on: the system gave it out as free, and it was closed again. */
+async function closedPort(): Promise<number> {
+  const probe = createTcpServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
 
 async function listen(ctx: TestContextApi): Promise<string> {
   await ctx.app.listen({ port: 0, host: '127.0.0.1' });
@@ -85,7 +97,21 @@ it('operator commands as functions: open an account, credit it, import a file wi
 it('describes failures in one sentence with their code, and picks the exit code by kind', () => {
   assert.deepEqual(describeFailure(new UsageError('bad flag')), { message: 'bad flag', exitCode: EXIT.usage, code: 'usage' });
   assert.equal(describeFailure(new ConnectionError('down')).exitCode, EXIT.network);
+  const refused = new ConnectionError('availableNumbers.list: could not reach http://127.0.0.1:8080 (ECONNREFUSED)', { origin: 'http://127.0.0.1:8080', reason: 'ECONNREFUSED' });
+  assert.equal(describeFailure(refused).message, 'could not reach http://127.0.0.1:8080: connection refused (is the server running, and on that port?)');
+  const blocked = new ConnectionError('balance: could not reach http://127.0.0.1:1 (bad port)', { origin: 'http://127.0.0.1:1', reason: 'bad port' });
+  assert.equal(describeFailure(blocked).message, 'could not reach http://127.0.0.1:1: port 1 is on the list of ports fetch will not connect to');
+  assert.equal(describeFailure(new ConnectionError('x', { origin: 'https://api.example', reason: 'timeout' })).message, 'could not reach https://api.example: no answer in time');
   assert.deepEqual([EXIT.api, EXIT.usage, EXIT.network].length, new Set([EXIT.api, EXIT.usage, EXIT.network]).size);
+});
+
+it('prints the package version for --version and -V', async () => {
+  for (const flag of ['--version', '-V']) {
+    let printed = '';
+    const program = createProgram().configureOutput({ writeOut: (text) => (printed += text) });
+    assert.equal(await runProgram(program, ['node', 'bilby', flag]), EXIT.ok);
+    assert.equal(printed, `${PACKAGE_VERSION}\n`);
+  }
 });
 
 it('takes settings from flags, then the environment, then the file bilby login wrote (owner-only)', async (t) => {
@@ -103,6 +129,9 @@ it('takes settings from flags, then the environment, then the file bilby login w
   assert.equal(resolveSettings({}, { ...env, CRAZYTEL_API_KEY: 'ct' }).apiKey, 'ct');
   assert.equal(resolveSettings({}, { ...env, CRAZYTEL_API_KEY: 'ct', BILBY_API_KEY: 'b' }).apiKey, 'b');
   assert.equal(resolveSettings({ apiKey: 'flag', baseUrl: 'http://x' }, { ...env, BILBY_API_KEY: 'b' }).apiKey, 'flag');
+  const client = clientFor({}, 'customer', env);
+  assert.deepEqual([client.options.baseUrl, client.options.retryConnectFailures, client.options.maxRetries], [baseUrl, false, 2], 'a refused connection fails at once; other failures are retried');
+  assert.throws(() => clientFor({ baseUrl: 'localhost:8080' }, 'customer', env), /"localhost:8080" .* is not an http:\/\/ or https:\/\/ URL/);
   await assert.rejects(login({ baseUrl, apiKey: 'wrong' }, captureIo(), env));
   assert.equal(JSON.parse(readFileSync(env.BILBY_CONFIG, 'utf8')).apiKey, acc.key, 'a refused key is not saved');
 });
@@ -112,12 +141,13 @@ it('runs as a real process: output, --json, and distinct exit codes for usage, A
   await ctx.seedNumbers(['61291234567']);
   const acc = await ctx.createAccount({ balance: 50_00 });
   const env = { BILBY_BASE_URL: await listen(ctx), BILBY_API_KEY: acc.key, BILBY_CONFIG: '/nonexistent/bilby.json' };
+  const down = `http://127.0.0.1:${await closedPort()}`;
   const [balance, search, unauthenticated, usage, unreachable, admin, noAdmin] = await Promise.all([
     runCli(['balance', '--json'], env),
     runCli(['numbers', 'search', '--type', 'geographic'], env),
     runCli(['balance'], { ...env, BILBY_API_KEY: 'not-a-key' }),
     runCli(['numbers', 'search', '--state', 'XX'], env),
-    runCli(['balance', '--base-url', 'http://127.0.0.1:9'], env),
+    runCli(['numbers', 'search', '--base-url', down], env),
     runCli(['admin', 'inventory', '--json'], { ...env, BILBY_ADMIN_KEY: TEST_ADMIN_KEY }),
     runCli(['admin', 'accounts'], env),
   ]);
@@ -127,8 +157,7 @@ it('runs as a real process: output, --json, and distinct exit codes for usage, A
   assert.deepEqual([unauthenticated.code, unauthenticated.stderr.trim()], [EXIT.api, 'bilby: Invalid API key (code: unauthenticated, HTTP 401)']);
   assert.equal(usage.code, EXIT.usage);
   assert.match(usage.stderr, /Allowed choices are ACT, NSW/);
-  assert.equal(unreachable.code, EXIT.network);
-  assert.match(unreachable.stderr, /could not reach/);
+  assert.deepEqual([unreachable.code, unreachable.stderr], [EXIT.network, `bilby: could not reach ${down}: connection refused (is the server running, and on that port?)\n`]);
   assert.equal(admin.code, 0, admin.stderr);
   assert.equal(JSON.parse(admin.stdout).total, 1);
   assert.deepEqual([noAdmin.code, noAdmin.stderr.trim()], [EXIT.usage, 'bilby: No admin key: pass --admin-key, set BILBY_ADMIN_KEY, or run bilby login --admin-key']);
@@ -147,16 +176,14 @@ it('ends quietly when the reader of its output has gone (bilby ... | head)', asy
   assert.equal(code, 0);
 });
 
-it('walks the guided purchase in a real terminal, from search to order id, adding an address and an owner', { skip: !HAS_TMUX && 'tmux is not installed: the pseudo-terminal test needs it' }, async (t) => {
-  const ctx = await createTestContext(t, 'sqlite');
-  await ctx.seedNumbers([{ number: '61291234567', setup: 2_00, monthly: 8_00 }, '61412345678']);
-  const acc = await ctx.createAccount({ balance: 50_00 });
-  const baseUrl = await listen(ctx);
-  const session = `bilby-buy-${process.pid}`;
-  const command = `BILBY_BASE_URL=${baseUrl} BILBY_API_KEY=${acc.key} BILBY_CONFIG=/nonexistent ${process.execPath} --import tsx ${CLI_ENTRY} buy; echo "EXIT=$?"; sleep 60`;
+/** `bilby buy` in a tmux terminal of its own, as a person would run it. */
+function guidedBuyInTerminal(t: TestContext, env: string, name: string) {
+  const session = `bilby-${name}-${process.pid}`;
+  const command = `${env} BILBY_CONFIG=/nonexistent ${process.execPath} --import tsx ${CLI_ENTRY} buy; echo "EXIT=$?"; sleep 60`;
   assert.equal(spawnSync('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '50', command], { cwd: process.cwd() }).status, 0);
   t.after(() => spawnSync('tmux', ['kill-session', '-t', session]));
-  const screen = () => spawnSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' }).stdout;
+  // -J joins the lines the terminal wrapped.
+  const screen = (joined = false) => spawnSync('tmux', ['capture-pane', '-p', ...(joined ? ['-J'] : []), '-t', session], { encoding: 'utf8' }).stdout;
   const keys = (...k: string[]) => spawnSync('tmux', ['send-keys', '-t', session, ...k]);
   const waitFor = async (text: string | RegExp) => {
     for (let i = 0; i < 300; i++) {
@@ -166,15 +193,34 @@ it('walks the guided purchase in a real terminal, from search to order id, addin
     }
     assert.fail(`the terminal never showed ${text}:\n${screen()}`);
   };
+  return { screen, keys, waitFor };
+}
+
+it('walks the guided purchase in a real terminal, from search to order id, adding an address and an owner', { skip: !HAS_TMUX && 'tmux is not installed: the pseudo-terminal test needs it' }, async (t) => {
+  const ctx = await createTestContext(t, 'sqlite');
+  await ctx.seedNumbers([
+    { number: '61291234567', setup: 2_00, monthly: 8_00 },
+    { number: '61291234999', setup: 3_00, monthly: 9_00 },
+    { number: '61249291234', city: 'Newcastle' },
+    '61412345678',
+  ]);
+  const acc = await ctx.createAccount({ balance: 50_00 });
+  const baseUrl = await listen(ctx);
+  const { screen, keys, waitFor } = guidedBuyInTerminal(t, `BILBY_BASE_URL=${baseUrl} BILBY_API_KEY=${acc.key}`, 'buy');
 
   await waitFor('What kind of number?');
   keys('Down', 'Enter'); // Local landline number
   await waitFor('In which state?');
   keys('Down', 'Down', 'Enter'); // NSW
+  await waitFor('In which city?');
+  assert.match(screen(), /Any city\n.*Newcastle\n.*Sydney\n/);
+  keys('Down', 'Down', 'Enter'); // Sydney
   await waitFor('Digits or letters');
-  keys('4567', 'Enter');
+  keys('Enter'); // any
   await waitFor('Pick a number');
-  assert.match(screen(), /\(02\) 9123 4567 +Sydney NSW/);
+  // Every row shows its price, not only the one under the cursor.
+  assert.match(screen(), /\(02\) 9123 4567 {2}Sydney NSW {2}\$2\.00 setup \+ \$8\.00\/month\n.*\(02\) 9123 4999 {2}Sydney NSW {2}\$3\.00 setup \+ \$9\.00\/month\n.*Search again/);
+  assert.doesNotMatch(screen(), /Newcastle/);
   keys('Enter');
   await waitFor('Service address');
   keys('Down', 'Enter'); // Add a new address
@@ -198,9 +244,12 @@ it('walks the guided purchase in a real terminal, from search to order id, addin
   keys('Ada', 'Enter');
   await waitFor('Where should its calls go?');
   keys('Enter'); // device 1000000
+  await waitFor('Description, for your own records');
+  keys('Front desk', 'Enter');
   await waitFor('Your order');
   assert.match(screen(), /\$2\.00 setup \+ \$8\.00 first month = \$10\.00/);
-  assert.match(screen(), /Balance: \$50\.00 → \$40\.00 after/);
+  assert.match(screen(), /Balance: +\$50\.00 → \$40\.00 after/);
+  assert.match(screen(), /Description: Front desk/);
   keys('Enter'); // Yes
   const done = await waitFor('EXIT=');
   const orderId = /Order (ord_\w+)/.exec(done)?.[1];
@@ -213,6 +262,50 @@ it('walks the guided purchase in a real terminal, from search to order id, addin
   assert.deepEqual([address.street_number_first, address.street_name, address.postcode], ['12', 'Pitt Street', '2000']);
   const person = await ctx.db.selectFrom('person').selectAll().where('id', '=', order.person_id).executeTakeFirstOrThrow();
   assert.deepEqual([person.name_1, person.name_2, person.person_type, person.account_id], ['Citizen', 'Ada', 'R', acc.accountId]);
+  const bought = await ctx.db.selectFrom('phone_number').select(['description', 'account_id']).where('did_number', '=', '61291234567').executeTakeFirstOrThrow();
+  assert.deepEqual(bought, { description: 'Front desk', account_id: acc.accountId });
+  assert.doesNotMatch(done, /was saved/, 'a purchase that went through needs no word on what it kept');
+});
+
+it('says the address it added was saved when the guided purchase is cancelled after it, and keeps it', { skip: !HAS_TMUX && 'tmux is not installed: the pseudo-terminal test needs it' }, async (t) => {
+  const ctx = await createTestContext(t, 'sqlite');
+  await ctx.seedNumbers(['61291234567']);
+  const acc = await ctx.createAccount({ balance: 50_00 });
+  const { screen, keys, waitFor } = guidedBuyInTerminal(t, `BILBY_BASE_URL=${await listen(ctx)} BILBY_API_KEY=${acc.key}`, 'cancel');
+
+  await waitFor('What kind of number?');
+  keys('Enter'); // Any kind
+  await waitFor('In which state?');
+  keys('Enter'); // Any state
+  await waitFor('In which city?');
+  keys('Enter'); // Any city
+  await waitFor('Digits or letters');
+  keys('Enter');
+  await waitFor('Pick a number');
+  keys('Enter');
+  await waitFor('Service address');
+  keys('Down', 'Enter'); // Add a new address
+  await waitFor('Street number');
+  keys('7', 'Enter');
+  await waitFor('Street name');
+  keys('Elizabeth Street', 'Enter');
+  await waitFor('City or suburb');
+  keys('Hobart', 'Enter');
+  await waitFor(/◆\s+State/);
+  keys('Down', 'Down', 'Down', 'Down', 'Down', 'Enter'); // TAS
+  await waitFor('Postcode');
+  keys('7000', 'Enter');
+  await waitFor('Owner of the number');
+  keys('C-c');
+  await waitFor('EXIT=');
+  const done = screen(true);
+  assert.match(done, /EXIT=130/);
+  const id = /The address you added \(7 Elizabeth Street, Hobart TAS 7000\) was saved: bilby buy offers it next time; bilby addresses remove (\S+) deletes it\./.exec(done)?.[1];
+  assert.ok(id, done);
+  assert.match(done, /bilby: Cancelled\./);
+  const address = await ctx.db.selectFrom('address').select(['account_id', 'street_name', 'state']).where('id', '=', id!).executeTakeFirstOrThrow();
+  assert.deepEqual(address, { account_id: acc.accountId, street_name: 'Elizabeth Street', state: 'TAS' });
+  assert.equal((await ctx.db.selectFrom('purchase_order').select('id').execute()).length, 0, 'nothing bought');
 });
 
 it('commands as functions: update, show and release a number; add and remove IPND records; operator keys, destinations, prices, stock', async (t) => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { it } from 'node:test';
 import {
   ApiError,
@@ -25,6 +25,15 @@ async function listen(ctx: TestContextApi): Promise<string> {
 }
 
 const fast = { retryBaseDelayMs: 10, maxRetryDelayMs: 50 };
+
+/** A port nothing listens on: the system gave it out as free, and it was closed again. */
+async function closedPort(): Promise<number> {
+  const probe = createTcpServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
 
 describeEachDatabase('SDK against the real server', (dialect) => {
   it('searches, quotes, buys, lists, updates and releases through typed calls', async (t) => {
@@ -254,4 +263,35 @@ it('reads crazytel.io-style errors (detail only) by status, and keeps Bilby exte
   assert.equal(seen[1]?.headers['idempotency-key'], undefined);
   assert.equal(seen[0]?.headers['x-crazytel-api-key'], 'ct-key');
   assert.equal(seen[1]?.url, '/api/v1/phone-numbers/purchase');
+});
+
+it('retries a refused connection unless retryConnectFailures is off, never a port fetch will not use, and still retries what failed midway', async (t) => {
+  let attempts = 0;
+  const counted: typeof fetch = (input, init) => {
+    attempts++;
+    return fetch(input, init);
+  };
+  const down = `http://127.0.0.1:${await closedPort()}`;
+  const refused = await createClient({ baseUrl: down, maxRetries: 2, fetch: counted, ...fast }).balance().catch((e: unknown) => e);
+  assert.ok(refused instanceof ConnectionError, String(refused));
+  assert.deepEqual([refused.origin, refused.reason, attempts], [down, 'ECONNREFUSED', 3]);
+
+  attempts = 0;
+  const once = await createClient({ baseUrl: down, maxRetries: 2, retryConnectFailures: false, fetch: counted, ...fast }).balance().catch((e: unknown) => e);
+  assert.ok(once instanceof ConnectionError && once.reason === 'ECONNREFUSED', String(once));
+  assert.equal(attempts, 1, 'tried once');
+
+  attempts = 0;
+  const blocked = await createClient({ baseUrl: 'http://127.0.0.1:1', maxRetries: 2, fetch: counted, ...fast }).balance().catch((e: unknown) => e);
+  assert.ok(blocked instanceof ConnectionError && blocked.reason === 'bad port', String(blocked));
+  assert.equal(attempts, 1, 'a blocked port is never retried');
+
+  const flaky = await startFlakyProxy(t, down, [
+    { kind: 'drop' },
+    { kind: 'answer', status: 429, body: { detail: 'Too many requests', code: 'rate_limited' }, headers: { 'retry-after': '0' } },
+    { kind: 'answer', status: 429, body: { detail: 'Too many requests', code: 'rate_limited' }, headers: { 'retry-after': '0' } },
+  ]);
+  const limited = await createClient({ baseUrl: flaky.url, maxRetries: 2, retryConnectFailures: false, ...fast }).balance().catch((e: unknown) => e);
+  assert.ok(limited instanceof RateLimitError, String(limited));
+  assert.equal(flaky.seen.length, 3, 'a dropped connection and a 429 were each retried');
 });

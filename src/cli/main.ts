@@ -1,13 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { saveCompileCache } from './compile-cache.js';
 import { UsageError } from './failures.js';
 import { createProgram, runProgram } from './program.js';
 import { ConfigError, loadConfig } from '../config.js';
-import { createLogger, createServer } from '../server.js';
-import { recoverOrders } from '../services/recover-orders.js';
-import { seedDemo } from '../services/seed-demo.js';
-import { createDatabase } from '../store/database.js';
-import { migrateToLatest } from '../store/migrate.js';
+import { migrateDatabase, recoverOnce, serve, type DemoReport } from '../server.js';
 
 /** A bad environment is a usage error: every bad variable is named. */
 function configuration() {
@@ -19,34 +14,52 @@ function configuration() {
   }
 }
 
-async function serve(options: { demo?: boolean }): Promise<void> {
-  let config = configuration();
-  // A demo server without a configured admin key gets one for this run, so the operator API can be tried.
-  const generatedAdminKey = options.demo && !config.adminKey ? `bilby_admin_${randomBytes(18).toString('base64url')}` : undefined;
-  if (generatedAdminKey) config = Object.freeze({ ...config, adminKey: generatedAdminKey });
-  const log = createLogger(config);
-  const server = await createServer(config, log);
-  if (options.demo) {
-    const seeded = await seedDemo(server.deps, config.demoApiKey);
-    if (seeded.inventoryAdded > 0) log.info({ numbers: seeded.inventoryAdded }, 'demo inventory created');
-    if (seeded.createdKey) {
-      process.stdout.write(
-        `\nDemo account ready with $500.00. Its API key (shown once, keep it):\n\n  ${seeded.createdKey}\n\n` +
-          `Try: curl -H "X-Crazytel-Api-Key: ${seeded.createdKey}" http://localhost:${config.port}/api/v1/balance/\n\n`,
-      );
-    }
-    if (generatedAdminKey) {
-      process.stdout.write(`Operator (admin) key for this run (set BILBY_ADMIN_KEY to choose your own):\n\n  ${generatedAdminKey}\n\n`);
-    }
+/** What a `serve --demo` start tells its user: new keys once, and on later starts where to find them. */
+function demoBanner(demo: DemoReport, port: number): string {
+  const base = `http://localhost:${port}`;
+  const lines: string[] = [''];
+  if (demo.configuredApiKey) {
+    lines.push(`Demo account ${demo.accountId}: BILBY_DEMO_API_KEY opens it.`, '', `Try: curl -H "X-Crazytel-Api-Key: $BILBY_DEMO_API_KEY" ${base}/api/v1/balance/`, '');
+  } else if (demo.createdApiKey) {
+    lines.push(
+      'Demo account ready with $500.00. Its API key (shown once, keep it):',
+      '',
+      `  ${demo.createdApiKey}`,
+      '',
+      `Try: curl -H "X-Crazytel-Api-Key: ${demo.createdApiKey}" ${base}/api/v1/balance/`,
+      '',
+    );
+  } else {
+    const adminKey = demo.adminKey === 'configured' ? '"$BILBY_ADMIN_KEY"' : demo.createdAdminKey ?? '<the admin key shown at the first start>';
+    lines.push(
+      `Demo account ${demo.accountId}: its API key was shown when this database was first served with --demo`,
+      'and is stored only as a hash, so it cannot be shown again. To make another:',
+      '',
+      `  bilby --base-url ${base} --admin-key ${adminKey} admin keys create ${demo.accountId} --label demo`,
+      '',
+    );
   }
-  await server.startMaintenance();
-  await server.app.listen({ port: config.port, host: config.host });
+  if (demo.createdAdminKey) {
+    lines.push('Operator (admin) key, kept with this database for every later start (shown once; set BILBY_ADMIN_KEY to choose your own):', '', `  ${demo.createdAdminKey}`, '');
+  } else if (demo.adminKey === 'kept') {
+    lines.push(
+      'Operator (admin) key: unchanged, the one shown at the first start on this database (stored only as a hash;',
+      'set BILBY_ADMIN_KEY to use your own instead).',
+      '',
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+async function serveCommand(options: { demo?: boolean }): Promise<void> {
+  const config = configuration();
+  const server = await serve(config, { demo: Boolean(options.demo), announce: (demo) => process.stdout.write(demoBanner(demo, config.port)) });
   saveCompileCache();
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    log.info({ signal }, 'shutting down');
+    server.log.info({ signal }, 'shutting down');
     await server.close();
     process.exit(0);
   };
@@ -54,20 +67,14 @@ async function serve(options: { demo?: boolean }): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
-async function migrate(): Promise<void> {
-  const config = configuration();
-  const database = createDatabase(config.databaseUrl);
-  const applied = await migrateToLatest(database);
+async function migrateCommand(): Promise<void> {
+  const applied = await migrateDatabase(configuration());
   process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Already up to date\n');
-  await database.close();
 }
 
-async function recover(): Promise<void> {
-  const config = configuration();
-  const server = await createServer(config);
-  const report = await recoverOrders(server.deps);
+async function recoverCommand(): Promise<void> {
+  const report = await recoverOnce(configuration());
   process.stdout.write(`Recovery: ${report.completed} completed, ${report.failed} failed, ${report.unresolved} unresolved\n`);
-  await server.close();
 }
 
 // A reader that stops early (`bilby numbers search | head`) closes the pipe: the output ends there.
@@ -81,10 +88,10 @@ program.addHelpText('after', '\nServer: bilby serve [--demo] | bilby migrate | b
 program
   .command('serve')
   .description('run the API server (configured by BILBY_* environment variables)')
-  .option('--demo', 'on a new database, create a demo account, destinations and inventory')
-  .action(serve);
-program.command('migrate').description('bring the database schema up to date').action(migrate);
-program.command('recover').description('settle purchase orders a crash left pending').action(recover);
+  .option('--demo', 'on a new database, create a demo account, destinations and inventory; without BILBY_ADMIN_KEY, an admin key kept with the database')
+  .action(serveCommand);
+program.command('migrate').description('bring the database schema up to date').action(migrateCommand);
+program.command('recover').description('settle purchase orders a crash left pending').action(recoverCommand);
 
 runProgram(program, process.argv).then(
   (code) => {

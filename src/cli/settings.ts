@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createClient, type BilbyClient } from '../sdk/index.js';
+import { createClient, type BilbyClient, type ClientOptions } from '../sdk/index.js';
 import { UsageError } from './failures.js';
 
 /** What `bilby login` saves. */
@@ -69,5 +69,15 @@ export function clientFor(options: GlobalOptions, need: 'customer' | 'admin', en
   if (need === 'admin' && !settings.adminKey) {
     throw new UsageError('No admin key: pass --admin-key, set BILBY_ADMIN_KEY, or run bilby login --admin-key');
   }
-  return createClient(settings);
+  return createCliClient(settings);
+}
+
+/** The SDK client every command uses. */
+export function createCliClient(settings: Pick<ClientOptions, 'baseUrl' | 'apiKey' | 'adminKey'>): BilbyClient {
+  if (!/^https?:\/\/[^/]/.test(settings.baseUrl) || !URL.canParse(settings.baseUrl)) {
+    throw new UsageError(`The server URL "${settings.baseUrl}" (--base-url, BILBY_BASE_URL or bilby login) is not an http:// or https:// URL`);
+  }
+  // Someone at a terminal is better told at once that nothing listens there than after the
+  // back-off; 429s, 5xx answers and connections lost midway are still retried.
+  return createClient({ ...settings, retryConnectFailures: false });
 }

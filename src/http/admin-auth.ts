@@ -9,11 +9,11 @@ export const OPERATOR_SCOPE = 'operator';
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
 /**
- * onRequest for /admin/v1: the admin key in `Authorization: Bearer` or `X-Admin-Key`, compared in
- * constant time. Without a configured key the operator API answers 401 to everyone.
+ * onRequest for /admin/v1: the admin key in `Authorization: Bearer` or `X-Admin-Key`, its SHA-256
+ * compared in constant time with `keyHash` (hex). Without one the operator API answers 401 to everyone.
  */
-export function authenticateOperator(adminKey: string | undefined) {
-  const expected = adminKey ? digest(adminKey) : null;
+export function authenticateOperator(keyHash: string | undefined) {
+  const expected = keyHash ? Buffer.from(keyHash, 'hex') : null;
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     if (!expected) throw new AppError('unauthenticated', 'The operator API is off: the server has no BILBY_ADMIN_KEY');
     const given = operatorKey(request);

@@ -8,6 +8,7 @@ import { Type } from 'typebox';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { hashApiKey } from '../domain/api-key.js';
 import { AppError } from '../domain/errors.js';
 import { newRequestId } from '../domain/ids.js';
 import { checkReadiness } from '../services/check-readiness.js';
@@ -50,6 +51,8 @@ export interface AppOptions {
   logger?: FastifyBaseLogger | false;
   /** The key the operator API (/admin/v1) requires; without one that API refuses every request. */
   adminKey?: string;
+  /** The SHA-256 (hex) of that key, where only the hash is kept (the demo's); `adminKey` wins. */
+  adminKeyHash?: string;
   /** How long clients may take to send a request; the configuration's defaults if left out. */
   timeouts?: Partial<ClientTimeouts>;
 }
@@ -219,7 +222,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
       admin.addHook('onRoute', (route) => {
         if (route.schema) route.schema.security = [{ adminKey: [] }, { bearer: [] }];
       });
-      admin.addHook('onRequest', authenticateOperator(options.adminKey));
+      admin.addHook('onRequest', authenticateOperator(options.adminKey ? hashApiKey(options.adminKey) : options.adminKeyHash));
       admin.addHook('preValidation', async (request) => {
         // A POST whose fields are all optional may come without a body (curl -X POST).
         if (request.body === undefined && request.routeOptions.schema?.body) request.body = {};

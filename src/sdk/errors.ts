@@ -12,7 +12,21 @@ export class BilbyError extends Error {
 }
 
 /** The server could not be reached, or did not answer in time. Retried before it is thrown. */
-export class ConnectionError extends BilbyError {}
+export class ConnectionError extends BilbyError {
+  /** The server the client was talking to, e.g. `http://localhost:8080`. */
+  readonly origin: string | undefined;
+  /**
+   * What went wrong: `timeout` (no answer within `timeoutMs`), the system's code
+   * (`ECONNREFUSED`, `ENOTFOUND`, `ECONNRESET`, ...), or fetch's own words (`bad port`).
+   */
+  readonly reason: string | undefined;
+
+  constructor(message: string, options: { cause?: unknown; origin?: string; reason?: string } = {}) {
+    super(message, { cause: options.cause });
+    this.origin = options.origin;
+    this.reason = options.reason;
+  }
+}
 
 /** A call that is a Bilby extension, made by a client created with `compatibility: 'crazytel'`. */
 export class UnsupportedError extends BilbyError {}

@@ -16,6 +16,13 @@ export interface ClientOptions {
    * write that may have reached the server: only a 429 or a refused connection. @default 2
    */
   maxRetries?: number;
+  /**
+   * Whether a connection that could not be opened (refused, or a host name that does not resolve)
+   * is retried like other network errors. Nothing was sent, so it is always safe, and it rides out a
+   * server restarting; where nothing listens it only delays the error, so a command line turns it
+   * off. A URL fetch will not use (a blocked port, an unknown scheme) is never retried. @default true
+   */
+  retryConnectFailures?: boolean;
   /** Per attempt. @default 30000 */
   timeoutMs?: number;
   /** First back-off delay; it doubles each retry, with jitter. @default 500 */
@@ -47,6 +54,10 @@ export interface RequestSpec {
 
 const RETRYABLE_CONFLICTS = new Set(['request_in_progress', 'conflict']);
 const WRITE_METHODS = new Set(['POST', 'PATCH', 'DELETE']);
+/** Connections that could not be opened: nothing was sent. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+/** fetch's refusals of the URL itself, which no retry can change. */
+const UNUSABLE_URL = new Set(['bad port', 'unknown scheme']);
 /** 5xx codes that report the carrier's outcome, not a failure to handle the request. */
 const CARRIER_OUTCOMES = new Set(['upstream_error', 'upstream_pending']);
 
@@ -59,6 +70,7 @@ export class Transport {
     if (!options.baseUrl) throw new TypeError('createClient: baseUrl is required');
     this.options = {
       maxRetries: 2,
+      retryConnectFailures: true,
       timeoutMs: 30_000,
       retryBaseDelayMs: 500,
       maxRetryDelayMs: 8_000,
@@ -89,11 +101,13 @@ export class Transport {
           signal: AbortSignal.timeout(this.options.timeoutMs),
         });
       } catch (error) {
-        if (attempt < maxRetries && (!unkeyedWrite || neverSent(error))) {
+        const reason = failureReason(error);
+        const retryable = !UNUSABLE_URL.has(reason) && (this.options.retryConnectFailures || !NOT_CONNECTED.has(reason));
+        if (attempt < maxRetries && retryable && (!unkeyedWrite || neverSent(error))) {
           await sleep(this.backoff(attempt));
           continue;
         }
-        throw new ConnectionError(`${spec.operation}: could not reach ${this.origin} (${describeCause(error)})`, { cause: error });
+        throw new ConnectionError(`${spec.operation}: could not reach ${this.origin} (${reason})`, { cause: error, origin: this.origin, reason });
       }
       if (response.ok) return (await readJson(response)) as T;
       const error = await this.errorFor(response, spec.operation);
@@ -175,10 +189,11 @@ async function readJson(response: Response): Promise<unknown> {
   return text === '' ? undefined : JSON.parse(text);
 }
 
-function describeCause(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  if ((error as Error).name === 'TimeoutError') return 'timed out';
-  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
+/** The system's code, `timeout`, or fetch's message; an AggregateError (every address of a host) by its first. */
+function failureReason(error: unknown): string {
+  if ((error as Error).name === 'TimeoutError') return 'timeout';
+  const cause = (error as { cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> } }).cause;
+  return cause?.code ?? cause?.errors?.[0]?.code ?? cause?.message ?? (error as Error).message ?? String(error);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -13,6 +13,7 @@ export const DEMO_ACCOUNT_NAME = 'Demo account';
 const DEMO_BALANCE_CENTS = 50_000;
 
 export interface DemoSeedResult {
+  accountId: string;
   /** The demo API key, when this call created it (to be printed once). */
   createdKey: string | null;
   inventoryAdded: number;
@@ -28,10 +29,11 @@ export async function seedDemo(deps: Pick<ServiceDeps, 'database' | 'clock'>, de
   const at = isoNow(deps);
   const existing = await findAccountByName(db, DEMO_ACCOUNT_NAME);
   if (existing) {
-    if (!demoApiKey) return { createdKey: null, inventoryAdded: 0 };
-    if (await apiKeyExists(db, hashApiKey(demoApiKey))) return { createdKey: null, inventoryAdded: 0 };
+    const unchanged = { accountId: existing.id, createdKey: null, inventoryAdded: 0 };
+    if (!demoApiKey) return unchanged;
+    if (await apiKeyExists(db, hashApiKey(demoApiKey))) return unchanged;
     await addApiKey(db, existing.id, demoApiKey, at, 'demo');
-    return { createdKey: demoApiKey, inventoryAdded: 0 };
+    return { ...unchanged, createdKey: demoApiKey };
   }
 
   const { account, apiKey } = await createAccount(deps, {
@@ -78,7 +80,7 @@ export async function seedDemo(deps: Pick<ServiceDeps, 'database' | 'clock'>, de
     }
   });
   const inventoryAdded = (await countNumbers(db)) === 0 ? await addDemoInventory(deps, at) : 0;
-  return { createdKey: apiKey, inventoryAdded };
+  return { accountId: account.id, createdKey: apiKey, inventoryAdded };
 }
 
 async function addDemoInventory(deps: Pick<ServiceDeps, 'database'>, at: string): Promise<number> {

@@ -12,6 +12,7 @@ import * as ownedNumbersIndex from './migrations/0008-owned-numbers-index.js';
 import * as ipndUsageIndexes from './migrations/0009-ipnd-usage-indexes.js';
 import * as accountCodeCounter from './migrations/0010-account-code-counter.js';
 import * as idempotencyResult from './migrations/0011-idempotency-result.js';
+import * as operatorKey from './migrations/0012-operator-key.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0009-ipnd-usage-indexes': ipndUsageIndexes,
   '0010-account-code-counter': accountCodeCounter,
   '0011-idempotency-result': idempotencyResult,
+  '0012-operator-key': operatorKey,
 };
 
 /** Every migration's name, in the order they apply. */

@@ -20,6 +20,7 @@ export interface Tables {
   number_price: NumberPriceTable;
   rate_limit_window: RateLimitWindowTable;
   counter: CounterTable;
+  operator_key: OperatorKeyTable;
 }
 
 export interface AccountTable {
@@ -211,6 +212,14 @@ export interface CounterTable {
   value: number;
 }
 
+/** An operator key Bilby made (the demo's), kept as a SHA-256 hash like customers' keys. */
+export interface OperatorKeyTable {
+  name: string;
+  key_hash: string;
+  hint: string;
+  created_at: string;
+}
+
 export interface RateLimitWindowTable {
   key_id: string;
   window_start: string;
@@ -218,6 +227,7 @@ export interface RateLimitWindowTable {
 }
 
 export type NumberPriceRow = Selectable<NumberPriceTable>;
+export type OperatorKeyRow = Selectable<OperatorKeyTable>;
 export type IdempotencyKeyRow = Selectable<IdempotencyRecordTable>;
 export type AccountRow = Selectable<AccountTable>;
 export type AddressRow = Selectable<AddressTable>;

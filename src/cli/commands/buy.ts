@@ -80,25 +80,45 @@ const TYPES: Array<Choice<NumberType | 'any'>> = [
 
 /**
  * `bilby buy` with no arguments: the seed's purchase process, one question at a time. Search and
- * pick a number, pick or add an address and an owner, pick a destination, see the price and the
- * balance after, confirm, buy, and print the order id.
+ * pick a number, pick or add an address and an owner, pick a destination, describe it, see the
+ * price and the balance after, confirm, buy, and print the order id.
+ *
+ * An address or owner added on the way is saved at once, not at the end: the price check before
+ * the confirmation runs every check of the purchase, which needs them on the server, and a saved
+ * one is offered the next time. So a guided purchase that ends without buying says what it kept.
  */
 export async function guidedBuy(client: BilbyClient, prompts: Prompts, io: Io): Promise<void> {
+  const saved: string[] = [];
+  try {
+    await guide(client, prompts, io, saved);
+  } catch (error) {
+    if (saved.length > 0) io.err(`${saved.join('\n')}\n`);
+    throw error;
+  }
+}
+
+async function guide(client: BilbyClient, prompts: Prompts, io: Io, saved: string[]): Promise<void> {
   prompts.intro('Buy a phone number');
   const number = await pickNumber(client, prompts);
-  const addressId = await pickAddress(client, prompts);
-  const personId = await pickOwner(client, prompts);
+  const addressId = await pickAddress(client, prompts, saved);
+  const personId = await pickOwner(client, prompts, saved);
   const { results: destinations } = await collect(client.destinations.list(), true);
   const target = await prompts.select(
     'Where should its calls go?',
     destinations.map((d) => ({ value: d, label: `${d.route}${d.destination ? ` ${d.destination}` : ''}`, hint: d.description })),
   );
+  const description = await prompts.text('Description, for your own records (Enter for none)', {
+    placeholder: 'e.g. Reception',
+    optional: true,
+    validate: (value) => (value.length <= 255 ? undefined : 'At most 255 characters'),
+  });
   const input: PurchaseInput = defined({
     did_number: number.did_number,
     address_id: addressId,
     person_id: personId,
     primary_route: target.route,
     primary_destination: target.destination ?? undefined,
+    description: description || undefined,
   });
 
   let quote: PurchaseQuote | null = null;
@@ -110,10 +130,11 @@ export async function guidedBuy(client: BilbyClient, prompts: Prompts, io: Io): 
   const price = number.setup_cost + number.monthly_cost;
   prompts.note(
     [
-      `Number:  ${national(number.did_number)} (${number.did_number})`,
-      `Price:   ${dollars(number.setup_cost)} setup + ${dollars(number.monthly_cost)} first month = ${dollars(quote?.charged ?? price)}`,
-      ...(quote ? [`Balance: ${dollars(quote.balance)} → ${dollars(quote.balance_after)} after`] : []),
-      `Route:   ${target.route}${target.destination ? ` ${target.destination}` : ''}`,
+      `Number:      ${national(number.did_number)} (${number.did_number})`,
+      `Price:       ${dollars(number.setup_cost)} setup + ${dollars(number.monthly_cost)} first month = ${dollars(quote?.charged ?? price)}`,
+      ...(quote ? [`Balance:     ${dollars(quote.balance)} → ${dollars(quote.balance_after)} after`] : []),
+      `Route:       ${target.route}${target.destination ? ` ${target.destination}` : ''}`,
+      ...(description ? [`Description: ${description}`] : []),
     ].join('\n'),
     'Your order',
   );
@@ -128,13 +149,14 @@ export async function guidedBuy(client: BilbyClient, prompts: Prompts, io: Io): 
 async function pickNumber(client: BilbyClient, prompts: Prompts): Promise<AvailableNumber> {
   for (;;) {
     const type = await prompts.select('What kind of number?', TYPES);
-    const state =
-      type === 'any' || type === 'geographic'
-        ? await prompts.select<(typeof STATES)[number] | undefined>('In which state?', [
-            { value: undefined, label: 'Any state' },
-            ...STATES.map((s) => ({ value: s, label: s })),
-          ])
-        : undefined;
+    const located = type === 'any' || type === 'geographic';
+    const state = located
+      ? await prompts.select<(typeof STATES)[number] | undefined>('In which state?', [
+          { value: undefined, label: 'Any state' },
+          ...STATES.map((s) => ({ value: s, label: s })),
+        ])
+      : undefined;
+    const city = located ? await pickCity(client, prompts, state) : undefined;
     const contains = await prompts.text('Digits or letters it should contain (Enter for any)', {
       placeholder: 'e.g. 9123 or PIZZA',
       optional: true,
@@ -143,6 +165,7 @@ async function pickNumber(client: BilbyClient, prompts: Prompts): Promise<Availa
     const filters: AvailableNumberFilters = defined({
       number_type: type === 'any' ? undefined : type,
       state,
+      city,
       contains: contains || undefined,
       limit: 15,
     });
@@ -151,11 +174,13 @@ async function pickNumber(client: BilbyClient, prompts: Prompts): Promise<Availa
       prompts.note('No available number matches; try other choices.', 'Nothing found');
       continue;
     }
+    // The price is in every row's label: a hint shows only on the row under the cursor.
+    const rows = results.map((n) => [national(n.did_number), [n.city, n.state].filter(Boolean).join(' ') || n.number_type] as const);
+    const widths = [0, 1].map((i) => Math.max(...rows.map((row) => row[i]!.length)));
     const picked = await prompts.select<AvailableNumber | null>('Pick a number', [
-      ...results.map((n) => ({
+      ...results.map((n, i) => ({
         value: n,
-        label: `${national(n.did_number)}  ${[n.city, n.state].filter(Boolean).join(' ') || n.number_type}`,
-        hint: `${dollars(n.setup_cost)} setup, ${dollars(n.monthly_cost)}/month`,
+        label: `${rows[i]![0].padEnd(widths[0]!)}  ${rows[i]![1].padEnd(widths[1]!)}  ${dollars(n.setup_cost)} setup + ${dollars(n.monthly_cost)}/month`,
       })),
       { value: null, label: 'Search again' },
     ]);
@@ -163,7 +188,14 @@ async function pickNumber(client: BilbyClient, prompts: Prompts): Promise<Availa
   }
 }
 
-async function pickAddress(client: BilbyClient, prompts: Prompts): Promise<string> {
+/** A city with available numbers (in the state, if one was picked), or any. */
+async function pickCity(client: BilbyClient, prompts: Prompts, state: string | undefined): Promise<string | undefined> {
+  const cities = await client.cities.list(defined({ state }));
+  if (cities.length === 0) return undefined;
+  return prompts.select<string | undefined>('In which city?', [{ value: undefined, label: 'Any city' }, ...cities.map((c) => ({ value: c, label: c }))]);
+}
+
+async function pickAddress(client: BilbyClient, prompts: Prompts, saved: string[]): Promise<string> {
   const { results } = await collect(client.addresses.list(), true);
   const choice = await prompts.select<string>('Service address of the number (for the emergency services database)', [
     ...results.map((a) => ({
@@ -181,10 +213,12 @@ async function pickAddress(client: BilbyClient, prompts: Prompts): Promise<strin
   const created = await client.addresses.create(
     defined({ street_number_first: streetNumber || undefined, street_name: streetName, city, state, postcode }),
   );
+  const street = [streetNumber, streetName].filter(Boolean).join(' ');
+  saved.push(`The address you added (${street}, ${city} ${state} ${postcode}) was saved: bilby buy offers it next time; bilby addresses remove ${created.id} deletes it.`);
   return created.id;
 }
 
-async function pickOwner(client: BilbyClient, prompts: Prompts): Promise<string> {
+async function pickOwner(client: BilbyClient, prompts: Prompts, saved: string[]): Promise<string> {
   const { results } = await collect(client.owners.list(), true);
   const choice = await prompts.select<string>('Owner of the number (the customer on record)', [
     ...results.map((p) => ({ value: p.id, label: [p.title, p.name_2, p.name_1].filter(Boolean).join(' '), hint: p.person_type })),
@@ -198,5 +232,7 @@ async function pickOwner(client: BilbyClient, prompts: Prompts): Promise<string>
   const surname = await prompts.text(personType === 'R' ? 'Surname' : 'Business name');
   const given = await prompts.text(personType === 'R' ? 'Given name' : 'Contact given name', { optional: personType !== 'R' });
   const created = await client.owners.create(defined({ name_1: surname, name_2: given || undefined, person_type: personType }));
+  const name = [given, surname].filter(Boolean).join(' ');
+  saved.push(`The owner you added (${name}) was saved: bilby buy offers them next time; bilby owners remove ${created.id} deletes them.`);
   return created.id;
 }

@@ -1,7 +1,6 @@
-import { createClient } from '../../sdk/index.js';
 import type { Io } from '../io.js';
 import { emit } from '../io.js';
-import { readSavedSettings, resolveSettings, writeSavedSettings, type SavedSettings } from '../settings.js';
+import { createCliClient, readSavedSettings, resolveSettings, writeSavedSettings, type SavedSettings } from '../settings.js';
 import { UsageError } from '../failures.js';
 
 /** Checks the keys against the server, then saves them (owner-only file) for later commands. */
@@ -10,7 +9,7 @@ export async function login(input: SavedSettings, io: Io, env: Record<string, st
   const saved = readSavedSettings(env);
   const baseUrl = resolveSettings(input.baseUrl ? { baseUrl: input.baseUrl } : {}, env, saved).baseUrl;
   const settings: SavedSettings = { ...saved, ...input, baseUrl };
-  const client = createClient({ ...input, baseUrl });
+  const client = createCliClient({ ...input, baseUrl });
   const account = input.apiKey ? await client.balance() : null;
   if (input.adminKey) await client.admin.prices.list();
   const path = writeSavedSettings(settings, env);
