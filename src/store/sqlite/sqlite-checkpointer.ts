@@ -1,4 +1,5 @@
 import type { Worker } from 'node:worker_threads';
+import type SqliteConnection from 'better-sqlite3';
 import { startSqliteThread } from './sqlite-thread.js';
 
 /** How often the worker copies the log back into the database. */
@@ -122,4 +123,16 @@ export class SqliteCheckpointer {
     await this.#exited;
     clearTimeout(stuck);
   }
+}
+
+/** SQLite's default. */
+const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
+
+/** Moves the connection's checkpoints to a worker thread, SQLite's own taking over if the worker fails. */
+export function offLoopCheckpoints(sqlite: SqliteConnection.Database, path: string, restartFrames?: number): SqliteCheckpointer {
+  const checkpointer = new SqliteCheckpointer(path, () => sqlite.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`), restartFrames);
+  sqlite.pragma('wal_autocheckpoint = 0');
+  // After a checkpoint lets the log restart, keep its file from staying at its largest size.
+  sqlite.pragma('journal_size_limit = 67108864');
+  return checkpointer;
 }
