@@ -3,7 +3,7 @@ import { readBalanceCents, releaseHeldFunds } from '../store/account-store.js';
 import { READ_COMMITTED, type Executor } from '../store/database.js';
 import { settleHold } from '../store/hold-store.js';
 import { unreserveNumber } from '../store/number-store.js';
-import { completePendingOrder } from '../store/order-completion.js';
+import { completePendingOrder } from '../store/purchase/order-completion.js';
 import { findOrder, settleOrder } from '../store/order-store.js';
 import type { PurchaseOrderRow } from '../store/tables.js';
 import { crashIfAt } from './crash-points.js';

@@ -1,13 +1,13 @@
 import { sql } from 'kysely';
-import { LEDGER_REVENUE } from '../domain/order.js';
-import type { Database, Executor } from './database.js';
-import { settleHold } from './hold-store.js';
-import { postLedgerTransaction } from './ledger-store.js';
-import { activateNumber } from './number-store.js';
-import { findOrder, settleOrder } from './order-store.js';
-import { preparedQuery } from './prepared-query.js';
-import type { PurchaseOrderRow } from './tables.js';
-import { addVerifiedCli } from './verified-cli-store.js';
+import { LEDGER_REVENUE } from '../../domain/order.js';
+import type { Database, Executor } from '../database.js';
+import { settleHold } from '../hold-store.js';
+import { postLedgerTransaction } from '../ledger-store.js';
+import { activateNumber } from '../number-store.js';
+import { findOrder, settleOrder } from '../order-store.js';
+import { preparedQuery } from '../prepared-query.js';
+import type { PurchaseOrderRow } from '../tables.js';
+import { addVerifiedCli } from '../verified-cli-store.js';
 
 export interface OrderCompletion {
   orderId: string;
