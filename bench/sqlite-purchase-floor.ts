@@ -1,6 +1,6 @@
 import { closeSync, fdatasyncSync, openSync } from 'node:fs';
 import SqliteDatabase from 'better-sqlite3';
-import { SimulatedCarrier } from '../src/carriers/simulated-carrier.js';
+import { SimulatedCarrier } from '../src/carriers/simulated/simulated-carrier.js';
 import { createDatabase } from '../src/store/database.js';
 import { observeStatements } from '../src/store/sqlite/sql-observer.js';
 import { SqliteCheckpointer } from '../src/store/sqlite/sqlite-checkpointer.js';

@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import { SimulatedCarrier } from './carriers/simulated-carrier.js';
+import { SimulatedCarrier } from './carriers/simulated/simulated-carrier.js';
 import { safeRecoveryGraceMs, type Config } from './config.js';
 import { createApp } from './http/app.js';
 import type { TypedApp } from './http/typed-app.js';
