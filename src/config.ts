@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
-import { DEFAULT_CLIENT_TIMEOUTS } from './http/client-timeouts.js';
-import { CRASH_POINTS, type CrashPoint } from './services/crash-points.js';
+import { CRASH_POINTS, type CrashPoint } from './domain/crash-points.js';
 import { isPostgresUrl, sqlitePath } from './domain/database-url.js';
+import { DEFAULT_CLIENT_TIMEOUTS } from './http/client-timeouts.js';
 
 /** Everything Bilby reads from the environment, typed, checked once and frozen. */
 export interface Config {

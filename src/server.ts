@@ -5,6 +5,7 @@ import { createApp } from './http/app.js';
 import type { TypedApp } from './http/typed-app.js';
 import { BackgroundTasks } from './services/background-tasks.js';
 import type { ServiceDeps } from './services/deps.js';
+import { crashAt } from './services/faults.js';
 import { purgeExpiredIdempotencyKeys } from './services/idempotency-keys.js';
 import { createRateLimiter } from './services/rate-limiter.js';
 import { recoverOrders } from './services/recover-orders.js';
@@ -63,11 +64,11 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       quarantineDays: config.quarantineDays,
       recoveryGraceMs: config.recoveryGraceMs,
       rateLimitPerMinute: config.rateLimitPerMinute,
-      ...(config.crashPoint ? { crashPoint: config.crashPoint } : {}),
     },
     log,
     tasks: new BackgroundTasks(),
     rateLimiter: createRateLimiter(database),
+    ...(config.crashPoint ? { faults: crashAt(config.crashPoint) } : {}),
   };
   const app = await createApp(deps, {
     logger: log,
