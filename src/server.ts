@@ -12,6 +12,7 @@ import { recoverOrders } from './services/recover-orders.js';
 import { returnQuarantinedNumbers } from './services/release-number.js';
 import { createDatabase } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
+import { profileStatements } from './store/sqlite/sql-observer.js';
 
 export interface Server {
   app: TypedApp;
@@ -35,6 +36,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 
 /** The composition root: config → database → migrations → carrier → services → app. */
 export async function createServer(config: Config, log: Logger = createLogger(config)): Promise<Server> {
+  if (config.profileSql) profileStatements();
   const database = createDatabase(config.databaseUrl, {
     poolSize: config.databasePoolSize,
     readers: config.sqliteReaders,
