@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import SqliteDatabase from 'better-sqlite3';
-import { createDatabase, offLoopCheckpoints } from '../src/store/database.js';
+import { createDatabase } from '../src/store/database.js';
+import { offLoopCheckpoints } from '../src/store/sqlite/sqlite-checkpointer.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 
 const BATCH = 1_000;

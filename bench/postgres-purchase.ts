@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
-import { SimulatedCarrier } from '../src/carriers/simulated-carrier.js';
+import { SimulatedCarrier } from '../src/carriers/simulated/simulated-carrier.js';
 import { createDatabase, type Database } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { insertNumbers } from '../src/store/number-store.js';

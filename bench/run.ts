@@ -243,7 +243,7 @@ async function benchPurchase(memory: number[]): Promise<void> {
     ratio: `${fmt((rps / post) * 100)}% of POST; ${fmt(rps / commitRate, 2)}× the commit rate`,
     target: '≥ 25% of POST',
     met: rps / post >= 0.25,
-    notes: `non-2xx or errors: ${failures(bilbyRuns)}; the connection runs synchronous=NORMAL and Bilby fdatasyncs the WAL itself before answering (src/store/sqlite-wal-sync.ts)`,
+    notes: `non-2xx or errors: ${failures(bilbyRuns)}; the connection runs synchronous=NORMAL and Bilby fdatasyncs the WAL itself before answering (src/store/sqlite/sqlite-wal-sync.ts)`,
   });
   rows.push({
     figure: `the purchase's own SQL (${capturedSqliteStatements} statements) replayed raw, 16 purchases per synced commit (purchases/s)`,

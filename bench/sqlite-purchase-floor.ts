@@ -1,9 +1,9 @@
 import { closeSync, fdatasyncSync, openSync } from 'node:fs';
 import SqliteDatabase from 'better-sqlite3';
-import { SimulatedCarrier } from '../src/carriers/simulated-carrier.js';
+import { SimulatedCarrier } from '../src/carriers/simulated/simulated-carrier.js';
 import { createDatabase } from '../src/store/database.js';
-import { observeStatements } from '../src/store/sql-observer.js';
-import { SqliteCheckpointer } from '../src/store/sqlite-checkpointer.js';
+import { observeStatements } from '../src/store/sqlite/sql-observer.js';
+import { SqliteCheckpointer } from '../src/store/sqlite/sqlite-checkpointer.js';
 import { createInProcessApp } from '../tools/in-process-app.js';
 import { buyerValues, capturedNumber, retarget } from './captured-purchase.js';
 import { purchaseOnce, type Buyers } from './purchase-setup.js';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { SimulatedCarrier } from '../src/carriers/simulated-carrier.js';
+import { SimulatedCarrier } from '../src/carriers/simulated/simulated-carrier.js';
 import { createDatabase, type Database } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
 import { assertInvariants } from '../test/helpers/invariants.js';

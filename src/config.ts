@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
+import { CRASH_POINTS, type CrashPoint } from './domain/crash-points.js';
+import { isPostgresUrl, sqlitePath } from './domain/database-url.js';
 import { DEFAULT_CLIENT_TIMEOUTS } from './http/client-timeouts.js';
-import { CRASH_POINTS, type CrashPoint } from './services/crash-points.js';
-import { isPostgresUrl, sqlitePath } from './store/database.js';
 
 /** Everything Bilby reads from the environment, typed, checked once and frozen. */
 export interface Config {
@@ -76,6 +76,11 @@ export interface Config {
   keepAliveTimeoutMs: number;
   /** @default "info" */
   logLevel: string;
+  /**
+   * For `npm run bench:profile` only: time every SQLite statement and print the totals to stderr
+   * when the process exits (BILBY_PROFILE_SQL=1). @default false
+   */
+  profileSql: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -167,6 +172,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyIdleTimeoutMs: number('BILBY_BODY_IDLE_TIMEOUT_MS', DEFAULT_CLIENT_TIMEOUTS.bodyIdleTimeoutMs, 100, 3_600_000),
     keepAliveTimeoutMs: number('BILBY_KEEP_ALIVE_TIMEOUT_MS', DEFAULT_CLIENT_TIMEOUTS.keepAliveTimeoutMs, 100, 3_600_000),
     logLevel: env.BILBY_LOG_LEVEL || 'info',
+    profileSql: env.BILBY_PROFILE_SQL === '1',
   };
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(config.logLevel)) {
     problems.push(`BILBY_LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent`);

@@ -1,11 +1,12 @@
 import { pino, type Logger } from 'pino';
-import { SimulatedCarrier } from './carriers/simulated-carrier.js';
+import { SimulatedCarrier } from './carriers/simulated/simulated-carrier.js';
 import { safeRecoveryGraceMs, type Config } from './config.js';
 import { createApp } from './http/app.js';
 import type { TypedApp } from './http/typed-app.js';
 import { BackgroundTasks } from './services/background-tasks.js';
 import { demoOperatorKey, type DemoOperatorKey } from './services/demo-operator-key.js';
 import type { ServiceDeps } from './services/deps.js';
+import { crashAt } from './services/faults.js';
 import { purgeExpiredIdempotencyKeys } from './services/idempotency-keys.js';
 import { createRateLimiter } from './services/rate-limiter.js';
 import { recoverOrders, type RecoveryReport } from './services/recover-orders.js';
@@ -13,6 +14,7 @@ import { seedDemo } from './services/seed-demo.js';
 import { returnQuarantinedNumbers } from './services/release-number.js';
 import { createDatabase } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
+import { profileStatements } from './store/sqlite/sql-observer.js';
 
 export type { RecoveryReport };
 
@@ -45,6 +47,7 @@ export interface ServerOptions {
 
 /** The composition root: config → database → migrations → carrier → services → app. */
 export async function createServer(config: Config, log: Logger = createLogger(config), options: ServerOptions = {}): Promise<Server> {
+  if (config.profileSql) profileStatements();
   const database = createDatabase(config.databaseUrl, {
     poolSize: config.databasePoolSize,
     readers: config.sqliteReaders,
@@ -74,11 +77,11 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       quarantineDays: config.quarantineDays,
       recoveryGraceMs: config.recoveryGraceMs,
       rateLimitPerMinute: config.rateLimitPerMinute,
-      ...(config.crashPoint ? { crashPoint: config.crashPoint } : {}),
     },
     log,
     tasks: new BackgroundTasks(),
     rateLimiter: createRateLimiter(database),
+    ...(config.crashPoint ? { faults: crashAt(config.crashPoint) } : {}),
   };
   const demoAdminKey = options.demo && !config.adminKey ? await demoOperatorKey(deps) : undefined;
   const app = await createApp(deps, {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { newId } from '../src/domain/ids.js';
-import { completePendingOrder, type OrderCompletion } from '../src/store/order-completion.js';
-import { reservePendingOrder } from '../src/store/order-reservation.js';
+import { completePendingOrder, type OrderCompletion } from '../src/store/purchase/order-completion.js';
+import { reservePendingOrder } from '../src/store/purchase/order-reservation.js';
 import type { PurchaseOrderRow } from '../src/store/tables.js';
 import { createTestContext, type TestContextApi } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';

@@ -8,7 +8,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import { createDatabase, type Database, type DatabaseOptions } from '../src/store/database.js';
 import { migrateToLatest } from '../src/store/migrate.js';
-import { observeStatements } from '../src/store/sql-observer.js';
+import { observeStatements } from '../src/store/sqlite/sql-observer.js';
 
 /** A migrated SQLite file of its own for one test. */
 async function sqliteFile(t: TestContext, options: DatabaseOptions = {}): Promise<{ database: Database; path: string }> {

@@ -38,9 +38,17 @@ for (const file of readdirSync(out)) if (file.endsWith('.cache') || file === 'bi
 
 await build({ ...commonJs, entryPoints: { 'bilby.bundle': 'src/cli/main.ts' } });
 
-// The modules worker threads run (startModuleThread finds them beside the bundle): ES modules, as
-// they await at their top level.
-await build({ ...esModule, entryPoints: { 'inventory-csv-thread': 'src/services/inventory-csv-thread.ts' }, banner: { js: requireShim } });
+// The modules worker threads run (startModuleThread and startSqliteThread find them beside the
+// bundle): ES modules, as the CSV reader awaits at its top level.
+await build({
+  ...esModule,
+  entryPoints: {
+    'inventory-csv-thread': 'src/services/inventory-csv-thread.ts',
+    'sqlite-reader-thread': 'src/store/sqlite/sqlite-reader-thread.ts',
+    'sqlite-checkpoint-thread': 'src/store/sqlite/sqlite-checkpoint-thread.ts',
+  },
+  banner: { js: requireShim },
+});
 
 await build({
   ...esModule,

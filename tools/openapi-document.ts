@@ -1,4 +1,4 @@
-import { SimulatedCarrier } from '../src/carriers/simulated-carrier.js';
+import { SimulatedCarrier } from '../src/carriers/simulated/simulated-carrier.js';
 import { createDatabase } from '../src/store/database.js';
 import { createInProcessApp } from './in-process-app.js';
 

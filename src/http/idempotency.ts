@@ -10,7 +10,6 @@ import {
   type IdempotencyClaim,
 } from '../services/idempotency-keys.js';
 import { unauthenticated } from '../services/authenticate.js';
-import { crashIfAt } from '../services/crash-points.js';
 import { ignoredFieldsOf } from './ignored-fields.js';
 import { presentAdminDestination } from './admin-presenters.js';
 import { presentAddress, presentPerson, presentPurchaseSuccess, presentTransaction } from './presenters.js';
@@ -165,7 +164,7 @@ export function storeIdempotentResponse(deps: ServiceDeps) {
   return async (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
     const claim = request.idempotencyClaim;
     if (!claim) return payload;
-    crashIfAt(deps, 'before_idempotent_store');
+    deps.faults?.reached('before_idempotent_store');
     const config = request.routeOptions.config as { answerHoldsSecret?: boolean };
     if (config.answerHoldsSecret && reply.statusCode < 300) return payload;
     const body = typeof payload === 'string' ? payload : '';

@@ -1,7 +1,7 @@
 import type { Carrier } from '../carriers/carrier.js';
 import type { Database } from '../store/database.js';
 import type { BackgroundTasks } from './background-tasks.js';
-import type { CrashPoint } from './crash-points.js';
+import type { Faults } from './faults.js';
 import type { RateLimiter } from './rate-limiter.js';
 
 /** What the services need, passed in by the composition root (server.ts) or a test. */
@@ -14,6 +14,8 @@ export interface ServiceDeps {
   log: ServiceLog;
   tasks: BackgroundTasks;
   rateLimiter: RateLimiter;
+  /** Fault injection for the crash tests; absent otherwise. */
+  faults?: Faults;
 }
 
 export interface ServiceSettings {
@@ -25,8 +27,6 @@ export interface ServiceSettings {
   recoveryGraceMs: number;
   /** Requests per API key per minute; 0 switches the limit off (benchmarks). */
   rateLimitPerMinute: number;
-  /** Fault injection for the crash tests: the saga point where the process kills itself. */
-  crashPoint?: CrashPoint;
 }
 
 export interface ServiceLog {

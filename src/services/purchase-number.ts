@@ -5,14 +5,13 @@ import { purchasePrice } from '../domain/money.js';
 import { australianDigits, parseNumber } from '../domain/phone-number.js';
 import { availableCents } from '../store/account-store.js';
 import { READ_COMMITTED, type Executor } from '../store/database.js';
-import { reservePendingOrder } from '../store/order-reservation.js';
-import { readPurchaseFacts, type PurchaseFacts, type PurchasedNumber } from '../store/purchase-facts.js';
+import { reservePendingOrder } from '../store/purchase/order-reservation.js';
+import { readPurchaseFacts, type PurchaseFacts, type PurchasedNumber } from '../store/purchase/purchase-facts.js';
 import type { PurchaseOrderRow } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 import { numberUnavailable } from './number-catalogue.js';
 import { ipndRecordInvalid } from './require-ipnd-record.js';
 import { requireOwnDestination, routeShape, type ResolvedRoute } from './resolve-route.js';
-import { crashIfAt } from './crash-points.js';
 import { tieToIdempotencyKey, type IdempotencyClaim } from './idempotency-keys.js';
 import { completeOrder, failOrder } from './settle-order.js';
 
@@ -86,7 +85,7 @@ async function runSaga(
   claim: IdempotencyClaim | null | undefined,
 ): Promise<PurchaseDone> {
   const order = await reserve(deps, accountId, request, claim);
-  crashIfAt(deps, 'after_reserve');
+  deps.faults?.reached('after_reserve');
 
   const outcome = provisionWithTimeout(deps, order);
   const answer = await outcome.answer;
@@ -105,16 +104,16 @@ async function runSaga(
     });
   }
   if (answer.status === 'failed') {
-    crashIfAt(deps, 'after_carrier_failure');
+    deps.faults?.reached('after_carrier_failure');
     await failOrder(deps, order.id, 'upstream_error');
     throw new AppError('upstream_error', `The carrier could not provision ${order.did_number}: ${answer.reason}`, {
       order_id: order.id,
       retryable: true,
     });
   }
-  crashIfAt(deps, 'after_carrier_ok');
+  deps.faults?.reached('after_carrier_ok');
   const settled = await completeOrder(deps, order.id, answer.reference);
-  crashIfAt(deps, 'after_final_commit');
+  deps.faults?.reached('after_final_commit');
   if (settled.order.status !== 'completed') {
     // Recovery failed the order while the carrier was still answering: undo the carrier's side too.
     await deps.carrier.release(order.did_number);

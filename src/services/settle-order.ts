@@ -1,12 +1,10 @@
 import { newId } from '../domain/ids.js';
-import { readBalanceCents, releaseHeldFunds } from '../store/account-store.js';
-import { READ_COMMITTED, type Executor } from '../store/database.js';
-import { settleHold } from '../store/hold-store.js';
-import { unreserveNumber } from '../store/number-store.js';
-import { completePendingOrder } from '../store/order-completion.js';
-import { findOrder, settleOrder } from '../store/order-store.js';
+import { readBalanceCents } from '../store/account-store.js';
+import type { Executor } from '../store/database.js';
+import { findOrder } from '../store/order-store.js';
+import { failPendingOrder } from '../store/purchase/order-compensation.js';
+import { completePendingOrder } from '../store/purchase/order-completion.js';
 import type { PurchaseOrderRow } from '../store/tables.js';
-import { crashIfAt } from './crash-points.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 
 /** The order as it stands after settling, and whether this call was the one that settled it. */
@@ -19,10 +17,8 @@ export interface Settled {
 /**
  * The saga's last step when the carrier provisioned the number: post the hold as a purchase,
  * make the number active for the buyer, and add it to the buyer's verified caller IDs.
- * READ COMMITTED on PostgreSQL: every write is conditional on the state it expects (the order and
- * its hold still pending, the number still reserved for the order), so a concurrent settlement
- * (recovery, a late answer) waits on the order's row and then sees it settled.
- * Idempotent: if the order was already settled (by recovery or a late answer), changes nothing.
+ * Idempotent: if the order was already settled (by recovery or a late answer), changes nothing,
+ * and a concurrent settlement waits for this one and then finds the order settled.
  */
 export async function completeOrder(deps: ServiceDeps, orderId: string, carrierReference: string): Promise<Settled> {
   const completion = {
@@ -33,7 +29,8 @@ export async function completeOrder(deps: ServiceDeps, orderId: string, carrierR
     blockPrefs: JSON.stringify(DEFAULT_BLOCK_PREFS),
     at: isoNow(deps),
   };
-  const completed = await completePendingOrder(deps.database, completion, () => crashIfAt(deps, 'before_final_commit'));
+  deps.faults?.reached('before_final_commit');
+  const completed = await completePendingOrder(deps.database, completion);
   if (!completed) return settledAlready(deps.database.db, orderId);
   return { order: completed.order, settledNow: true, balanceCents: completed.balanceAfterCents };
 }
@@ -43,19 +40,9 @@ export async function completeOrder(deps: ServiceDeps, orderId: string, carrierR
  * back in stock. Nothing is charged, so a failed order nets to zero. Idempotent like completeOrder.
  */
 export async function failOrder(deps: ServiceDeps, orderId: string, failureCode: string): Promise<Settled> {
-  const at = isoNow(deps);
-  return deps.database.writeTransaction(async (trx) => {
-    const order = await findOrder(trx, orderId);
-    if (!order) throw new Error(`Order ${orderId} does not exist`);
-    const won = await settleOrder(trx, orderId, { status: 'failed', failureCode, carrierReference: null, at });
-    if (!won) return settledAlready(trx, orderId);
-    if (await settleHold(trx, orderId, 'voided', at)) {
-      await releaseHeldFunds(trx, order.account_id, Number(order.amount_cents));
-    }
-    await unreserveNumber(trx, order.did_number, orderId, at);
-    const settled = { ...order, status: 'failed', failure_code: failureCode, completed_at: at, updated_at: at };
-    return { order: settled, settledNow: true, balanceCents: await readBalanceCents(trx, order.account_id) };
-  }, READ_COMMITTED);
+  const failed = await failPendingOrder(deps.database, { orderId, failureCode, at: isoNow(deps) });
+  if (!failed) return settledAlready(deps.database.db, orderId);
+  return { order: failed.order, settledNow: true, balanceCents: failed.balanceCents };
 }
 
 async function settledAlready(ex: Executor, orderId: string): Promise<Settled> {

@@ -1,5 +1,5 @@
 import { CompiledQuery, type Compilable, type QueryResult, type RawBuilder } from 'kysely';
-import { nameStatement } from './postgres-prepared.js';
+import { nameStatement } from './postgres/postgres-prepared.js';
 import { dialectOf, type Executor } from './database.js';
 
 type Argument = string | number | bigint | null | object;

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { SimulatedCarrier } from '../../src/carriers/simulated-carrier.js';
+import { SimulatedCarrier } from '../../src/carriers/simulated/simulated-carrier.js';
 import { newId, newUuid } from '../../src/domain/ids.js';
 import { parseNumber } from '../../src/domain/phone-number.js';
 import { createApp } from '../../src/http/app.js';

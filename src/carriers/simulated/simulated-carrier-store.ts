@@ -1,6 +1,6 @@
 import type SqliteDatabase from 'better-sqlite3';
-import { openSqlite } from './sqlite-connection.js';
-import { observed } from './sql-observer.js';
+import { openSqlite } from '../../store/sqlite/sqlite-connection.js';
+import { observed } from '../../store/sqlite/sql-observer.js';
 
 /** The simulated carrier's own books, in a database of its own: it is another company. */
 export interface CarrierNumberRow {

@@ -1,4 +1,6 @@
 import type { Worker } from 'node:worker_threads';
+import type SqliteConnection from 'better-sqlite3';
+import type { CheckpointReport, CheckpointSettings, ToCheckpointer } from './sqlite-checkpoint-thread.js';
 import { startSqliteThread } from './sqlite-thread.js';
 
 /** How often the worker copies the log back into the database. */
@@ -11,50 +13,6 @@ const INTERVAL_MS = 50;
 const RESTART_WAIT_MS = 100;
 /** 16,384 frames of 4 KB pages: 64 MB, the size the log file is truncated back to (journal_size_limit). */
 const DEFAULT_RESTART_FRAMES = 16_384;
-
-/**
- * Runs in the worker, a CommonJS script: its own connection checkpoints the log on a timer, and at
- * once when asked, and reports how long the log is and how much of it is in the database. On the
- * timer, PASSIVE: it never waits for the server's writers or readers, and a busy checkpoint is
- * simply tried again. Asked (a drain: the writer pauses for it), RESTART: it also waits, up to
- * restartWaitMs, for readers still on older snapshots, since a writer can start the log over
- * only when no reader is using it.
- */
-const WORKER = `
-db.pragma('busy_timeout = 0');
-db.pragma('synchronous = FULL');
-const passive = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
-const restart = db.prepare('PRAGMA wal_checkpoint(RESTART)');
-const restarting = () => {
-  db.pragma('busy_timeout = ' + workerData.restartWaitMs);
-  try {
-    return restart.get();
-  } finally {
-    db.pragma('busy_timeout = 0');
-  }
-};
-const run = (asked) => {
-  try {
-    const { log, checkpointed } = asked ? restarting() : passive.get();
-    parentPort.postMessage({ log, checkpointed, asked });
-  } catch {
-    parentPort.postMessage({ log: -1, checkpointed: -1, asked });
-  }
-};
-const timer = setInterval(() => run(false), workerData.intervalMs);
-parentPort.on('message', (message) => {
-  if (message === 'checkpoint') return run(true);
-  clearInterval(timer);
-  db.close();
-  parentPort.close();
-});
-`;
-
-interface Report {
-  log: number;
-  checkpointed: number;
-  asked: boolean;
-}
 
 /**
  * Copies SQLite's write-ahead log back into the database from a worker thread. Left to itself,
@@ -79,13 +37,14 @@ export class SqliteCheckpointer {
 
   constructor(path: string, onFailure: (error: Error) => void, restartFrames = DEFAULT_RESTART_FRAMES) {
     this.#restartFrames = restartFrames;
-    this.#worker = startSqliteThread(WORKER, { path, intervalMs: INTERVAL_MS, restartWaitMs: RESTART_WAIT_MS });
+    const settings: CheckpointSettings = { path, intervalMs: INTERVAL_MS, restartWaitMs: RESTART_WAIT_MS };
+    this.#worker = startSqliteThread(import.meta.url, 'sqlite-checkpoint-thread', settings);
     this.#worker.on('error', (error) => {
       this.#logFrames = 0;
       for (const resolve of this.#drained.splice(0)) resolve();
       onFailure(error);
     });
-    this.#worker.on('message', (report: Report) => {
+    this.#worker.on('message', (report: CheckpointReport) => {
       if (!report.asked) {
         this.#logFrames = report.log;
         return;
@@ -112,14 +71,26 @@ export class SqliteCheckpointer {
   drain(): Promise<void> {
     return new Promise((resolve) => {
       this.#drained.push(resolve);
-      if (this.#drained.length === 1) this.#worker.postMessage('checkpoint');
+      if (this.#drained.length === 1) this.#worker.postMessage('checkpoint' satisfies ToCheckpointer);
     });
   }
 
   async close(): Promise<void> {
-    this.#worker.postMessage('close');
+    this.#worker.postMessage('close' satisfies ToCheckpointer);
     const stuck = setTimeout(() => void this.#worker.terminate(), 1_000);
     await this.#exited;
     clearTimeout(stuck);
   }
+}
+
+/** SQLite's default. */
+const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
+
+/** Moves the connection's checkpoints to a worker thread, SQLite's own taking over if the worker fails. */
+export function offLoopCheckpoints(sqlite: SqliteConnection.Database, path: string, restartFrames?: number): SqliteCheckpointer {
+  const checkpointer = new SqliteCheckpointer(path, () => sqlite.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`), restartFrames);
+  sqlite.pragma('wal_autocheckpoint = 0');
+  // After a checkpoint lets the log restart, keep its file from staying at its largest size.
+  sqlite.pragma('journal_size_limit = 67108864');
+  return checkpointer;
 }

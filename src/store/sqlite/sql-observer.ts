@@ -1,12 +1,12 @@
 /**
- * What the SQLite connections execute, for the benchmarks: time per statement
- * (BILBY_PROFILE_SQL=1, printed to stderr when the process exits, for `npm run bench:profile`) and
- * listeners that see every statement with its parameters (to capture a purchase's SQL). Off, it
- * costs two branches per statement.
+ * What the SQLite connections execute, for the benchmarks: time per statement (profileStatements,
+ * printed to stderr when the process exits, for `npm run bench:profile`) and listeners that see
+ * every statement with its parameters (to capture a purchase's SQL). Off, it costs two branches
+ * per statement.
  */
 type Listener = (sql: string, parameters: readonly unknown[]) => void;
 
-const timing = process.env.BILBY_PROFILE_SQL === '1';
+let timing = false;
 const totals = new Map<string, { count: number; micros: number }>();
 const listeners = new Set<Listener>();
 
@@ -35,7 +35,13 @@ export function observed<R>(sql: string, parameters: readonly unknown[], run: ()
   }
 }
 
-if (timing) {
+/**
+ * Times every statement the SQLite connections run from now on (the server's and the simulated
+ * carrier's) and prints the slowest totals to stderr when the process exits (BILBY_PROFILE_SQL=1).
+ */
+export function profileStatements(): void {
+  if (timing) return;
+  timing = true;
   process.on('exit', () => {
     const rows = [...totals].sort((a, b) => b[1].micros - a[1].micros).slice(0, 40);
     process.stderr.write('SQL time: total ms, count, µs each, statement\n');

@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
-import { holdFunds } from './account-store.js';
-import { dialectOf, type Executor } from './database.js';
-import { insertHold } from './hold-store.js';
-import { reserveNumber } from './number-store.js';
-import { insertOrder } from './order-store.js';
-import { preparedQuery } from './prepared-query.js';
-import type { PurchaseOrderRow } from './tables.js';
+import { holdFunds } from '../account-store.js';
+import { dialectOf, type Executor } from '../database.js';
+import { insertHold } from '../hold-store.js';
+import { reserveNumber } from '../number-store.js';
+import { insertOrder } from '../order-store.js';
+import { preparedQuery } from '../prepared-query.js';
+import type { PurchaseOrderRow } from '../tables.js';
 
 export type Reservation = 'reserved' | 'unavailable' | 'insufficient_funds';
 

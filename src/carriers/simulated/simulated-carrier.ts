@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SimulatedCarrierStore } from '../store/simulated-carrier-store.js';
-import type { Carrier, CarrierNumberState, ProvisionOutcome, ProvisionRequest } from './carrier.js';
+import { SimulatedCarrierStore } from './simulated-carrier-store.js';
+import type { Carrier, CarrierNumberState, ProvisionOutcome, ProvisionRequest } from '../carrier.js';
 
 /**
  * A fault to inject into the next provision call:

@@ -1,5 +1,4 @@
-import { sql } from 'kysely';
-import type { Db, Trx } from './database.js';
+import { sql, type ControlledTransaction, type Kysely, type Transaction } from 'kysely';
 import type { CommitCounter } from './sqlite-connection.js';
 import type { WalSync } from './sqlite-wal-sync.js';
 
@@ -9,13 +8,11 @@ export interface LogLimit {
   drain(): Promise<void>;
 }
 
-interface Job {
-  fn: (trx: Trx) => Promise<unknown>;
+interface Job<DB> {
+  fn: (trx: Transaction<DB>) => Promise<unknown>;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
-
-type ControlledTrx = Awaited<ReturnType<ReturnType<Db['startTransaction']>['execute']>>;
 
 /** At most this many transactions share one commit, so no caller waits behind an unbounded batch. */
 const MAX_BATCH = 64;
@@ -32,24 +29,24 @@ const MAX_BATCH = 64;
  * built on this one is answered after a later sync, which covers both. What a reader may see
  * early is a commit that a power cut (not a crash of the process) could still undo.
  */
-export class SqliteGroupCommit {
-  readonly #db: Db;
+export class SqliteGroupCommit<DB> {
+  readonly #db: Kysely<DB>;
   readonly #wal: WalSync | undefined;
   readonly #counter: CommitCounter;
   readonly #logLimit: LogLimit | undefined;
-  #queue: Job[] = [];
+  #queue: Job<DB>[] = [];
   #draining = false;
   /** Batches committed and waiting for their sync. */
   readonly #syncing = new Set<Promise<void>>();
 
-  constructor(db: Db, counter: CommitCounter, wal?: WalSync, logLimit?: LogLimit) {
+  constructor(db: Kysely<DB>, counter: CommitCounter, wal?: WalSync, logLimit?: LogLimit) {
     this.#db = db;
     this.#counter = counter;
     this.#wal = wal;
     this.#logLimit = logLimit;
   }
 
-  run<T>(fn: (trx: Trx) => Promise<T>): Promise<T> {
+  run<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
       if (!this.#draining) {
@@ -72,8 +69,8 @@ export class SqliteGroupCommit {
     }
   }
 
-  async #commit(batch: Job[]): Promise<void> {
-    let trx: ControlledTrx;
+  async #commit(batch: Job<DB>[]): Promise<void> {
+    let trx: ControlledTransaction<DB>;
     try {
       trx = await this.#db.startTransaction().execute();
     } catch (error) {
@@ -125,7 +122,7 @@ export class SqliteGroupCommit {
     }
   }
 
-  async #commitWithoutSync(trx: ControlledTrx): Promise<void> {
+  async #commitWithoutSync(trx: ControlledTransaction<DB>): Promise<void> {
     this.#counter.syncDeferred = this.#wal !== undefined;
     try {
       await trx.commit().execute();

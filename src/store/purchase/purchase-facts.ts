@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
-import { dialectOf, type Executor } from './database.js';
-import { preparedQuery } from './prepared-query.js';
-import type { PhoneNumberRow } from './tables.js';
+import { dialectOf, type Executor } from '../database.js';
+import { preparedQuery } from '../prepared-query.js';
+import type { PhoneNumberRow } from '../tables.js';
 
 /** What a purchase reads of the number it names. */
 export type PurchasedNumber = Pick<PhoneNumberRow, 'did_number' | 'status' | 'setup_cost_cents' | 'monthly_cost_cents'>;

@@ -1,13 +1,13 @@
 import { sql } from 'kysely';
-import { LEDGER_REVENUE } from '../domain/order.js';
-import type { Database, Executor } from './database.js';
-import { settleHold } from './hold-store.js';
-import { postLedgerTransaction } from './ledger-store.js';
-import { activateNumber } from './number-store.js';
-import { findOrder, settleOrder } from './order-store.js';
-import { preparedQuery } from './prepared-query.js';
-import type { PurchaseOrderRow } from './tables.js';
-import { addVerifiedCli } from './verified-cli-store.js';
+import { LEDGER_REVENUE } from '../../domain/order.js';
+import type { Database, Executor } from '../database.js';
+import { settleHold } from '../hold-store.js';
+import { postLedgerTransaction } from '../ledger-store.js';
+import { activateNumber } from '../number-store.js';
+import { findOrder, settleOrder } from '../order-store.js';
+import { preparedQuery } from '../prepared-query.js';
+import type { PurchaseOrderRow } from '../tables.js';
+import { addVerifiedCli } from '../verified-cli-store.js';
 
 export interface OrderCompletion {
   orderId: string;
@@ -34,8 +34,7 @@ export function purchaseDescription(didNumber: string): string {
  * as a purchase (balance, ledger transaction and its two entries), the number becomes active for
  * the buyer and joins the buyer's verified caller IDs. Returns undefined, changing nothing, if the
  * order is no longer pending. Throws, changing nothing, if the order has no pending hold or its
- * number is not reserved for it. `beforeCommit` runs when the writes are about to commit (the
- * crash-point tests stop there).
+ * number is not reserved for it.
  *
  * On PostgreSQL every write is one statement (data-modifying WITH clauses) that commits on its
  * own: one round trip instead of ten (a BEGIN, eight statements, a COMMIT); each round trip costs the
@@ -43,20 +42,9 @@ export function purchaseDescription(didNumber: string): string {
  * (bilby_check) so that an error undoes it. READ COMMITTED: every write is conditional on the state
  * it expects, so a concurrent settlement waits on the order's row and then finds it settled.
  */
-export async function completePendingOrder(
-  database: Database,
-  completion: OrderCompletion,
-  beforeCommit: () => void = () => {},
-): Promise<CompletedOrder | undefined> {
-  if (database.dialect === 'postgres') {
-    beforeCommit();
-    return database.writeStatement((ex) => completeInOneStatement(ex, completion));
-  }
-  return database.writeTransaction(async (trx) => {
-    const completed = await completeStepByStep(trx, completion);
-    if (completed) beforeCommit();
-    return completed;
-  });
+export async function completePendingOrder(database: Database, completion: OrderCompletion): Promise<CompletedOrder | undefined> {
+  if (database.dialect === 'postgres') return database.writeStatement((ex) => completeInOneStatement(ex, completion));
+  return database.writeTransaction((trx) => completeStepByStep(trx, completion));
 }
 
 async function completeStepByStep(ex: Executor, c: OrderCompletion): Promise<CompletedOrder | undefined> {

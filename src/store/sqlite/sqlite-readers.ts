@@ -1,4 +1,5 @@
 import type { Worker } from 'node:worker_threads';
+import type { FromReader, ReaderSettings, ToReader } from './sqlite-reader-thread.js';
 import { startSqliteThread } from './sqlite-thread.js';
 
 /** Statements each reader keeps prepared (searches repeat a few hundred shapes of SQL). */
@@ -10,49 +11,6 @@ const CACHED_STATEMENTS = 500;
  * peak RSS 171 against 141 MB.
  */
 const CACHE_KIB = 1_024;
-
-/**
- * Runs in each reader, a CommonJS script: its own connection answers read-only queries, each in
- * its own read transaction (so it sees everything committed before it started), from statements
- * it prepares once. query_only makes a write an error instead of a write.
- */
-const READER = `
-db.pragma('busy_timeout = 5000');
-db.pragma('query_only = ON');
-db.pragma('cache_size = -' + workerData.cacheKib);
-const cache = new Map();
-const statementFor = (sql) => {
-  let statement = cache.get(sql);
-  if (statement) {
-    cache.delete(sql);
-  } else {
-    statement = db.prepare(sql);
-    if (cache.size >= workerData.cachedStatements) cache.delete(cache.keys().next().value);
-  }
-  cache.set(sql, statement);
-  return statement;
-};
-parentPort.on('message', (message) => {
-  if (message === 'close') {
-    db.close();
-    parentPort.close();
-    return;
-  }
-  try {
-    const statement = statementFor(message.sql);
-    if (!statement.reader) throw new Error('a reader runs queries that return rows, not: ' + message.sql);
-    parentPort.postMessage({ id: message.id, rows: statement.all(...message.parameters) });
-  } catch (error) {
-    parentPort.postMessage({ id: message.id, error: { message: error.message, code: error.code } });
-  }
-});
-`;
-
-interface Answer {
-  id: number;
-  rows?: unknown[];
-  error?: { message: string; code?: string };
-}
 
 interface Reader {
   worker: Worker;
@@ -84,9 +42,10 @@ export class SqliteReaders {
   #start(): void {
     this.#started = true;
     for (let i = 0; i < this.#count; i++) {
-      const worker = startSqliteThread(READER, { path: this.#path, cachedStatements: CACHED_STATEMENTS, cacheKib: CACHE_KIB });
+      const settings: ReaderSettings = { path: this.#path, cachedStatements: CACHED_STATEMENTS, cacheKib: CACHE_KIB };
+      const worker = startSqliteThread(import.meta.url, 'sqlite-reader-thread', settings);
       const reader: Reader = { worker, waiting: new Map() };
-      worker.on('message', (answer: Answer) => {
+      worker.on('message', (answer: FromReader) => {
         const call = reader.waiting.get(answer.id);
         if (!call) return;
         reader.waiting.delete(answer.id);
@@ -124,7 +83,7 @@ export class SqliteReaders {
       chosen.waiting.set(id, { resolve, reject });
       // Referenced while a query waits, so that a process waiting only on a search does not exit.
       chosen.worker.ref();
-      chosen.worker.postMessage({ id, sql, parameters });
+      chosen.worker.postMessage({ id, sql, parameters } satisfies ToReader);
     }).finally(() => {
       if (chosen.waiting.size === 0) chosen.worker.unref();
     }) as Promise<unknown[]>;
@@ -136,7 +95,7 @@ export class SqliteReaders {
     await Promise.all(
       readers.map(async ({ worker }) => {
         const exited = new Promise((resolve) => worker.once('exit', resolve));
-        worker.postMessage('close');
+        worker.postMessage('close' satisfies ToReader);
         const stuck = setTimeout(() => void worker.terminate(), 1_000);
         await exited;
         clearTimeout(stuck);

@@ -1,0 +1,15 @@
+/**
+ * Named points of the purchase saga (and of every keyed write) where the reliability tests make the
+ * server die as kill -9 would, to prove that recovery finishes whatever a crash leaves half-done.
+ * BILBY_CRASH_POINT names one; services/faults.ts is what dies there.
+ */
+export const CRASH_POINTS = [
+  'after_reserve',
+  'after_carrier_ok',
+  'after_carrier_failure',
+  'before_final_commit',
+  'after_final_commit',
+  // Any write under an Idempotency-Key: committed and answered, its answer not yet stored.
+  'before_idempotent_store',
+] as const;
+export type CrashPoint = (typeof CRASH_POINTS)[number];
