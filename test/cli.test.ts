@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it, type TestContext } from 'node:test';
@@ -19,17 +19,9 @@ import { clientFor, resolveSettings } from '../src/cli/settings.js';
 import { ConnectionError, createClient } from '../src/sdk/index.js';
 import { CLI_ENTRY, captureIo, HAS_TMUX, runCli } from './helpers/cli.js';
 import { createTestContext, TEST_ADMIN_KEY, type TestContextApi } from './helpers/context.js';
+import { closedPort } from './helpers/server-process.js';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-
-/** A port nothing listens on: the system gave it out as free, and it was closed again. */
-async function closedPort(): Promise<number> {
-  const probe = createTcpServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 async function listen(ctx: TestContextApi): Promise<string> {
   await ctx.app.listen({ port: 0, host: '127.0.0.1' });

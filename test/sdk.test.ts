@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { type AddressInfo } from 'node:net';
 import { it } from 'node:test';
 import {
   ApiError,
@@ -18,6 +18,7 @@ import { createTestContext, purchaseBody, TEST_ADMIN_KEY, type TestContextApi } 
 import { describeEachDatabase } from './helpers/databases.js';
 import { startFlakyProxy } from './helpers/flaky-proxy.js';
 import { assertInvariants } from './helpers/invariants.js';
+import { closedPort } from './helpers/server-process.js';
 
 async function listen(ctx: TestContextApi): Promise<string> {
   await ctx.app.listen({ port: 0, host: '127.0.0.1' });
@@ -25,15 +26,6 @@ async function listen(ctx: TestContextApi): Promise<string> {
 }
 
 const fast = { retryBaseDelayMs: 10, maxRetryDelayMs: 50 };
-
-/** A port nothing listens on: the system gave it out as free, and it was closed again. */
-async function closedPort(): Promise<number> {
-  const probe = createTcpServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 describeEachDatabase('SDK against the real server', (dialect) => {
   it('searches, quotes, buys, lists, updates and releases through typed calls', async (t) => {

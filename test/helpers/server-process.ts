@@ -75,6 +75,11 @@ async function startOnPort(port: number, args: string[], env: Record<string, str
 async function pickPort(): Promise<number> {
   const range = /^(\d+)-(\d+)$/.exec(process.env.BILBY_TEST_PORTS ?? '');
   if (range) return Number(range[1]) + Math.floor(Math.random() * (Number(range[2]) - Number(range[1]) + 1));
+  return closedPort();
+}
+
+/** A port nothing listens on: the system gave it out as free, and it was closed again. */
+export async function closedPort(): Promise<number> {
   const probe = createServer();
   await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
   const { port } = probe.address() as AddressInfo;
