@@ -21,7 +21,7 @@ const INT8_OID = 20;
 
 /**
  * pg is required when a PostgreSQL database is opened, not imported: loading it (and the fetch
- * implementation it touches while looking for Cloudflare) took about 25 ms of a SQLite server's start.
+ * implementation it touches while looking for Cloudflare) was a measurable part of a SQLite server's start.
  */
 function loadPg(): typeof pg {
   return createRequire(import.meta.url)('pg') as typeof pg;

@@ -13,8 +13,9 @@ import { Worker, type WorkerOptions } from 'node:worker_threads';
  * each thread would compile tsx's loader and run a loader thread of its own, several times the
  * cost of its start, and every SQLite file opened starts one.
  *
- * A thread holds a connection and small results: a small heap keeps its isolate from costing 20 MB
- * (measured for the checkpointer: 113 MB idle RSS with defaults, 101 MB with these; 4 MB ran out of memory).
+ * A thread holds a connection and small results: a small heap keeps its isolate from costing the
+ * server's idle memory a default heap's worth (figures in docs/performance.md; a much smaller one ran
+ * out of memory).
  */
 export function startSqliteThread(from: string, name: string, workerData: { path: string }): Worker {
   const options: WorkerOptions = {
