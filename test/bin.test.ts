@@ -40,7 +40,7 @@ describe('the built bin', () => {
     const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
     assert.equal(execFileSync(join(out, 'bilby.mjs'), ['--version'], { encoding: 'utf8' }), `${version}\n`, 'the bundle finds the package.json above it');
 
-    const first = await startServer([], env, join(out, 'bilby.mjs'));
+    const first = await startServer([], env, { bin: join(out, 'bilby.mjs') });
     t.after(() => first.stop());
     // Written once the server listened, before it answered anything: Node's compile cache on Node 22
     // and later, the bin's own beside the bundle on Node 20.
@@ -63,7 +63,7 @@ describe('the built bin', () => {
     for (const path of ['/docs/static/swagger-ui.css', '/docs/json']) assert.equal((await fetch(`${first.base}${path}`)).status, 200, path);
     await first.stop();
 
-    const second = await startServer([], env, join(out, 'bilby.mjs'));
+    const second = await startServer([], env, { bin: join(out, 'bilby.mjs') });
     t.after(() => second.stop());
     assert.equal((await createClient({ baseUrl: second.base, adminKey: ADMIN_KEY }).admin.inventory.counts()).by_status.available, 3);
     // A start that used the cache leaves it as it was: the bundle's compiled code was found.

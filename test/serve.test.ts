@@ -113,7 +113,8 @@ describe('bilby serve', () => {
   });
 
   it('without --demo seeds nothing', async () => {
-    const server = await serve([], { BILBY_DATABASE_URL: `file:${join(dir, 'plain', 'bilby.db')}` });
+    // From source, as `npm run dev` starts it (its SQLite reader threads through tsx too); every other test server runs the bundle.
+    const server = await serve([], { BILBY_DATABASE_URL: `file:${join(dir, 'plain', 'bilby.db')}` }, 'source');
     try {
       assert.doesNotMatch(server.output(), /bilby_live_/);
       const res = await fetch(`${server.base}/api/v1/phone-numbers/available-numbers/`, {

@@ -1,6 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Io } from '../../src/cli/io.js';
+import { bilbyCommand } from './built-bilby.js';
 
 export const CLI_ENTRY = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -27,12 +28,13 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `bilby` as a real process (through tsx), with only the environment given (plus PATH and HOME). */
-export function runCli(args: string[], env: Record<string, string>, input?: string): Promise<CliRun> {
+/** Runs `bilby` as a real process (this tree's bundle), with only the environment given (plus PATH and HOME). */
+export async function runCli(args: string[], env: Record<string, string>, input?: string): Promise<CliRun> {
+  const [node, ...prefix] = await bilbyCommand();
   return new Promise((resolve) => {
     const child = execFile(
-      process.execPath,
-      ['--import', 'tsx', CLI_ENTRY, ...args],
+      node!,
+      [...prefix, ...args],
       { env: { PATH: process.env.PATH ?? '', HOME: env.HOME ?? '/nonexistent', ...env }, timeout: 60_000 },
       (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );

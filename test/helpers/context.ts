@@ -15,7 +15,6 @@ import type { Database, Db, DialectName } from '../../src/store/database.js';
 import { openTestDatabase } from './databases.js';
 import { insertDestination } from '../../src/store/destination-store.js';
 import { insertAddress, insertPerson } from '../../src/store/ipnd-store.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
 import { insertNumbers } from '../../src/store/number-store.js';
 import type { NewPhoneNumber } from '../../src/store/tables.js';
 
@@ -79,9 +78,8 @@ export async function createTestContext(
   settings: Partial<ServiceSettings> = {},
 ): Promise<TestContextApi> {
   const dir = mkdtempSync(join(tmpdir(), 'bilby-test-'));
-  const testDatabase = await openTestDatabase(dialect, dir);
+  const testDatabase = await openTestDatabase(dialect, dir, { migrated: true });
   const database = testDatabase.database;
-  await migrateToLatest(database);
   const carrier = await SimulatedCarrier.open({ path: join(dir, 'carrier.db') });
   let offsetMs = 0;
   const deps: ServiceDeps = {

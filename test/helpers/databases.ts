@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, type TestContext } from 'node:test';
 import pg from 'pg';
 import { createDatabase, type Database, type DialectName } from '../../src/store/database.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
+import { copyMigratedSqlite, createMigratedSchema } from './database-templates.js';
 
 /** PostgreSQL for tests, as .ci/run sets it; without it the PostgreSQL suites skip and say why. */
 export const POSTGRES_URL = process.env.BILBY_TEST_DATABASE_URL || undefined;
@@ -29,10 +29,16 @@ export interface TestDatabase {
   dispose(): Promise<void>;
 }
 
+export interface TestDatabaseOptions {
+  /** Start from a copy of the migrated template instead of an empty database. */
+  migrated?: boolean;
+}
+
 /** A fresh database: a SQLite file in dir, or a PostgreSQL schema of its own. */
-export async function openTestDatabase(dialect: DialectName, dir: string): Promise<TestDatabase> {
+export async function openTestDatabase(dialect: DialectName, dir: string, options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   if (dialect === 'sqlite') {
     const url = `file:${dir}/bilby.db`;
+    if (options.migrated) await copyMigratedSqlite(`${dir}/bilby.db`);
     // With a reader thread, as a server runs: searches in every suite go through it.
     const database = createDatabase(url, { readers: 1 });
     return { database, url, reopen: () => createDatabase(url, { readers: 1 }), dispose: () => database.close() };
@@ -41,7 +47,8 @@ export async function openTestDatabase(dialect: DialectName, dir: string): Promi
   const schema = `test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
+  if (options.migrated) await createMigratedSchema(POSTGRES_URL, admin, schema);
+  else await admin.query(`CREATE SCHEMA ${schema}`);
   const database = createDatabase(POSTGRES_URL, { schema });
   return {
     database,
@@ -58,12 +65,11 @@ export async function openTestDatabase(dialect: DialectName, dir: string): Promi
 /** A migrated database of its own for one test, dropped when the test ends. */
 export async function migratedTestDatabase(t: TestContext, dialect: DialectName): Promise<Database> {
   const dir = mkdtempSync(join(tmpdir(), 'bilby-db-'));
-  const { database, dispose } = await openTestDatabase(dialect, dir);
+  const { database, dispose } = await openTestDatabase(dialect, dir, { migrated: true });
   t.after(async () => {
     await dispose();
     rmSync(dir, { recursive: true, force: true });
   });
-  await migrateToLatest(database);
   return database;
 }
 

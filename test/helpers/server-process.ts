@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SERVER_NODE_FLAGS } from '../../tools/server-node-flags.js';
+import { bilbyCommand } from './built-bilby.js';
 
 export interface ServerProcess {
   child: ChildProcess;
@@ -13,25 +14,34 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** Where a server runs from: this tree's test bundle (the default), the source through tsx, or a built bin. */
+export type ServerFrom = 'bundle' | 'source' | { bin: string };
+
 /**
- * Runs `bilby serve` as a real process and waits until it is ready: from source, or the built bin
- * `bin` (with the Node flags of its #! line, as `npm start` runs it). On a random port unless `env` names PORT.
+ * Runs `bilby serve` as a real process and waits until it is ready: from this tree's bundle
+ * (test/helpers/built-bilby.ts), from source as `npm run dev` does, or the built bin `{ bin }` (with
+ * the Node flags of its #! line, as `npm start` runs it). On a random port unless `env` names PORT.
  */
-export async function startServer(args: string[], env: Record<string, string>, bin?: string): Promise<ServerProcess> {
+export async function startServer(args: string[], env: Record<string, string>, from: ServerFrom = 'bundle'): Promise<ServerProcess> {
+  const command =
+    from === 'bundle'
+      ? await bilbyCommand()
+      : from === 'source'
+        ? [process.execPath, ...SERVER_NODE_FLAGS, '--import', 'tsx', 'src/cli/main.ts']
+        : [from.bin];
   // A port picked free can be taken before the server binds it (test files run side by side):
   // then the server exits with EADDRINUSE and starts again on another.
   for (let attempt = 0; ; attempt++) {
     try {
-      return await startOnPort(env.PORT ? Number(env.PORT) : await pickPort(), args, env, bin);
+      return await startOnPort(env.PORT ? Number(env.PORT) : await pickPort(), command, args, env);
     } catch (error) {
       if (env.PORT || attempt >= 4 || !/EADDRINUSE/.test((error as Error).message)) throw error;
     }
   }
 }
 
-async function startOnPort(port: number, args: string[], env: Record<string, string>, bin?: string): Promise<ServerProcess> {
+async function startOnPort(port: number, [command, ...prefix]: string[], args: string[], env: Record<string, string>): Promise<ServerProcess> {
   let output = '';
-  const [command, ...prefix] = bin ? [bin] : [process.execPath, ...SERVER_NODE_FLAGS, '--import', 'tsx', 'src/cli/main.ts'];
   const child = spawn(command!, [...prefix, 'serve', ...args], {
     env: {
       ...process.env,

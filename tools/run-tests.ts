@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { readdirSync } from 'node:fs';
+import { builtBilby } from '../test/helpers/built-bilby.js';
+import { prepareTemplates } from '../test/helpers/database-templates.js';
+
+/**
+ * `npm test`: the type check and the test files side by side, the files several at a time. What
+ * every file shares is made first, once: the bundle test processes run and the migrated template
+ * databases. The longest files start first so that no long one is left running alone at the end.
+ * `npm test -- test/a.test.ts ...` runs only those files. BILBY_TEST_CONCURRENCY sets how many run at once.
+ */
+const LONGEST_FIRST = [
+  'idempotent-crash',
+  'import-million',
+  'crash-points',
+  'import-property',
+  'cli',
+  'auth-and-input',
+  'client-timeouts',
+  'multi-process',
+];
+
+const started = performance.now();
+const named = process.argv.slice(2);
+const files = named.length > 0 ? named : allTestFiles();
+const concurrency = Number(process.env.BILBY_TEST_CONCURRENCY) || Math.max(2, availableParallelism() * 2);
+
+const typecheck = named.length > 0 ? Promise.resolve(0) : run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json', '--noEmit']);
+await Promise.all([builtBilby(), prepareTemplates(process.env.BILBY_TEST_DATABASE_URL || undefined)]);
+const tests = await run(process.execPath, [
+  '--import',
+  'tsx',
+  '--test',
+  `--test-concurrency=${concurrency}`,
+  '--test-reporter=spec',
+  ...files,
+]);
+const types = await typecheck;
+const seconds = ((performance.now() - started) / 1000).toFixed(0);
+console.log(`\n# ${files.length} test files, ${concurrency} at a time, in ${seconds} s${types === 0 ? '' : '; the type check failed'}`);
+process.exitCode = tests === 0 && types === 0 ? 0 : 1;
+
+function allTestFiles(): string[] {
+  const rank = (file: string) => {
+    const index = LONGEST_FIRST.indexOf(file.replace(/^test\/|\.test\.ts$/g, ''));
+    return index === -1 ? LONGEST_FIRST.length : index;
+  };
+  return readdirSync('test')
+    .filter((file) => file.endsWith('.test.ts'))
+    .map((file) => `test/${file}`)
+    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+function run(command: string, args: string[]): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: 'inherit' });
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
