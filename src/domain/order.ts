@@ -6,8 +6,13 @@
 export const ORDER_STATUSES = ['pending', 'completed', 'failed'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-/** Why an order failed, as stored in `failure_code` and shown to the client. */
-export type OrderFailureCode = 'upstream_error' | 'upstream_rejected' | 'recovered_not_provisioned';
+/**
+ * Why an order failed, as stored in `failure_code` and shown to the client: the carrier refused it
+ * (`upstream_error`), or recovery found that the carrier never provisioned an order whose answer was
+ * lost or late (`upstream_timeout`).
+ */
+export const ORDER_FAILURE_CODES = ['upstream_error', 'upstream_timeout'] as const;
+export type OrderFailureCode = (typeof ORDER_FAILURE_CODES)[number];
 
 export const NUMBER_STATUSES = ['available', 'reserved', 'active', 'quarantine', 'withdrawn'] as const;
 export type NumberStatus = (typeof NUMBER_STATUSES)[number];
