@@ -1,5 +1,5 @@
 import { AppError, invalidRequest } from '../domain/errors.js';
-import { parseNumber } from '../domain/phone-number.js';
+import { parseNumber, type NumberType } from '../domain/phone-number.js';
 import { ROUTE_TYPES, TERMINAL_ROUTES, terminalRouteDescription } from '../domain/routing.js';
 import { findAccount } from '../store/account-store.js';
 import { listDestinations } from '../store/destination-store.js';
@@ -74,7 +74,7 @@ export interface OwnedNumberFilters {
   did_number?: string;
   state?: string;
   city?: string;
-  number_type?: string;
+  number_type?: NumberType;
 }
 
 export function numbersOf(

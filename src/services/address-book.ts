@@ -1,5 +1,6 @@
 import { AppError, invalidRequest } from '../domain/errors.js';
 import { isUuid, newUuid } from '../domain/ids.js';
+import type { PersonType } from '../domain/ipnd-record.js';
 import { parseNumber, STATES } from '../domain/phone-number.js';
 import {
   deleteIpndRecord,
@@ -47,7 +48,7 @@ export interface PersonInput {
   name_1: string;
   name_2?: string | null;
   title?: string | null;
-  person_type: string;
+  person_type: PersonType;
   contact_number?: string | null;
   nickname?: string | null;
   contact_name_1?: string | null;

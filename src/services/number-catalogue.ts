@@ -1,7 +1,7 @@
 import { AppError, invalidRequest } from '../domain/errors.js';
 import { dollarsToCents } from '../domain/money.js';
 import { e164Prefix, fragmentDigits, prefixUpperBound } from '../domain/number-pattern.js';
-import { parseNumber, type Country } from '../domain/phone-number.js';
+import { parseNumber, type Country, type NumberType } from '../domain/phone-number.js';
 import type { Executor } from '../store/database.js';
 import { findAlternatives, findAvailableNumber, listAvailableCities } from '../store/number-store.js';
 import { searchAvailable, type AvailableSearch } from '../store/stock-search.js';
@@ -13,7 +13,7 @@ export interface SearchFilters {
   country?: Country;
   state?: string;
   city?: string;
-  number_type?: string;
+  number_type?: NumberType;
   starts_with?: string;
   contains?: string;
   ends_with?: string;

@@ -1,3 +1,4 @@
+import type { AccountStatus } from '../domain/account.js';
 import { generateApiKey } from '../domain/api-key.js';
 import { AppError } from '../domain/errors.js';
 import { findAccount, listAccounts, setAccountStatus } from '../store/account-store.js';
@@ -20,12 +21,12 @@ export async function requireAccount(deps: Pick<ServiceDeps, 'database'>, accoun
   return account;
 }
 
-export function accountsPage(deps: ServiceDeps, status: string | undefined, page: PageRequest): Promise<Page<AccountRow>> {
+export function accountsPage(deps: ServiceDeps, status: AccountStatus | undefined, page: PageRequest): Promise<Page<AccountRow>> {
   return listAccounts(deps.database.db, status, page);
 }
 
 /** Suspending takes effect on the next request in every process: keys are checked against the account each time. */
-export async function changeAccountStatus(deps: ServiceDeps, accountId: string, status: 'active' | 'suspended'): Promise<AccountRow> {
+export async function changeAccountStatus(deps: ServiceDeps, accountId: string, status: AccountStatus): Promise<AccountRow> {
   const account = await deps.database.writeTransaction((trx) => setAccountStatus(trx, accountId, status));
   if (!account) throw accountNotFound(accountId);
   return account;
