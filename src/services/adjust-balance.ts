@@ -1,7 +1,8 @@
 import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
+import { availableCents } from '../domain/money.js';
 import { LEDGER_FUNDING } from '../domain/order.js';
-import { availableCents, findAccount } from '../store/account-store.js';
+import { findAccount } from '../store/account-store.js';
 import { postLedgerTransaction } from '../store/ledger-store.js';
 import type { LedgerTransactionRow } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';

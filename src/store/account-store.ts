@@ -60,11 +60,6 @@ export async function releaseHeldFunds(ex: Executor, accountId: string, cents: n
     .executeTakeFirstOrThrow();
 }
 
-/** Balance less the funds held by purchases in flight: what a new hold or a debit may take. */
-export function availableCents(account: Pick<AccountRow, 'balance_cents' | 'held_cents'>): number {
-  return Number(account.balance_cents) - Number(account.held_cents);
-}
-
 export async function readBalanceCents(ex: Executor, accountId: string): Promise<number> {
   const row = await ex
     .selectFrom('account')
