@@ -1,3 +1,5 @@
+import type { Cents } from './money.js';
+
 /**
  * A purchase order is the saga's record. It is created `pending` together with the number's
  * reservation and the funds hold, and ends exactly once in `completed` (hold posted, number active)
@@ -22,6 +24,28 @@ export type HoldStatus = (typeof HOLD_STATUSES)[number];
 
 export const TRANSACTION_TYPES = ['credit', 'purchase', 'refund', 'adjustment'] as const;
 export type TransactionType = (typeof TRANSACTION_TYPES)[number];
+
+/** A purchase order as its buyer sees it. */
+export interface PurchaseOrder {
+  id: string;
+  did_number: string;
+  status: OrderStatus;
+  amount_cents: Cents;
+  failure_code: OrderFailureCode | null;
+  created_at: string;
+  completed_at: string | null;
+}
+
+/** One transaction of an account's ledger; `amount_cents` is signed, negative for money out. */
+export interface LedgerTransaction {
+  id: string;
+  type: TransactionType;
+  amount_cents: Cents;
+  balance_after_cents: Cents;
+  order_id: string | null;
+  description: string;
+  created_at: string;
+}
 
 /** The ledger's system side: money a customer pays goes to revenue, credits come from funding. */
 export const LEDGER_REVENUE = 'system:revenue';

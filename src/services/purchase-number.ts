@@ -2,6 +2,7 @@ import type { ProvisionOutcome } from '../carriers/carrier.js';
 import { AppError } from '../domain/errors.js';
 import { isUuid, newId } from '../domain/ids.js';
 import { availableCents, purchasePrice } from '../domain/money.js';
+import type { PurchaseOrder } from '../domain/order.js';
 import { australianDigits, parseNumber } from '../domain/phone-number.js';
 import { READ_COMMITTED, type Executor } from '../store/database.js';
 import { reservePendingOrder } from '../store/purchase/order-reservation.js';
@@ -32,7 +33,7 @@ export interface PurchaseQuote {
 }
 
 export interface PurchaseDone {
-  order: PurchaseOrderRow;
+  order: PurchaseOrder;
   balanceCents: number;
 }
 

@@ -1,6 +1,6 @@
 import { Type, type TProperties } from 'typebox';
+import { ADDRESS_OPTIONAL_FIELDS } from '../../domain/ipnd-record.js';
 import { TRANSACTION_TYPES } from '../../domain/order.js';
-import { ADDRESS_OPTIONAL_FIELDS } from '../../services/address-book.js';
 import { Dollars, NextCursor, Nullable, PersonTypeRef, RouteTypeRef, StringEnum } from './common-schemas.js';
 
 export const Balance = Type.Object({
