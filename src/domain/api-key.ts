@@ -65,3 +65,12 @@ export function sameHash(a: string, b: string): boolean {
 export function keyHint(key: string): string {
   return key.slice(-4);
 }
+
+/** An API key as it may be shown: what tells it apart, never the key itself nor its hash. */
+export interface ApiKeyInfo {
+  id: string;
+  hint: string;
+  label: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}

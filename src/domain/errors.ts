@@ -1,3 +1,5 @@
+import type { ListedNumber } from './number-record.js';
+
 /** Every error code a client can see. Programs branch on these; they never change meaning. */
 export type ErrorCode =
   | 'unauthenticated'
@@ -35,7 +37,8 @@ export interface FieldError {
 /** Extra members an error body may carry besides detail, code and request_id. */
 export interface ErrorExtras {
   errors?: FieldError[];
-  alternatives?: unknown[];
+  /** Numbers for sale like the one that is not (number_unavailable). */
+  alternatives?: ListedNumber[];
   order_id?: string;
   retryable?: boolean;
   /** Seconds until a rate-limited client may try again (sent as Retry-After). */

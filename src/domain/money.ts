@@ -19,6 +19,17 @@ export function dollarsToCents(dollars: number): Cents | null {
   return cents === 0 ? 0 : cents;
 }
 
+/** An account's money: its balance, and the part of it held by purchases in flight. */
+export interface AccountFunds {
+  balance_cents: Cents;
+  held_cents: Cents;
+}
+
+/** Balance less the funds held by purchases in flight: what a new hold or a debit may take. */
+export function availableCents(funds: AccountFunds): Cents {
+  return funds.balance_cents - funds.held_cents;
+}
+
 /** The price of a purchase: full setup plus the first month, paid in advance, no pro-rating. */
 export function purchasePrice(setupCents: Cents, monthlyCents: Cents): Cents {
   return setupCents + monthlyCents;

@@ -11,6 +11,16 @@ export const ROUTE_TYPES = [
 ] as const;
 export type RouteType = (typeof ROUTE_TYPES)[number];
 
+/** A routing target the operator registered for an account; `enabled` is 1 or 0. */
+export interface Destination {
+  id: string;
+  route: RouteType;
+  destination: string;
+  description: string;
+  enabled: number;
+  created_at: string;
+}
+
 /** Routes that end the call themselves and so take no destination. */
 export const TERMINAL_ROUTES: readonly RouteType[] = ['congestion'];
 

@@ -1,11 +1,13 @@
-import { centsToDollars } from '../domain/money.js';
-import { availableCents } from '../store/account-store.js';
-import type { AccountRow, ApiKeyTable, DestinationRow, NumberPriceRow, PhoneNumberRow } from '../store/tables.js';
+import type { Account } from '../domain/account.js';
+import type { ApiKeyInfo } from '../domain/api-key.js';
+import { availableCents, centsToDollars } from '../domain/money.js';
+import type { StockedNumber, TypePrice } from '../domain/number-record.js';
+import type { Destination } from '../domain/routing.js';
 import { presentAvailable } from './presenters.js';
 
-/** The operator's rows to the wire. Secrets (key hashes) never leave. */
+/** What the operator's services return, to the wire. Secrets (key hashes) never leave. */
 
-export function presentAdminAccount(row: AccountRow) {
+export function presentAdminAccount(row: Account) {
   const balance = Number(row.balance_cents);
   return {
     id: row.id,
@@ -18,11 +20,11 @@ export function presentAdminAccount(row: AccountRow) {
   };
 }
 
-export function presentApiKey(row: ApiKeyTable) {
+export function presentApiKey(row: ApiKeyInfo) {
   return { id: row.id, hint: row.hint, label: row.label, created_at: row.created_at, revoked_at: row.revoked_at };
 }
 
-export function presentAdminDestination(row: DestinationRow) {
+export function presentAdminDestination(row: Destination) {
   return {
     id: row.id,
     route: row.route,
@@ -33,7 +35,7 @@ export function presentAdminDestination(row: DestinationRow) {
   };
 }
 
-export function presentTypePrice(row: NumberPriceRow) {
+export function presentTypePrice(row: TypePrice) {
   return {
     number_type: row.number_type,
     setup_cost: centsToDollars(Number(row.setup_cost_cents)),
@@ -42,7 +44,7 @@ export function presentTypePrice(row: NumberPriceRow) {
   };
 }
 
-export function presentInventoryNumber(row: PhoneNumberRow) {
+export function presentInventoryNumber(row: StockedNumber) {
   return {
     ...presentAvailable(row),
     status: row.status,

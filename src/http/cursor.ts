@@ -1,5 +1,5 @@
 import { invalidRequest } from '../domain/errors.js';
-import type { Page, PageRequest } from '../store/page.js';
+import type { Page, PageRequest } from '../domain/page.js';
 
 /** Cursors are opaque to clients: the last key of the page, base64url-encoded with a version tag. */
 export function encodeCursor(after: string | null): string | null {

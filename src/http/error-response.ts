@@ -3,7 +3,6 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AppError, type ErrorCode, type FieldError } from '../domain/errors.js';
 import { newRequestId } from '../domain/ids.js';
-import type { ListedNumberRow } from '../store/tables.js';
 import { MAX_JSON_DEPTH } from './json-body.js';
 import { presentAvailable } from './presenters.js';
 
@@ -50,7 +49,7 @@ const BODY_ERRORS: Record<string, [ErrorCode, string]> = {
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
   const body: Record<string, unknown> = { detail: error.message, code: error.code, request_id: request.id };
   if (error.extras.errors) body.errors = error.extras.errors;
-  if (error.extras.alternatives) body.alternatives = (error.extras.alternatives as ListedNumberRow[]).map(presentAvailable);
+  if (error.extras.alternatives) body.alternatives = error.extras.alternatives.map(presentAvailable);
   if (error.extras.order_id) body.order_id = error.extras.order_id;
   if (error.extras.retryable !== undefined) body.retryable = error.extras.retryable;
   if (error.extras.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.extras.retryAfterSeconds));

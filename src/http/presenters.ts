@@ -1,18 +1,12 @@
+import { ADDRESS_OPTIONAL_FIELDS, type Address, type Person } from '../domain/ipnd-record.js';
 import { centsToDollars } from '../domain/money.js';
-import { ADDRESS_OPTIONAL_FIELDS } from '../services/address-book.js';
+import type { ListedNumber, OwnedNumber } from '../domain/number-record.js';
+import type { LedgerTransaction, PurchaseOrder } from '../domain/order.js';
 import { DEFAULT_BLOCK_PREFS } from '../services/settle-order.js';
-import type {
-  AddressRow,
-  LedgerTransactionRow,
-  ListedNumberRow,
-  PersonRow,
-  PhoneNumberRow,
-  PurchaseOrderRow,
-} from '../store/tables.js';
 
-/** Rows to the wire: dollars instead of cents, booleans and JSON settings decoded, internal columns dropped. */
+/** Services' values to the wire: dollars instead of cents, booleans and JSON settings decoded, internal fields dropped. */
 
-export function presentAvailable(row: ListedNumberRow) {
+export function presentAvailable(row: ListedNumber) {
   return {
     did_number: row.did_number,
     number_type: row.number_type,
@@ -25,7 +19,7 @@ export function presentAvailable(row: ListedNumberRow) {
   };
 }
 
-export function presentOwned(row: PhoneNumberRow) {
+export function presentOwned(row: OwnedNumber) {
   return {
     ...presentAvailable(row),
     status: row.status,
@@ -47,7 +41,7 @@ export function presentOwned(row: PhoneNumberRow) {
   };
 }
 
-export function presentOrder(row: PurchaseOrderRow) {
+export function presentOrder(row: PurchaseOrder) {
   return {
     order_id: row.id,
     did_number: row.did_number,
@@ -60,7 +54,7 @@ export function presentOrder(row: PurchaseOrderRow) {
 }
 
 /** The purchase answer: CrazyTel's message plus Bilby's fields. Also what a replayed key returns. */
-export function presentPurchaseSuccess(order: PurchaseOrderRow, balanceCents: number) {
+export function presentPurchaseSuccess(order: PurchaseOrder, balanceCents: number) {
   return {
     message: 'DID number successfully purchased',
     order_id: order.id,
@@ -71,7 +65,7 @@ export function presentPurchaseSuccess(order: PurchaseOrderRow, balanceCents: nu
   };
 }
 
-export function presentTransaction(row: LedgerTransactionRow) {
+export function presentTransaction(row: LedgerTransaction) {
   return {
     transaction_id: row.id,
     type: row.type,
@@ -83,13 +77,13 @@ export function presentTransaction(row: LedgerTransactionRow) {
   };
 }
 
-export function presentAddress(row: AddressRow) {
+export function presentAddress(row: Address) {
   const item: Record<string, string | null> = { id: row.id };
   for (const field of ADDRESS_OPTIONAL_FIELDS) item[field] = row[field];
   return { ...item, city: row.city, state: row.state, postcode: row.postcode, country: row.country };
 }
 
-export function presentPerson(row: PersonRow) {
+export function presentPerson(row: Person) {
   return {
     id: row.id,
     name_1: row.name_1,

@@ -1,20 +1,23 @@
+import type { Account } from '../domain/account.js';
 import { AppError, invalidRequest } from '../domain/errors.js';
-import { parseNumber } from '../domain/phone-number.js';
+import type { OwnedNumber } from '../domain/number-record.js';
+import type { LedgerTransaction, PurchaseOrder } from '../domain/order.js';
+import type { Page, PageRequest } from '../domain/page.js';
+import { parseNumber, type NumberType } from '../domain/phone-number.js';
 import { ROUTE_TYPES, TERMINAL_ROUTES, terminalRouteDescription } from '../domain/routing.js';
 import { findAccount } from '../store/account-store.js';
 import { listDestinations } from '../store/destination-store.js';
 import { listTransactions } from '../store/ledger-store.js';
 import { findOwnedNumber, listOwnedNumbers, type OwnedFilter } from '../store/number-store.js';
 import { findAccountOrder, listOrders } from '../store/order-store.js';
-import { fetchLimit, toPage, type Page, type PageRequest } from '../store/page.js';
-import type { AccountRow, LedgerTransactionRow, PhoneNumberRow, PurchaseOrderRow } from '../store/tables.js';
+import { fetchLimit, toPage } from '../store/page.js';
 import { listVerifiedClis } from '../store/verified-cli-store.js';
 import type { ServiceDeps } from './deps.js';
 import { numberNotFound, requireOwnedNumberFormat } from './release-number.js';
 
 /** The read side of an account: what a customer sees of its own objects, and nothing of anyone else's. */
 
-export async function accountOf(deps: ServiceDeps, accountId: string): Promise<AccountRow> {
+export async function accountOf(deps: ServiceDeps, accountId: string): Promise<Account> {
   const account = await findAccount(deps.database.db, accountId);
   if (!account) throw new AppError('unauthenticated', 'Invalid API key');
   return account;
@@ -74,7 +77,7 @@ export interface OwnedNumberFilters {
   did_number?: string;
   state?: string;
   city?: string;
-  number_type?: string;
+  number_type?: NumberType;
 }
 
 export function numbersOf(
@@ -82,7 +85,7 @@ export function numbersOf(
   accountId: string,
   filters: OwnedNumberFilters,
   page: PageRequest,
-): Promise<Page<PhoneNumberRow>> {
+): Promise<Page<OwnedNumber>> {
   const filter: OwnedFilter = {};
   if (filters.did_number) {
     // A did_number filter that is no valid number matches nothing rather than failing the list.
@@ -94,23 +97,23 @@ export function numbersOf(
   return listOwnedNumbers(deps.database.db, accountId, filter, page);
 }
 
-export async function numberOf(deps: ServiceDeps, accountId: string, didNumber: string): Promise<PhoneNumberRow> {
+export async function numberOf(deps: ServiceDeps, accountId: string, didNumber: string): Promise<OwnedNumber> {
   const e164 = requireOwnedNumberFormat(didNumber);
   const row = await findOwnedNumber(deps.database.db, accountId, e164);
   if (!row) throw numberNotFound(e164);
   return row;
 }
 
-export function ordersOf(deps: ServiceDeps, accountId: string, page: PageRequest): Promise<Page<PurchaseOrderRow>> {
+export function ordersOf(deps: ServiceDeps, accountId: string, page: PageRequest): Promise<Page<PurchaseOrder>> {
   return listOrders(deps.database.db, accountId, page);
 }
 
-export async function orderOf(deps: ServiceDeps, accountId: string, orderId: string): Promise<PurchaseOrderRow> {
+export async function orderOf(deps: ServiceDeps, accountId: string, orderId: string): Promise<PurchaseOrder> {
   const order = await findAccountOrder(deps.database.db, accountId, orderId);
   if (!order) throw new AppError('not_found', `No such order: ${orderId}`);
   return order;
 }
 
-export function transactionsOf(deps: ServiceDeps, accountId: string, page: PageRequest): Promise<Page<LedgerTransactionRow>> {
+export function transactionsOf(deps: ServiceDeps, accountId: string, page: PageRequest): Promise<Page<LedgerTransaction>> {
   return listTransactions(deps.database.db, accountId, page);
 }

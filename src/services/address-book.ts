@@ -1,5 +1,7 @@
 import { AppError, invalidRequest } from '../domain/errors.js';
 import { isUuid, newUuid } from '../domain/ids.js';
+import { ADDRESS_OPTIONAL_FIELDS, type Address, type AddressOptionalField, type Person, type PersonType } from '../domain/ipnd-record.js';
+import type { Page, PageRequest } from '../domain/page.js';
 import { parseNumber, STATES } from '../domain/phone-number.js';
 import {
   deleteIpndRecord,
@@ -11,33 +13,10 @@ import {
   listPersons,
   type IpndKind,
 } from '../store/ipnd-store.js';
-import type { Page, PageRequest } from '../store/page.js';
-import type { AddressRow, NewAddress, NewPerson, PersonRow } from '../store/tables.js';
+import type { NewAddress, NewPerson } from '../store/tables.js';
 import { READ_COMMITTED } from '../store/database.js';
 import { tieToIdempotencyKey, type IdempotencyClaim } from './idempotency-keys.js';
 import { isoNow, type ServiceDeps } from './deps.js';
-
-/** The IPND address fields CrazyTel accepts besides city, state, postcode and country. */
-export const ADDRESS_OPTIONAL_FIELDS = [
-  'nickname',
-  'unit_number',
-  'unit_number_suffix',
-  'unit_number_end',
-  'unit_number_end_suffix',
-  'level_number',
-  'level_suffix',
-  'building_name',
-  'building_location',
-  'street_number_pretty',
-  'street_number_first',
-  'street_number_first_suffix',
-  'street_number_last',
-  'street_number_last_suffix',
-  'street_name',
-  'street_2_name',
-  'gnaf_id',
-] as const;
-type AddressOptionalField = (typeof ADDRESS_OPTIONAL_FIELDS)[number];
 
 export type AddressInput = { city: string; state: string; postcode: string; country?: string | null } & {
   [K in AddressOptionalField]?: string | null;
@@ -47,7 +26,7 @@ export interface PersonInput {
   name_1: string;
   name_2?: string | null;
   title?: string | null;
-  person_type: string;
+  person_type: PersonType;
   contact_number?: string | null;
   nickname?: string | null;
   contact_name_1?: string | null;
@@ -57,7 +36,7 @@ export interface PersonInput {
 
 const AUSTRALIA = 'Australia';
 
-export async function createAddress(deps: ServiceDeps, accountId: string, input: AddressInput, claim?: IdempotencyClaim | null): Promise<AddressRow> {
+export async function createAddress(deps: ServiceDeps, accountId: string, input: AddressInput, claim?: IdempotencyClaim | null): Promise<Address> {
   const country = input.country?.trim() || AUSTRALIA;
   const state = input.state.trim().toUpperCase();
   if (country === AUSTRALIA && !(STATES as readonly string[]).includes(state)) {
@@ -82,7 +61,7 @@ export async function createAddress(deps: ServiceDeps, accountId: string, input:
   });
 }
 
-export async function createPerson(deps: ServiceDeps, accountId: string, input: PersonInput, claim?: IdempotencyClaim | null): Promise<PersonRow> {
+export async function createPerson(deps: ServiceDeps, accountId: string, input: PersonInput, claim?: IdempotencyClaim | null): Promise<Person> {
   if (input.name_1.trim() === '') throw invalidRequest('name_1', 'must not be empty');
   if (input.person_type === 'R' && !input.name_2?.trim()) {
     throw invalidRequest('name_2', 'a residential owner needs a given name');
@@ -121,11 +100,11 @@ function isCalendarDate(text: string): boolean {
   return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
 }
 
-export function addressesOf(deps: ServiceDeps, accountId: string, page: PageRequest): Promise<Page<AddressRow>> {
+export function addressesOf(deps: ServiceDeps, accountId: string, page: PageRequest): Promise<Page<Address>> {
   return listAddresses(deps.database.db, accountId, page);
 }
 
-export function personsOf(deps: ServiceDeps, accountId: string, page: PageRequest): Promise<Page<PersonRow>> {
+export function personsOf(deps: ServiceDeps, accountId: string, page: PageRequest): Promise<Page<Person>> {
   return listPersons(deps.database.db, accountId, page);
 }
 

@@ -1,9 +1,9 @@
 import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
-import { LEDGER_FUNDING } from '../domain/order.js';
-import { availableCents, findAccount } from '../store/account-store.js';
+import { availableCents } from '../domain/money.js';
+import { LEDGER_FUNDING, type LedgerTransaction } from '../domain/order.js';
+import { findAccount } from '../store/account-store.js';
 import { postLedgerTransaction } from '../store/ledger-store.js';
-import type { LedgerTransactionRow } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 import { tieToIdempotencyKey, type IdempotencyClaim } from './idempotency-keys.js';
 import { accountNotFound } from './operator-accounts.js';
@@ -25,7 +25,7 @@ export async function adjustBalance(
   accountId: string,
   change: BalanceAdjustment,
   claim?: IdempotencyClaim | null,
-): Promise<LedgerTransactionRow> {
+): Promise<LedgerTransaction> {
   return deps.database.writeTransaction(async (trx) => {
     const account = await findAccount(trx, accountId);
     if (!account) throw accountNotFound(accountId);

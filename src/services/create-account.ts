@@ -1,4 +1,5 @@
-import { generateApiKey, hashApiKey, keyHint } from '../domain/api-key.js';
+import type { Account } from '../domain/account.js';
+import { generateApiKey, hashApiKey, keyHint, type ApiKeyInfo } from '../domain/api-key.js';
 import { newId } from '../domain/ids.js';
 import { LEDGER_FUNDING } from '../domain/order.js';
 import { insertAccount, nextAccountCode } from '../store/account-store.js';
@@ -10,8 +11,8 @@ import { isoNow, type ServiceDeps } from './deps.js';
 import { tieToIdempotencyKey, type IdempotencyClaim } from './idempotency-keys.js';
 
 export interface NewAccount {
-  account: AccountRow;
-  key: ApiKeyTable;
+  account: Account;
+  key: ApiKeyInfo;
   /** The API key in clear: shown once, never stored. */
   apiKey: string;
 }

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors.js';
+import type { Address, Person } from '../domain/ipnd-record.js';
+import type { LedgerTransaction, PurchaseOrder } from '../domain/order.js';
+import type { Destination } from '../domain/routing.js';
 import type { Executor } from '../store/database.js';
 import {
   claimIdempotencyKey,
@@ -16,7 +19,7 @@ import { findLedgerTransaction, findPurchaseCharge } from '../store/ledger-store
 import { findOrder } from '../store/order-store.js';
 import { findDestinationById } from '../store/destination-store.js';
 import { findAddress, findPerson } from '../store/ipnd-store.js';
-import type { AddressRow, DestinationRow, LedgerTransactionRow, PersonRow, PurchaseOrderRow } from '../store/tables.js';
+import type { PurchaseOrderRow } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 
 /** The Idempotency-Key a write runs under (and its claim's token), so the write can tie the key to what it creates. */
@@ -31,19 +34,19 @@ export type IdempotencyStart =
   | { kind: 'proceed'; claim: KeyClaim }
   | { kind: 'replay'; status: number; body: string }
   /** The key's order has completed: the first request answered upstream_pending, or never answered. */
-  | { kind: 'order_completed'; claim: KeyClaim; order: PurchaseOrderRow; balanceAfterCents: number }
+  | { kind: 'order_completed'; claim: KeyClaim; order: PurchaseOrder; balanceAfterCents: number }
   /** The request that created the order died before answering, and the order is still pending. */
-  | { kind: 'order_pending'; claim: KeyClaim; order: PurchaseOrderRow }
+  | { kind: 'order_pending'; claim: KeyClaim; order: PurchaseOrder }
   /** The key's write posted this ledger transaction (its answer was never stored). */
-  | { kind: 'transaction_posted'; claim: KeyClaim; transaction: LedgerTransactionRow }
+  | { kind: 'transaction_posted'; claim: KeyClaim; transaction: LedgerTransaction }
   /** The key's write created or changed this (its answer was never stored). */
   | { kind: 'created'; claim: KeyClaim; result: CreatedResult };
 
 /** What a keyed write other than a purchase or a posting left, as a retry is told of it. */
 export type CreatedResult =
-  | { kind: 'address'; row: AddressRow }
-  | { kind: 'person'; row: PersonRow }
-  | { kind: 'destination'; row: DestinationRow }
+  | { kind: 'address'; row: Address }
+  | { kind: 'person'; row: Person }
+  | { kind: 'destination'; row: Destination }
   | { kind: 'released'; didNumber: string }
   /** An account or API key, whose secret was in the lost answer only and is never stored. */
   | { kind: 'secret'; what: 'account' | 'api_key'; id: string };

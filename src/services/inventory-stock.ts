@@ -1,4 +1,4 @@
-import { NUMBER_STATUSES } from '../domain/order.js';
+import { NUMBER_STATUSES, type NumberStatus } from '../domain/order.js';
 import { NUMBER_TYPES, parseNumber } from '../domain/phone-number.js';
 import { countByStatusAndType, findStatuses, moveStock } from '../store/inventory-store.js';
 import { isoNow, type ServiceDeps } from './deps.js';
@@ -23,7 +23,7 @@ export async function changeStock(deps: ServiceDeps, inputs: string[], action: '
     else rejected.push({ did_number: input, reason: 'not a valid Australian or New Zealand number' });
   }
   const numbers = [...wanted];
-  const from = action === 'withdraw' ? ['available', 'quarantine'] : ['withdrawn'];
+  const from: NumberStatus[] = action === 'withdraw' ? ['available', 'quarantine'] : ['withdrawn'];
   const to = action === 'withdraw' ? 'withdrawn' : 'available';
   const changed = await deps.database.writeTransaction(async (trx) => {
     const moved = await moveStock(trx, numbers, from, to, isoNow(deps));

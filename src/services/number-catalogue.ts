@@ -1,19 +1,19 @@
 import { AppError, invalidRequest } from '../domain/errors.js';
 import { dollarsToCents } from '../domain/money.js';
 import { e164Prefix, fragmentDigits, prefixUpperBound } from '../domain/number-pattern.js';
-import { parseNumber, type Country } from '../domain/phone-number.js';
+import type { ListedNumber } from '../domain/number-record.js';
+import type { Page, PageRequest } from '../domain/page.js';
+import { parseNumber, type Country, type NumberType } from '../domain/phone-number.js';
 import type { Executor } from '../store/database.js';
 import { findAlternatives, findAvailableNumber, listAvailableCities } from '../store/number-store.js';
 import { searchAvailable, type AvailableSearch } from '../store/stock-search.js';
-import type { Page, PageRequest } from '../store/page.js';
-import type { ListedNumberRow, PhoneNumberRow } from '../store/tables.js';
 import type { ServiceDeps } from './deps.js';
 
 export interface SearchFilters {
   country?: Country;
   state?: string;
   city?: string;
-  number_type?: string;
+  number_type?: NumberType;
   starts_with?: string;
   contains?: string;
   ends_with?: string;
@@ -27,7 +27,7 @@ export async function searchNumbers(
   deps: Pick<ServiceDeps, 'database'>,
   filters: SearchFilters,
   page: PageRequest,
-): Promise<Page<ListedNumberRow>> {
+): Promise<Page<ListedNumber>> {
   const country = filters.country ?? 'AU';
   const search: AvailableSearch = { country };
   if (filters.state) search.state = filters.state;
@@ -59,7 +59,7 @@ export async function searchNumbers(
 }
 
 /** The number if it can be bought now, else 404 number_unavailable with alternatives. */
-export async function checkAvailability(deps: Pick<ServiceDeps, 'database'>, didNumber: string): Promise<PhoneNumberRow> {
+export async function checkAvailability(deps: Pick<ServiceDeps, 'database'>, didNumber: string): Promise<ListedNumber> {
   const parsed = parseNumber(didNumber);
   if (!parsed) throw new AppError('invalid_number', `"${didNumber}" is not a valid phone number`);
   const row = await findAvailableNumber(deps.database.db, parsed.e164);

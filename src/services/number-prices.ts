@@ -1,9 +1,10 @@
 import { AppError } from '../domain/errors.js';
+import type { StockedNumber, TypePrice } from '../domain/number-record.js';
 import { parseNumber, type NumberType } from '../domain/phone-number.js';
 import { repriceNumbersOfType, setNumberPrice } from '../store/inventory-store.js';
 import { findNumber } from '../store/number-store.js';
 import { findPrice, listPrices, upsertPrice } from '../store/price-store.js';
-import type { NumberPriceRow, PhoneNumberRow } from '../store/tables.js';
+import type { NumberPriceRow } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 
 /**
@@ -16,7 +17,7 @@ export interface Price {
   monthlyCents: number;
 }
 
-export function typePrices(deps: ServiceDeps): Promise<NumberPriceRow[]> {
+export function typePrices(deps: ServiceDeps): Promise<TypePrice[]> {
   return listPrices(deps.database.db);
 }
 
@@ -24,7 +25,7 @@ export async function setTypePrice(
   deps: ServiceDeps,
   numberType: NumberType,
   price: Price,
-): Promise<{ price: NumberPriceRow; repriced: number }> {
+): Promise<{ price: TypePrice; repriced: number }> {
   const at = isoNow(deps);
   return deps.database.writeTransaction(async (trx) => {
     const row: NumberPriceRow = {
@@ -39,7 +40,7 @@ export async function setTypePrice(
 }
 
 /** A number's own price, or (price null) back to its type's price. */
-export async function setOwnNumberPrice(deps: ServiceDeps, didNumber: string, price: Price | null): Promise<PhoneNumberRow> {
+export async function setOwnNumberPrice(deps: ServiceDeps, didNumber: string, price: Price | null): Promise<StockedNumber> {
   const e164 = requireNumberFormat(didNumber);
   const row = await deps.database.writeTransaction(async (trx) => {
     if (price) return setNumberPrice(trx, e164, { ...price, custom: true }, isoNow(deps));
@@ -56,7 +57,7 @@ export async function setOwnNumberPrice(deps: ServiceDeps, didNumber: string, pr
   return row;
 }
 
-export async function inventoryNumber(deps: ServiceDeps, didNumber: string): Promise<PhoneNumberRow> {
+export async function inventoryNumber(deps: ServiceDeps, didNumber: string): Promise<StockedNumber> {
   const e164 = requireNumberFormat(didNumber);
   const row = await findNumber(deps.database.db, e164);
   if (!row) throw new AppError('number_not_found', `${e164} is not in the inventory`);

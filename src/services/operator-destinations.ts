@@ -1,7 +1,7 @@
 import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { parseNumber } from '../domain/phone-number.js';
-import { isRouteType, needsDestination, normaliseDestination } from '../domain/routing.js';
+import { isRouteType, needsDestination, normaliseDestination, type Destination } from '../domain/routing.js';
 import {
   deleteDestination,
   destinationInUse,
@@ -19,7 +19,7 @@ import { requireAccount } from './operator-accounts.js';
 
 /** The operator registers where an account's numbers can be routed: its devices, servers, mailboxes... */
 
-export async function destinationsForOperator(deps: ServiceDeps, accountId: string): Promise<DestinationRow[]> {
+export async function destinationsForOperator(deps: ServiceDeps, accountId: string): Promise<Destination[]> {
   await requireAccount(deps, accountId);
   return listDestinations(deps.database.db, accountId);
 }
@@ -29,7 +29,7 @@ export async function addDestination(
   accountId: string,
   input: { route: string; destination: string; description?: string; enabled?: boolean },
   claim?: IdempotencyClaim | null,
-): Promise<DestinationRow> {
+): Promise<Destination> {
   if (!isRouteType(input.route) || !needsDestination(input.route)) {
     throw new AppError('invalid_route', `route must be one of device, server, forward, voicemail, ivr, queue, ring_group`, {
       errors: [{ field: 'route', message: 'is not a route that takes a destination' }],
@@ -72,7 +72,7 @@ export async function changeDestination(
   accountId: string,
   id: string,
   changes: { description?: string; enabled?: boolean },
-): Promise<DestinationRow> {
+): Promise<Destination> {
   const update: { description?: string; enabled?: number } = {};
   if (changes.description !== undefined) update.description = changes.description;
   if (changes.enabled !== undefined) update.enabled = changes.enabled ? 1 : 0;
@@ -88,7 +88,7 @@ export async function changeDestination(
  * reroute the number first. Locked before the check, as deleteIpnd does, so that a purchase
  * naming it either commits first and is seen, or waits and finds it gone.
  */
-export async function removeDestination(deps: ServiceDeps, accountId: string, id: string): Promise<DestinationRow> {
+export async function removeDestination(deps: ServiceDeps, accountId: string, id: string): Promise<Destination> {
   return deps.database.writeTransaction(async (trx) => {
     const row = await findDestinationById(trx, accountId, id, 'update');
     if (!row) throw destinationNotFound(id);

@@ -1,9 +1,9 @@
 import type { ProvisionOutcome } from '../carriers/carrier.js';
 import { AppError } from '../domain/errors.js';
 import { isUuid, newId } from '../domain/ids.js';
-import { purchasePrice } from '../domain/money.js';
+import { availableCents, purchasePrice } from '../domain/money.js';
+import type { PurchaseOrder } from '../domain/order.js';
 import { australianDigits, parseNumber } from '../domain/phone-number.js';
-import { availableCents } from '../store/account-store.js';
 import { READ_COMMITTED, type Executor } from '../store/database.js';
 import { reservePendingOrder } from '../store/purchase/order-reservation.js';
 import { readPurchaseFacts, type PurchaseFacts, type PurchasedNumber } from '../store/purchase/purchase-facts.js';
@@ -33,7 +33,7 @@ export interface PurchaseQuote {
 }
 
 export interface PurchaseDone {
-  order: PurchaseOrderRow;
+  order: PurchaseOrder;
   balanceCents: number;
 }
 
@@ -184,10 +184,10 @@ async function factsOfNumber(
   return { didNumber: parsed.e164, facts: await factsOf(parsed.e164) };
 }
 
-function insufficientFunds(priceCents: number, availableCents: number): AppError {
+function insufficientFunds(priceCents: number, available: number): AppError {
   return new AppError(
     'insufficient_funds',
-    `Insufficient funds: the number costs $${(priceCents / 100).toFixed(2)} and $${(availableCents / 100).toFixed(2)} is available`,
+    `Insufficient funds: the number costs $${(priceCents / 100).toFixed(2)} and $${(available / 100).toFixed(2)} is available`,
   );
 }
 

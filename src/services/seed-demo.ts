@@ -1,5 +1,6 @@
 import { hashApiKey } from '../domain/api-key.js';
 import { newId, newUuid } from '../domain/ids.js';
+import type { RouteType } from '../domain/routing.js';
 import { apiKeyExists } from '../store/api-key-store.js';
 import { findAccountByName } from '../store/account-store.js';
 import { insertDestination } from '../store/destination-store.js';
@@ -69,7 +70,7 @@ export async function seedDemo(deps: Pick<ServiceDeps, 'database' | 'clock'>, de
       birthdate: null,
       created_at: at,
     });
-    const destinations = [
+    const destinations: Array<{ route: RouteType; destination: string; description: string }> = [
       { route: 'device', destination: '1000000', description: 'Reception desk phone' },
       { route: 'device', destination: '1000001', description: 'Sales desk phone' },
       { route: 'server', destination: 'sip.demo.example.com', description: 'Office PBX trunk' },

@@ -1,4 +1,5 @@
 import { newId } from '../domain/ids.js';
+import type { OrderFailureCode } from '../domain/order.js';
 import { readBalanceCents } from '../store/account-store.js';
 import type { Executor } from '../store/database.js';
 import { findOrder } from '../store/order-store.js';
@@ -39,7 +40,7 @@ export async function completeOrder(deps: ServiceDeps, orderId: string, carrierR
  * The saga's compensation when the carrier did not provision: void the hold and put the number
  * back in stock. Nothing is charged, so a failed order nets to zero. Idempotent like completeOrder.
  */
-export async function failOrder(deps: ServiceDeps, orderId: string, failureCode: string): Promise<Settled> {
+export async function failOrder(deps: ServiceDeps, orderId: string, failureCode: OrderFailureCode): Promise<Settled> {
   const failed = await failPendingOrder(deps.database, { orderId, failureCode, at: isoNow(deps) });
   if (!failed) return settledAlready(deps.database.db, orderId);
   return { order: failed.order, settledNow: true, balanceCents: failed.balanceCents };

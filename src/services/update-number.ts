@@ -1,4 +1,5 @@
 import { AppError, invalidRequest } from '../domain/errors.js';
+import type { OwnedNumber } from '../domain/number-record.js';
 import { parseNumber } from '../domain/phone-number.js';
 import { SMS_ROUTE_TYPES, type SmsRouteType } from '../domain/routing.js';
 import type { Trx } from '../store/database.js';
@@ -43,7 +44,7 @@ export interface NumberUpdate {
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Updates one of the caller's numbers, validating routing exactly as a purchase does. */
-export async function updateNumber(deps: ServiceDeps, accountId: string, update: NumberUpdate): Promise<PhoneNumberRow> {
+export async function updateNumber(deps: ServiceDeps, accountId: string, update: NumberUpdate): Promise<OwnedNumber> {
   const e164 = requireOwnedNumberFormat(update.did_number);
   const updated = await deps.database.writeTransaction(async (trx) => {
     const current = await findOwnedNumber(trx, accountId, e164);

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { AccountStatus } from '../domain/account.js';
 import type { Executor } from './database.js';
 import { preparedQuery } from './prepared-query.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
@@ -59,11 +60,6 @@ export async function releaseHeldFunds(ex: Executor, accountId: string, cents: n
     .executeTakeFirstOrThrow();
 }
 
-/** Balance less the funds held by purchases in flight: what a new hold or a debit may take. */
-export function availableCents(account: Pick<AccountRow, 'balance_cents' | 'held_cents'>): number {
-  return Number(account.balance_cents) - Number(account.held_cents);
-}
-
 export async function readBalanceCents(ex: Executor, accountId: string): Promise<number> {
   const row = await ex
     .selectFrom('account')
@@ -73,7 +69,7 @@ export async function readBalanceCents(ex: Executor, accountId: string): Promise
   return Number(row.balance_cents);
 }
 
-export async function listAccounts(ex: Executor, status: string | undefined, page: PageRequest): Promise<Page<AccountRow>> {
+export async function listAccounts(ex: Executor, status: AccountStatus | undefined, page: PageRequest): Promise<Page<AccountRow>> {
   let query = ex.selectFrom('account').selectAll().orderBy('id');
   if (status) query = query.where('status', '=', status);
   if (page.after) query = query.where('id', '>', page.after);
@@ -82,6 +78,6 @@ export async function listAccounts(ex: Executor, status: string | undefined, pag
   return toPage(await query.execute(), page, (row) => row.id);
 }
 
-export async function setAccountStatus(ex: Executor, id: string, status: 'active' | 'suspended'): Promise<AccountRow | undefined> {
+export async function setAccountStatus(ex: Executor, id: string, status: AccountStatus): Promise<AccountRow | undefined> {
   return ex.updateTable('account').set({ status }).where('id', '=', id).returningAll().executeTakeFirst();
 }

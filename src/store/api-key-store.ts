@@ -1,3 +1,4 @@
+import type { AccountStatus } from '../domain/account.js';
 import type { Executor } from './database.js';
 import { preparedQuery } from './prepared-query.js';
 import type { ApiKeyTable } from './tables.js';
@@ -6,7 +7,7 @@ export interface KeyOwner {
   key_id: string;
   key_hash: string;
   account_id: string;
-  account_status: string;
+  account_status: AccountStatus;
 }
 
 export async function insertApiKey(ex: Executor, key: ApiKeyTable): Promise<void> {

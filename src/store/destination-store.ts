@@ -1,3 +1,4 @@
+import type { RouteType } from '../domain/routing.js';
 import type { Executor } from './database.js';
 import { preparedQuery } from './prepared-query.js';
 import { lockRows, type RowLock } from './row-locks.js';
@@ -20,7 +21,7 @@ export async function listDestinations(ex: Executor, accountId: string): Promise
 export async function findDestination(
   ex: Executor,
   accountId: string,
-  route: string,
+  route: RouteType,
   destination: string,
   lock?: 'share',
 ): Promise<DestinationRow | undefined> {
@@ -28,7 +29,7 @@ export async function findDestination(
 }
 
 const byValue = (lock: RowLock) =>
-  preparedQuery((ex, accountId: string, route: string, destination: string) =>
+  preparedQuery((ex, accountId: string, route: RouteType, destination: string) =>
     lockRows(ex, ex.selectFrom('destination').selectAll().where('account_id', '=', accountId).where('route', '=', route).where('destination', '=', destination), lock),
   );
 const destinationByValue = byValue(undefined);
@@ -62,7 +63,7 @@ export async function deleteDestination(ex: Executor, accountId: string, id: str
  * One statement, so one snapshot: a purchase completing between two separate checks would move
  * from the pending order to the active number unseen by both.
  */
-export async function destinationInUse(ex: Executor, accountId: string, route: string, destination: string): Promise<boolean> {
+export async function destinationInUse(ex: Executor, accountId: string, route: RouteType, destination: string): Promise<boolean> {
   const row = await ex
     .selectNoFrom((eb) =>
       eb

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { IdempotencyState } from '../domain/idempotency-state.js';
 import type { Executor } from './database.js';
 import { preparedQuery } from './prepared-query.js';
 import type { IdempotencyKeyRow } from './tables.js';
@@ -60,7 +61,7 @@ export async function takeOverIdempotencyKey(ex: Executor, claim: KeyClaim, from
 }
 
 const updateResponse = preparedQuery(
-  (ex, claim: KeyClaim, r: { state: string; status: number; body: string; orderId: string | null; at: string }) =>
+  (ex, claim: KeyClaim, r: { state: IdempotencyState; status: number; body: string; orderId: string | null; at: string }) =>
     ex
       .updateTable('idempotency_record')
       .set({ state: r.state, response_status: r.status, response_body: r.body, order_id: r.orderId, updated_at: r.at })

@@ -1,14 +1,16 @@
 import { sql } from 'kysely';
+import type { NumberStatus } from '../domain/order.js';
+import type { NumberType } from '../domain/phone-number.js';
 import type { Executor } from './database.js';
 import type { PhoneNumberRow } from './tables.js';
 
 /** Statuses in which a number is stock, not an account's: its price may change and it may be withdrawn. */
-export const UNSOLD_STATUSES = ['available', 'quarantine', 'withdrawn'] as const;
+export const UNSOLD_STATUSES = ['available', 'quarantine', 'withdrawn'] as const satisfies readonly NumberStatus[];
 
 /** Gives every unsold number that follows its type's price that price; returns how many changed. */
 export async function repriceNumbersOfType(
   ex: Executor,
-  numberType: string,
+  numberType: NumberType,
   price: { setupCents: number; monthlyCents: number },
   at: string,
 ): Promise<number> {
@@ -45,7 +47,7 @@ export async function setNumberPrice(
 export async function moveStock(
   ex: Executor,
   didNumbers: string[],
-  from: readonly string[],
+  from: readonly NumberStatus[],
   to: 'available' | 'withdrawn',
   at: string,
 ): Promise<string[]> {
@@ -60,13 +62,13 @@ export async function moveStock(
   return rows.map((row) => row.did_number);
 }
 
-export async function findStatuses(ex: Executor, didNumbers: string[]): Promise<Map<string, string>> {
+export async function findStatuses(ex: Executor, didNumbers: string[]): Promise<Map<string, NumberStatus>> {
   if (didNumbers.length === 0) return new Map();
   const rows = await ex.selectFrom('phone_number').select(['did_number', 'status']).where('did_number', 'in', didNumbers).execute();
   return new Map(rows.map((row) => [row.did_number, row.status]));
 }
 
-export async function countByStatusAndType(ex: Executor): Promise<Array<{ status: string; number_type: string; count: number }>> {
+export async function countByStatusAndType(ex: Executor): Promise<Array<{ status: NumberStatus; number_type: NumberType; count: number }>> {
   const rows = await ex
     .selectFrom('phone_number')
     .select(['status', 'number_type', sql<number>`count(*)`.as('count')])

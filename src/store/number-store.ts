@@ -1,4 +1,5 @@
 import { CompiledQuery, sql } from 'kysely';
+import type { Country, NumberType } from '../domain/phone-number.js';
 import { dialectOf, type Executor } from './database.js';
 import { preparedQuery } from './prepared-query.js';
 import { AVAILABLE } from './stock-search.js';
@@ -97,7 +98,7 @@ export async function findAvailableNumber(ex: Executor, didNumber: string): Prom
 /** Up to `limit` available numbers like the one asked for: same area code and type first, then same type. */
 export async function findAlternatives(
   ex: Executor,
-  like: { country: string; numberType: string; areaCode: string | null; excluding: string },
+  like: { country: Country; numberType: NumberType; areaCode: string | null; excluding: string },
   limit: number,
 ): Promise<ListedNumberRow[]> {
   const found: ListedNumberRow[] = [];
@@ -128,7 +129,7 @@ export async function findAlternatives(
   return found;
 }
 
-export async function listAvailableCities(ex: Executor, country: string, state?: string): Promise<string[]> {
+export async function listAvailableCities(ex: Executor, country: Country, state?: string): Promise<string[]> {
   let query = ex
     .selectFrom('phone_number')
     .select('city')
@@ -185,7 +186,7 @@ export interface OwnedFilter {
   didNumber?: string;
   state?: string;
   city?: string;
-  numberType?: string;
+  numberType?: NumberType;
 }
 
 export async function listOwnedNumbers(

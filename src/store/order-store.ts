@@ -1,3 +1,4 @@
+import type { OrderFailureCode } from '../domain/order.js';
 import type { Executor } from './database.js';
 import { preparedQuery } from './prepared-query.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
@@ -53,7 +54,7 @@ export async function listPendingOrders(ex: Executor, createdBy: string): Promis
  */
 interface OrderOutcome {
   status: 'completed' | 'failed';
-  failureCode: string | null;
+  failureCode: OrderFailureCode | null;
   carrierReference: string | null;
   at: string;
 }

@@ -1,14 +1,6 @@
-/** One page of a keyset-paginated list. `nextAfter` is the last key returned when more rows follow. */
-export interface Page<T> {
-  rows: T[];
-  nextAfter: string | null;
-}
+import type { Page, PageRequest } from '../domain/page.js';
 
-/** Options every list takes: at most `limit` rows (all when absent) strictly after the key `after`. */
-export interface PageRequest {
-  limit?: number;
-  after?: string;
-}
+export type { Page, PageRequest };
 
 /** Turns the limit+1 rows a query fetched into a page, so "is there more" costs no second query. */
 export function toPage<T>(rows: T[], request: PageRequest, keyOf: (row: T) => string): Page<T> {

@@ -1,3 +1,4 @@
+import type { NumberType } from '../domain/phone-number.js';
 import type { Executor } from './database.js';
 import type { NumberPriceRow } from './tables.js';
 
@@ -5,7 +6,7 @@ export async function listPrices(ex: Executor): Promise<NumberPriceRow[]> {
   return ex.selectFrom('number_price').selectAll().orderBy('number_type').execute();
 }
 
-export async function findPrice(ex: Executor, numberType: string): Promise<NumberPriceRow | undefined> {
+export async function findPrice(ex: Executor, numberType: NumberType): Promise<NumberPriceRow | undefined> {
   return ex.selectFrom('number_price').selectAll().where('number_type', '=', numberType).executeTakeFirst();
 }
 

@@ -1,14 +1,14 @@
 import { sql, type RawBuilder } from 'kysely';
-import { NUMBER_TYPES } from '../domain/phone-number.js';
+import { NUMBER_TYPES, type Country, type NumberType } from '../domain/phone-number.js';
 import { dialectOf, type Executor } from './database.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
 import { LISTED_NUMBER_COLUMNS, type ListedNumberRow } from './tables.js';
 
 export interface AvailableSearch {
-  country: string;
+  country: Country;
   state?: string;
   city?: string;
-  numberType?: string;
+  numberType?: NumberType;
   /** Range over E.164 digits that a starts_with prefix maps to: [from, to). */
   from?: string;
   to?: string;

@@ -1,4 +1,10 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { AccountStatus } from '../domain/account.js';
+import type { IdempotencyState } from '../domain/idempotency-state.js';
+import type { PersonType } from '../domain/ipnd-record.js';
+import type { HoldStatus, NumberStatus, OrderFailureCode, OrderStatus, TransactionType } from '../domain/order.js';
+import type { Country, NumberType } from '../domain/phone-number.js';
+import type { RouteType } from '../domain/routing.js';
 
 /**
  * The database as Kysely sees it. Money is integer cents, timestamps ISO-8601 UTC text, booleans
@@ -27,7 +33,7 @@ export interface AccountTable {
   id: string;
   account_code: string;
   name: string;
-  status: string;
+  status: AccountStatus;
   balance_cents: number;
   held_cents: number;
   created_at: string;
@@ -76,7 +82,7 @@ export interface PersonTable {
   name_1: string;
   name_2: string | null;
   title: string | null;
-  person_type: string;
+  person_type: PersonType;
   contact_number: string | null;
   nickname: string | null;
   contact_name_1: string | null;
@@ -88,7 +94,7 @@ export interface PersonTable {
 export interface DestinationTable {
   id: string;
   account_id: string;
-  route: string;
+  route: RouteType;
   destination: string;
   description: string;
   enabled: number;
@@ -97,22 +103,22 @@ export interface DestinationTable {
 
 export interface PhoneNumberTable {
   did_number: string;
-  country: string;
-  number_type: string;
+  country: Country;
+  number_type: NumberType;
   state: string | null;
   city: string | null;
   area_code: string | null;
   setup_cost_cents: number;
   monthly_cost_cents: number;
-  status: string;
+  status: NumberStatus;
   account_id: string | null;
   order_id: string | null;
   quarantine_until: string | null;
   description: string | null;
-  primary_route: string | null;
+  primary_route: RouteType | null;
   primary_destination: string | null;
   primary_timeout: number | null;
-  backup_route: string | null;
+  backup_route: RouteType | null;
   backup_destination: string | null;
   backup_timeout: number | null;
   max_channels: number | null;
@@ -132,16 +138,16 @@ export interface PurchaseOrderTable {
   id: string;
   account_id: string;
   did_number: string;
-  status: string;
+  status: OrderStatus;
   amount_cents: number;
   setup_cost_cents: number;
   monthly_cost_cents: number;
   address_id: string;
   person_id: string;
-  primary_route: string;
+  primary_route: RouteType;
   primary_destination: string | null;
   description: string | null;
-  failure_code: string | null;
+  failure_code: OrderFailureCode | null;
   carrier_reference: string | null;
   created_at: string;
   updated_at: string;
@@ -153,7 +159,7 @@ export interface FundsHoldTable {
   account_id: string;
   order_id: string;
   amount_cents: number;
-  status: string;
+  status: HoldStatus;
   created_at: string;
   settled_at: string | null;
 }
@@ -161,7 +167,7 @@ export interface FundsHoldTable {
 export interface LedgerTransactionTable {
   id: string;
   account_id: string;
-  type: string;
+  type: TransactionType;
   amount_cents: number;
   balance_after_cents: number;
   order_id: string | null;
@@ -186,8 +192,7 @@ export interface IdempotencyRecordTable {
   scope: string;
   key: string;
   fingerprint: string;
-  /** in_progress, done (response stored), or pending_order (answered upstream_pending). */
-  state: string;
+  state: IdempotencyState;
   response_status: number | null;
   response_body: string | null;
   order_id: string | null;
@@ -200,7 +205,7 @@ export interface IdempotencyRecordTable {
 }
 
 export interface NumberPriceTable {
-  number_type: string;
+  number_type: NumberType;
   setup_cost_cents: number;
   monthly_cost_cents: number;
   updated_at: string;

@@ -1,5 +1,4 @@
-import { centsToDollars } from '../../domain/money.js';
-import { availableCents } from '../../store/account-store.js';
+import { availableCents, centsToDollars } from '../../domain/money.js';
 import {
   accountOf,
   destinationsOf,

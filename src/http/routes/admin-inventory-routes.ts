@@ -1,7 +1,6 @@
 import type { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { AppError } from '../../domain/errors.js';
-import type { NumberType } from '../../domain/phone-number.js';
 import type { ServiceDeps } from '../../services/deps.js';
 import { importNumbers } from '../../services/import-numbers.js';
 import { MAX_LINE_BYTES } from '../../services/inventory-csv.js';
@@ -51,7 +50,7 @@ export function registerAdminInventoryRoutes(app: TypedApp, deps: ServiceDeps): 
       },
     },
     async (request) => {
-      const { price, repriced } = await setTypePrice(deps, request.params.number_type as NumberType, priceOf(request.body));
+      const { price, repriced } = await setTypePrice(deps, request.params.number_type, priceOf(request.body));
       return { price: presentTypePrice(price), numbers_repriced: repriced };
     },
   );

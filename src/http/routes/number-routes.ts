@@ -1,5 +1,4 @@
 import { AppError } from '../../domain/errors.js';
-import type { Country } from '../../domain/phone-number.js';
 import { numberOf, numbersOf } from '../../services/account-queries.js';
 import type { ServiceDeps } from '../../services/deps.js';
 import { checkAvailability, listCities, searchNumbers } from '../../services/number-catalogue.js';
@@ -42,7 +41,7 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
       const { limit, cursor, ...filters } = request.query;
       const page = await searchNumbers(
         deps,
-        { ...filters, country: filters.country as Country | undefined },
+        filters,
         pageRequest({ limit, cursor }, DEFAULT_AVAILABLE_LIMIT),
       );
       return listBody(page, presentAvailable);
@@ -75,7 +74,7 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
       },
     },
     async (request) => ({
-      results: await listCities(deps, (request.query.country ?? 'AU') as Country, request.query.state),
+      results: await listCities(deps, request.query.country ?? 'AU', request.query.state),
     }),
   );
 

@@ -1,6 +1,7 @@
 import { Type, type TProperties } from 'typebox';
-import { ADDRESS_OPTIONAL_FIELDS } from '../../services/address-book.js';
-import { Dollars, NextCursor, Nullable, PersonTypeRef, RouteTypeRef } from './common-schemas.js';
+import { ADDRESS_OPTIONAL_FIELDS } from '../../domain/ipnd-record.js';
+import { TRANSACTION_TYPES } from '../../domain/order.js';
+import { Dollars, NextCursor, Nullable, PersonTypeRef, RouteTypeRef, StringEnum } from './common-schemas.js';
 
 export const Balance = Type.Object({
   account_code: Type.String({ examples: ['1000001'] }),
@@ -74,7 +75,7 @@ export const VerifiedCliList = Type.Object({ results: Type.Array(Type.String()) 
 export const Transaction = Type.Object(
   {
     transaction_id: Type.String(),
-    type: Type.String({ enum: ['credit', 'purchase', 'refund', 'adjustment'] }),
+    type: StringEnum(TRANSACTION_TYPES),
     amount: Dollars,
     balance_after: Dollars,
     order_id: Nullable(Type.String()),

@@ -1,5 +1,7 @@
 import { Type } from 'typebox';
-import { AvailableNumber, Dollars, NextCursor, Nullable, NumberTypeRef, PageQuery } from './common-schemas.js';
+import { ACCOUNT_STATUSES } from '../../domain/account.js';
+import { NUMBER_STATUSES } from '../../domain/order.js';
+import { AvailableNumber, Dollars, NextCursor, Nullable, NumberTypeRef, PageQuery, StringEnum } from './common-schemas.js';
 
 const Money = Type.Number({ minimum: 0, maximum: 10_000_000, description: 'AUD dollars, at most two decimals' });
 
@@ -8,7 +10,7 @@ export const AdminAccount = Type.Object(
     id: Type.String(),
     account_code: Type.String(),
     name: Type.String(),
-    status: Type.String({ enum: ['active', 'suspended'] }),
+    status: StringEnum(ACCOUNT_STATUSES),
     balance: Dollars,
     available_balance: Dollars,
     created_at: Type.String(),
@@ -17,7 +19,7 @@ export const AdminAccount = Type.Object(
 );
 export const AdminAccountList = Type.Object({ results: Type.Array(Type.Ref('AdminAccount')), next_cursor: NextCursor });
 export const AccountListQuery = Type.Object({
-  status: Type.Optional(Type.String({ enum: ['active', 'suspended'] })),
+  status: Type.Optional(StringEnum(ACCOUNT_STATUSES)),
   ...PageQuery,
 });
 // No length limit on path ids, as in common-schemas: a malformed id is an unknown one.
@@ -94,7 +96,7 @@ export const SetTypePriceResponse = Type.Object({
 export const InventoryNumber = Type.Object(
   {
     ...AvailableNumber.properties,
-    status: Type.String({ enum: ['available', 'reserved', 'active', 'quarantine', 'withdrawn'] }),
+    status: StringEnum(NUMBER_STATUSES),
     account_id: Nullable(Type.String()),
     custom_price: Type.Boolean({ description: 'True when the number has its own price, false when it follows its type' }),
     quarantine_until: Nullable(Type.String()),

@@ -1,11 +1,9 @@
 import { Type, type TSchema, type TSchemaOptions } from 'typebox';
+import { PERSON_TYPES, type PersonType } from '../../domain/ipnd-record.js';
 import { COUNTRIES, NUMBER_TYPES, STATES, type Country, type NumberType, type State } from '../../domain/phone-number.js';
 import { ROUTE_TYPES, type RouteType } from '../../domain/routing.js';
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-
-export const PERSON_TYPES = ['R', 'B', 'G', 'C', 'N'] as const;
-export type PersonType = (typeof PERSON_TYPES)[number];
 
 /**
  * The API's closed sets of values, each a named schema of the OpenAPI document, which the SDK
@@ -29,6 +27,10 @@ export const StateRef = valueSet<State>('State');
 export const CountryRef = valueSet<Country>('Country');
 export const RouteTypeRef = valueSet<RouteType>('RouteType');
 export const PersonTypeRef = valueSet<PersonType>('PersonType');
+
+/** A closed set of the domain's written in place (not a named schema), typed as its union. */
+export const StringEnum = <T extends string>(values: readonly T[], options?: TSchemaOptions) =>
+  Type.Unsafe<T>(Type.String({ enum: [...values], ...options }));
 
 /** Dollars on the wire, at most two decimals. */
 export const Dollars = Type.Number({ description: 'Amount in AUD dollars, at most two decimals' });

@@ -1,9 +1,9 @@
 import { Type } from 'typebox';
 import { COUNTRIES } from '../../domain/phone-number.js';
-import { Dollars, NextCursor, Nullable, NumberTypeRef, PageQuery, StateRef } from './common-schemas.js';
+import { Dollars, NextCursor, Nullable, NumberTypeRef, PageQuery, StateRef, StringEnum } from './common-schemas.js';
 
 export const AvailableQuery = Type.Object({
-  country: Type.Optional(Type.String({ enum: [...COUNTRIES], default: 'AU' })),
+  country: Type.Optional(StringEnum(COUNTRIES, { default: 'AU' })),
   state: Type.Optional(StateRef()),
   city: Type.Optional(Type.String({ maxLength: 100 })),
   number_type: Type.Optional(NumberTypeRef()),
@@ -20,7 +20,7 @@ export const AvailableList = Type.Object({
 });
 
 export const CitiesQuery = Type.Object({
-  country: Type.Optional(Type.String({ enum: [...COUNTRIES], default: 'AU' })),
+  country: Type.Optional(StringEnum(COUNTRIES, { default: 'AU' })),
   state: Type.Optional(StateRef()),
 });
 

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
-import { Dollars, NextCursor, Nullable, PageQuery } from './common-schemas.js';
+import { ORDER_STATUSES } from '../../domain/order.js';
+import { Dollars, NextCursor, Nullable, PageQuery, StringEnum } from './common-schemas.js';
 
 export const PurchaseBody = Type.Object(
   {
@@ -49,7 +50,7 @@ export const Order = Type.Object(
   {
     order_id: Type.String(),
     did_number: Type.String(),
-    status: Type.String({ enum: ['pending', 'completed', 'failed'] }),
+    status: StringEnum(ORDER_STATUSES),
     amount: Dollars,
     failure_code: Nullable(Type.String()),
     created_at: Type.String(),

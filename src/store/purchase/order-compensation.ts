@@ -1,3 +1,4 @@
+import type { OrderFailureCode } from '../../domain/order.js';
 import { readBalanceCents, releaseHeldFunds } from '../account-store.js';
 import { READ_COMMITTED, type Database } from '../database.js';
 import { settleHold } from '../hold-store.js';
@@ -7,7 +8,7 @@ import type { PurchaseOrderRow } from '../tables.js';
 
 export interface OrderFailure {
   orderId: string;
-  failureCode: string;
+  failureCode: OrderFailureCode;
   at: string;
 }
 
@@ -36,7 +37,7 @@ export async function failPendingOrder(database: Database, failure: OrderFailure
       await releaseHeldFunds(trx, order.account_id, Number(order.amount_cents));
     }
     await unreserveNumber(trx, order.did_number, orderId, at);
-    const failed = { ...order, status: 'failed', failure_code: failureCode, completed_at: at, updated_at: at };
+    const failed: PurchaseOrderRow = { ...order, status: 'failed', failure_code: failureCode, completed_at: at, updated_at: at };
     return { order: failed, balanceCents: await readBalanceCents(trx, order.account_id) };
   }, READ_COMMITTED);
 }

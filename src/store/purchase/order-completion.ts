@@ -76,7 +76,7 @@ async function completeStepByStep(ex: Executor, c: OrderCompletion): Promise<Com
     updated_at: c.at,
   });
   await addVerifiedCli(ex, order.account_id, order.did_number, c.at);
-  const completed = { ...order, status: 'completed', carrier_reference: c.carrierReference, completed_at: c.at, updated_at: c.at };
+  const completed: PurchaseOrderRow = { ...order, status: 'completed', carrier_reference: c.carrierReference, completed_at: c.at, updated_at: c.at };
   return { order: completed, balanceAfterCents: txn.balance_after_cents };
 }
 

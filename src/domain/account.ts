@@ -1,0 +1,14 @@
+import type { AccountFunds } from './money.js';
+
+/** A suspended account's keys are refused (403 account_suspended) until it is reactivated. */
+export const ACCOUNT_STATUSES = ['active', 'suspended'] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+
+/** A customer account: its seven-digit code (CrazyTel's), its status and its money. */
+export interface Account extends AccountFunds {
+  id: string;
+  account_code: string;
+  name: string;
+  status: AccountStatus;
+  created_at: string;
+}
