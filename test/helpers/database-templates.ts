@@ -10,8 +10,7 @@ import { createDatabase } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 
 /**
- * Migrating a database is most of what a test's setup costs (on PostgreSQL about a second), and the
- * suite makes hundreds. So each dialect is migrated once into a template, named by a hash of the
+ * Migrating a database is most of what a test's setup costs, and the suite makes hundreds. So each dialect is migrated once into a template, named by a hash of the
  * migrations' source so an edited migration makes a new one, and every test starts from a copy: a
  * file copy on SQLite, a replay of the template schema's dump on PostgreSQL. Test files run in
  * parallel processes, so a template is made once under a lock (a rename, an advisory lock).
@@ -66,7 +65,6 @@ async function makeSqliteTemplate(): Promise<string> {
 const TEMPLATE_SCHEMA = `bilby_template_${MIGRATIONS_HASH}`;
 const TEMPLATE_LOCK = 'select pg_advisory_lock(hashtext($1))';
 let postgresDump: Promise<string | null> | undefined;
-let dumpUnavailable: string | undefined;
 
 /**
  * Creates schema, migrated, in the database at url: from the template's dump when pg_dump is at
@@ -77,12 +75,7 @@ export async function createMigratedSchema(url: string, client: pg.Client, schem
   const dump = await postgresDump;
   if (dump === null) {
     await client.query(`create schema ${schema}`);
-    const database = createDatabase(url, { schema });
-    try {
-      await migrateToLatest(database);
-    } finally {
-      await database.close();
-    }
+    await migrateSchema(url, schema);
     return;
   }
   await client.query(dump.replaceAll(TEMPLATE_SCHEMA, schema));
@@ -110,16 +103,20 @@ async function dumpPostgresTemplate(url: string): Promise<string | null> {
     const { rowCount } = await client.query('select 1 from information_schema.schemata where schema_name = $1', [TEMPLATE_SCHEMA]);
     if (!rowCount) {
       await client.query(`create schema ${TEMPLATE_SCHEMA}`);
-      const database = createDatabase(url, { schema: TEMPLATE_SCHEMA });
-      try {
-        await migrateToLatest(database);
-      } finally {
-        await database.close();
-      }
+      await migrateSchema(url, TEMPLATE_SCHEMA);
     }
     return await pgDump(url);
   } finally {
     await client.end();
+  }
+}
+
+async function migrateSchema(url: string, schema: string): Promise<void> {
+  const database = createDatabase(url, { schema });
+  try {
+    await migrateToLatest(database);
+  } finally {
+    await database.close();
   }
 }
 
@@ -139,8 +136,8 @@ async function pgDump(url: string): Promise<string | null> {
       .join('\n');
     return `begin;\n${sql}\ncommit;`;
   } catch (error) {
-    dumpUnavailable ??= (error as Error).message.split('\n')[0];
-    console.error(`# test databases: pg_dump failed (${dumpUnavailable}); each PostgreSQL test schema is migrated instead`);
+    const reason = (error as Error).message.split('\n')[0];
+    console.error(`# test databases: pg_dump failed (${reason}); each PostgreSQL test schema is migrated instead`);
     return null;
   }
 }
