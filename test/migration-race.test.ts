@@ -33,15 +33,25 @@ function startMigrator(): { child: ChildProcess; migrate(url: string): Promise<A
   };
 }
 
-/** The tables of the database's own schema and their columns, as both dialects' introspection reports them. */
+/**
+ * The tables of the database's own schema and their columns. On PostgreSQL read from its own schema
+ * only: Kysely's introspection reads every schema's tables and resolves each one's name again
+ * (pg_get_serial_sequence), so a schema another test file drops meanwhile fails it.
+ */
 async function schemaOf(database: Database): Promise<string[]> {
-  const { rows } = await sql<{ schema: string | null }>`select ${database.dialect === 'postgres' ? sql`current_schema()` : sql`null`} as schema`.execute(database.db);
-  const own = rows[0]!.schema ?? undefined;
-  const tables = await database.db.introspection.getTables({ withInternalKyselyTables: true });
-  return tables
-    .filter((table) => table.schema === own)
-    .map((table) => `${table.name}(${table.columns.map((c) => `${c.name} ${c.dataType}`).sort().join(', ')})`)
-    .sort();
+  const columns =
+    database.dialect === 'postgres'
+      ? (
+          await sql<{ table: string; column: string; type: string }>`
+            select table_name as table, column_name as column, udt_name as type from information_schema.columns
+            where table_schema = current_schema()`.execute(database.db)
+        ).rows
+      : (await database.db.introspection.getTables({ withInternalKyselyTables: true })).flatMap((table) =>
+          table.columns.map((c) => ({ table: table.name, column: c.name, type: c.dataType })),
+        );
+  const tables = new Map<string, string[]>();
+  for (const { table, column, type } of columns) tables.set(table, [...(tables.get(table) ?? []), `${column} ${type}`]);
+  return [...tables].map(([name, cols]) => `${name}(${cols.sort().join(', ')})`).sort();
 }
 
 describeEachDatabase('migrations started together', (dialect) => {
