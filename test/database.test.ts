@@ -104,6 +104,41 @@ describeEachDatabase('migrations', (dialect) => {
     const accounts = await second.database.db.selectFrom('account').select('id').execute();
     assert.deepEqual(accounts, []);
   });
+
+  it('migrates while other schemas of the same database are created and dropped', { skip: dialect !== 'postgres' && 'PostgreSQL only' }, async (t) => {
+    // Another application (or another test file) dropping its tables while Bilby starts: Kysely's
+    // own introspection resolved every schema's tables and failed on one that vanished mid-query.
+    const dir = mkdtempSync(join(tmpdir(), 'bilby-db-'));
+    const churner = await openTestDatabase(dialect, dir);
+    const opened = [churner];
+    const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(churner.database.db);
+    let churning = true;
+    let churns = 0;
+    const churn = (async () => {
+      for (let i = 0; churning; i++) {
+        const other = sql.id(`${rows[0]!.schema}_other_${i % 4}`);
+        await sql`create schema ${other}`.execute(churner.database.db);
+        await sql`create table ${other}.t (id serial primary key)`.execute(churner.database.db);
+        await sql`drop schema ${other} cascade`.execute(churner.database.db);
+        churns++;
+      }
+    })();
+    t.after(async () => {
+      churning = false;
+      await churn.catch(() => {});
+      for (const test of opened) await test.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    for (let round = 0; round < 15; round++) {
+      const fresh = await openTestDatabase(dialect, dir);
+      opened.push(fresh);
+      assert.deepEqual(await migrateToLatest(fresh.database), MIGRATION_NAMES, `round ${round}`);
+      assert.deepEqual(await migrateToLatest(fresh.database), [], `round ${round}: a second run applies nothing`);
+    }
+    churning = false;
+    await churn;
+    assert.ok(churns > 0, 'the other schemas were dropped while the migrations ran');
+  });
 });
 
 describe('SQLite statistics', () => {

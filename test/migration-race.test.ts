@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { sql } from 'kysely';
 import { createDatabase, type Database } from '../src/store/database.js';
 import { MIGRATION_NAMES, isMigrated, migrateToLatest } from '../src/store/migrate.js';
 import { describeEachDatabase, openTestDatabase, type TestDatabase } from './helpers/databases.js';
@@ -33,25 +32,10 @@ function startMigrator(): { child: ChildProcess; migrate(url: string): Promise<A
   };
 }
 
-/**
- * The tables of the database's own schema and their columns. On PostgreSQL read from its own schema
- * only: Kysely's introspection reads every schema's tables and resolves each one's name again
- * (pg_get_serial_sequence), so a schema another test file drops meanwhile fails it.
- */
+/** The database's tables and their columns, as Kysely's introspection reads them. */
 async function schemaOf(database: Database): Promise<string[]> {
-  const columns =
-    database.dialect === 'postgres'
-      ? (
-          await sql<{ table: string; column: string; type: string }>`
-            select table_name as table, column_name as column, udt_name as type from information_schema.columns
-            where table_schema = current_schema()`.execute(database.db)
-        ).rows
-      : (await database.db.introspection.getTables({ withInternalKyselyTables: true })).flatMap((table) =>
-          table.columns.map((c) => ({ table: table.name, column: c.name, type: c.dataType })),
-        );
-  const tables = new Map<string, string[]>();
-  for (const { table, column, type } of columns) tables.set(table, [...(tables.get(table) ?? []), `${column} ${type}`]);
-  return [...tables].map(([name, cols]) => `${name}(${cols.sort().join(', ')})`).sort();
+  const tables = await database.db.introspection.getTables({ withInternalKyselyTables: true });
+  return tables.map((table) => `${table.name}(${table.columns.map((c) => `${c.name} ${c.dataType}`).sort().join(', ')})`).sort();
 }
 
 describeEachDatabase('migrations started together', (dialect) => {

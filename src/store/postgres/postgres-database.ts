@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import type pg from 'pg';
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { Kysely, type Transaction } from 'kysely';
 import type { Tables } from '../tables.js';
+import { CurrentSchemaPostgresDialect } from './postgres-introspector.js';
 import { namingPool } from './postgres-prepared.js';
 import { withRetries } from './postgres-retries.js';
 
@@ -51,7 +52,7 @@ export function createPostgres(url: string, options: PostgresOptions = {}) {
   const reportError = (error: Error) => options.onConnectionError?.(error);
   pool.on('error', reportError);
   pool.on('connect', (client) => client.on('error', reportError));
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool: namingPool(pool) }) });
+  const db = new Kysely<Tables>({ dialect: new CurrentSchemaPostgresDialect({ pool: namingPool(pool) }) });
   const parsed = new URL(url);
   const stats = { commits: 0 };
   return {
