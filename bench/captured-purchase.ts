@@ -1,4 +1,4 @@
-import { hashApiKey } from '../src/domain/api-key.js';
+import { hashApiKey } from '../server/src/domain/api-key.js';
 import type { Buyers } from './purchase-setup.js';
 
 /** What identifies a buyer in the SQL of its purchase. */

@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { openSqlite } from '../src/store/sqlite/sqlite-connection.js';
+import { openSqlite } from '../server/src/store/sqlite/sqlite-connection.js';
 
 /**
  * The disk's ceiling for durable work: one-row write transactions committed one after another on

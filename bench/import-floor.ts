@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
 import SqliteDatabase from 'better-sqlite3';
-import { createDatabase } from '../src/store/database.js';
-import { offLoopCheckpoints } from '../src/store/sqlite/sqlite-checkpointer.js';
-import { migrateToLatest } from '../src/store/migrate.js';
+import { createDatabase } from '../server/src/store/database.js';
+import { offLoopCheckpoints } from '../server/src/store/sqlite/sqlite-checkpointer.js';
+import { migrateToLatest } from '../server/src/store/migrate.js';
 
 const BATCH = 1_000;
 const PER_STATEMENT = 500;

@@ -1,8 +1,8 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import SqliteDatabase from 'better-sqlite3';
-import { stateOfGeographicNumber } from '../src/domain/number-region.js';
-import { createDatabase } from '../src/store/database.js';
-import { migrateToLatest } from '../src/store/migrate.js';
+import { stateOfGeographicNumber } from '../server/src/domain/number-region.js';
+import { createDatabase } from '../server/src/store/database.js';
+import { migrateToLatest } from '../server/src/store/migrate.js';
 
 const CITIES: Record<string, string[]> = {
   NSW: ['Sydney', 'Newcastle', 'Wollongong', 'Central Coast', 'Wagga Wagga'],

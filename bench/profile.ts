@@ -1,6 +1,6 @@
 import { createReadStream, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createClient } from '../src/sdk/index.js';
+import { createClient } from '../sdk/src/index.js';
 import { writeInventoryCsv } from './inventory-csv.js';
 import { ensureInventoryDatabase } from './inventory-db.js';
 import { load } from './load.js';
@@ -36,7 +36,7 @@ interface CpuProfile {
 rmSync(PROFILES, { recursive: true, force: true });
 mkdirSync(PROFILES, { recursive: true });
 const env = { BILBY_RATE_LIMIT_PER_MINUTE: '0', BILBY_LOG_LEVEL: 'warn', BILBY_CARRIER_LATENCY_MS: '0', BILBY_RECOVERY_INTERVAL_MS: '600000', BILBY_PROFILE_SQL: '1' };
-const server = [process.execPath, '--cpu-prof', '--cpu-prof-dir', PROFILES, ...(process.env.PROFILE_DIST ? ['dist/bilby.mjs'] : ['--import', 'tsx', 'src/cli/main.ts']), 'serve'];
+const server = [process.execPath, '--cpu-prof', '--cpu-prof-dir', PROFILES, ...(process.env.PROFILE_DIST ? ['cli/dist/bilby.mjs'] : ['--import', 'tsx', 'cli/src/main.ts']), 'serve'];
 
 if (what === 'purchase') {
   const stock = join(DATA, 'inventory-200000.db');
@@ -85,8 +85,8 @@ if (what === 'purchase') {
   const database = join(DATA, `inventory-${rows}.db`);
   await ensureInventoryDatabase(database, rows, log);
   const running = await startProcess(server, { ...env, BILBY_DATABASE_URL: `file:${database}`, BILBY_CARRIER_DATABASE_URL: `file:${join(DATA, 'search-carrier.db')}` });
-  const { createAccount } = await import('../src/services/create-account.js');
-  const { createDatabase } = await import('../src/store/database.js');
+  const { createAccount } = await import('../server/src/services/create-account.js');
+  const { createDatabase } = await import('../server/src/store/database.js');
   const opened = createDatabase(`file:${database}`);
   const { apiKey } = await createAccount({ database: opened, clock: () => new Date() }, { name: `Profile ${Date.now()}` });
   await opened.close();

@@ -1,11 +1,11 @@
 import { copyFileSync, rmSync } from 'node:fs';
-import { newId, newUuid } from '../src/domain/ids.js';
-import { parseNumber } from '../src/domain/phone-number.js';
-import type { TypedApp } from '../src/http/typed-app.js';
-import { createAccount } from '../src/services/create-account.js';
-import { createDatabase, type Database } from '../src/store/database.js';
-import { insertDestination } from '../src/store/destination-store.js';
-import { insertAddress, insertPerson } from '../src/store/ipnd-store.js';
+import { newId, newUuid } from '../server/src/domain/ids.js';
+import { parseNumber } from '../server/src/domain/phone-number.js';
+import type { TypedApp } from '../server/src/http/typed-app.js';
+import { createAccount } from '../server/src/services/create-account.js';
+import { createDatabase, type Database } from '../server/src/store/database.js';
+import { insertDestination } from '../server/src/store/destination-store.js';
+import { insertAddress, insertPerson } from '../server/src/store/ipnd-store.js';
 import { load, type LoadResult } from './load.js';
 
 export interface BuyerAccount {

@@ -3,10 +3,10 @@ import { createReadStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { compileCacheOf } from '../src/cli/compile-cache.js';
-import { createClient } from '../src/sdk/index.js';
-import { createAccount } from '../src/services/create-account.js';
-import { createDatabase } from '../src/store/database.js';
+import { compileCacheOf } from '../cli/src/compile-cache.js';
+import { createClient } from '../sdk/src/index.js';
+import { createAccount } from '../server/src/services/create-account.js';
+import { createDatabase } from '../server/src/store/database.js';
 import { durableCommitsPerSecond } from './commit-ceiling.js';
 import { writeInventoryCsv } from './inventory-csv.js';
 import { ensureInventoryDatabase } from './inventory-db.js';
@@ -38,10 +38,10 @@ const SEARCH_ROWS = Number(process.env.BENCH_SEARCH_ROWS ?? 10_000_000);
 const WARM_UP = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'search,purchase,postgres,import,footprint').split(','));
 const DATA = join('bench', '.data');
-const SERVER = ['dist/bilby.mjs', 'serve'];
+const SERVER = ['cli/dist/bilby.mjs', 'serve'];
 /** Node's compile cache for the bin's starts (Node 22 and later), and the bin's own (Node 20). */
 const COMPILE_CACHE = join(DATA, 'compile-cache');
-const BIN_CODE_CACHE = compileCacheOf('dist/bilby.bundle.cjs');
+const BIN_CODE_CACHE = compileCacheOf('cli/dist/bilby.bundle.cjs');
 const CEILING = [process.execPath, '--import', 'tsx', 'bench/ceiling-server.ts'];
 const HTTP_FLOOR = [process.execPath, '--import', 'tsx', 'bench/postgres-http-floor.ts'];
 const ADMIN_KEY = 'bench-admin-key-0123456789';
@@ -243,7 +243,7 @@ async function benchPurchase(memory: number[]): Promise<void> {
     ratio: `${fmt((rps / post) * 100)}% of POST; ${fmt(rps / commitRate, 2)}× the commit rate`,
     target: '≥ 25% of POST',
     met: rps / post >= 0.25,
-    notes: `non-2xx or errors: ${failures(bilbyRuns)}; the connection runs synchronous=NORMAL and Bilby fdatasyncs the WAL itself before answering (src/store/sqlite/sqlite-wal-sync.ts)`,
+    notes: `non-2xx or errors: ${failures(bilbyRuns)}; the connection runs synchronous=NORMAL and Bilby fdatasyncs the WAL itself before answering (server/src/store/sqlite/sqlite-wal-sync.ts)`,
   });
   rows.push({
     figure: `the purchase's own SQL (${capturedSqliteStatements} statements) replayed raw, 16 purchases per synced commit (purchases/s)`,
@@ -481,7 +481,7 @@ async function benchFootprint(memory: number[]): Promise<void> {
     ratio: '',
     target: '≤ 500',
     met: ready <= 500,
-    notes: `the bundled bin (dist/bilby.mjs serve) with the compiled code its first start saved (that start: ${fmt(first.readyMs)} ms); idle RSS ${fmt(idleMb)} MB`,
+    notes: `the bundled bin (cli/dist/bilby.mjs serve) with the compiled code its first start saved (that start: ${fmt(first.readyMs)} ms); idle RSS ${fmt(idleMb)} MB`,
   });
   if (memory.length > 0) {
     const highest = Math.max(...memory);

@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import SqliteDatabase from 'better-sqlite3';
-import { SimulatedCarrier } from '../src/carriers/simulated/simulated-carrier.js';
-import { createDatabase } from '../src/store/database.js';
-import { observeStatements } from '../src/store/sqlite/sql-observer.js';
+import { SimulatedCarrier } from '../server/src/carriers/simulated/simulated-carrier.js';
+import { createDatabase } from '../server/src/store/database.js';
+import { observeStatements } from '../server/src/store/sqlite/sql-observer.js';
 import { createInProcessApp } from '../tools/in-process-app.js';
 
 interface Statement {

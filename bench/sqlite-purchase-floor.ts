@@ -1,9 +1,9 @@
 import { closeSync, fdatasyncSync, openSync } from 'node:fs';
 import SqliteDatabase from 'better-sqlite3';
-import { SimulatedCarrier } from '../src/carriers/simulated/simulated-carrier.js';
-import { createDatabase } from '../src/store/database.js';
-import { observeStatements } from '../src/store/sqlite/sql-observer.js';
-import { SqliteCheckpointer } from '../src/store/sqlite/sqlite-checkpointer.js';
+import { SimulatedCarrier } from '../server/src/carriers/simulated/simulated-carrier.js';
+import { createDatabase } from '../server/src/store/database.js';
+import { observeStatements } from '../server/src/store/sqlite/sql-observer.js';
+import { SqliteCheckpointer } from '../server/src/store/sqlite/sqlite-checkpointer.js';
 import { createInProcessApp } from '../tools/in-process-app.js';
 import { buyerValues, capturedNumber, retarget } from './captured-purchase.js';
 import { purchaseOnce, type Buyers } from './purchase-setup.js';

@@ -1,11 +1,11 @@
-import { newId, newUuid } from '../src/domain/ids.js';
-import { parseNumber } from '../src/domain/phone-number.js';
-import { createAccount } from '../src/services/create-account.js';
-import type { Database } from '../src/store/database.js';
-import { insertDestination } from '../src/store/destination-store.js';
-import { insertAddress, insertPerson } from '../src/store/ipnd-store.js';
-import { insertNumbers } from '../src/store/number-store.js';
-import type { NewPhoneNumber } from '../src/store/tables.js';
+import { newId, newUuid } from '../server/src/domain/ids.js';
+import { parseNumber } from '../server/src/domain/phone-number.js';
+import { createAccount } from '../server/src/services/create-account.js';
+import type { Database } from '../server/src/store/database.js';
+import { insertDestination } from '../server/src/store/destination-store.js';
+import { insertAddress, insertPerson } from '../server/src/store/ipnd-store.js';
+import { insertNumbers } from '../server/src/store/number-store.js';
+import type { NewPhoneNumber } from '../server/src/store/tables.js';
 
 export interface SoakAccount {
   accountId: string;

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { sql } from 'kysely';
-import { createAccount } from '../src/services/create-account.js';
-import { MIGRATION_NAMES, migrateTo, migrateToLatest } from '../src/store/migrate.js';
+import { createAccount } from '../server/src/services/create-account.js';
+import { MIGRATION_NAMES, migrateTo, migrateToLatest } from '../server/src/store/migrate.js';
 import { ADMIN_HEADERS, createTestContext } from './helpers/context.js';
 import { describeEachDatabase, openTestDatabase } from './helpers/databases.js';
 

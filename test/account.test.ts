@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { CompiledQuery } from 'kysely';
-import { observeStatements } from '../src/store/sqlite/sql-observer.js';
+import { observeStatements } from '../server/src/store/sqlite/sql-observer.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { createTestContext, purchaseBody } from './helpers/context.js';
 import { snapshot } from './helpers/invariants.js';

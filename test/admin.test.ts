@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { createApp } from '../src/http/app.js';
+import { createApp } from '../server/src/http/app.js';
 import { ADMIN_HEADERS, createTestContext, purchaseBody } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { assertInvariants, snapshot } from './helpers/invariants.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { dollarsToCents } from '../src/domain/money.js';
-import { encodeFieldName } from '../src/http/ignored-fields.js';
-import { jsonDepthExceeds } from '../src/http/json-body.js';
+import { dollarsToCents } from '../server/src/domain/money.js';
+import { encodeFieldName } from '../server/src/http/ignored-fields.js';
+import { jsonDepthExceeds } from '../server/src/http/json-body.js';
 import { ADMIN_HEADERS, createTestContext, purchaseBody } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { assertInvariants } from './helpers/invariants.js';

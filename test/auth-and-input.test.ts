@@ -4,8 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { describeEachDatabase } from './helpers/databases.js';
-import { generateApiKey, hashApiKey } from '../src/domain/api-key.js';
-import { revokeApiKey } from '../src/store/api-key-store.js';
+import { generateApiKey, hashApiKey } from '../server/src/domain/api-key.js';
+import { revokeApiKey } from '../server/src/store/api-key-store.js';
 import { createTestContext, purchaseBody } from './helpers/context.js';
 import { snapshot } from './helpers/invariants.js';
 

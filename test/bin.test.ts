@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import { createClient } from '../src/sdk/index.js';
+import { createClient } from '../sdk/src/index.js';
 import { startServer } from './helpers/server-process.js';
 
 const ADMIN_KEY = 'bin-test-admin-key-0000';
@@ -37,7 +37,7 @@ describe('the built bin', () => {
       BILBY_ADMIN_KEY: ADMIN_KEY,
       NODE_COMPILE_CACHE: compileCache,
     };
-    const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    const { version } = JSON.parse(readFileSync('cli/package.json', 'utf8')) as { version: string };
     assert.equal(execFileSync(join(out, 'bilby.mjs'), ['--version'], { encoding: 'utf8' }), `${version}\n`, 'the bundle finds the package.json above it');
 
     const first = await startServer([], env, { bin: join(out, 'bilby.mjs') });

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
 import { describe, it } from 'node:test';
-import { type CacheUse, wrapModule } from '../src/cli/compile-cache.js';
+import { type CacheUse, wrapModule } from '../cli/src/compile-cache.js';
 
 /** A bundle as tools/bundle.ts writes one: a CommonJS module. */
 function fixture(letter: string): string {

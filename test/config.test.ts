@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig } from '../src/config.js';
-import { purchaseNumber } from '../src/services/purchase-number.js';
-import { recoverOrders } from '../src/services/recover-orders.js';
+import { ConfigError, loadConfig } from '../server/src/config.js';
+import { purchaseNumber } from '../server/src/services/purchase-number.js';
+import { recoverOrders } from '../server/src/services/recover-orders.js';
 import { createTestContext, purchaseBody } from './helpers/context.js';
 
 describe('configuration', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CRASH_POINTS, type CrashPoint } from '../src/domain/crash-points.js';
+import { CRASH_POINTS, type CrashPoint } from '../server/src/domain/crash-points.js';
 import { createTestContext, purchaseBody } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { assertInvariants } from './helpers/invariants.js';

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
-import { createAccount } from '../src/services/create-account.js';
-import { createDatabase } from '../src/store/database.js';
-import { MIGRATION_NAMES, migrateToLatest } from '../src/store/migrate.js';
+import { createAccount } from '../server/src/services/create-account.js';
+import { createDatabase } from '../server/src/store/database.js';
+import { MIGRATION_NAMES, migrateToLatest } from '../server/src/store/migrate.js';
 import { describeEachDatabase, migratedTestDatabase, openTestDatabase } from './helpers/databases.js';
 
 describeEachDatabase('write transactions', (dialect) => {

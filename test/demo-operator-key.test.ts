@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { createApp } from '../src/http/app.js';
-import { demoOperatorKey } from '../src/services/demo-operator-key.js';
+import { createApp } from '../server/src/http/app.js';
+import { demoOperatorKey } from '../server/src/services/demo-operator-key.js';
 import { createTestContext } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 

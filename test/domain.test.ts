@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { API_KEY_PREFIX, generateApiKey, hasPlausibleChecksum } from '../src/domain/api-key.js';
-import { dollarsToCents } from '../src/domain/money.js';
-import { e164Prefix, fragmentDigits, prefixUpperBound } from '../src/domain/number-pattern.js';
-import { australianDigits, parseNumber, parseNumberFully } from '../src/domain/phone-number.js';
-import { demoInventory } from '../src/services/demo-inventory.js';
+import { API_KEY_PREFIX, generateApiKey, hasPlausibleChecksum } from '../server/src/domain/api-key.js';
+import { dollarsToCents } from '../server/src/domain/money.js';
+import { e164Prefix, fragmentDigits, prefixUpperBound } from '../server/src/domain/number-pattern.js';
+import { australianDigits, parseNumber, parseNumberFully } from '../server/src/domain/phone-number.js';
+import { demoInventory } from '../server/src/services/demo-inventory.js';
 
 describe('phone numbers', () => {
   it('normalises every accepted form to E.164 digits with its type', () => {

@@ -3,10 +3,10 @@ import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { loadConfig } from '../src/config.js';
-import { createServer } from '../src/server.js';
-import { createDatabase } from '../src/store/database.js';
-import { migrateToLatest } from '../src/store/migrate.js';
+import { loadConfig } from '../server/src/config.js';
+import { createServer } from '../server/src/server.js';
+import { createDatabase } from '../server/src/store/database.js';
+import { migrateToLatest } from '../server/src/store/migrate.js';
 
 function modeOf(path: string): string {
   return (statSync(path).mode & 0o777).toString(8);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { purgeExpiredIdempotencyKeys } from '../src/services/idempotency-keys.js';
-import { recoverOrders } from '../src/services/recover-orders.js';
+import { purgeExpiredIdempotencyKeys } from '../server/src/services/idempotency-keys.js';
+import { recoverOrders } from '../server/src/services/recover-orders.js';
 import { createTestContext, purchaseBody } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { assertInvariants } from './helpers/invariants.js';

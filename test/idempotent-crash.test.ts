@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { CrashPoint } from '../src/domain/crash-points.js';
+import type { CrashPoint } from '../server/src/domain/crash-points.js';
 import { createTestContext, purchaseBody, TEST_ADMIN_KEY, type TestContextApi } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { assertInvariants } from './helpers/invariants.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { Database } from '../src/store/database.js';
-import { recoverOrders } from '../src/services/recover-orders.js';
+import type { Database } from '../server/src/store/database.js';
+import { recoverOrders } from '../server/src/services/recover-orders.js';
 import { createTestContext, purchaseBody } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { assertInvariants } from './helpers/invariants.js';

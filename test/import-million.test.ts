@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { writeInventoryCsv } from '../bench/inventory-csv.js';
-import { createClient } from '../src/sdk/index.js';
+import { createClient } from '../sdk/src/index.js';
 import { startServer } from './helpers/server-process.js';
 
 const ROWS = 1_000_000;

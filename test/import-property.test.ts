@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { it } from 'node:test';
 import fc from 'fast-check';
-import { splitCsvLine } from '../src/domain/csv-line.js';
-import { MAX_LINE_BYTES } from '../src/services/inventory-csv.js';
-import { readTextLines, type TextLine } from '../src/services/text-lines.js';
+import { splitCsvLine } from '../server/src/domain/csv-line.js';
+import { MAX_LINE_BYTES } from '../server/src/services/inventory-csv.js';
+import { readTextLines, type TextLine } from '../server/src/services/text-lines.js';
 import { createTestContext, type TestContextApi } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClient } from '../src/sdk/index.js';
+import { createClient } from '../sdk/src/index.js';
 import { startServer } from './helpers/server-process.js';
 import { settledThreads, threadsOf } from './helpers/threads.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { importCrossings, SRC } from './helpers/source-imports.js';
 
-/** The imports of `layer` that reach a file of src/ outside the folders it may use. */
+/** The imports of `layer` that reach a file of server/src/ outside the folders it may use. */
 function crossings(layer: string, mayUse: string[]) {
   const allowed = [layer, ...mayUse].map((folder) => join(SRC, folder, '/'));
   return importCrossings(layer, (target) => allowed.some((folder) => target.startsWith(folder)));

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
-import { newId } from '../src/domain/ids.js';
-import { LEDGER_REVENUE } from '../src/domain/order.js';
-import { creditAccount } from '../src/services/create-account.js';
-import { completeOrder, failOrder } from '../src/services/settle-order.js';
-import { postLedgerTransaction } from '../src/store/ledger-store.js';
+import { newId } from '../server/src/domain/ids.js';
+import { LEDGER_REVENUE } from '../server/src/domain/order.js';
+import { creditAccount } from '../server/src/services/create-account.js';
+import { completeOrder, failOrder } from '../server/src/services/settle-order.js';
+import { postLedgerTransaction } from '../server/src/store/ledger-store.js';
 import { createTestContext } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { assertInvariants } from './helpers/invariants.js';

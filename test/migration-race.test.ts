@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createDatabase, type Database } from '../src/store/database.js';
-import { MIGRATION_NAMES, isMigrated, migrateToLatest } from '../src/store/migrate.js';
+import { createDatabase, type Database } from '../server/src/store/database.js';
+import { MIGRATION_NAMES, isMigrated, migrateToLatest } from '../server/src/store/migrate.js';
 import { describeEachDatabase, openTestDatabase, type TestDatabase } from './helpers/databases.js';
 
 const PROCESSES = 4;

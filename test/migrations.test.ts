@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { after, before, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import type { Database } from '../src/store/database.js';
-import { MIGRATION_NAMES, migrateTo, migrateToLatest } from '../src/store/migrate.js';
-import { searchAvailable } from '../src/store/stock-search.js';
+import type { Database } from '../server/src/store/database.js';
+import { MIGRATION_NAMES, migrateTo, migrateToLatest } from '../server/src/store/migrate.js';
+import { searchAvailable } from '../server/src/store/stock-search.js';
 import { describeEachDatabase, openTestDatabase, type TestDatabase } from './helpers/databases.js';
 
 const AT = '2026-01-01T00:00:00.000Z';

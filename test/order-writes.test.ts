@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { newId } from '../src/domain/ids.js';
-import { completePendingOrder, type OrderCompletion } from '../src/store/purchase/order-completion.js';
-import { reservePendingOrder } from '../src/store/purchase/order-reservation.js';
-import type { PurchaseOrderRow } from '../src/store/tables.js';
+import { newId } from '../server/src/domain/ids.js';
+import { completePendingOrder, type OrderCompletion } from '../server/src/store/purchase/order-completion.js';
+import { reservePendingOrder } from '../server/src/store/purchase/order-reservation.js';
+import type { PurchaseOrderRow } from '../server/src/store/tables.js';
 import { createTestContext, type TestContextApi } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { assertInvariants } from './helpers/invariants.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { it, type TestContext } from 'node:test';
-import type { DialectName } from '../src/store/database.js';
+import type { DialectName } from '../server/src/store/database.js';
 import { describeEachDatabase } from './helpers/databases.js';
-import { returnQuarantinedNumbers } from '../src/services/release-number.js';
+import { returnQuarantinedNumbers } from '../server/src/services/release-number.js';
 import { createTestContext, purchaseBody, type TestAccount, type TestContextApi } from './helpers/context.js';
 import { assertInvariants, snapshot } from './helpers/invariants.js';
 

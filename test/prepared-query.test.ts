@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { sql } from 'kysely';
-import { preparedQuery } from '../src/store/prepared-query.js';
+import { preparedQuery } from '../server/src/store/prepared-query.js';
 import { describeEachDatabase, migratedTestDatabase } from './helpers/databases.js';
 
 interface Window {

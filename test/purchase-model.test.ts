@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
-import { recoverOrders } from '../src/services/recover-orders.js';
+import { recoverOrders } from '../server/src/services/recover-orders.js';
 import { createTestContext, purchaseBody, type TestAccount, type TestContextApi } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { assertInvariants } from './helpers/invariants.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { describeEachDatabase } from './helpers/databases.js';
-import { recoverOrders } from '../src/services/recover-orders.js';
+import { recoverOrders } from '../server/src/services/recover-orders.js';
 import { createTestContext, purchaseBody } from './helpers/context.js';
 import { assertInvariants, snapshot } from './helpers/invariants.js';
 

@@ -9,10 +9,10 @@ import ts from 'typescript';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
- * The import the README tells SDK users to write, and the SDK source it stands for here. When the SDK
- * becomes a package of its own, change both sides: the README's import and this map.
+ * The import the README tells SDK users to write, and the SDK source it stands for here
+ * (test/sdk-package.test.ts compiles the example against the packed SDK too).
  */
-const SDK_IMPORTS: Record<string, string> = { 'bilby/sdk': join(ROOT, 'src/sdk/index.ts') };
+const SDK_IMPORTS: Record<string, string> = { '@bilby/sdk': join(ROOT, 'sdk/src/index.ts') };
 
 /** The ```ts blocks of a Markdown text, in order. */
 function typeScriptBlocks(markdown: string): string[] {

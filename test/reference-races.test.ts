@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { newId, newUuid } from '../src/domain/ids.js';
-import { insertDestination } from '../src/store/destination-store.js';
-import { insertAddress } from '../src/store/ipnd-store.js';
+import { newId, newUuid } from '../server/src/domain/ids.js';
+import { insertDestination } from '../server/src/store/destination-store.js';
+import { insertAddress } from '../server/src/store/ipnd-store.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { createTestContext, purchaseBody, type CallResult } from './helpers/context.js';
 

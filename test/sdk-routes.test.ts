@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { it } from 'node:test';
 import ts from 'typescript';
-import { fillRoute } from '../src/sdk/routes.js';
+import { fillRoute } from '../sdk/src/routes.js';
 
-const SDK_ENTRY = resolve('src/sdk/index.ts');
-const SDK_TYPES = resolve('src/sdk/openapi-types.ts');
+const SDK_ENTRY = resolve('sdk/src/index.ts');
+const SDK_TYPES = resolve('sdk/src/openapi-types.ts');
 
 /**
  * The type checker's errors for the SDK, as tsconfig.json sets it up but without Node's types (the
@@ -33,7 +33,7 @@ it("a route or a path parameter renamed in the OpenAPI document fails the type c
     .replace('"/api/v1/phone-numbers/cities": {', '"/api/v1/phone-numbers/towns": {')
     .replace(/(revokeApiKey: \{[\s\S]*?path: \{\s*account_id: string;\s*)key_id(: string;)/, '$1id$2');
   const errors = sdkTypeErrors(renamed);
-  const inClient = errors.filter((e) => e.startsWith('src/sdk/client.ts:'));
+  const inClient = errors.filter((e) => e.startsWith('sdk/src/client.ts:'));
   assert.ok(inClient.some((e) => e.includes('"/phone-numbers/cities/"')), errors.join('\n') || 'no type error');
   assert.ok(inClient.some((e) => e.includes("'key_id' does not exist")), errors.join('\n'));
   assert.equal(inClient.length, errors.length, errors.join('\n'));

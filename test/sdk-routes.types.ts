@@ -2,7 +2,7 @@
  * Type-level checks of the SDK's routes, compiled by `npm run typecheck` (never run): each
  * `@ts-expect-error` line must be a type error, or the type check fails.
  */
-import type { PathParams, Route, Success } from '../src/sdk/routes.js';
+import type { PathParams, Route, Success } from '../sdk/src/routes.js';
 
 export const documented: Array<Route<'customer', 'GET'>> = ['/phone-numbers/available-numbers/', '/phone-numbers/{did_number}', '/balance'];
 // @ts-expect-error a path the document does not have

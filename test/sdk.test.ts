@@ -13,7 +13,7 @@ import {
   RateLimitError,
   UnsupportedError,
   UpstreamError,
-} from '../src/sdk/index.js';
+} from '../sdk/src/index.js';
 import { createTestContext, purchaseBody, TEST_ADMIN_KEY, type TestContextApi } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { startFlakyProxy } from './helpers/flaky-proxy.js';
@@ -286,4 +286,24 @@ it('retries a refused connection unless retryConnectFailures is off, never a por
   const limited = await createClient({ baseUrl: flaky.url, maxRetries: 2, retryConnectFailures: false, ...fast }).balance().catch((e: unknown) => e);
   assert.ok(limited instanceof RateLimitError, String(limited));
   assert.equal(flaky.seen.length, 3, 'a dropped connection and a 429 were each retried');
+});
+
+it('makes version 4 UUID idempotency keys with Web Crypto, and without it as on Node.js 18', async (t) => {
+  const { newIdempotencyKey } = await import('../sdk/src/idempotency-key.js');
+  const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  const keys = (count: number) => Array.from({ length: count }, newIdempotencyKey);
+  const withCrypto = keys(1_000);
+  const own = Object.getOwnPropertyDescriptor(globalThis, 'crypto');
+  t.after(() => {
+    if (own) Object.defineProperty(globalThis, 'crypto', own);
+  });
+  Object.defineProperty(globalThis, 'crypto', { value: { getRandomValues: globalThis.crypto.getRandomValues.bind(globalThis.crypto) }, configurable: true });
+  const withRandomValues = keys(1_000);
+  Object.defineProperty(globalThis, 'crypto', { value: undefined, configurable: true });
+  const withoutCrypto = keys(10_000);
+  if (own) Object.defineProperty(globalThis, 'crypto', own);
+  for (const [name, made] of Object.entries({ withCrypto, withRandomValues, withoutCrypto })) {
+    assert.deepEqual(made.filter((key) => !UUID4.test(key)), [], `${name}: every key a version 4 UUID`);
+    assert.equal(new Set(made).size, made.length, `${name}: no key twice`);
+  }
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it, type TestContext } from 'node:test';
-import type { DialectName } from '../src/store/database.js';
-import { observeStatements } from '../src/store/sqlite/sql-observer.js';
+import type { DialectName } from '../server/src/store/database.js';
+import { observeStatements } from '../server/src/store/sqlite/sql-observer.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { createTestContext, purchaseBody, type CallResult } from './helpers/context.js';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
-import { MIGRATION_NAMES } from '../src/store/migrate.js';
+import { MIGRATION_NAMES } from '../server/src/store/migrate.js';
 import { runCli } from './helpers/cli.js';
 import { startServer } from './helpers/server-process.js';
 
@@ -132,7 +132,7 @@ describe('bilby serve', () => {
   });
 
   it('reports every bad configuration variable at once', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/src/main.ts', 'serve'], {
       env: { ...process.env, PORT: 'eighty', BILBY_CARRIER_FAILURE_RATE: '2', BILBY_DEMO_API_KEY: 'short' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -3,8 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
-import { SimulatedCarrier } from '../src/carriers/simulated/simulated-carrier.js';
-import { SimulatedCarrierStore } from '../src/carriers/simulated/simulated-carrier-store.js';
+import { SimulatedCarrier } from '../server/src/carriers/simulated/simulated-carrier.js';
+import { SimulatedCarrierStore } from '../server/src/carriers/simulated/simulated-carrier-store.js';
 
 function carrierPath(): string {
   return join(mkdtempSync(join(tmpdir(), 'bilby-carrier-')), 'carrier.db');

@@ -6,9 +6,9 @@ import { it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
-import { createDatabase, type Database, type DatabaseOptions } from '../src/store/database.js';
-import { migrateToLatest } from '../src/store/migrate.js';
-import { observeStatements } from '../src/store/sqlite/sql-observer.js';
+import { createDatabase, type Database, type DatabaseOptions } from '../server/src/store/database.js';
+import { migrateToLatest } from '../server/src/store/migrate.js';
+import { observeStatements } from '../server/src/store/sqlite/sql-observer.js';
 
 /** A migrated SQLite file of its own for one test. */
 async function sqliteFile(t: TestContext, options: DatabaseOptions = {}): Promise<{ database: Database; path: string }> {

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { sql } from 'kysely';
-import { createDatabase, type Database } from '../src/store/database.js';
-import { migrateToLatest } from '../src/store/migrate.js';
-import { insertNumbers } from '../src/store/number-store.js';
-import type { NewPhoneNumber } from '../src/store/tables.js';
+import { createDatabase, type Database } from '../server/src/store/database.js';
+import { migrateToLatest } from '../server/src/store/migrate.js';
+import { insertNumbers } from '../server/src/store/number-store.js';
+import type { NewPhoneNumber } from '../server/src/store/tables.js';
 
 async function withReaders(t: TestContext, readers: number): Promise<{ database: Database; failures: Error[] }> {
   const dir = mkdtempSync(join(tmpdir(), 'bilby-readers-'));

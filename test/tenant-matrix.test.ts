@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { newId } from '../src/domain/ids.js';
-import { insertDestination } from '../src/store/destination-store.js';
+import { newId } from '../server/src/domain/ids.js';
+import { insertDestination } from '../server/src/store/destination-store.js';
 import { createTestContext, purchaseBody } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { snapshot } from './helpers/invariants.js';

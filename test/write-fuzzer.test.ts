@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
 import { sql } from 'kysely';
-import { newUuid } from '../src/domain/ids.js';
+import { newUuid } from '../server/src/domain/ids.js';
 import { ADMIN_HEADERS, createTestContext, purchaseBody, type TestAccount, type TestContextApi } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { assertInvariants } from './helpers/invariants.js';

@@ -1,16 +1,19 @@
 import { chmodSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
 import { SERVER_NODE_FLAGS } from './server-node-flags.js';
 
 /**
- * The server and CLI as one CommonJS file (dist/bilby.bundle.cjs): Node then loads one module instead of
- * hundreds, which takes start to ready from about 1.2 s to under 0.5 s on this kind of machine. The
- * bin, dist/bilby.mjs, requires it with Node's compile cache on where Node has one
- * (src/cli/compile-cache.ts). Left outside: the native SQLite binding and pg's optional native driver. swagger-ui is inside (its files are served from its package directory, which
- * src/http/app.ts names). `tsx tools/bundle.ts DIR` writes to DIR instead of dist.
+ * The server and CLI as one CommonJS file (cli/dist/bilby.bundle.cjs): Node then loads one module
+ * instead of hundreds, which is most of a start's time (docs/performance.md). The bin,
+ * cli/dist/bilby.mjs, requires it with Node's compile cache on where Node has one
+ * (cli/src/compile-cache.ts). Left outside: the native SQLite binding and pg's optional native
+ * driver. swagger-ui is inside (its files are served from its package directory, which
+ * server/src/http/app.ts names). `tsx tools/bundle.ts DIR` writes to DIR instead of cli/dist.
  */
-const out = process.argv[2] ?? 'dist';
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const out = resolve(process.argv[2] ?? join(ROOT, 'cli/dist'));
 const shared: BuildOptions = {
   bundle: true,
   platform: 'node',
@@ -18,6 +21,7 @@ const shared: BuildOptions = {
   external: ['better-sqlite3', 'pg-native'],
   logLevel: 'warning',
   outdir: out,
+  absWorkingDir: ROOT,
 };
 const commonJs: BuildOptions = {
   ...shared,
@@ -26,7 +30,7 @@ const commonJs: BuildOptions = {
   // Our modules find their neighbours from import.meta.url, which a script does not have. Only
   // threads started from source (tests, npm run dev) resolve tsx with import.meta.resolve.
   define: { 'import.meta.url': 'bundleFileUrl', 'import.meta.resolve': 'undefined' },
-  inject: ['tools/import-meta-url.ts'],
+  inject: [join(ROOT, 'tools/import-meta-url.ts')],
 };
 const esModule: BuildOptions = { ...shared, format: 'esm', outExtension: { '.js': '.mjs' } };
 // A require for the CommonJS dependencies, which still call it inside an ES module.
@@ -36,23 +40,23 @@ mkdirSync(out, { recursive: true });
 // What earlier builds left that this one no longer makes: the hand-made code cache and its bundle.
 for (const file of readdirSync(out)) if (file.endsWith('.cache') || file === 'bilby.bundle.js') rmSync(join(out, file));
 
-await build({ ...commonJs, entryPoints: { 'bilby.bundle': 'src/cli/main.ts' } });
+await build({ ...commonJs, entryPoints: { 'bilby.bundle': 'cli/src/main.ts' } });
 
 // The modules worker threads run (startModuleThread and startSqliteThread find them beside the
 // bundle): ES modules, as the CSV reader awaits at its top level.
 await build({
   ...esModule,
   entryPoints: {
-    'inventory-csv-thread': 'src/services/inventory-csv-thread.ts',
-    'sqlite-reader-thread': 'src/store/sqlite/sqlite-reader-thread.ts',
-    'sqlite-checkpoint-thread': 'src/store/sqlite/sqlite-checkpoint-thread.ts',
+    'inventory-csv-thread': 'server/src/services/inventory-csv-thread.ts',
+    'sqlite-reader-thread': 'server/src/store/sqlite/sqlite-reader-thread.ts',
+    'sqlite-checkpoint-thread': 'server/src/store/sqlite/sqlite-checkpoint-thread.ts',
   },
   banner: { js: requireShim },
 });
 
 await build({
   ...esModule,
-  entryPoints: { bilby: 'src/cli/bin.ts' },
+  entryPoints: { bilby: 'cli/src/bin.ts' },
   // The bin's #! line: the source has none of its own.
   banner: { js: `#!/usr/bin/env -S node ${SERVER_NODE_FLAGS.join(' ')}` },
 });

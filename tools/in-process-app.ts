@@ -1,9 +1,9 @@
-import type { Carrier } from '../src/carriers/carrier.js';
-import { createApp, type AppOptions } from '../src/http/app.js';
-import type { TypedApp } from '../src/http/typed-app.js';
-import { BackgroundTasks } from '../src/services/background-tasks.js';
-import { createRateLimiter } from '../src/services/rate-limiter.js';
-import type { Database } from '../src/store/database.js';
+import type { Carrier } from '../server/src/carriers/carrier.js';
+import { createApp, type AppOptions } from '../server/src/http/app.js';
+import type { TypedApp } from '../server/src/http/typed-app.js';
+import { BackgroundTasks } from '../server/src/services/background-tasks.js';
+import { createRateLimiter } from '../server/src/services/rate-limiter.js';
+import type { Database } from '../server/src/store/database.js';
 
 /** The app over a database and a carrier in this process, quiet and without rate limits (tools and benchmarks). */
 export function createInProcessApp(database: Database, carrier: Carrier, options: AppOptions = {}): Promise<TypedApp> {

@@ -15,7 +15,7 @@ import { SERVER_NODE_FLAGS } from '../../tools/server-node-flags.js';
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BUILDS = join(ROOT, 'node_modules', '.cache', 'bilby-test-build');
-const INPUTS = ['src', 'tools', 'package-lock.json'];
+const INPUTS = ['sdk/src', 'server/src', 'cli/src', 'tools', 'package-lock.json', 'tsconfig.base.json', 'cli/tsconfig.json'];
 
 function sourceHash(): string {
   const hash = createHash('sha256');

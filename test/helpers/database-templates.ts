@@ -6,8 +6,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { createDatabase } from '../../src/store/database.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
+import { createDatabase } from '../../server/src/store/database.js';
+import { migrateToLatest } from '../../server/src/store/migrate.js';
 
 /**
  * Migrating a database is most of what a test's setup costs, and the suite makes hundreds. So each dialect is migrated once into a template, named by a hash of the
@@ -15,7 +15,7 @@ import { migrateToLatest } from '../../src/store/migrate.js';
  * file copy on SQLite, a replay of the template schema's dump on PostgreSQL. Test files run in
  * parallel processes, so a template is made once under a lock (a rename, an advisory lock).
  */
-const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../src/store/migrations');
+const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../server/src/store/migrations');
 
 const MIGRATIONS_HASH = (() => {
   const hash = createHash('sha256');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, type TestContext } from 'node:test';
 import pg from 'pg';
-import { createDatabase, type Database, type DialectName } from '../../src/store/database.js';
+import { createDatabase, type Database, type DialectName } from '../../server/src/store/database.js';
 import { copyMigratedSqlite, createMigratedSchema } from './database-templates.js';
 
 /** PostgreSQL for tests, as .ci/run sets it; without it the PostgreSQL suites skip and say why. */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import type { Carrier } from '../../src/carriers/carrier.js';
-import type { Db } from '../../src/store/database.js';
+import type { Carrier } from '../../server/src/carriers/carrier.js';
+import type { Db } from '../../server/src/store/database.js';
 
 /**
  * The reliability plan's invariants, read back from the database (and the carrier's own books).

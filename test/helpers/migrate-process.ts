@@ -2,8 +2,8 @@
 // line: {"applied": [...]} or {"error": "..."}. Several of them, told the same URL at once, race
 // the way server processes started together do.
 import { createInterface } from 'node:readline';
-import { createDatabase } from '../../src/store/database.js';
-import { migrateToLatest } from '../../src/store/migrate.js';
+import { createDatabase } from '../../server/src/store/database.js';
+import { migrateToLatest } from '../../server/src/store/migrate.js';
 
 for await (const url of createInterface({ input: process.stdin })) {
   let answer: { applied: string[] } | { error: string };

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { newId } from '../../src/domain/ids.js';
-import { holdFunds } from '../../src/store/account-store.js';
-import { insertHold } from '../../src/store/hold-store.js';
-import { insertNumbers, reserveNumber } from '../../src/store/number-store.js';
-import { insertOrder } from '../../src/store/order-store.js';
+import { newId } from '../../server/src/domain/ids.js';
+import { holdFunds } from '../../server/src/store/account-store.js';
+import { insertHold } from '../../server/src/store/hold-store.js';
+import { insertNumbers, reserveNumber } from '../../server/src/store/number-store.js';
+import { insertOrder } from '../../server/src/store/order-store.js';
 import type { TestContextApi } from './context.js';
 
 let numberSeq = 0;

@@ -27,7 +27,7 @@ export async function startServer(args: string[], env: Record<string, string>, f
     from === 'bundle'
       ? await bilbyCommand()
       : from === 'source'
-        ? [process.execPath, ...SERVER_NODE_FLAGS, '--import', 'tsx', 'src/cli/main.ts']
+        ? [process.execPath, ...SERVER_NODE_FLAGS, '--import', 'tsx', 'cli/src/main.ts']
         : [from.bin];
   // A port picked free can be taken before the server binds it (test files run side by side):
   // then the server exits with EADDRINUSE and starts again on another.

@@ -1,4 +1,5 @@
 import { ApiError, ConnectionError, errorFromResponse, UnsupportedError, type ApiErrorBody } from './errors.js';
+import { newIdempotencyKey } from './idempotency-key.js';
 
 /** How the client talks to a server. Every option but baseUrl has a default. */
 export interface ClientOptions {
@@ -139,7 +140,7 @@ export class Transport {
     else if (spec.body !== undefined) headers['content-type'] = 'application/json';
     // Extension headers stay off requests to crazytel.io.
     if (WRITE_METHODS.has(spec.method) && this.options.compatibility === 'bilby' && spec.rawBody === undefined) {
-      headers['idempotency-key'] = spec.idempotencyKey ?? globalThis.crypto.randomUUID();
+      headers['idempotency-key'] = spec.idempotencyKey ?? newIdempotencyKey();
     }
     return headers;
   }

@@ -1,4 +1,4 @@
-import type { AdminAccount, BilbyClient, NewDestination, NumberType, PriceInput } from '../../sdk/index.js';
+import type { AdminAccount, BilbyClient, NewDestination, NumberType, PriceInput } from '@bilby/sdk';
 import { defined } from '../arguments.js';
 import { details, dollars, emit, table, type Io } from '../io.js';
 import { transactionColumns } from './account.js';

@@ -1,4 +1,4 @@
-import type { AvailableNumber, AvailableNumberFilters, BilbyClient, NumberUpdate, OwnedNumber, OwnedNumberFilters, PagePromise } from '../../sdk/index.js';
+import type { AvailableNumber, AvailableNumberFilters, BilbyClient, NumberUpdate, OwnedNumber, OwnedNumberFilters, PagePromise } from '@bilby/sdk';
 import { details, dollars, emit, table, type Io } from '../io.js';
 
 /** Customer commands on numbers: search the stock, and list, show, change and release one's own. */

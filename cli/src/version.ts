@@ -3,8 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The version in the package.json nearest above this module: the repository's when run from source
- * (src/cli) or from dist, and the installed package's when installed.
+ * The version in the package.json nearest above this module: the CLI package's, run from source
+ * (cli/src) or from its build (cli/dist), and the installed package's when installed.
  */
 export function packageVersion(from: string = fileURLToPath(import.meta.url)): string {
   for (let dir = dirname(from); ; dir = dirname(dir)) {

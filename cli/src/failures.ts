@@ -1,4 +1,4 @@
-import { ApiError, BilbyError, ConnectionError } from '../sdk/index.js';
+import { ApiError, BilbyError, ConnectionError } from '@bilby/sdk';
 
 /** Exit codes: scripts can tell a mistake in the command from a refusal by the API or a network fault. */
 export const EXIT = {

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import type { BilbyClient, NewAddress, NewPerson, NumberUpdate } from '../sdk/index.js';
+import type { BilbyClient, NewAddress, NewPerson, NumberUpdate } from '@bilby/sdk';
 import { addAdminCommands } from './admin-commands.js';
 import { NUMBER_TYPES, PERSON_TYPES, ROUTES, STATES, type Run } from './choices.js';
 import { amount, defined, integer } from './arguments.js';

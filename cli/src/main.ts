@@ -1,8 +1,7 @@
+import { ConfigError, loadConfig, migrateDatabase, recoverOnce, serve, type DemoReport } from '@bilby/server';
 import { saveCompileCache } from './compile-cache.js';
 import { UsageError } from './failures.js';
 import { createProgram, runProgram } from './program.js';
-import { ConfigError, loadConfig } from '../config.js';
-import { migrateDatabase, recoverOnce, serve, type DemoReport } from '../server.js';
 
 /** A bad environment is a usage error: every bad variable is named. */
 function configuration() {

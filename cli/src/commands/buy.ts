@@ -11,7 +11,7 @@ import {
   type PersonType,
   type PurchaseInput,
   type PurchaseQuote,
-} from '../../sdk/index.js';
+} from '@bilby/sdk';
 import { defined } from '../arguments.js';
 import { CancelledError, UsageError } from '../failures.js';
 import { dollars, emit, type Io } from '../io.js';

@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createClient, type BilbyClient, type ClientOptions } from '../sdk/index.js';
+import { createClient, type BilbyClient, type ClientOptions } from '@bilby/sdk';
 import { UsageError } from './failures.js';
 
 /** What `bilby login` saves. */

@@ -1,6 +1,6 @@
 import { createReadStream, statSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
-import type { BilbyClient, ImportReport, StockChange } from '../../sdk/index.js';
+import type { BilbyClient, ImportReport, StockChange } from '@bilby/sdk';
 import { UsageError } from '../failures.js';
 import { details, emit, table, type Io } from '../io.js';
 

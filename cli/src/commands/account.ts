@@ -1,4 +1,4 @@
-import type { BilbyClient, NewAddress, NewPerson, Transaction } from '../../sdk/index.js';
+import type { BilbyClient, NewAddress, NewPerson, Transaction } from '@bilby/sdk';
 import { dollars, emit, table, type Io } from '../io.js';
 import { collect } from './numbers.js';
 
