@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import { createClient } from '../sdk/src/index.js';
+import { isMigrated, MIGRATION_NAMES } from '../server/src/store/migrate.js';
+import { openTestDatabase, POSTGRES_URL } from './helpers/databases.js';
 import { startServer } from './helpers/server-process.js';
 
 const ADMIN_KEY = 'bin-test-admin-key-0000';
@@ -20,16 +22,31 @@ function filesUnder(dir: string): Map<string, number> {
 }
 
 const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+const CLI_PACKAGE = JSON.parse(readFileSync('cli/package.json', 'utf8')) as { version: string; dependencies: Record<string, string> };
+
+/**
+ * The CLI as `npm install @bilby/cli` lays it out: its build in dist/ beside its package.json, outside
+ * this repository, with a node_modules holding only the packages its package.json names (linked to
+ * ours). A package the bundle loads at run time but the package does not name is not found there.
+ */
+function installedCli(t: TestContext): { out: string; data: string } {
+  const root = mkdtempSync(join(tmpdir(), 'bilby-installed-cli-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const out = join(root, 'dist');
+  execFileSync(process.execPath, ['--import', 'tsx', 'tools/bundle.ts', out], { stdio: 'inherit' });
+  copyFileSync('cli/package.json', join(root, 'package.json'));
+  for (const name of Object.keys(CLI_PACKAGE.dependencies)) {
+    mkdirSync(dirname(join(root, 'node_modules', name)), { recursive: true });
+    symlinkSync(realpathSync(join('node_modules', name)), join(root, 'node_modules', name), 'dir');
+  }
+  const data = join(root, 'data');
+  mkdirSync(data);
+  return { out, data };
+}
 
 describe('the built bin', () => {
   it('prints its version, serves the API, its reference page and imports from the bundle, and starts the second time from the compiled code the first saved', async (t) => {
-    // Bundled inside node_modules, where the bundle finds better-sqlite3 and swagger-ui's files as it does in dist.
-    mkdirSync('node_modules/.cache', { recursive: true });
-    const out = mkdtempSync(join('node_modules/.cache', 'bilby-bin-'));
-    const data = mkdtempSync(join(tmpdir(), 'bilby-bin-'));
-    t.after(() => rmSync(out, { recursive: true, force: true }));
-    t.after(() => rmSync(data, { recursive: true, force: true }));
-    execFileSync(process.execPath, ['--import', 'tsx', 'tools/bundle.ts', out], { stdio: 'inherit' });
+    const { out, data } = installedCli(t);
     const compileCache = join(data, 'compile-cache');
     const env = {
       BILBY_DATABASE_URL: `file:${join(data, 'bilby.db')}`,
@@ -37,8 +54,7 @@ describe('the built bin', () => {
       BILBY_ADMIN_KEY: ADMIN_KEY,
       NODE_COMPILE_CACHE: compileCache,
     };
-    const { version } = JSON.parse(readFileSync('cli/package.json', 'utf8')) as { version: string };
-    assert.equal(execFileSync(join(out, 'bilby.mjs'), ['--version'], { encoding: 'utf8' }), `${version}\n`, 'the bundle finds the package.json above it');
+    assert.equal(execFileSync(join(out, 'bilby.mjs'), ['--version'], { encoding: 'utf8' }), `${CLI_PACKAGE.version}\n`, "the CLI package's version");
 
     const first = await startServer([], env, { bin: join(out, 'bilby.mjs') });
     t.after(() => first.stop());
@@ -74,5 +90,14 @@ describe('the built bin', () => {
       assert.equal(statSync(bundleEntry).mtimeMs, savedBundleEntryMtime);
     }
     await second.stop();
+  });
+
+  it('migrates a PostgreSQL database with the packages it names: pg is loaded at run time, not bundled', { skip: POSTGRES_URL ? false : 'BILBY_TEST_DATABASE_URL is not set' }, async (t) => {
+    const { out, data } = installedCli(t);
+    const database = await openTestDatabase('postgres', data);
+    t.after(() => database.dispose());
+    const printed = execFileSync(join(out, 'bilby.mjs'), ['migrate'], { encoding: 'utf8', env: { ...process.env, BILBY_DATABASE_URL: database.url } });
+    assert.equal(printed, `Applied: ${MIGRATION_NAMES.join(', ')}\n`);
+    assert.ok(await isMigrated(database.database), 'every migration is recorded');
   });
 });

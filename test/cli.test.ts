@@ -21,7 +21,7 @@ import { CLI_ENTRY, captureIo, HAS_TMUX, runCli } from './helpers/cli.js';
 import { createTestContext, TEST_ADMIN_KEY, type TestContextApi } from './helpers/context.js';
 import { closedPort } from './helpers/server-process.js';
 
-const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../cli/package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 async function listen(ctx: TestContextApi): Promise<string> {
   await ctx.app.listen({ port: 0, host: '127.0.0.1' });
@@ -97,7 +97,7 @@ it('describes failures in one sentence with their code, and picks the exit code 
   assert.deepEqual([EXIT.api, EXIT.usage, EXIT.network].length, new Set([EXIT.api, EXIT.usage, EXIT.network]).size);
 });
 
-it('prints the package version for --version and -V', async () => {
+it("prints the CLI package's version for --version and -V", async () => {
   for (const flag of ['--version', '-V']) {
     let printed = '';
     const program = createProgram().configureOutput({ writeOut: (text) => (printed += text) });

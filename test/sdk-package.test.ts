@@ -48,7 +48,9 @@ describe('the SDK package', () => {
     assert.equal(packed.name, '@bilby/sdk');
     const files = packed.files.map((file) => file.path).sort();
     assert.ok(files.includes('dist/index.js') && files.includes('dist/index.d.ts'), files.join(', '));
-    assert.deepEqual(files.filter((file) => !/^dist\/[\w-]+\.(js|d\.ts)$/.test(file) && !['package.json', 'README.md'].includes(file)), []);
+    assert.deepEqual(files.filter((file) => !/^dist\/[\w-]+\.(js|d\.ts)$/.test(file) && !['package.json', 'README.md', 'LICENSE'].includes(file)), []);
+    const sources = readdirSync(join(ROOT, 'sdk/src')).map((file) => file.replace(/\.ts$/, ''));
+    assert.deepEqual(files.filter((file) => file.endsWith('.js')).map((file) => file.slice('dist/'.length, -'.js'.length)).sort(), sources.sort(), 'one module per source file, nothing a removed file left');
     assert.deepEqual(readdirSync(join(project, 'node_modules')).sort(), ['.package-lock.json', '@bilby']);
     assert.deepEqual(readdirSync(join(project, 'node_modules/@bilby')), ['sdk']);
     const manifest = JSON.parse(readFileSync(join(project, 'node_modules/@bilby/sdk/package.json'), 'utf8')) as Record<string, unknown>;

@@ -38,7 +38,7 @@ it('the root is a private workspace of the SDK, the server and the CLI, each wit
   assert.equal(root.dependencies, undefined, 'the root installs tools only; what runs belongs to a package');
   assert.deepEqual(
     ['sdk', 'server', 'cli'].map((folder) => readPackage(folder).name),
-    ['@bilby/sdk', '@bilby/server', 'bilby'],
+    ['@bilby/sdk', '@bilby/server', '@bilby/cli'],
   );
 });
 

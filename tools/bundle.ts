@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
@@ -8,12 +8,14 @@ import { SERVER_NODE_FLAGS } from './server-node-flags.js';
  * The server and CLI as one CommonJS file (cli/dist/bilby.bundle.cjs): Node then loads one module
  * instead of hundreds, which is most of a start's time (docs/performance.md). The bin,
  * cli/dist/bilby.mjs, requires it with Node's compile cache on where Node has one
- * (cli/src/compile-cache.ts). Left outside: the native SQLite binding and pg's optional native
- * driver. swagger-ui is inside (its files are served from its package directory, which
- * server/src/http/app.ts names). `tsx tools/bundle.ts DIR` writes to DIR instead of cli/dist.
+ * (cli/src/compile-cache.ts). Left outside, and so the CLI package's dependencies: the native SQLite
+ * binding, pg (required when a PostgreSQL database is opened) and swagger-ui's files (served from
+ * its package directory, which server/src/http/app.ts names); test/bin.test.ts runs the bundle
+ * with only those. `tsx tools/bundle.ts DIR` writes to DIR instead of cli/dist.
  */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const out = resolve(process.argv[2] ?? join(ROOT, 'cli/dist'));
+const { version } = JSON.parse(readFileSync(join(ROOT, 'cli/package.json'), 'utf8')) as { version: string };
 const shared: BuildOptions = {
   bundle: true,
   platform: 'node',
@@ -29,7 +31,7 @@ const commonJs: BuildOptions = {
   outExtension: { '.js': '.cjs' },
   // Our modules find their neighbours from import.meta.url, which a script does not have. Only
   // threads started from source (tests, npm run dev) resolve tsx with import.meta.resolve.
-  define: { 'import.meta.url': 'bundleFileUrl', 'import.meta.resolve': 'undefined' },
+  define: { 'import.meta.url': 'bundleFileUrl', 'import.meta.resolve': 'undefined', BILBY_CLI_VERSION: JSON.stringify(version) },
   inject: [join(ROOT, 'tools/import-meta-url.ts')],
 };
 const esModule: BuildOptions = { ...shared, format: 'esm', outExtension: { '.js': '.mjs' } };

@@ -11,7 +11,7 @@ import { describeFailure, EXIT, UsageError } from './failures.js';
 import { processIo, type Io } from './io.js';
 import { terminalPrompts } from './prompts.js';
 import { clientFor, type GlobalOptions } from './settings.js';
-import { packageVersion } from './version.js';
+import { cliVersion } from './version.js';
 
 /**
  * The `bilby` command line. Server commands (serve, migrate, recover) are added by the caller;
@@ -21,7 +21,7 @@ export function createProgram(): Command {
   const program = new Command()
     .name('bilby')
     .description('Phone-number (DID) inventory and purchasing with a CrazyTel-compatible API')
-    .version(packageVersion(), '-V, --version', 'print the version')
+    .version(cliVersion(), '-V, --version', 'print the version')
     .option('--base-url <url>', 'server to talk to (env BILBY_BASE_URL; default http://localhost:8080)')
     .option('--api-key <key>', 'customer API key (env BILBY_API_KEY or CRAZYTEL_API_KEY)')
     .option('--admin-key <key>', 'operator key (env BILBY_ADMIN_KEY)')

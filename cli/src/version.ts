@@ -1,18 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 
-/**
- * The version in the package.json nearest above this module: the CLI package's, run from source
- * (cli/src) or from its build (cli/dist), and the installed package's when installed.
- */
-export function packageVersion(from: string = fileURLToPath(import.meta.url)): string {
-  for (let dir = dirname(from); ; dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (existsSync(file)) {
-      const { version } = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown };
-      if (typeof version === 'string') return version;
-    }
-    if (dirname(dir) === dir) return 'unknown';
-  }
+/** The CLI package's version, written into the bundle by tools/bundle.ts; undefined when run from source. */
+declare const BILBY_CLI_VERSION: string | undefined;
+
+/** The version of the CLI package (cli/package.json), whether run from its bundle or from source. */
+export function cliVersion(): string {
+  if (typeof BILBY_CLI_VERSION === 'string') return BILBY_CLI_VERSION;
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
 }

@@ -1,7 +1,8 @@
 /**
- * A new idempotency key: a random version 4 UUID. From Web Crypto where the platform has it as a
- * global (browsers, Node.js 19+); Node.js 18 keeps it behind a flag, and the SDK imports nothing of
- * Node's, so there the key's bits come from Math.random. A key only has to differ from the
+ * A new idempotency key: a random version 4 UUID. From Web Crypto's randomUUID where the platform
+ * has it (Node.js 19+, browsers on secure pages); else from getRandomValues (browsers on plain-http
+ * pages); Node.js 18 keeps Web Crypto behind a flag, and the SDK imports nothing of Node's, so
+ * there the key's bits come from Math.random. A key only has to differ from the
  * account's other keys for a day, not resist guessing: the API key is what authenticates.
  */
 export function newIdempotencyKey(): string {

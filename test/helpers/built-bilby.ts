@@ -15,7 +15,7 @@ import { SERVER_NODE_FLAGS } from '../../tools/server-node-flags.js';
  */
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BUILDS = join(ROOT, 'node_modules', '.cache', 'bilby-test-build');
-const INPUTS = ['sdk/src', 'server/src', 'cli/src', 'tools', 'package-lock.json', 'tsconfig.base.json', 'cli/tsconfig.json'];
+const INPUTS = ['sdk/src', 'server/src', 'cli/src', 'tools', 'package-lock.json', 'cli/package.json', 'tsconfig.base.json', 'tsconfig.json', 'sdk/tsconfig.json', 'server/tsconfig.json', 'cli/tsconfig.json'];
 
 function sourceHash(): string {
   const hash = createHash('sha256');
