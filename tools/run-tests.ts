@@ -15,15 +15,24 @@ import { prepareTemplates } from '../test/helpers/database-templates.js';
  * go to memory, /dev/shm where there is one: SQLite syncs its log on every commit, and thousands of
  * syncs to a disk are time the tests spend waiting on it. The syncs still run, each one real.
  */
+// From the per-file report of a full run (with PostgreSQL), longest first.
 const LONGEST_FIRST = [
-  'idempotent-crash',
+  'purchase-model-postgres',
+  'ledger-property-sqlite',
   'import-million',
-  'crash-points',
+  'purchase-model-sqlite',
   'import-property',
+  'ledger-property-postgres',
+  'idempotent-crash',
+  'inventory',
+  'purchase',
+  'multi-process',
+  'serve',
+  'sdk',
+  'crash-points',
   'cli',
   'auth-and-input',
   'client-timeouts',
-  'multi-process',
 ];
 
 const started = performance.now();
