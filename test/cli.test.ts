@@ -17,7 +17,8 @@ import { describeFailure, EXIT, UsageError } from '../cli/src/failures.js';
 import { createProgram, runProgram } from '../cli/src/program.js';
 import { clientFor, resolveSettings } from '../cli/src/settings.js';
 import { ConnectionError, createClient } from '../sdk/src/index.js';
-import { CLI_ENTRY, captureIo, HAS_TMUX, runCli } from './helpers/cli.js';
+import { bilbyCommand } from './helpers/built-bilby.js';
+import { captureIo, HAS_TMUX, runCli } from './helpers/cli.js';
 import { createTestContext, TEST_ADMIN_KEY, type TestContextApi } from './helpers/context.js';
 import { closedPort } from './helpers/server-process.js';
 
@@ -159,7 +160,8 @@ it('runs as a real process: output, --json, and distinct exit codes for usage, A
 });
 
 it('ends quietly when the reader of its output has gone (bilby ... | head)', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [node, ...bilby] = await bilbyCommand();
+  const child = spawn(node!, [...bilby, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.destroy();
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -169,9 +171,9 @@ it('ends quietly when the reader of its output has gone (bilby ... | head)', asy
 });
 
 /** `bilby buy` in a tmux terminal of its own, as a person would run it. */
-function guidedBuyInTerminal(t: TestContext, env: string, name: string) {
+async function guidedBuyInTerminal(t: TestContext, env: string, name: string) {
   const session = `bilby-${name}-${process.pid}`;
-  const command = `${env} BILBY_CONFIG=/nonexistent ${process.execPath} --import tsx ${CLI_ENTRY} buy; echo "EXIT=$?"; sleep 60`;
+  const command = `${env} BILBY_CONFIG=/nonexistent ${(await bilbyCommand()).join(' ')} buy; echo "EXIT=$?"; sleep 60`;
   assert.equal(spawnSync('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '50', command], { cwd: process.cwd() }).status, 0);
   t.after(() => spawnSync('tmux', ['kill-session', '-t', session]));
   // -J joins the lines the terminal wrapped.
@@ -198,7 +200,7 @@ it('walks the guided purchase in a real terminal, from search to order id, addin
   ]);
   const acc = await ctx.createAccount({ balance: 50_00 });
   const baseUrl = await listen(ctx);
-  const { screen, keys, waitFor } = guidedBuyInTerminal(t, `BILBY_BASE_URL=${baseUrl} BILBY_API_KEY=${acc.key}`, 'buy');
+  const { screen, keys, waitFor } = await guidedBuyInTerminal(t, `BILBY_BASE_URL=${baseUrl} BILBY_API_KEY=${acc.key}`, 'buy');
 
   await waitFor('What kind of number?');
   keys('Down', 'Enter'); // Local landline number
@@ -263,7 +265,7 @@ it('says the address it added was saved when the guided purchase is cancelled af
   const ctx = await createTestContext(t, 'sqlite');
   await ctx.seedNumbers(['61291234567']);
   const acc = await ctx.createAccount({ balance: 50_00 });
-  const { screen, keys, waitFor } = guidedBuyInTerminal(t, `BILBY_BASE_URL=${await listen(ctx)} BILBY_API_KEY=${acc.key}`, 'cancel');
+  const { screen, keys, waitFor } = await guidedBuyInTerminal(t, `BILBY_BASE_URL=${await listen(ctx)} BILBY_API_KEY=${acc.key}`, 'cancel');
 
   await waitFor('What kind of number?');
   keys('Enter'); // Any kind
@@ -365,7 +367,7 @@ it('shows a progress bar for an import on a terminal', { skip: !HAS_TMUX && 'tmu
   for (let i = 0; i < 50_000; i++) lines.push(`6129${1_000_000 + i},1,5`);
   writeFileSync(file, lines.join('\n'));
   const session = `bilby-bar-${process.pid}`;
-  const command = `BILBY_BASE_URL=${baseUrl} BILBY_ADMIN_KEY=${TEST_ADMIN_KEY} BILBY_CONFIG=/nonexistent ${process.execPath} --import tsx ${CLI_ENTRY} admin inventory import ${file}; echo "EXIT=$?"; sleep 60`;
+  const command = `BILBY_BASE_URL=${baseUrl} BILBY_ADMIN_KEY=${TEST_ADMIN_KEY} BILBY_CONFIG=/nonexistent ${(await bilbyCommand()).join(' ')} admin inventory import ${file}; echo "EXIT=$?"; sleep 60`;
   assert.equal(spawnSync('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '30', command]).status, 0);
   t.after(() => spawnSync('tmux', ['kill-session', '-t', session]));
   let shown = '';

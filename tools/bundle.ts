@@ -29,8 +29,7 @@ const commonJs: BuildOptions = {
   ...shared,
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
-  // Our modules find their neighbours from import.meta.url, which a script does not have. Only
-  // threads started from source (tests, npm run dev) resolve tsx with import.meta.resolve.
+  // Our modules find their neighbours from import.meta.url, which a script does not have.
   define: { 'import.meta.url': 'bundleFileUrl', 'import.meta.resolve': 'undefined', BILBY_CLI_VERSION: JSON.stringify(version) },
   inject: [join(ROOT, 'tools/import-meta-url.ts')],
 };

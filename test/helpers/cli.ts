@@ -1,9 +1,6 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Io } from '../../cli/src/io.js';
 import { bilbyCommand } from './built-bilby.js';
-
-export const CLI_ENTRY = fileURLToPath(new URL('../../cli/src/main.ts', import.meta.url));
 
 /** An Io that keeps what a command printed. */
 export function captureIo(json = false): Io & { stdout: string; stderr: string } {

@@ -25,7 +25,8 @@ const MIGRATIONS_HASH = (() => {
   return hash.digest('hex').slice(0, 12);
 })();
 
-const TEMPLATE_DIR = join(tmpdir(), 'bilby-test-templates');
+/** Read when used, not when loaded: tools/run-tests.ts may point TMPDIR elsewhere first. */
+const templateDir = () => join(tmpdir(), 'bilby-test-templates');
 
 let sqliteTemplate: Promise<string> | undefined;
 
@@ -43,12 +44,12 @@ export async function copyMigratedSqlite(path: string): Promise<void> {
 }
 
 async function makeSqliteTemplate(): Promise<string> {
-  const template = join(TEMPLATE_DIR, `sqlite-${MIGRATIONS_HASH}.db`);
+  const template = join(templateDir(), `sqlite-${MIGRATIONS_HASH}.db`);
   if (existsSync(template)) return template;
-  mkdirSync(TEMPLATE_DIR, { recursive: true });
+  mkdirSync(templateDir(), { recursive: true });
   // Built in a folder of its own and renamed into place whole: a process that finds the name finds a
   // complete, checkpointed file (closing folds the log into it).
-  const building = join(TEMPLATE_DIR, `building-${randomBytes(6).toString('hex')}`);
+  const building = join(templateDir(), `building-${randomBytes(6).toString('hex')}`);
   mkdirSync(building);
   try {
     const database = createDatabase(`file:${join(building, 'bilby.db')}`);
@@ -83,11 +84,11 @@ export async function createMigratedSchema(url: string, client: pg.Client, schem
 
 /** The dump, kept on disk beside the SQLite template for the test files that follow. */
 async function postgresTemplateDump(url: string): Promise<string | null> {
-  const file = join(TEMPLATE_DIR, `postgres-${MIGRATIONS_HASH}-${createHash('sha256').update(url).digest('hex').slice(0, 8)}.sql`);
+  const file = join(templateDir(), `postgres-${MIGRATIONS_HASH}-${createHash('sha256').update(url).digest('hex').slice(0, 8)}.sql`);
   if (existsSync(file)) return readFileSync(file, 'utf8');
   const dump = await dumpPostgresTemplate(url);
   if (dump !== null) {
-    mkdirSync(TEMPLATE_DIR, { recursive: true });
+    mkdirSync(templateDir(), { recursive: true });
     const partial = `${file}.${randomBytes(6).toString('hex')}`;
     writeFileSync(partial, dump);
     renameSync(partial, file);

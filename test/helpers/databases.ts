@@ -13,10 +13,16 @@ const SKIP_REASON = 'BILBY_TEST_DATABASE_URL is not set: PostgreSQL suites skipp
 
 /** Defines the suite once per database: the same tests on SQLite and on PostgreSQL. */
 export function describeEachDatabase(name: string, suite: (dialect: DialectName) => void): void {
-  for (const dialect of ['sqlite', 'postgres'] as const) {
-    const skip = dialect === 'postgres' && !POSTGRES_URL ? SKIP_REASON : false;
-    describe(`${name} [${dialect}]`, { skip }, () => suite(dialect));
-  }
+  for (const dialect of ['sqlite', 'postgres'] as const) describeOnDatabase(name, dialect, suite);
+}
+
+/**
+ * Defines the suite on one database, as describeEachDatabase does for each: for a long suite whose
+ * two databases are two test files, which the runner runs side by side.
+ */
+export function describeOnDatabase(name: string, dialect: DialectName, suite: (dialect: DialectName) => void): void {
+  const skip = dialect === 'postgres' && !POSTGRES_URL ? SKIP_REASON : false;
+  describe(`${name} [${dialect}]`, { skip }, () => suite(dialect));
 }
 
 export interface TestDatabase {

@@ -16,7 +16,11 @@ export async function* readInventoryOffThread(source: Readable, prices: TypePric
   const thread = startModuleThread(import.meta.url, 'inventory-csv-thread', { workerData: settings });
   const send = (message: ToReader) => thread.postMessage(message);
   const stop = new AbortController();
-  thread.once('exit', (code) => stop.abort(new Error(`the CSV reader stopped without finishing (exit code ${code})`)));
+  // A thread that has sent its last message ('done' or 'failed') exits next, maybe before the loop
+  // below has read that message from its queue: only an exit before it is a thread that died.
+  let finished = false;
+  thread.on('message', (message: FromReader) => (finished ||= message.type === 'done' || message.type === 'failed'));
+  thread.once('exit', (code) => finished || stop.abort(new Error(`the CSV reader stopped without finishing (exit code ${code})`)));
   const chunks = source[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
   const feed = async () => {
     try {

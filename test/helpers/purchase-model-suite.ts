@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import fc from 'fast-check';
-import { recoverOrders } from '../server/src/services/recover-orders.js';
-import { createTestContext, purchaseBody, type TestAccount, type TestContextApi } from './helpers/context.js';
-import { describeEachDatabase } from './helpers/databases.js';
-import { assertInvariants } from './helpers/invariants.js';
+import { recoverOrders } from '../../server/src/services/recover-orders.js';
+import type { DialectName } from '../../server/src/store/database.js';
+import { createTestContext, purchaseBody, type TestAccount, type TestContextApi } from './context.js';
+import { assertInvariants } from './invariants.js';
 
 type Action =
   | { kind: 'buy'; buyer: number; number: number }
@@ -188,15 +188,19 @@ async function runScenario(ctx: TestContextApi, input: Scenario): Promise<void> 
   ctx.carrier.clearFaults();
 }
 
-describeEachDatabase('purchase model', (dialect) => {
+/**
+ * The purchase model on one database: test/purchase-model-sqlite.test.ts and
+ * purchase-model-postgres.test.ts, two files so that the runner runs the two side by side.
+ */
+export function purchaseModel(dialect: DialectName): void {
   it('agrees with a model of balances, ownership and idempotency over random purchase sequences', async (t) => {
-    const ctx = await createTestContext(t, dialect, { quarantineDays: 0 });
     const runs = Number(process.env.BILBY_MODEL_RUNS ?? 300);
     const seed = Number(process.env.BILBY_TEST_SEED ?? Date.now() % 2 ** 31);
+    const ctx = await createTestContext(t, dialect, { quarantineDays: 0 });
     await fc.assert(
       fc.asyncProperty(scenario, (input) => runScenario(ctx, input)),
       { numRuns: runs, seed },
     );
     await assertInvariants(ctx.db, ctx.carrier, { settled: true });
   });
-});
+}
