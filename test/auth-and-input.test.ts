@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import { describeEachDatabase } from './helpers/databases.js';
 import { generateApiKey, hashApiKey } from '../server/src/domain/api-key.js';
 import { revokeApiKey } from '../server/src/store/api-key-store.js';
+import { NUMBER_TYPES, PERSON_TYPES, STATES } from '../sdk/src/index.js';
 import { createTestContext, purchaseBody } from './helpers/context.js';
 import { snapshot } from './helpers/invariants.js';
 
@@ -159,7 +160,7 @@ describeEachDatabase('input hygiene', (dialect) => {
         'POST',
         '/api/v1/account/person',
         { name_1: 'Citizen', person_type: 'Q', title: 't'.repeat(21) },
-        [tooLong('title', 20), { field: 'person_type', message: 'must be equal to one of the allowed values' }],
+        [tooLong('title', 20), { field: 'person_type', message: `must be one of ${PERSON_TYPES.join(', ')}` }],
       ],
       [
         'nested nullable fields',
@@ -175,6 +176,22 @@ describeEachDatabase('input hygiene', (dialect) => {
       assert.equal(res.body.detail, `${errors[0]!.field} ${errors[0]!.message}`, what);
     }
     assert.deepEqual(await snapshot(ctx.db), before, 'nothing stored');
+  });
+
+  it('names the allowed values of a field that takes one of a list, in the body and in the query string', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const acc = await ctx.createAccount();
+    const search = await ctx.call('GET', '/api/v1/phone-numbers/available-numbers/', { key: acc.key, query: { state: 'XX', number_type: 'bogus' } });
+    assert.equal(search.status, 400);
+    assert.deepEqual(
+      [...search.body.errors].sort((a: { field: string }, b: { field: string }) => a.field.localeCompare(b.field)),
+      [
+        { field: 'number_type', message: `must be one of ${NUMBER_TYPES.join(', ')}` },
+        { field: 'state', message: `must be one of ${STATES.join(', ')}` },
+      ],
+    );
+    const person = await ctx.call('POST', '/api/v1/account/person', { key: acc.key, body: { name_1: 'Citizen', person_type: 'Q' } });
+    assert.deepEqual([person.status, person.body.detail], [400, `person_type must be one of ${PERSON_TYPES.join(', ')}`]);
   });
 
   it('serves every path with and without a trailing slash, never redirecting, with a request id', async (t) => {

@@ -113,6 +113,8 @@ export function isBodyError(error: FastifyError | Error): boolean {
 
 type Issue = NonNullable<FastifyError['validation']>[number];
 
+const ENUM_MESSAGE = 'must be equal to one of the allowed values';
+
 /**
  * Ajv's errors for a nullable field (`anyOf: [schema, {type: 'null'}]`, the schemas' Nullable) that
  * fails: the branch's own error ("must NOT have more than 255 characters"), plus "must be null" from
@@ -136,6 +138,12 @@ function withoutNullableNoise(issues: Issue[]): Issue[] {
   });
 }
 
+/** Ajv says only "must be equal to one of the allowed values": name them, as the document does. */
+function enumMessage(issue: Issue): string {
+  const allowed = (issue.params as { allowedValues?: unknown }).allowedValues;
+  return Array.isArray(allowed) ? `must be one of ${allowed.map((value) => String(value)).join(', ')}` : (issue.message ?? 'is invalid');
+}
+
 function isUnder(issue: Issue, anyOf: Issue): boolean {
   return issue !== anyOf && issue.schemaPath.startsWith(`${anyOf.schemaPath}/`);
 }
@@ -155,7 +163,8 @@ function fieldErrors(error: FastifyError): FieldError[] {
     const path = issue.instancePath.replace(/^\//, '').replaceAll('/', '.');
     const missing = typeof params.missingProperty === 'string' ? params.missingProperty : undefined;
     const field = missing ? (path ? `${path}.${missing}` : missing) : path || (error.validationContext ?? 'body');
-    return { field, message: missing ? 'is required' : (issue.message ?? 'is invalid') };
+    if (missing) return { field, message: 'is required' };
+    return { field, message: issue.keyword === 'enum' && issue.message === ENUM_MESSAGE ? enumMessage(issue) : (issue.message ?? 'is invalid') };
   });
 }
 
