@@ -29,7 +29,14 @@ describe('database files', () => {
     const server = await createServer(loadConfig({ BILBY_DATABASE_URL: `file:${join(data, 'bilby.db')}`, BILBY_LOG_LEVEL: 'silent' }));
     try {
       // The migrations wrote to Bilby's database; a provisioned number writes to the carrier's.
-      await server.deps.carrier.provision({ didNumber: '61291234567', orderId: 'ord_modes' });
+      await server.deps.carrier.provision({
+        didNumber: '61291234567',
+        orderId: 'ord_modes',
+        accountId: 'acc_modes',
+        addressId: 'adr_modes',
+        personId: 'per_modes',
+        routing: { route: 'device', destination: '1000000' },
+      });
       const files = ['bilby.db', 'bilby.db-wal', 'bilby.db-shm', 'carrier-sim.db', 'carrier-sim.db-wal', 'carrier-sim.db-shm'];
       const modes = Object.fromEntries([...files.map((file) => [file, modeOf(join(data, file))]), ['data/', modeOf(data)], ['var/', modeOf(join(data, '..'))]]);
       assert.deepEqual(modes, { ...Object.fromEntries(files.map((file) => [file, '600'])), 'data/': '700', 'var/': '700' });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { describeEachDatabase } from './helpers/databases.js';
+import { SimulatedCarrierStore } from '../server/src/carriers/simulated/simulated-carrier-store.js';
 import { recoverOrders } from '../server/src/services/recover-orders.js';
 import { createTestContext, purchaseBody } from './helpers/context.js';
 import { assertInvariants, snapshot } from './helpers/invariants.js';
@@ -61,6 +62,25 @@ describeEachDatabase('purchase', (dialect) => {
     );
     assert.equal(ctx.carrier.provisionCalls, 1);
     await assertInvariants(ctx.db, ctx.carrier, { settled: true });
+  });
+
+  it("provisions at the carrier with the buyer's account, IPND address and person and the number's routing", async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const buyer = await ctx.createAccount({ balance: 50_00 });
+    await ctx.seedNumbers(['0291234567']);
+    const res = await ctx.call('POST', URL, { key: buyer.key, body: purchaseBody(buyer, '0291234567', { primary_route: 'server', primary_destination: 'pbx.example.com' }) });
+    assert.equal(res.status, 200);
+    const order = await ctx.db.selectFrom('purchase_order').selectAll().executeTakeFirstOrThrow();
+    const state = await ctx.carrier.lookup({ orderId: order.id, didNumber: '61291234567' });
+    assert.deepEqual(state, { status: 'provisioned', reference: order.carrier_reference, routing: { route: 'server', destination: 'pbx.example.com' } });
+    // The carrier's own books, read as another program would.
+    const books = await SimulatedCarrierStore.open(ctx.urls.carrier.replace(/^file:/, ''));
+    t.after(() => books.close());
+    const row = await books.find('61291234567');
+    assert.deepEqual(
+      [row?.order_id, row?.account_id, row?.address_id, row?.person_id, row?.route, row?.destination],
+      [order.id, buyer.accountId, buyer.addressId, buyer.personId, 'server', 'pbx.example.com'],
+    );
   });
 
   it('accepts the number in national, spaced and +61 forms', async (t) => {

@@ -1,3 +1,5 @@
+import type { RouteType } from '../domain/routing.js';
+
 /**
  * The upstream that really provisions numbers: a carrier, or another CrazyTel-compatible reseller.
  *
@@ -17,7 +19,7 @@ export interface Carrier {
   provision(request: ProvisionRequest): Promise<ProvisionOutcome>;
 
   /** What the carrier holds for this order's number: the answer recovery relies on. */
-  lookup(request: ProvisionRequest): Promise<CarrierNumberState>;
+  lookup(order: CarrierOrder): Promise<CarrierNumberState>;
 
   /** Gives the number back to the carrier. Releasing a number that is not provisioned succeeds. */
   release(didNumber: string): Promise<void>;
@@ -28,9 +30,28 @@ export interface Carrier {
   close(): Promise<void>;
 }
 
-export interface ProvisionRequest {
+/** A purchase order's number, as a carrier is asked about it. */
+export interface CarrierOrder {
   orderId: string;
   didNumber: string;
+}
+
+/** Where the number's calls go, as the order names it. */
+export interface CarrierRouting {
+  route: RouteType;
+  destination: string | null;
+}
+
+/**
+ * What a carrier provisions: the number for the order, with the IPND address and person the buyer
+ * named (Bilby's ids: a carrier that keeps the IPND entry upstream reads the records) and the
+ * number's routing.
+ */
+export interface ProvisionRequest extends CarrierOrder {
+  accountId: string;
+  addressId: string;
+  personId: string;
+  routing: CarrierRouting;
 }
 
 export type ProvisionOutcome =
@@ -38,5 +59,5 @@ export type ProvisionOutcome =
   | { status: 'failed'; reason: string };
 
 export type CarrierNumberState =
-  | { status: 'provisioned'; reference: string }
+  | { status: 'provisioned'; reference: string; routing: CarrierRouting | null }
   | { status: 'absent' };

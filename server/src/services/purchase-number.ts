@@ -242,7 +242,14 @@ function provisionWithTimeout(
   deps: ServiceDeps,
   order: PurchaseOrderRow,
 ): { answer: Promise<Answer>; provision: Promise<ProvisionOutcome> } {
-  const provision = deps.carrier.provision({ orderId: order.id, didNumber: order.did_number });
+  const provision = deps.carrier.provision({
+    orderId: order.id,
+    didNumber: order.did_number,
+    accountId: order.account_id,
+    addressId: order.address_id,
+    personId: order.person_id,
+    routing: { route: order.primary_route, destination: order.primary_destination },
+  });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), deps.settings.carrierTimeoutMs);

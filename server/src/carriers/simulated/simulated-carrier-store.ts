@@ -8,9 +8,17 @@ export interface CarrierNumberRow {
   order_id: string;
   reference: string;
   status: string;
+  /** Whose number it is and what its IPND entry and routing are, as the order named them; null in books an earlier Bilby wrote. */
+  account_id: string | null;
+  address_id: string | null;
+  person_id: string | null;
+  route: string | null;
+  destination: string | null;
 }
 
-const COLUMNS = 'did_number, order_id, reference, status';
+const COLUMNS = 'did_number, order_id, reference, status, account_id, address_id, person_id, route, destination';
+/** Columns the books gained after their first version, added to books that lack them. */
+const ADDED_COLUMNS = ['account_id', 'address_id', 'person_id', 'route', 'destination'];
 
 /**
  * The carrier's books on one SQLite connection, through statements prepared once. No query
@@ -29,11 +37,15 @@ export class SimulatedCarrierStore {
     this.#sqlite = sqlite;
     sqlite.exec(`CREATE TABLE IF NOT EXISTS carrier_number (
       did_number TEXT PRIMARY KEY, order_id TEXT NOT NULL, reference TEXT NOT NULL, status TEXT NOT NULL, updated_at TEXT NOT NULL)`);
+    const present = new Set(sqlite.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'carrier_number\')').all().map((c) => c.name));
+    for (const column of ADDED_COLUMNS) if (!present.has(column)) sqlite.exec(`ALTER TABLE carrier_number ADD COLUMN ${column} TEXT`);
     this.#find = sqlite.prepare(`SELECT ${COLUMNS} FROM carrier_number WHERE did_number = ?`);
     this.#provision = sqlite.prepare(
-      `INSERT INTO carrier_number (${COLUMNS}, updated_at) VALUES (?, ?, ?, 'provisioned', ?)
+      `INSERT INTO carrier_number (${COLUMNS}, updated_at) VALUES (?, ?, ?, 'provisioned', ?, ?, ?, ?, ?, ?)
        ON CONFLICT (did_number) DO UPDATE SET order_id = excluded.order_id, reference = excluded.reference,
-         status = 'provisioned', updated_at = excluded.updated_at
+         status = 'provisioned', account_id = excluded.account_id, address_id = excluded.address_id,
+         person_id = excluded.person_id, route = excluded.route, destination = excluded.destination,
+         updated_at = excluded.updated_at
        WHERE carrier_number.status <> 'provisioned'
        RETURNING ${COLUMNS}`,
     );
@@ -56,7 +68,7 @@ export class SimulatedCarrierStore {
    * that record). One conditional upsert: a single statement, so no transaction is needed.
    */
   async provision(row: CarrierNumberRow, at: string): Promise<CarrierNumberRow> {
-    const values = [row.did_number, row.order_id, row.reference, at];
+    const values = [row.did_number, row.order_id, row.reference, row.account_id, row.address_id, row.person_id, row.route, row.destination, at];
     const written = run(this.#provision, values, () => this.#provision.get(...values));
     return written ?? (await this.find(row.did_number))!;
   }

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SimulatedCarrierStore } from './simulated-carrier-store.js';
-import type { Carrier, CarrierNumberState, ProvisionOutcome, ProvisionRequest } from '../carrier.js';
+import type { RouteType } from '../../domain/routing.js';
+import type { Carrier, CarrierNumberState, CarrierOrder, ProvisionOutcome, ProvisionRequest } from '../carrier.js';
 
 /**
  * A fault to inject into the next provision call:
@@ -73,7 +74,17 @@ export class SimulatedCarrier implements Carrier {
     }
     const reference = `sim_${randomUUID()}`;
     const row = await this.#store.provision(
-      { did_number: request.didNumber, order_id: request.orderId, reference, status: 'provisioned' },
+      {
+        did_number: request.didNumber,
+        order_id: request.orderId,
+        reference,
+        status: 'provisioned',
+        account_id: request.accountId,
+        address_id: request.addressId,
+        person_id: request.personId,
+        route: request.routing.route,
+        destination: request.routing.destination,
+      },
       new Date().toISOString(),
     );
     if (row.order_id !== request.orderId) return { status: 'failed', reason: 'number is already in service' };
@@ -81,10 +92,11 @@ export class SimulatedCarrier implements Carrier {
     return { status: 'provisioned', reference: row.reference };
   }
 
-  async lookup(request: ProvisionRequest): Promise<CarrierNumberState> {
-    const row = await this.#store.find(request.didNumber);
-    if (row?.status === 'provisioned' && row.order_id === request.orderId) {
-      return { status: 'provisioned', reference: row.reference };
+  async lookup(order: CarrierOrder): Promise<CarrierNumberState> {
+    const row = await this.#store.find(order.didNumber);
+    if (row?.status === 'provisioned' && row.order_id === order.orderId) {
+      const routing = row.route === null ? null : { route: row.route as RouteType, destination: row.destination };
+      return { status: 'provisioned', reference: row.reference, routing };
     }
     return { status: 'absent' };
   }
