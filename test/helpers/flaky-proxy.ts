@@ -13,13 +13,16 @@ export type Fault =
 
 /**
  * An HTTP proxy in front of a real server that fails requests on purpose, in the order of `faults`
- * (then passes everything), and records the headers of every request it saw.
+ * (then passes everything), and records every request it saw: its headers, its method and path.
  */
 export async function startFlakyProxy(t: TestContext, target: string, faults: Fault[]) {
   const seen: IncomingHttpHeaders[] = [];
+  /** Each request's method and path, in order. */
+  const requests: string[] = [];
   const upstream = new URL(target);
   const server: Server = createServer((req, res) => {
     seen.push(req.headers);
+    requests.push(`${req.method} ${req.url}`);
     const fault = faults.shift() ?? { kind: 'pass' };
     if (fault.kind === 'drop') {
       req.socket.destroy();
@@ -47,5 +50,5 @@ export async function startFlakyProxy(t: TestContext, target: string, faults: Fa
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
   server.on('connection', (socket) => t.after(() => socket.destroy()));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, requests };
 }

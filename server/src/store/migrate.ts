@@ -13,6 +13,7 @@ import * as ipndUsageIndexes from './migrations/0009-ipnd-usage-indexes.js';
 import * as accountCodeCounter from './migrations/0010-account-code-counter.js';
 import * as idempotencyResult from './migrations/0011-idempotency-result.js';
 import * as operatorKey from './migrations/0012-operator-key.js';
+import * as upstreamRecord from './migrations/0013-upstream-record.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0010-account-code-counter': accountCodeCounter,
   '0011-idempotency-result': idempotencyResult,
   '0012-operator-key': operatorKey,
+  '0013-upstream-record': upstreamRecord,
 };
 
 /** Every migration's name, in the order they apply. */

@@ -27,6 +27,7 @@ export interface Tables {
   rate_limit_window: RateLimitWindowTable;
   counter: CounterTable;
   operator_key: OperatorKeyTable;
+  upstream_record: UpstreamRecordTable;
 }
 
 export interface AccountTable {
@@ -261,3 +262,14 @@ export type NewPhoneNumber = Insertable<PhoneNumberTable>;
 export type PhoneNumberUpdate = Updateable<PhoneNumberTable>;
 export type PurchaseOrderRow = Selectable<PurchaseOrderTable>;
 export type LedgerTransactionRow = Selectable<LedgerTransactionTable>;
+
+/** Which of Bilby's IPND records an upstream carrier holds a copy of. */
+export type UpstreamRecordKind = 'address' | 'person';
+
+export interface UpstreamRecordTable {
+  carrier: string;
+  kind: UpstreamRecordKind;
+  local_id: string;
+  upstream_id: string;
+  created_at: string;
+}
