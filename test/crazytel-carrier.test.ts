@@ -8,7 +8,7 @@ import { createClient } from '../sdk/src/index.js';
 import { CrazyTelCarrier } from '../server/src/carriers/crazytel/crazytel-carrier.js';
 import type { ProvisionRequest } from '../server/src/carriers/carrier.js';
 import { ipndRecordsFor } from '../server/src/services/ipnd-records.js';
-import { createTestContext, type TestAccount } from './helpers/context.js';
+import { createTestContext, type TestAccount, type TestContextApi } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { startFlakyProxy } from './helpers/flaky-proxy.js';
 import { startServer } from './helpers/server-process.js';
@@ -41,6 +41,15 @@ async function startUpstream(t: TestContext) {
   return { proxy, reseller, resellerKey };
 }
 
+/** The carrier as the reseller's server runs it: through the proxy, with the reseller's key, in CrazyTel compatibility. */
+function carrierThrough(ctx: TestContextApi, upstreamUrl: string, resellerKey: string): CrazyTelCarrier {
+  return new CrazyTelCarrier({
+    client: createClient({ baseUrl: upstreamUrl, apiKey: resellerKey, compatibility: 'crazytel' }),
+    records: ipndRecordsFor(ctx.deps, 'crazytel'),
+    upstreamRouting: UPSTREAM_ROUTING,
+  });
+}
+
 function provisionRequest(buyer: TestAccount, orderId: string, didNumber: string): ProvisionRequest {
   return {
     orderId,
@@ -57,11 +66,7 @@ describeEachDatabase('the crazytel carrier', (dialect) => {
     const ctx = await createTestContext(t, dialect);
     const buyer = await ctx.createAccount();
     const { proxy, reseller, resellerKey } = await startUpstream(t);
-    const carrier = new CrazyTelCarrier({
-      client: createClient({ baseUrl: proxy.url, apiKey: resellerKey, compatibility: 'crazytel' }),
-      records: ipndRecordsFor(ctx.deps, 'crazytel'),
-      upstreamRouting: UPSTREAM_ROUTING,
-    });
+    const carrier = carrierThrough(ctx, proxy.url, resellerKey);
 
     // The first purchase: the address and the person are created upstream, then the number bought.
     const first = await carrier.provision(provisionRequest(buyer, 'ord_1', NUMBERS[0]!));
@@ -116,11 +121,7 @@ describeEachDatabase('the crazytel carrier', (dialect) => {
     const ctx = await createTestContext(t, dialect);
     const buyer = await ctx.createAccount();
     const { proxy, reseller, resellerKey } = await startUpstream(t);
-    const carrier = new CrazyTelCarrier({
-      client: createClient({ baseUrl: proxy.url, apiKey: resellerKey, compatibility: 'crazytel' }),
-      records: ipndRecordsFor(ctx.deps, 'crazytel'),
-      upstreamRouting: UPSTREAM_ROUTING,
-    });
+    const carrier = carrierThrough(ctx, proxy.url, resellerKey);
     const outcomes = await Promise.all(NUMBERS.slice(0, 2).map((number, i) => carrier.provision(provisionRequest(buyer, `ord_${i}`, number))));
     assert.deepEqual(outcomes.map((outcome) => outcome.status), ['provisioned', 'provisioned']);
     const kept = await ctx.db.selectFrom('upstream_record').select(['kind', 'upstream_id']).orderBy('kind').execute();
@@ -135,11 +136,7 @@ describeEachDatabase('the crazytel carrier', (dialect) => {
     const ctx = await createTestContext(t, dialect);
     const buyer = await ctx.createAccount();
     const { proxy, resellerKey } = await startUpstream(t);
-    const carrier = new CrazyTelCarrier({
-      client: createClient({ baseUrl: proxy.url, apiKey: resellerKey, compatibility: 'crazytel' }),
-      records: ipndRecordsFor(ctx.deps, 'crazytel'),
-      upstreamRouting: UPSTREAM_ROUTING,
-    });
+    const carrier = carrierThrough(ctx, proxy.url, resellerKey);
     assert.deepEqual(await carrier.provision(provisionRequest(buyer, 'ord_x', '61299999999')), {
       status: 'failed',
       reason: 'upstream: the number is not available',

@@ -29,6 +29,9 @@ export type Address = { id: string; city: string; state: string; postcode: strin
   [K in AddressOptionalField]: string | null;
 };
 
+/** The IPND person fields besides name_1 and person_type. */
+export const PERSON_OPTIONAL_FIELDS = ['name_2', 'title', 'contact_number', 'nickname', 'contact_name_1', 'contact_name_2', 'birthdate'] as const;
+
 /** The person or organisation that holds a number, for the IPND. */
 export interface Person {
   id: string;

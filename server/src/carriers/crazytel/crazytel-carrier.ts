@@ -1,5 +1,5 @@
 import { NotFoundError, NumberUnavailableError, type BilbyClient, type NewAddress, type NewPerson } from '@bilby/sdk';
-import { ADDRESS_OPTIONAL_FIELDS, type Address, type Person } from '../../domain/ipnd-record.js';
+import { ADDRESS_OPTIONAL_FIELDS, PERSON_OPTIONAL_FIELDS, type Address, type Person } from '../../domain/ipnd-record.js';
 import type { RouteType } from '../../domain/routing.js';
 import type { Carrier, CarrierNumberState, CarrierOrder, CarrierRouting, ProvisionOutcome, ProvisionRequest } from '../carrier.js';
 
@@ -21,8 +21,6 @@ export interface CrazyTelCarrierOptions {
   /** Where upstream sends the numbers' calls: the reseller's own SIP server, normally. */
   upstreamRouting: CarrierRouting;
 }
-
-const PERSON_OPTIONAL_FIELDS = ['name_2', 'title', 'contact_number', 'nickname', 'contact_name_1', 'contact_name_2', 'birthdate'] as const;
 
 /**
  * The upstream a reseller buys from: CrazyTel, or anything that speaks its API (another Bilby).
