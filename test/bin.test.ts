@@ -4,7 +4,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { describe, it, type TestContext } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { createClient } from '../sdk/src/index.js';
 import { isMigrated, MIGRATION_NAMES } from '../server/src/store/migrate.js';
 import { openTestDatabase, POSTGRES_URL } from './helpers/databases.js';
@@ -28,10 +28,18 @@ const CLI_PACKAGE = JSON.parse(readFileSync('cli/package.json', 'utf8')) as { ve
  * The CLI as `npm install @bilby/cli` lays it out: its build in dist/ beside its package.json, outside
  * this repository, with a node_modules holding only the packages its package.json names (linked to
  * ours). A package the bundle loads at run time but the package does not name is not found there.
+ * Built once for the file; each test gets a data folder of its own.
  */
-function installedCli(t: TestContext): { out: string; data: string } {
+let installed: { root: string; out: string } | undefined;
+after(() => installed && rmSync(installed.root, { recursive: true, force: true }));
+
+function installedCli(): { out: string; data: string } {
+  installed ??= installCli();
+  return { out: installed.out, data: mkdtempSync(join(installed.root, 'data-')) };
+}
+
+function installCli(): { root: string; out: string } {
   const root = mkdtempSync(join(tmpdir(), 'bilby-installed-cli-'));
-  t.after(() => rmSync(root, { recursive: true, force: true }));
   const out = join(root, 'dist');
   execFileSync(process.execPath, ['--import', 'tsx', 'tools/bundle.ts', out], { stdio: 'inherit' });
   copyFileSync('cli/package.json', join(root, 'package.json'));
@@ -39,14 +47,12 @@ function installedCli(t: TestContext): { out: string; data: string } {
     mkdirSync(dirname(join(root, 'node_modules', name)), { recursive: true });
     symlinkSync(realpathSync(join('node_modules', name)), join(root, 'node_modules', name), 'dir');
   }
-  const data = join(root, 'data');
-  mkdirSync(data);
-  return { out, data };
+  return { root, out };
 }
 
 describe('the built bin', () => {
   it('prints its version, serves the API, its reference page and imports from the bundle, and starts the second time from the compiled code the first saved', async (t) => {
-    const { out, data } = installedCli(t);
+    const { out, data } = installedCli();
     const compileCache = join(data, 'compile-cache');
     const env = {
       BILBY_DATABASE_URL: `file:${join(data, 'bilby.db')}`,
@@ -93,7 +99,7 @@ describe('the built bin', () => {
   });
 
   it('migrates a PostgreSQL database with the packages it names: pg is loaded at run time, not bundled', { skip: POSTGRES_URL ? false : 'BILBY_TEST_DATABASE_URL is not set' }, async (t) => {
-    const { out, data } = installedCli(t);
+    const { out, data } = installedCli();
     const database = await openTestDatabase('postgres', data);
     t.after(() => database.dispose());
     const printed = execFileSync(join(out, 'bilby.mjs'), ['migrate'], { encoding: 'utf8', env: { ...process.env, BILBY_DATABASE_URL: database.url } });
