@@ -38,6 +38,55 @@ describe('configuration', () => {
     );
   });
 
+  it('reads the crazytel carrier\'s upstream settings, with CrazyTel\'s own URL and 60 requests a minute by default', () => {
+    const config = loadConfig({ BILBY_CARRIER: 'crazytel', BILBY_UPSTREAM_API_KEY: 'reseller-key', BILBY_UPSTREAM_DESTINATION: 'SIP.Reseller.example:5060' });
+    assert.equal(config.carrier.kind, 'crazytel');
+    assert.deepEqual(config.upstream, {
+      url: 'https://crazytel.io',
+      apiKey: 'reseller-key',
+      ratePerMinute: 60,
+      route: 'server',
+      destination: 'sip.reseller.example:5060',
+      requestTimeoutMs: 30_000,
+    });
+    assert.ok(config.recoveryGraceMs > 3 * (config.carrier.timeoutMs + 30_000), 'recovery waits past a purchase of three upstream requests');
+    assert.equal(loadConfig({ BILBY_CARRIER: 'crazytel', BILBY_UPSTREAM_API_KEY: 'k', BILBY_UPSTREAM_ROUTE: 'congestion' }).upstream?.destination, null);
+    assert.equal(loadConfig({}).upstream, undefined, 'the simulated carrier has no upstream');
+  });
+
+  it('reports every missing or bad upstream setting with the others at start', () => {
+    const problems = (env: Record<string, string>): string[] => {
+      try {
+        loadConfig(env);
+      } catch (error) {
+        assert.ok(error instanceof ConfigError);
+        return error.problems;
+      }
+      return [];
+    };
+    const missing = problems({ BILBY_CARRIER: 'crazytel', PORT: 'x' });
+    assert.deepEqual(missing.map((problem) => problem.split(' ')[0]).sort(), ['BILBY_UPSTREAM_API_KEY', 'BILBY_UPSTREAM_DESTINATION', 'PORT']);
+    const bad = problems({
+      BILBY_CARRIER: 'crazytel',
+      BILBY_UPSTREAM_URL: 'ftp://crazytel.io',
+      BILBY_UPSTREAM_API_KEY: 'has spaces',
+      BILBY_UPSTREAM_RATE_PER_MINUTE: '0',
+      BILBY_UPSTREAM_ROUTE: 'pigeon',
+      BILBY_UPSTREAM_TIMEOUT_MS: 'soon',
+    });
+    assert.deepEqual(bad.map((problem) => problem.split(' ')[0]).sort(), [
+      'BILBY_UPSTREAM_API_KEY',
+      'BILBY_UPSTREAM_DESTINATION',
+      'BILBY_UPSTREAM_RATE_PER_MINUTE',
+      'BILBY_UPSTREAM_ROUTE',
+      'BILBY_UPSTREAM_TIMEOUT_MS',
+      'BILBY_UPSTREAM_URL',
+    ]);
+    assert.match(bad.find((problem) => problem.startsWith('BILBY_UPSTREAM_ROUTE'))!, /one of device, server, congestion/);
+    assert.deepEqual(problems({ BILBY_CARRIER: 'crazytel', BILBY_UPSTREAM_API_KEY: 'k', BILBY_UPSTREAM_ROUTE: 'device', BILBY_UPSTREAM_DESTINATION: '12' }).length, 1);
+    assert.match(problems({ BILBY_CARRIER: 'carrier-pigeon' })[0]!, /BILBY_CARRIER must be "simulated" or "crazytel"/);
+  });
+
   it('reports a carrier database that names no file together with the other bad variables', () => {
     assert.throws(
       () => loadConfig({ BILBY_CARRIER_DATABASE_URL: 'file:', PORT: 'eighty' }),

@@ -1,53 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { it, type TestContext } from 'node:test';
-import { createClient } from '../sdk/src/index.js';
-import { CrazyTelCarrier } from '../server/src/carriers/crazytel/crazytel-carrier.js';
 import type { ProvisionRequest } from '../server/src/carriers/carrier.js';
-import { ipndRecordsFor } from '../server/src/services/ipnd-records.js';
-import { createTestContext, type TestAccount, type TestContextApi } from './helpers/context.js';
+import { createTestContext, type TestAccount } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
-import { startFlakyProxy } from './helpers/flaky-proxy.js';
-import { startServer } from './helpers/server-process.js';
+import { crazyTelCarrier, startUpstream, UPSTREAM_ROUTING } from './helpers/upstream.js';
 
-const ADMIN_KEY = 'upstream-admin-key-0123456789';
-const UPSTREAM_ROUTING = { route: 'server', destination: 'sip.reseller.example' } as const;
 const NUMBERS = ['61291234567', '61291234568', '61291234569'];
 
-/**
- * A second Bilby process in the role of crazytel.io: the reseller's account on it (with $100 and
- * its SIP server as a destination) and the numbers in its stock, behind a proxy that counts calls.
- */
-async function startUpstream(t: TestContext) {
-  const dir = mkdtempSync(join(tmpdir(), 'bilby-upstream-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const upstream = await startServer([], {
-    BILBY_DATABASE_URL: `file:${join(dir, 'upstream.db')}`,
-    BILBY_CARRIER_DATABASE_URL: `file:${join(dir, 'upstream-carrier.db')}`,
-    BILBY_ADMIN_KEY: ADMIN_KEY,
-    BILBY_RATE_LIMIT_PER_MINUTE: '0',
-  });
-  t.after(() => upstream.stop());
-  const admin = createClient({ baseUrl: upstream.base, adminKey: ADMIN_KEY }).admin;
-  const { account, api_key: { api_key: resellerKey } } = await admin.accounts.create({ name: 'Reseller', opening_credit: 100 });
-  await admin.destinations.create(account.id, { ...UPSTREAM_ROUTING });
-  const csv = ['did_number,number_type,state,city,setup_cost,monthly_cost', ...NUMBERS.map((n) => `${n},geographic,NSW,Sydney,1.00,5.00`)];
-  assert.equal((await admin.inventory.import(Readable.from([`${csv.join('\n')}\n`]))).added, NUMBERS.length);
-  const proxy = await startFlakyProxy(t, upstream.base, []);
-  const reseller = createClient({ baseUrl: upstream.base, apiKey: resellerKey });
-  return { proxy, reseller, resellerKey };
-}
-
-/** The carrier as the reseller's server runs it: through the proxy, with the reseller's key, in CrazyTel compatibility. */
-function carrierThrough(ctx: TestContextApi, upstreamUrl: string, resellerKey: string): CrazyTelCarrier {
-  return new CrazyTelCarrier({
-    client: createClient({ baseUrl: upstreamUrl, apiKey: resellerKey, compatibility: 'crazytel' }),
-    records: ipndRecordsFor(ctx.deps, 'crazytel'),
-    upstreamRouting: UPSTREAM_ROUTING,
-  });
+async function startNumbersUpstream(t: TestContext) {
+  return startUpstream(t, { numbers: NUMBERS });
 }
 
 function provisionRequest(buyer: TestAccount, orderId: string, didNumber: string): ProvisionRequest {
@@ -65,8 +26,8 @@ describeEachDatabase('the crazytel carrier', (dialect) => {
   it("buys upstream with the buyer's IPND records, mirrored once, and the reseller's routing; asks upstream what it owns", async (t) => {
     const ctx = await createTestContext(t, dialect);
     const buyer = await ctx.createAccount();
-    const { proxy, reseller, resellerKey } = await startUpstream(t);
-    const carrier = carrierThrough(ctx, proxy.url, resellerKey);
+    const { proxy, reseller, resellerKey } = await startNumbersUpstream(t);
+    const carrier = crazyTelCarrier(ctx, proxy.url, resellerKey);
 
     // The first purchase: the address and the person are created upstream, then the number bought.
     const first = await carrier.provision(provisionRequest(buyer, 'ord_1', NUMBERS[0]!));
@@ -120,8 +81,8 @@ describeEachDatabase('the crazytel carrier', (dialect) => {
   it('two purchases mirroring the same records at once both buy with the one mapping kept', async (t) => {
     const ctx = await createTestContext(t, dialect);
     const buyer = await ctx.createAccount();
-    const { proxy, reseller, resellerKey } = await startUpstream(t);
-    const carrier = carrierThrough(ctx, proxy.url, resellerKey);
+    const { proxy, reseller, resellerKey } = await startNumbersUpstream(t);
+    const carrier = crazyTelCarrier(ctx, proxy.url, resellerKey);
     const outcomes = await Promise.all(NUMBERS.slice(0, 2).map((number, i) => carrier.provision(provisionRequest(buyer, `ord_${i}`, number))));
     assert.deepEqual(outcomes.map((outcome) => outcome.status), ['provisioned', 'provisioned']);
     const kept = await ctx.db.selectFrom('upstream_record').select(['kind', 'upstream_id']).orderBy('kind').execute();
@@ -135,11 +96,12 @@ describeEachDatabase('the crazytel carrier', (dialect) => {
   it('refuses a number upstream does not have, and says so as a refusal, not an unknown outcome', async (t) => {
     const ctx = await createTestContext(t, dialect);
     const buyer = await ctx.createAccount();
-    const { proxy, resellerKey } = await startUpstream(t);
-    const carrier = carrierThrough(ctx, proxy.url, resellerKey);
+    const { proxy, resellerKey } = await startNumbersUpstream(t);
+    const carrier = crazyTelCarrier(ctx, proxy.url, resellerKey);
     assert.deepEqual(await carrier.provision(provisionRequest(buyer, 'ord_x', '61299999999')), {
       status: 'failed',
       reason: 'upstream: the number is not available',
+      cause: 'number_unavailable',
     });
   });
 });

@@ -25,6 +25,8 @@ const LONGEST_FIRST = [
   'multi-process',
   'client-timeouts',
   'purchase-model-sqlite',
+  'reseller-postgres',
+  'reseller-sqlite',
   'auth-and-input',
   'bin',
   'ledger-property-sqlite',

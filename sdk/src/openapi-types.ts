@@ -669,7 +669,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Migrations ran and the database answers */
+        /**
+         * Migrations ran and the database answers
+         * @description Ready (200) once the database answers; `carrier` says whether the carrier takes orders. A carrier refusing the reseller’s account (out of funds, key refused) leaves the server ready: searches and everything else still work, and purchases are refused at once until it is fixed.
+         */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -3075,6 +3078,13 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        carrier: {
+                            name: string;
+                            reason?: "upstream_out_of_funds" | "upstream_unauthorized";
+                            /** Format: date-time */
+                            since?: string;
+                            status: "ok" | "refusing";
+                        };
                         status: string;
                     };
                 };
@@ -3086,6 +3096,13 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        carrier: {
+                            name: string;
+                            reason?: "upstream_out_of_funds" | "upstream_unauthorized";
+                            /** Format: date-time */
+                            since?: string;
+                            status: "ok" | "refusing";
+                        };
                         status: string;
                     };
                 };

@@ -1,6 +1,8 @@
 import { dirname, join } from 'node:path';
 import { CRASH_POINTS, type CrashPoint } from './domain/crash-points.js';
 import { isPostgresUrl, sqlitePath } from './domain/database-url.js';
+import { parseNumber } from './domain/phone-number.js';
+import { isRouteType, needsDestination, normaliseDestination, ROUTE_TYPES, type RouteType } from './domain/routing.js';
 import { DEFAULT_CLIENT_TIMEOUTS } from './http/client-timeouts.js';
 
 /** Everything Bilby reads from the environment, typed, checked once and frozen. */
@@ -16,8 +18,8 @@ export interface Config {
   /** SQLite file only: reader threads that answer searches off the event loop (0: none). @default 2 */
   sqliteReaders: number;
   carrier: {
-    /** @default "simulated" */
-    kind: 'simulated';
+    /** `crazytel`: numbers are bought from the CrazyTel-compatible upstream in `upstream`. @default "simulated" */
+    kind: 'simulated' | 'crazytel';
     /** The simulated carrier's own books. @default next to the database, "carrier-sim.db" */
     databasePath: string;
     /** 0–1. @default 0 */
@@ -33,6 +35,8 @@ export interface Config {
     /** The longest a provision call may take before the carrier answers: latency plus a hang. */
     longestProvisionMs: number;
   };
+  /** With BILBY_CARRIER=crazytel: the upstream the reseller buys from. */
+  upstream: UpstreamConfig | undefined;
   /** @default 30 */
   quarantineDays: number;
   /** @default 30000 */
@@ -83,6 +87,21 @@ export interface Config {
   profileSql: boolean;
 }
 
+export interface UpstreamConfig {
+  /** @default "https://crazytel.io" */
+  url: string;
+  /** The reseller's key at the upstream. Required. */
+  apiKey: string;
+  /** Requests the upstream allows a minute, shared by every process of this Bilby. @default 60 */
+  ratePerMinute: number;
+  /** Where the upstream sends every number's calls: normally the reseller's own SIP server. @default "server" */
+  route: RouteType;
+  /** Required unless the route takes none (congestion). */
+  destination: string | null;
+  /** How long one upstream request may take to answer. @default 30000 */
+  requestTimeoutMs: number;
+}
+
 type Env = Record<string, string | undefined>;
 
 export class ConfigError extends Error {
@@ -131,10 +150,14 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
   const carrierKind = env.BILBY_CARRIER || 'simulated';
-  if (carrierKind !== 'simulated') problems.push(`BILBY_CARRIER must be "simulated" (got "${carrierKind}")`);
+  if (carrierKind !== 'simulated' && carrierKind !== 'crazytel') problems.push(`BILBY_CARRIER must be "simulated" or "crazytel" (got "${carrierKind}")`);
   const timeoutMs = number('BILBY_CARRIER_TIMEOUT_MS', 10_000, 1, 600_000);
+  const upstream = carrierKind === 'crazytel' ? readUpstream(env, number, problems) : undefined;
   const latencyMs = number('BILBY_CARRIER_LATENCY_MS', 0, 0, 600_000);
   const hangMs = timeoutMs * 2;
+  // A crazytel purchase is up to three upstream requests (address, person, number), each waiting
+  // its turn in the budget for at most the carrier timeout.
+  const longestProvisionMs = upstream ? 3 * (timeoutMs + upstream.requestTimeoutMs) : latencyMs + hangMs;
   const demoApiKey = env.BILBY_DEMO_API_KEY || undefined;
   if (demoApiKey !== undefined && (demoApiKey.length < 20 || demoApiKey.length > 512 || /\s/.test(demoApiKey))) {
     problems.push('BILBY_DEMO_API_KEY must be 20 to 512 characters without spaces');
@@ -151,18 +174,19 @@ export function loadConfig(env: Env = process.env): Config {
     databasePoolSize: number('BILBY_DATABASE_POOL_SIZE', 10, 1, 1000),
     sqliteReaders: number('BILBY_SQLITE_READERS', 2, 0, 64),
     carrier: {
-      kind: 'simulated',
+      kind: carrierKind === 'crazytel' ? 'crazytel' : 'simulated',
       databasePath: carrierPath,
       failureRate: number('BILBY_CARRIER_FAILURE_RATE', 0, 0, 1, false),
       latencyMs,
       timeoutMs,
       hangRate: number('BILBY_CARRIER_HANG_RATE', 0, 0, 1, false),
       hangMs,
-      longestProvisionMs: latencyMs + hangMs,
+      longestProvisionMs,
     },
+    upstream,
     quarantineDays: number('BILBY_QUARANTINE_DAYS', 30, 0, 3650),
     recoveryIntervalMs: number('BILBY_RECOVERY_INTERVAL_MS', 30_000, 100, 86_400_000),
-    recoveryGraceMs: number('BILBY_RECOVERY_GRACE_MS', safeRecoveryGraceMs(timeoutMs, latencyMs + hangMs), 0, 86_400_000),
+    recoveryGraceMs: number('BILBY_RECOVERY_GRACE_MS', safeRecoveryGraceMs(timeoutMs, longestProvisionMs), 0, 86_400_000),
     demoApiKey,
     adminKey,
     crashPoint: env.BILBY_CRASH_POINT ? (env.BILBY_CRASH_POINT as CrashPoint) : undefined,
@@ -182,4 +206,42 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+type NumberReader = (name: string, fallback: number, min: number, max: number) => number;
+
+function readUpstream(env: Env, number: NumberReader, problems: string[]): UpstreamConfig {
+  const url = env.BILBY_UPSTREAM_URL || 'https://crazytel.io';
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('not http');
+  } catch {
+    problems.push(`BILBY_UPSTREAM_URL must be an http or https URL (got "${url}")`);
+  }
+  const apiKey = env.BILBY_UPSTREAM_API_KEY ?? '';
+  if (apiKey === '') problems.push('BILBY_UPSTREAM_API_KEY is required with BILBY_CARRIER=crazytel: the reseller\'s key at the upstream');
+  else if (apiKey.length > 512 || /\s/.test(apiKey)) problems.push('BILBY_UPSTREAM_API_KEY must be at most 512 characters without spaces');
+  const routeText = env.BILBY_UPSTREAM_ROUTE || 'server';
+  let route: RouteType = 'server';
+  if (isRouteType(routeText)) route = routeText;
+  else problems.push(`BILBY_UPSTREAM_ROUTE must be one of ${ROUTE_TYPES.join(', ')} (got "${routeText}")`);
+  let destination: string | null = null;
+  const destinationText = env.BILBY_UPSTREAM_DESTINATION ?? '';
+  if (needsDestination(route)) {
+    if (destinationText === '') problems.push(`BILBY_UPSTREAM_DESTINATION is required for the route "${route}": where the upstream sends the calls`);
+    else {
+      destination = normaliseDestination(route, destinationText, (text) => parseNumber(text)?.e164 ?? null);
+      if (destination === null) problems.push(`BILBY_UPSTREAM_DESTINATION is not a destination for the route "${route}" (got "${destinationText}")`);
+    }
+  } else if (destinationText !== '') {
+    problems.push(`BILBY_UPSTREAM_DESTINATION must be empty for the route "${route}", which takes none`);
+  }
+  return {
+    url,
+    apiKey,
+    ratePerMinute: number('BILBY_UPSTREAM_RATE_PER_MINUTE', 60, 1, 100_000),
+    route,
+    destination,
+    requestTimeoutMs: number('BILBY_UPSTREAM_TIMEOUT_MS', 30_000, 100, 600_000),
+  };
 }

@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import { SimulatedCarrier } from './carriers/simulated/simulated-carrier.js';
+import { openCarrier } from './carrier-from-config.js';
 import { safeRecoveryGraceMs, type Config } from './config.js';
 import { createApp } from './http/app.js';
 import type { TypedApp } from './http/typed-app.js';
@@ -8,6 +8,7 @@ import { demoOperatorKey, type DemoOperatorKey } from './services/demo-operator-
 import type { ServiceDeps } from './services/deps.js';
 import { crashAt } from './services/faults.js';
 import { purgeExpiredIdempotencyKeys } from './services/idempotency-keys.js';
+import { checkCarrierHealth } from './services/carrier-health.js';
 import { createRateLimiter } from './services/rate-limiter.js';
 import { recoverOrders, type RecoveryReport } from './services/recover-orders.js';
 import { seedDemo } from './services/seed-demo.js';
@@ -55,13 +56,8 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       log.warn({ err: error }, database.dialect === 'postgres' ? 'database connection lost; the pool will reconnect' : 'a SQLite reader thread failed; reads go to the others'),
   });
   await migrateToLatest(database);
-  const carrier = await SimulatedCarrier.open({
-    path: config.carrier.databasePath,
-    failureRate: config.carrier.failureRate,
-    latencyMs: config.carrier.latencyMs,
-    hangRate: config.carrier.hangRate,
-    hangMs: config.carrier.hangMs,
-  });
+  const clock = () => new Date();
+  const carrier = await openCarrier(config, database, log, clock);
   if (config.recoveryGraceMs < config.carrier.timeoutMs + config.carrier.longestProvisionMs) {
     log.warn(
       { recovery_grace_ms: config.recoveryGraceMs, safe_recovery_grace_ms: safeRecoveryGraceMs(config.carrier.timeoutMs, config.carrier.longestProvisionMs) },
@@ -71,7 +67,7 @@ export async function createServer(config: Config, log: Logger = createLogger(co
   const deps: ServiceDeps = {
     database,
     carrier,
-    clock: () => new Date(),
+    clock,
     settings: {
       carrierTimeoutMs: config.carrier.timeoutMs,
       quarantineDays: config.quarantineDays,
@@ -101,6 +97,7 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       const report = await recoverOrders(deps);
       const returned = await returnQuarantinedNumbers(deps);
       const purged = await purgeExpiredIdempotencyKeys(deps);
+      await checkCarrierHealth(deps);
       await deps.rateLimiter.prune(deps.clock());
       if (report.completed + report.failed + report.unresolved + returned + purged > 0) {
         log.info({ ...report, returned_from_quarantine: returned, idempotency_keys_purged: purged }, 'maintenance');

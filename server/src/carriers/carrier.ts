@@ -21,11 +21,28 @@ export interface Carrier {
   /** What the carrier holds for this order's number: the answer recovery relies on. */
   lookup(order: CarrierOrder): Promise<CarrierNumberState>;
 
+  /**
+   * Recovery's question, for a carrier that can answer more than {@link lookup}: whether it holds
+   * the order's number, with the number brought to the order's configuration if it does.
+   * @default lookup
+   */
+  confirm?(request: ProvisionRequest): Promise<CarrierNumberState>;
+
   /** Gives the number back to the carrier. Releasing a number that is not provisioned succeeds. */
   release(didNumber: string): Promise<void>;
 
   /** Every number the carrier holds for us, for reconciliation. */
   listProvisioned(): Promise<string[]>;
+
+  /**
+   * Whether the carrier takes orders now. `refusing` is the operator's problem (the upstream
+   * account is out of funds, or refuses the key): purchases are refused at once, without trying.
+   * @default always ok
+   */
+  health?(): CarrierHealth;
+
+  /** Asks the carrier whether a refusal is over (run periodically while it is refusing). */
+  checkHealth?(): Promise<CarrierHealth>;
 
   close(): Promise<void>;
 }
@@ -56,7 +73,20 @@ export interface ProvisionRequest extends CarrierOrder {
 
 export type ProvisionOutcome =
   | { status: 'provisioned'; reference: string }
-  | { status: 'failed'; reason: string };
+  | { status: 'failed'; reason: string; cause?: ProvisionFailureCause };
+
+/**
+ * Why nothing was provisioned, where the buyer's answer depends on it: the carrier does not have
+ * the number (it is withdrawn from stock), the carrier refuses the reseller's account (out of
+ * funds, key refused: the operator is alerted), or no request could be sent in time (busy).
+ */
+export type ProvisionFailureCause = 'number_unavailable' | 'upstream_account' | 'upstream_busy';
+
+export type CarrierHealth =
+  | { status: 'ok' }
+  | { status: 'refusing'; reason: CarrierRefusal; since: string; detail: string };
+
+export type CarrierRefusal = 'upstream_out_of_funds' | 'upstream_unauthorized';
 
 export type CarrierNumberState =
   | { status: 'provisioned'; reference: string; routing: CarrierRouting | null }

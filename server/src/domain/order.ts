@@ -10,10 +10,11 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /**
  * Why an order failed, as stored in `failure_code` and shown to the client: the carrier refused it
- * (`upstream_error`), or recovery found that the carrier never provisioned an order whose answer was
- * lost or late (`upstream_timeout`).
+ * (`upstream_error`), recovery found that the carrier never provisioned an order whose answer was
+ * lost or late (`upstream_timeout`), or the carrier no longer has the number (`number_unavailable`:
+ * it is withdrawn from stock).
  */
-export const ORDER_FAILURE_CODES = ['upstream_error', 'upstream_timeout'] as const;
+export const ORDER_FAILURE_CODES = ['upstream_error', 'upstream_timeout', 'number_unavailable'] as const;
 export type OrderFailureCode = (typeof ORDER_FAILURE_CODES)[number];
 
 export const NUMBER_STATUSES = ['available', 'reserved', 'active', 'quarantine', 'withdrawn'] as const;

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { hashApiKey } from '../domain/api-key.js';
 import { AppError } from '../domain/errors.js';
 import { newRequestId } from '../domain/ids.js';
-import { checkReadiness } from '../services/check-readiness.js';
+import { carrierReadiness, checkReadiness } from '../services/check-readiness.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { authenticateBody, authenticateHeaders } from './auth.js';
 import { bodyDeadlines, DEFAULT_CLIENT_TIMEOUTS, type ClientTimeouts } from './client-timeouts.js';
@@ -272,6 +272,15 @@ function isCustomerRoute(request: FastifyRequest): boolean {
 
 function registerSystemRoutes(app: TypedApp, deps: ServiceDeps): void {
   const Status = Type.Object({ status: Type.String() });
+  const Readiness = Type.Object({
+    status: Type.String(),
+    carrier: Type.Object({
+      name: Type.String(),
+      status: Type.Union([Type.Literal('ok'), Type.Literal('refusing')]),
+      reason: Type.Optional(Type.Union([Type.Literal('upstream_out_of_funds'), Type.Literal('upstream_unauthorized')])),
+      since: Type.Optional(Type.String({ format: 'date-time' })),
+    }),
+  });
   // What Node's HTTP parser refuses before any route runs (answerClientError), on these paths too.
   const unreadable = errorAnswer('The request could not be read: headers too large (431) or too slow to arrive (408)');
   app.get(
@@ -292,12 +301,18 @@ function registerSystemRoutes(app: TypedApp, deps: ServiceDeps): void {
       schema: {
         operationId: 'getReadiness',
         summary: 'Migrations ran and the database answers',
+        description:
+          'Ready (200) once the database answers; `carrier` says whether the carrier takes orders. A carrier ' +
+          'refusing the reseller’s account (out of funds, key refused) leaves the server ready: searches and ' +
+          'everything else still work, and purchases are refused at once until it is fixed.',
         tags: ['System'],
-        response: { 200: Status, '4xx': unreadable, 503: Status },
+        response: { 200: Readiness, '4xx': unreadable, 503: Readiness },
       },
     },
-    async (_request, reply) =>
-      (await checkReadiness(deps)) ? { status: 'ready' } : reply.code(503).send({ status: 'not_ready' }),
+    async (_request, reply) => {
+      const carrier = carrierReadiness(deps);
+      return (await checkReadiness(deps)) ? { status: 'ready', carrier } : reply.code(503).send({ status: 'not_ready', carrier });
+    },
   );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

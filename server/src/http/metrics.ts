@@ -31,6 +31,20 @@ export function registerMetrics(app: FastifyInstance, deps: ServiceDeps): void {
     },
   });
 
+  new Gauge({
+    name: 'bilby_carrier_refusing',
+    help: 'Whether the carrier refuses the reseller account (1), by reason: purchases are refused until the operator fixes it',
+    labelNames: ['carrier', 'reason'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      const health = deps.carrier.health?.();
+      for (const reason of ['upstream_out_of_funds', 'upstream_unauthorized'] as const) {
+        this.set({ carrier: deps.carrier.name, reason }, health?.status === 'refusing' && health.reason === reason ? 1 : 0);
+      }
+    },
+  });
+
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });

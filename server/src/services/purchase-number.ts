@@ -1,8 +1,8 @@
-import type { ProvisionOutcome } from '../carriers/carrier.js';
+import type { ProvisionOutcome, ProvisionRequest } from '../carriers/carrier.js';
 import { AppError } from '../domain/errors.js';
 import { isUuid, newId } from '../domain/ids.js';
 import { availableCents, purchasePrice } from '../domain/money.js';
-import type { PurchaseOrder } from '../domain/order.js';
+import type { OrderFailureCode, PurchaseOrder } from '../domain/order.js';
 import { australianDigits, parseNumber } from '../domain/phone-number.js';
 import { READ_COMMITTED, type Executor } from '../store/database.js';
 import { reservePendingOrder } from '../store/purchase/order-reservation.js';
@@ -105,11 +105,8 @@ async function runSaga(
   }
   if (answer.status === 'failed') {
     deps.faults?.reached('after_carrier_failure');
-    await failOrder(deps, order.id, 'upstream_error');
-    throw new AppError('upstream_error', `The carrier could not provision ${order.did_number}: ${answer.reason}`, {
-      order_id: order.id,
-      retryable: true,
-    });
+    await failOrder(deps, order.id, failureCodeOf(answer));
+    throw await refusalAnswer(deps, order, answer);
   }
   deps.faults?.reached('after_carrier_ok');
   const settled = await completeOrder(deps, order.id, answer.reference);
@@ -225,6 +222,7 @@ async function reserve(
       updated_at: at,
       completed_at: null,
     };
+    refuseWhileCarrierRefuses(deps);
     const reservation = await reservePendingOrder(trx, order, newId('hld'));
     if (reservation === 'unavailable') return order.did_number;
     if (reservation === 'insufficient_funds') throw insufficientFunds(checked.priceCents, 0);
@@ -235,6 +233,49 @@ async function reserve(
   return unavailable;
 }
 
+/**
+ * While the carrier refuses the reseller's account (out of funds, key refused) a purchase fails at
+ * once: the operator has been alerted, and the buyer is told only to try later.
+ */
+function refuseWhileCarrierRefuses(deps: ServiceDeps): void {
+  if (deps.carrier.health?.().status === 'refusing') throw purchasesPaused();
+}
+
+function purchasesPaused(orderId?: string): AppError {
+  return new AppError('upstream_error', 'Numbers cannot be bought right now; please try again later', {
+    ...(orderId ? { order_id: orderId } : {}),
+    retryable: true,
+  });
+}
+
+type Failed = Extract<ProvisionOutcome, { status: 'failed' }>;
+
+function failureCodeOf(outcome: Failed): OrderFailureCode {
+  return outcome.cause === 'number_unavailable' ? 'number_unavailable' : 'upstream_error';
+}
+
+/** The buyer's answer to a refusal: the carrier's own problems stay the operator's. */
+async function refusalAnswer(deps: ServiceDeps, order: PurchaseOrderRow, outcome: Failed): Promise<AppError> {
+  if (outcome.cause === 'number_unavailable') return numberUnavailable(deps.database.db, order.did_number);
+  if (outcome.cause === 'upstream_account') return purchasesPaused(order.id);
+  return new AppError('upstream_error', `The carrier could not provision ${order.did_number}: ${outcome.reason}`, {
+    order_id: order.id,
+    retryable: true,
+  });
+}
+
+/** What the carrier is asked to provision for an order. */
+export function provisionRequestOf(order: PurchaseOrderRow): ProvisionRequest {
+  return {
+    orderId: order.id,
+    didNumber: order.did_number,
+    accountId: order.account_id,
+    addressId: order.address_id,
+    personId: order.person_id,
+    routing: { route: order.primary_route, destination: order.primary_destination },
+  };
+}
+
 type Answer = ProvisionOutcome | 'timeout' | 'unknown';
 
 /** Step 2: the carrier call, raced against the configured timeout. */
@@ -242,14 +283,7 @@ function provisionWithTimeout(
   deps: ServiceDeps,
   order: PurchaseOrderRow,
 ): { answer: Promise<Answer>; provision: Promise<ProvisionOutcome> } {
-  const provision = deps.carrier.provision({
-    orderId: order.id,
-    didNumber: order.did_number,
-    accountId: order.account_id,
-    addressId: order.address_id,
-    personId: order.person_id,
-    routing: { route: order.primary_route, destination: order.primary_destination },
-  });
+  const provision = deps.carrier.provision(provisionRequestOf(order));
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), deps.settings.carrierTimeoutMs);
@@ -276,7 +310,7 @@ async function settleLateAnswer(deps: ServiceDeps, orderId: string, provision: P
   const settled =
     outcome.status === 'provisioned'
       ? await completeOrder(deps, orderId, outcome.reference)
-      : await failOrder(deps, orderId, 'upstream_error');
+      : await failOrder(deps, orderId, failureCodeOf(outcome));
   if (outcome.status === 'provisioned' && settled.order.status === 'failed') {
     // Recovery gave up on the order before the carrier answered: give the number back upstream.
     await deps.carrier.release(settled.order.did_number);

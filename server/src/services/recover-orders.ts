@@ -1,5 +1,6 @@
 import { listPendingOrders } from '../store/order-store.js';
 import type { ServiceDeps } from './deps.js';
+import { provisionRequestOf } from './purchase-number.js';
 import { completeOrder, failOrder } from './settle-order.js';
 
 export interface RecoveryReport {
@@ -21,7 +22,8 @@ export async function recoverOrders(deps: ServiceDeps): Promise<RecoveryReport> 
   for (const order of await listPendingOrders(deps.database.db, cutoff)) {
     let state;
     try {
-      state = await deps.carrier.lookup({ orderId: order.id, didNumber: order.did_number });
+      const carrier = deps.carrier;
+      state = carrier.confirm ? await carrier.confirm(provisionRequestOf(order)) : await carrier.lookup({ orderId: order.id, didNumber: order.did_number });
     } catch (error) {
       deps.log.warn({ err: error, order_id: order.id }, 'recovery could not ask the carrier');
       report.unresolved++;

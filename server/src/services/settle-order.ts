@@ -38,10 +38,11 @@ export async function completeOrder(deps: ServiceDeps, orderId: string, carrierR
 
 /**
  * The saga's compensation when the carrier did not provision: void the hold and put the number
- * back in stock. Nothing is charged, so a failed order nets to zero. Idempotent like completeOrder.
+ * back in stock (withdrawn instead when the carrier no longer has it). Nothing is charged, so a failed order nets to zero. Idempotent like completeOrder.
  */
 export async function failOrder(deps: ServiceDeps, orderId: string, failureCode: OrderFailureCode): Promise<Settled> {
-  const failed = await failPendingOrder(deps.database, { orderId, failureCode, at: isoNow(deps) });
+  const withdrawNumber = failureCode === 'number_unavailable';
+  const failed = await failPendingOrder(deps.database, { orderId, failureCode, at: isoNow(deps), withdrawNumber });
   if (!failed) return settledAlready(deps.database.db, orderId);
   return { order: failed.order, settledNow: true, balanceCents: failed.balanceCents };
 }

@@ -14,6 +14,7 @@ import * as accountCodeCounter from './migrations/0010-account-code-counter.js';
 import * as idempotencyResult from './migrations/0011-idempotency-result.js';
 import * as operatorKey from './migrations/0012-operator-key.js';
 import * as upstreamRecord from './migrations/0013-upstream-record.js';
+import * as upstreamBudget from './migrations/0014-upstream-budget.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011-idempotency-result': idempotencyResult,
   '0012-operator-key': operatorKey,
   '0013-upstream-record': upstreamRecord,
+  '0014-upstream-budget': upstreamBudget,
 };
 
 /** Every migration's name, in the order they apply. */

@@ -172,10 +172,17 @@ export async function activateNumber(ex: Executor, didNumber: string, orderId: s
 }
 
 /** reserved → available again when the order that reserved it failed. */
-export async function unreserveNumber(ex: Executor, didNumber: string, orderId: string, at: string): Promise<void> {
+/** Puts a number the order reserved back in stock, or withdraws it (the carrier no longer has it). */
+export async function unreserveNumber(
+  ex: Executor,
+  didNumber: string,
+  orderId: string,
+  at: string,
+  status: 'available' | 'withdrawn' = 'available',
+): Promise<void> {
   await ex
     .updateTable('phone_number')
-    .set({ ...CLEARED_CONFIGURATION, status: 'available', updated_at: at })
+    .set({ ...CLEARED_CONFIGURATION, status, updated_at: at })
     .where('did_number', '=', didNumber)
     .where('status', '=', 'reserved')
     .where('order_id', '=', orderId)

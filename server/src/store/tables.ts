@@ -28,6 +28,7 @@ export interface Tables {
   counter: CounterTable;
   operator_key: OperatorKeyTable;
   upstream_record: UpstreamRecordTable;
+  upstream_budget_slot: UpstreamBudgetSlotTable;
 }
 
 export interface AccountTable {
@@ -272,4 +273,11 @@ export interface UpstreamRecordTable {
   local_id: string;
   upstream_id: string;
   created_at: string;
+}
+
+export interface UpstreamBudgetSlotTable {
+  carrier: string;
+  slot: number;
+  /** When the last request given this slot was (or will be) sent, in epoch milliseconds. */
+  sent_at_ms: number;
 }

@@ -1,7 +1,30 @@
-import { NotFoundError, NumberUnavailableError, type BilbyClient, type NewAddress, type NewPerson } from '@bilby/sdk';
+import {
+  AccountSuspendedError,
+  AuthenticationError,
+  ConnectionError,
+  InsufficientFundsError,
+  InvalidRequestError,
+  NotFoundError,
+  NumberUnavailableError,
+  RateLimitError,
+  type BilbyClient,
+  type NewAddress,
+  type NewPerson,
+  type OwnedNumber,
+} from '@bilby/sdk';
 import { ADDRESS_OPTIONAL_FIELDS, PERSON_OPTIONAL_FIELDS, type Address, type Person } from '../../domain/ipnd-record.js';
 import type { RouteType } from '../../domain/routing.js';
-import type { Carrier, CarrierNumberState, CarrierOrder, CarrierRouting, ProvisionOutcome, ProvisionRequest } from '../carrier.js';
+import type {
+  Carrier,
+  CarrierHealth,
+  CarrierNumberState,
+  CarrierOrder,
+  CarrierRefusal,
+  CarrierRouting,
+  ProvisionOutcome,
+  ProvisionRequest,
+} from '../carrier.js';
+import { UpstreamBusyError } from './upstream-budget.js';
 
 export type MirroredKind = 'address' | 'person';
 
@@ -14,13 +37,34 @@ export interface IpndRecords {
   rememberUpstreamId(kind: MirroredKind, localId: string, upstreamId: string): Promise<string>;
 }
 
+/** Where the carrier reports what the operator must act on. */
+export interface CarrierLog {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
 export interface CrazyTelCarrierOptions {
   /** The SDK, made with `compatibility: 'crazytel'` and the reseller's upstream API key. */
   client: BilbyClient;
+  /** The same, with the budget's background priority: health checks and reconciliation. @default client */
+  backgroundClient?: BilbyClient;
   records: IpndRecords;
   /** Where upstream sends the numbers' calls: the reseller's own SIP server, normally. */
   upstreamRouting: CarrierRouting;
+  log?: CarrierLog;
+  /** @default () => new Date() */
+  clock?: () => Date;
 }
+
+interface Refusal {
+  reason: CarrierRefusal;
+  since: string;
+  detail: string;
+  /** Out of funds: the upstream balance when it refused, so a top-up shows as a rise. */
+  balance?: number;
+}
+
+const SILENT: CarrierLog = { info() {}, error() {} };
 
 /**
  * The upstream a reseller buys from: CrazyTel, or anything that speaks its API (another Bilby).
@@ -34,47 +78,77 @@ export class CrazyTelCarrier implements Carrier {
   readonly #client: BilbyClient;
   readonly #records: IpndRecords;
   readonly #routing: CarrierRouting;
+  readonly #background: BilbyClient;
+  readonly #log: CarrierLog;
+  readonly #clock: () => Date;
+  #refusal: Refusal | undefined;
+  #balanceRead: Promise<void> = Promise.resolve();
 
   constructor(options: CrazyTelCarrierOptions) {
     this.#client = options.client;
+    this.#background = options.backgroundClient ?? options.client;
     this.#records = options.records;
     this.#routing = options.upstreamRouting;
+    this.#log = options.log ?? SILENT;
+    this.#clock = options.clock ?? (() => new Date());
   }
 
   async provision(request: ProvisionRequest): Promise<ProvisionOutcome> {
-    const addressId = await this.#mirrored('address', request.addressId);
-    const personId = await this.#mirrored('person', request.personId);
+    let ids: UpstreamIds;
     try {
-      const bought = await this.#client.purchase({
-        did_number: request.didNumber,
-        address_id: addressId,
-        person_id: personId,
-        primary_route: this.#routing.route,
-        ...(this.#routing.destination === null ? {} : { primary_destination: this.#routing.destination }),
-      });
-      return { status: 'provisioned', reference: bought.order_id ?? upstreamReference(request.didNumber) };
+      ids = await this.#mirroredIds(request);
     } catch (error) {
-      if (!(error instanceof NumberUnavailableError)) throw error;
+      // Nothing was bought yet: whatever went wrong, the order can fail.
+      return this.#refusalOf(error) ?? { status: 'failed', reason: `upstream: the IPND records could not be copied (${describe(error)})` };
+    }
+    try {
+      await this.#client.purchase({ did_number: request.didNumber, ...ids, ...this.#routingFields() });
+      return { status: 'provisioned', reference: upstreamReference(request.didNumber) };
+    } catch (error) {
+      if (!(error instanceof NumberUnavailableError)) {
+        const refusal = this.#refusalOf(error);
+        if (refusal) return refusal;
+        throw error; // a timeout or a 5xx: only upstream's records can tell
+      }
       // Asked again after a lost answer, upstream refuses a number it already sold us.
-      const state = await this.lookup(request);
+      const state = await this.#ownedAs(request, ids);
       if (state.status === 'provisioned') return { status: 'provisioned', reference: state.reference };
-      return { status: 'failed', reason: 'upstream: the number is not available' };
+      return { status: 'failed', reason: 'upstream: the number is not available', cause: 'number_unavailable' };
     }
   }
 
   async lookup(order: CarrierOrder): Promise<CarrierNumberState> {
-    try {
-      const owned = await this.#client.numbers.get(order.didNumber);
-      const route = owned.primary_route as RouteType | null;
-      return {
-        status: 'provisioned',
-        reference: upstreamReference(order.didNumber),
-        routing: route === null ? null : { route, destination: owned.primary_destination ?? null },
-      };
-    } catch (error) {
-      if (error instanceof NotFoundError || error instanceof NumberUnavailableError) return { status: 'absent' };
-      throw error;
+    const owned = await this.#owned(order.didNumber);
+    return owned === undefined ? { status: 'absent' } : stateOf(owned);
+  }
+
+  /**
+   * Recovery's question: does upstream hold the number? If it does, its IPND records and routing
+   * are brought to the order's (a crash may have come between the purchase and its configuration,
+   * or the number was bought upstream some other way).
+   */
+  async confirm(request: ProvisionRequest): Promise<CarrierNumberState> {
+    const owned = await this.#owned(request.didNumber);
+    if (owned === undefined) return { status: 'absent' };
+    return this.#ownedAs(request, await this.#mirroredIds(request), owned);
+  }
+
+  health(): CarrierHealth {
+    const refusal = this.#refusal;
+    return refusal === undefined ? { status: 'ok' } : { status: 'refusing', reason: refusal.reason, since: refusal.since, detail: refusal.detail };
+  }
+
+  async checkHealth(): Promise<CarrierHealth> {
+    const refusal = this.#refusal;
+    if (refusal === undefined) return this.health();
+    const { balance } = await this.#background.balance();
+    await this.#balanceRead;
+    if (refusal.reason === 'upstream_out_of_funds' && refusal.balance === undefined) refusal.balance = balance;
+    else if (refusal.reason === 'upstream_unauthorized' || balance > (refusal.balance ?? Infinity)) {
+      this.#refusal = undefined;
+      this.#log.info({ carrier: this.name, reason: refusal.reason, balance }, 'upstream accepts purchases again');
     }
+    return this.health();
   }
 
   async release(didNumber: string): Promise<void> {
@@ -87,11 +161,87 @@ export class CrazyTelCarrier implements Carrier {
 
   async listProvisioned(): Promise<string[]> {
     const numbers: string[] = [];
-    for await (const owned of this.#client.numbers.list()) numbers.push(owned.did_number);
+    for await (const owned of this.#background.numbers.list()) numbers.push(owned.did_number);
     return numbers.sort();
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await this.#balanceRead;
+  }
+
+  #routingFields(): { primary_route: RouteType; primary_destination?: string } {
+    return {
+      primary_route: this.#routing.route,
+      ...(this.#routing.destination === null ? {} : { primary_destination: this.#routing.destination }),
+    };
+  }
+
+  async #mirroredIds(request: ProvisionRequest): Promise<UpstreamIds> {
+    return {
+      address_id: await this.#mirrored('address', request.addressId),
+      person_id: await this.#mirrored('person', request.personId),
+    };
+  }
+
+  async #owned(didNumber: string): Promise<OwnedNumber | undefined> {
+    try {
+      return await this.#client.numbers.get(didNumber);
+    } catch (error) {
+      if (error instanceof NotFoundError || error instanceof NumberUnavailableError) return undefined;
+      throw error;
+    }
+  }
+
+  /** The number upstream holds, its IPND ids and routing made the order's where they differ. */
+  async #ownedAs(request: ProvisionRequest, ids: UpstreamIds, known?: OwnedNumber): Promise<CarrierNumberState> {
+    const owned = known ?? (await this.#owned(request.didNumber));
+    if (owned === undefined) return { status: 'absent' };
+    const wanted = { ...ids, ...this.#routingFields() };
+    const differs =
+      owned.address_id !== wanted.address_id ||
+      owned.person_id !== wanted.person_id ||
+      owned.primary_route !== wanted.primary_route ||
+      (owned.primary_destination ?? undefined) !== wanted.primary_destination;
+    if (!differs) return stateOf(owned);
+    return stateOf(await this.#client.numbers.update(request.didNumber, wanted));
+  }
+
+  /**
+   * A refusal that says nothing was bought, as a failed outcome: the reseller's account refused
+   * (the operator is alerted and purchases stop until it is fixed), the request refused as
+   * invalid, or no turn in the budget. Undefined for anything whose outcome is unknown.
+   */
+  #refusalOf(error: unknown): ProvisionOutcome | undefined {
+    if (error instanceof InsufficientFundsError) return this.#refuse('upstream_out_of_funds', error);
+    if (error instanceof AuthenticationError || error instanceof AccountSuspendedError) return this.#refuse('upstream_unauthorized', error);
+    if (error instanceof RateLimitError || (error instanceof ConnectionError && error.cause instanceof UpstreamBusyError)) {
+      return { status: 'failed', reason: 'upstream: too many requests, nothing was bought', cause: 'upstream_busy' };
+    }
+    if (error instanceof InvalidRequestError) {
+      this.#log.error({ carrier: this.name, err: error }, 'upstream refused a request as invalid: check BILBY_UPSTREAM_ROUTE and BILBY_UPSTREAM_DESTINATION');
+      return { status: 'failed', reason: `upstream refused the request (${error.detail})` };
+    }
+    return undefined;
+  }
+
+  #refuse(reason: CarrierRefusal, error: Error): ProvisionOutcome {
+    const detail =
+      reason === 'upstream_out_of_funds'
+        ? 'the upstream account has too little balance to buy numbers: top it up'
+        : 'the upstream refuses BILBY_UPSTREAM_API_KEY: check the key and the account';
+    if (this.#refusal?.reason !== reason) {
+      const refusal: Refusal = { reason, since: this.#clock().toISOString(), detail };
+      this.#refusal = refusal;
+      this.#log.error({ carrier: this.name, reason, err: error }, `upstream refuses purchases: ${detail}; purchases are refused until it is fixed`);
+      if (reason === 'upstream_out_of_funds') {
+        this.#balanceRead = this.#background.balance().then(
+          ({ balance }) => void (refusal.balance ??= balance),
+          () => undefined, // the next health check reads it
+        );
+      }
+    }
+    return { status: 'failed', reason: `upstream: ${reason}`, cause: 'upstream_account' };
+  }
 
   /** The upstream id of one of the buyer's records, created upstream the first time. */
   async #mirrored(kind: MirroredKind, localId: string): Promise<string> {
@@ -116,6 +266,24 @@ export class CrazyTelCarrier implements Carrier {
     for (const field of PERSON_OPTIONAL_FIELDS) if (person[field] !== null) fields[field] = person[field];
     return (await this.#client.owners.create(fields as NewPerson)).id;
   }
+}
+
+interface UpstreamIds {
+  address_id: string;
+  person_id: string;
+}
+
+function stateOf(owned: OwnedNumber): CarrierNumberState {
+  const route = owned.primary_route as RouteType | null;
+  return {
+    status: 'provisioned',
+    reference: upstreamReference(owned.did_number),
+    routing: route === null ? null : { route, destination: owned.primary_destination ?? null },
+  };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Upstream's answer carries no order of ours: the number names what we hold there. */

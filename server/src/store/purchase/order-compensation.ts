@@ -10,6 +10,8 @@ export interface OrderFailure {
   orderId: string;
   failureCode: OrderFailureCode;
   at: string;
+  /** The carrier no longer has the number: it leaves stock instead of going back. */
+  withdrawNumber?: boolean;
 }
 
 export interface FailedOrder {
@@ -19,7 +21,7 @@ export interface FailedOrder {
 
 /**
  * Fails a pending order, all of it or nothing: the order becomes failed, its hold is voided (the
- * held amount released, nothing charged) and its number goes back in stock. Returns undefined,
+ * held amount released, nothing charged) and its number goes back in stock (or is withdrawn). Returns undefined,
  * changing nothing, if the order is no longer pending.
  *
  * READ COMMITTED on PostgreSQL: every write is conditional on the state it expects (the order and
@@ -36,7 +38,7 @@ export async function failPendingOrder(database: Database, failure: OrderFailure
     if (await settleHold(trx, orderId, 'voided', at)) {
       await releaseHeldFunds(trx, order.account_id, Number(order.amount_cents));
     }
-    await unreserveNumber(trx, order.did_number, orderId, at);
+    await unreserveNumber(trx, order.did_number, orderId, at, failure.withdrawNumber ? 'withdrawn' : 'available');
     const failed: PurchaseOrderRow = { ...order, status: 'failed', failure_code: failureCode, completed_at: at, updated_at: at };
     return { order: failed, balanceCents: await readBalanceCents(trx, order.account_id) };
   }, READ_COMMITTED);

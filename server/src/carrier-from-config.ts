@@ -1,0 +1,50 @@
+import { createClient } from '@bilby/sdk';
+import type { Logger } from 'pino';
+import type { Carrier } from './carriers/carrier.js';
+import { CrazyTelCarrier } from './carriers/crazytel/crazytel-carrier.js';
+import { budgetedFetch, type UpstreamPriority } from './carriers/crazytel/upstream-budget.js';
+import { SimulatedCarrier } from './carriers/simulated/simulated-carrier.js';
+import type { Config, UpstreamConfig } from './config.js';
+import { ipndRecordsFor } from './services/ipnd-records.js';
+import { openUpstreamBudget } from './services/upstream-budget.js';
+import type { Database } from './store/database.js';
+
+/** How long a background request (a health check, reconciliation, the sync) may wait for its turn. */
+const BACKGROUND_DEADLINE_MS = 5 * 60_000;
+
+/** The carrier the configuration names, open and ready. */
+export async function openCarrier(config: Config, database: Database, log: Logger, clock: () => Date): Promise<Carrier> {
+  if (config.carrier.kind === 'simulated' || config.upstream === undefined) {
+    return SimulatedCarrier.open({
+      path: config.carrier.databasePath,
+      failureRate: config.carrier.failureRate,
+      latencyMs: config.carrier.latencyMs,
+      hangRate: config.carrier.hangRate,
+      hangMs: config.carrier.hangMs,
+    });
+  }
+  const upstream = config.upstream;
+  const budget = await openUpstreamBudget(database, { carrier: 'crazytel', perMinute: upstream.ratePerMinute });
+  const client = (priority: UpstreamPriority, deadlineMs: number) =>
+    createClient({
+      baseUrl: upstream.url,
+      apiKey: upstream.apiKey,
+      compatibility: 'crazytel',
+      // Retries are the carrier's: a write CrazyTel cannot deduplicate is never sent twice blindly.
+      maxRetries: 0,
+      timeoutMs: deadlineMs + upstream.requestTimeoutMs,
+      fetch: budgetedFetch({ budget, priority, deadlineMs, defaultHoldOffMs: 60_000, requestTimeoutMs: upstream.requestTimeoutMs }),
+    });
+  return new CrazyTelCarrier({
+    client: client('customer', config.carrier.timeoutMs),
+    backgroundClient: client('background', BACKGROUND_DEADLINE_MS),
+    records: ipndRecordsFor({ database, clock }, 'crazytel'),
+    upstreamRouting: upstreamRouting(upstream),
+    log: log.child({ carrier: 'crazytel' }),
+    clock,
+  });
+}
+
+function upstreamRouting(upstream: UpstreamConfig) {
+  return { route: upstream.route, destination: upstream.destination };
+}

@@ -1,0 +1,279 @@
+import assert from 'node:assert/strict';
+import { it, type TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createTestContext, type TestAccount, type TestContextApi } from './context.js';
+import type { DialectName } from '../../server/src/store/database.js';
+import { assertInvariants } from './invariants.js';
+import { startServer, type ServerProcess } from './server-process.js';
+import { crazyTelCarrier, startUpstream, UPSTREAM_PRICE, UPSTREAM_ROUTING, type Upstream } from './upstream.js';
+
+/** Numbers both Bilbys have: the reseller's catalogue and upstream's stock. */
+const NUMBERS = ['61291234567', '61291234568', '61291234569', '61291234570'];
+/** What the reseller charges: $5 setup and $10 a month, against upstream's $6. */
+const LOCAL_PRICE_CENTS = 15_00;
+const PURCHASE_PATH = 'POST /api/v1/phone-numbers/purchase';
+
+/** The reseller's Bilby, a real process, selling from `ctx`'s database with the crazytel carrier. */
+async function startReseller(t: TestContext, ctx: TestContextApi, upstream: Upstream, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const server = await startServer([], resellerEnv(ctx, upstream, env));
+  t.after(() => server.stop());
+  return server;
+}
+
+function resellerEnv(ctx: TestContextApi, upstream: Upstream, env: Record<string, string> = {}): Record<string, string> {
+  return {
+    BILBY_DATABASE_URL: ctx.urls.database,
+    BILBY_CARRIER: 'crazytel',
+    BILBY_UPSTREAM_URL: upstream.proxy.url,
+    BILBY_UPSTREAM_API_KEY: upstream.resellerKey,
+    BILBY_UPSTREAM_ROUTE: UPSTREAM_ROUTING.route,
+    BILBY_UPSTREAM_DESTINATION: UPSTREAM_ROUTING.destination,
+    BILBY_RATE_LIMIT_PER_MINUTE: '0',
+    BILBY_RECOVERY_INTERVAL_MS: '200',
+    BILBY_LOG_LEVEL: 'info',
+    ...env,
+  };
+}
+
+async function setUp(t: TestContext, dialect: DialectName, upstreamBalance = 100) {
+  const ctx = await createTestContext(t, dialect);
+  const buyer = await ctx.createAccount({ balance: 100_00 });
+  await ctx.seedNumbers(NUMBERS.map((number) => ({ number, setup: 5_00, monthly: 10_00 })));
+  const upstream = await startUpstream(t, { numbers: NUMBERS, balance: upstreamBalance });
+  return { ctx, buyer, upstream };
+}
+
+async function buy(server: ServerProcess, buyer: TestAccount, didNumber: string): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${server.base}/api/v1/phone-numbers/purchase`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-crazytel-api-key': buyer.key },
+    body: JSON.stringify({
+      did_number: didNumber,
+      address_id: buyer.addressId,
+      person_id: buyer.personId,
+      primary_route: 'device',
+      primary_destination: '1000000',
+    }),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+async function balanceCents(ctx: TestContextApi, buyer: TestAccount): Promise<number> {
+  const row = await ctx.db.selectFrom('account').select('balance_cents').where('id', '=', buyer.accountId).executeTakeFirstOrThrow();
+  return Number(row.balance_cents);
+}
+
+async function readiness(server: ServerProcess): Promise<any> {
+  return (await fetch(`${server.base}/readyz`)).json();
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> {
+  for (let i = 0; i < 300; i++) {
+    const value = await probe();
+    if (value) return value;
+    await sleep(50);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function orderOf(ctx: TestContextApi, didNumber: string) {
+  return ctx.db.selectFrom('purchase_order').selectAll().where('did_number', '=', didNumber).executeTakeFirstOrThrow();
+}
+
+/** The numbers the reseller owns upstream, asked of upstream directly. */
+async function ownedUpstream(upstream: Upstream): Promise<string[]> {
+  const owned: string[] = [];
+  for await (const number of upstream.reseller.numbers.list()) owned.push(number.did_number);
+  return owned.sort();
+}
+
+async function upstreamBalance(upstream: Upstream): Promise<number> {
+  return (await upstream.reseller.balance()).balance;
+}
+
+function purchasesSeen(upstream: Upstream): number {
+  return upstream.proxy.requests.filter((line) => line === PURCHASE_PATH).length;
+}
+
+/** INV-CARRIER-AGREE against upstream's own records: every active number is owned there, and only those. */
+async function assertAgreesWithUpstream(ctx: TestContextApi, upstream: Upstream): Promise<void> {
+  await assertInvariants(ctx.db, crazyTelCarrier(ctx, upstream.process.base, upstream.resellerKey), { settled: true });
+}
+
+/** Reseller mode end to end: a reseller Bilby with the crazytel carrier, a second Bilby as its upstream. */
+export function resellerSuite(dialect: DialectName): void {
+  it("mirrors the buyer's records and buys upstream, then buys with one upstream call; each sale charged once on both sides", async (t) => {
+    const { ctx, buyer, upstream } = await setUp(t, dialect);
+    const server = await startReseller(t, ctx, upstream);
+    assert.deepEqual((await readiness(server)).carrier, { name: 'crazytel', status: 'ok' });
+
+    const first = await buy(server, buyer, NUMBERS[0]!);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    assert.deepEqual(upstream.proxy.requests, ['POST /api/v1/account/address/', 'POST /api/v1/account/person/', PURCHASE_PATH]);
+    upstream.proxy.requests.length = 0;
+    const second = await buy(server, buyer, NUMBERS[1]!);
+    assert.equal(second.status, 200, JSON.stringify(second.body));
+    assert.deepEqual(upstream.proxy.requests, [PURCHASE_PATH], 'records mirrored once: one call per purchase');
+
+    assert.equal(await balanceCents(ctx, buyer), 100_00 - 2 * LOCAL_PRICE_CENTS);
+    assert.equal(await upstreamBalance(upstream), 100 - (2 * UPSTREAM_PRICE.cents) / 100);
+    assert.deepEqual(await ownedUpstream(upstream), [NUMBERS[0], NUMBERS[1]]);
+    const owned = await upstream.reseller.numbers.get(NUMBERS[1]!);
+    assert.deepEqual([owned.primary_route, owned.primary_destination], [UPSTREAM_ROUTING.route, UPSTREAM_ROUTING.destination]);
+    await assertAgreesWithUpstream(ctx, upstream);
+  });
+
+  it('upstream out of funds: the buyer gets upstream_error (never insufficient_funds), the operator an alert, and purchases stop until upstream is topped up', async (t) => {
+    const { ctx, buyer, upstream } = await setUp(t, dialect, 5); // less than one number's $6
+    const server = await startReseller(t, ctx, upstream);
+
+    const refused = await buy(server, buyer, NUMBERS[0]!);
+    assert.equal(refused.status, 500);
+    assert.equal(refused.body.code, 'upstream_error');
+    assert.equal(refused.body.retryable, true);
+    assert.doesNotMatch(JSON.stringify(refused.body), /fund|balance/i, "the reseller's problem is not the buyer's");
+    assert.equal(await balanceCents(ctx, buyer), 100_00, 'nothing charged');
+    assert.equal((await orderOf(ctx, NUMBERS[0]!)).status, 'failed');
+    const number = await ctx.db.selectFrom('phone_number').select('status').where('did_number', '=', NUMBERS[0]!).executeTakeFirstOrThrow();
+    assert.equal(number.status, 'available', 'the number stays for sale');
+
+    // The alert: an error log, a metric and readiness.
+    await waitFor('the error log', async () => /upstream refuses purchases/.test(server.output()));
+    const metrics = await (await fetch(`${server.base}/metrics`)).text();
+    assert.match(metrics, /bilby_carrier_refusing\{carrier="crazytel",reason="upstream_out_of_funds"\} 1/);
+    const ready = await fetch(`${server.base}/readyz`);
+    assert.equal(ready.status, 200, 'searches still work: the server stays ready');
+    assert.deepEqual({ ...(await ready.json()).carrier, since: 'x' }, { name: 'crazytel', status: 'refusing', reason: 'upstream_out_of_funds', since: 'x' });
+
+    // Refused at once, without asking upstream.
+    const before = purchasesSeen(upstream);
+    const again = await buy(server, buyer, NUMBERS[1]!);
+    assert.equal(again.status, 500);
+    assert.equal(again.body.code, 'upstream_error');
+    assert.equal(purchasesSeen(upstream), before, 'no purchase sent upstream while it refuses');
+    assert.equal(await ctx.db.selectFrom('purchase_order').select('id').where('did_number', '=', NUMBERS[1]!).executeTakeFirst(), undefined, 'no order made');
+
+    // The operator tops up the upstream account: the next health check lets purchases through.
+    await upstream.admin.credit(upstream.resellerAccountId, { amount: 50, reason: 'top-up' });
+    await waitFor('purchases to resume', async () => (await readiness(server)).carrier.status === 'ok');
+    assert.equal((await buy(server, buyer, NUMBERS[1]!)).status, 200);
+    assert.match((await (await fetch(`${server.base}/metrics`)).text()), /reason="upstream_out_of_funds"\} 0/);
+    await assertAgreesWithUpstream(ctx, upstream);
+  });
+
+  it('upstream refuses the key (401): upstream_error and an alert until a health check passes', async (t) => {
+    const { ctx, buyer, upstream } = await setUp(t, dialect);
+    const server = await startReseller(t, ctx, upstream);
+    upstream.proxy.faults.push({ match: PURCHASE_PATH, kind: 'answer', status: 401, body: { detail: 'Invalid API key' } });
+    // Every health check is refused too, until the key is fixed upstream.
+    for (let i = 0; i < 3; i++) upstream.proxy.faults.push({ match: 'GET /api/v1/balance/', kind: 'answer', status: 401, body: { detail: 'Invalid API key' } });
+
+    const refused = await buy(server, buyer, NUMBERS[0]!);
+    assert.deepEqual([refused.status, refused.body.code], [500, 'upstream_error']);
+    assert.equal((await readiness(server)).carrier.reason, 'upstream_unauthorized');
+    assert.match(server.output(), /BILBY_UPSTREAM_API_KEY/);
+    const fast = await buy(server, buyer, NUMBERS[0]!);
+    assert.deepEqual([fast.status, fast.body.code], [500, 'upstream_error']);
+    assert.equal(purchasesSeen(upstream), 1);
+
+    await waitFor('the key to be accepted again', async () => (await readiness(server)).carrier.status === 'ok');
+    assert.ok(upstream.proxy.requests.filter((line) => line === 'GET /api/v1/balance/').length >= 4, 'health checks asked upstream');
+    assert.equal((await buy(server, buyer, NUMBERS[0]!)).status, 200);
+    assert.equal(await balanceCents(ctx, buyer), 100_00 - LOCAL_PRICE_CENTS);
+    await assertAgreesWithUpstream(ctx, upstream);
+  });
+
+  it('upstream no longer has the number (404): number_unavailable with alternatives, and the number withdrawn from stock', async (t) => {
+    const { ctx, buyer, upstream } = await setUp(t, dialect);
+    await ctx.seedNumbers([{ number: '61291234599', setup: 5_00, monthly: 10_00 }]); // in the catalogue, gone upstream
+    const server = await startReseller(t, ctx, upstream);
+
+    const gone = await buy(server, buyer, '61291234599');
+    assert.equal(gone.status, 404);
+    assert.equal(gone.body.code, 'number_unavailable');
+    assert.ok(gone.body.alternatives.length > 0, 'alternatives offered');
+    assert.ok(gone.body.alternatives.every((alternative: any) => NUMBERS.includes(alternative.did_number)));
+    const number = await ctx.db.selectFrom('phone_number').select('status').where('did_number', '=', '61291234599').executeTakeFirstOrThrow();
+    assert.equal(number.status, 'withdrawn');
+    const order = await orderOf(ctx, '61291234599');
+    assert.deepEqual([order.status, order.failure_code], ['failed', 'number_unavailable']);
+    assert.equal(await balanceCents(ctx, buyer), 100_00);
+    const search = await fetch(`${server.base}/api/v1/phone-numbers/available-numbers/?contains=1234599`, { headers: { 'x-crazytel-api-key': buyer.key } });
+    assert.deepEqual((await search.json()).results, [], 'no longer offered');
+    assert.equal((await readiness(server)).carrier.status, 'ok', 'one missing number is no alert');
+    await assertAgreesWithUpstream(ctx, upstream);
+  });
+
+  it('429 storms: a purchase waits as Retry-After says and buys once; past its deadline it fails having bought nothing', async (t) => {
+    const { ctx, buyer, upstream } = await setUp(t, dialect);
+    const server = await startReseller(t, ctx, upstream, { BILBY_CARRIER_TIMEOUT_MS: '8000' });
+    for (let i = 0; i < 3; i++) {
+      upstream.proxy.faults.push({ match: PURCHASE_PATH, kind: 'answer', status: 429, body: { detail: 'Too Many Requests' }, headers: { 'retry-after': '1' } });
+    }
+    const bought = await buy(server, buyer, NUMBERS[0]!);
+    assert.equal(bought.status, 200, JSON.stringify(bought.body));
+    assert.equal(purchasesSeen(upstream), 4, 'sent again after each 429');
+    assert.equal(await upstreamBalance(upstream), 100 - UPSTREAM_PRICE.cents / 100, 'bought upstream once');
+
+    // A Retry-After beyond the purchase's deadline: the buyer is told at once, and nothing was bought.
+    upstream.proxy.faults.push({ match: PURCHASE_PATH, kind: 'answer', status: 429, body: { detail: 'Too Many Requests' }, headers: { 'retry-after': '3600' } });
+    const refused = await buy(server, buyer, NUMBERS[1]!);
+    assert.deepEqual([refused.status, refused.body.code, refused.body.retryable], [500, 'upstream_error', true]);
+    assert.equal((await orderOf(ctx, NUMBERS[1]!)).status, 'failed');
+    assert.equal(await balanceCents(ctx, buyer), 100_00 - LOCAL_PRICE_CENTS);
+    // Every process holds back until then: the next purchase sends nothing upstream.
+    const seen = purchasesSeen(upstream);
+    assert.deepEqual([(await buy(server, buyer, NUMBERS[2]!)).status, purchasesSeen(upstream)], [500, seen]);
+    await assertAgreesWithUpstream(ctx, upstream);
+  });
+
+  it('a crash after the upstream purchase, before the local commit: recovery completes the order from upstream records, charging once', async (t) => {
+    const { ctx, buyer, upstream } = await setUp(t, dialect);
+    const doomed = await startServer([], resellerEnv(ctx, upstream, { BILBY_CRASH_POINT: 'after_carrier_ok' }));
+    const answer = await buy(doomed, buyer, NUMBERS[0]!).then(
+      () => 'answered',
+      () => 'connection lost',
+    );
+    assert.equal(answer, 'connection lost');
+    assert.equal(await doomed.exited, 'SIGKILL');
+    assert.equal((await orderOf(ctx, NUMBERS[0]!)).status, 'pending');
+    assert.deepEqual(await ownedUpstream(upstream), [NUMBERS[0]], 'bought upstream before the crash');
+
+    const restarted = await startReseller(t, ctx, upstream, { BILBY_RECOVERY_GRACE_MS: '0' });
+    await waitFor('recovery', async () => (await orderOf(ctx, NUMBERS[0]!)).status === 'completed');
+    assert.equal(purchasesSeen(upstream), 1, 'never bought twice');
+    assert.equal(await balanceCents(ctx, buyer), 100_00 - LOCAL_PRICE_CENTS, 'charged once');
+    assert.equal(await upstreamBalance(upstream), 100 - UPSTREAM_PRICE.cents / 100);
+    await restarted.stop();
+    await assertAgreesWithUpstream(ctx, upstream);
+  });
+
+  it('a purchase whose answer is lost upstream_pending: recovery completes it when upstream bought, and fails it (refunding the hold) when not', async (t) => {
+    const { ctx, buyer, upstream } = await setUp(t, dialect);
+    const server = await startReseller(t, ctx, upstream, { BILBY_RECOVERY_GRACE_MS: '1500' });
+    // Bought upstream, the answer lost on the way back.
+    upstream.proxy.faults.push({ match: PURCHASE_PATH, kind: 'lose_answer' });
+    const lost = await buy(server, buyer, NUMBERS[0]!);
+    assert.deepEqual([lost.status, lost.body.code], [500, 'upstream_pending']);
+    // Cut before upstream saw it.
+    upstream.proxy.faults.push({ match: PURCHASE_PATH, kind: 'drop' });
+    const dropped = await buy(server, buyer, NUMBERS[1]!);
+    assert.deepEqual([dropped.status, dropped.body.code], [500, 'upstream_pending']);
+    // Half an answer: upstream bought it.
+    upstream.proxy.faults.push({ match: PURCHASE_PATH, kind: 'cut_body' });
+    const cut = await buy(server, buyer, NUMBERS[2]!);
+    assert.deepEqual([cut.status, cut.body.code], [500, 'upstream_pending']);
+
+    await waitFor('recovery', async () => {
+      const orders = await ctx.db.selectFrom('purchase_order').select('status').execute();
+      return orders.every((order) => order.status !== 'pending');
+    });
+    assert.equal((await orderOf(ctx, NUMBERS[0]!)).status, 'completed');
+    assert.deepEqual([(await orderOf(ctx, NUMBERS[1]!)).status, (await orderOf(ctx, NUMBERS[1]!)).failure_code], ['failed', 'upstream_timeout']);
+    assert.equal((await orderOf(ctx, NUMBERS[2]!)).status, 'completed');
+    assert.equal(await balanceCents(ctx, buyer), 100_00 - 2 * LOCAL_PRICE_CENTS);
+    assert.equal(await upstreamBalance(upstream), 100 - (2 * UPSTREAM_PRICE.cents) / 100);
+    assert.equal(purchasesSeen(upstream), 3, 'recovery asked; it never bought');
+    await assertAgreesWithUpstream(ctx, upstream);
+  });
+}
