@@ -58,7 +58,12 @@ it('the server imports only its own files and the packages its package.json name
   assert.deepEqual([...server.leaving, ...server.undeclared], []);
   assert.ok(!server.packages.some((i) => i.specifier === '@bilby/cli'), 'the server imports nothing of the CLI');
   const sdkUsers = [...new Set(server.packages.filter((i) => i.specifier.startsWith('@bilby/sdk')).map((i) => relative(ROOT, i.file)))];
-  assert.deepEqual(sdkUsers, ['server/src/carriers/crazytel/crazytel-carrier.ts'], 'only the upstream carrier talks through the SDK, as a client of CrazyTel');
+  assert.ok(sdkUsers.length > 0, 'the crazytel carrier talks through the SDK');
+  assert.deepEqual(
+    sdkUsers.filter((file) => !file.startsWith('server/src/carriers/crazytel/')),
+    [],
+    'only the upstream carrier talks through the SDK, as a client of CrazyTel',
+  );
 });
 
 it('the CLI reaches the API only through the SDK and the server only through its entry (config, serve, migrate, recover)', () => {

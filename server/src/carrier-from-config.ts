@@ -1,8 +1,8 @@
-import { createClient } from '@bilby/sdk';
 import type { Logger } from 'pino';
 import type { Carrier } from './carriers/carrier.js';
 import { CrazyTelCarrier } from './carriers/crazytel/crazytel-carrier.js';
-import { budgetedFetch, type UpstreamPriority } from './carriers/crazytel/upstream-budget.js';
+import type { UpstreamPriority } from './carriers/crazytel/upstream-budget.js';
+import { createUpstreamClient } from './carriers/crazytel/upstream-client.js';
 import { SimulatedCarrier } from './carriers/simulated/simulated-carrier.js';
 import type { Config, UpstreamConfig } from './config.js';
 import { ipndRecordsFor } from './services/ipnd-records.js';
@@ -26,15 +26,7 @@ export async function openCarrier(config: Config, database: Database, log: Logge
   const upstream = config.upstream;
   const budget = await openUpstreamBudget(database, { carrier: 'crazytel', perMinute: upstream.ratePerMinute });
   const client = (priority: UpstreamPriority, deadlineMs: number) =>
-    createClient({
-      baseUrl: upstream.url,
-      apiKey: upstream.apiKey,
-      compatibility: 'crazytel',
-      // Retries are the carrier's: a write CrazyTel cannot deduplicate is never sent twice blindly.
-      maxRetries: 0,
-      timeoutMs: deadlineMs + upstream.requestTimeoutMs,
-      fetch: budgetedFetch({ budget, priority, deadlineMs, defaultHoldOffMs: 60_000, requestTimeoutMs: upstream.requestTimeoutMs }),
-    });
+    createUpstreamClient({ url: upstream.url, apiKey: upstream.apiKey, budget, priority, deadlineMs, requestTimeoutMs: upstream.requestTimeoutMs });
   return new CrazyTelCarrier({
     client: client('customer', config.carrier.timeoutMs),
     backgroundClient: client('background', BACKGROUND_DEADLINE_MS),
