@@ -20,7 +20,41 @@ describeEachDatabase('crash points', (dialect) => {
   it('covers every named crash point', () => {
     // The points after the final commit are in idempotent-crash.test.ts: there a retry's answer is what is tested.
     const afterCommit: CrashPoint[] = ['after_final_commit', 'before_idempotent_store'];
-    assert.deepEqual([...CASES.map((c) => c.point), ...afterCommit].sort(), [...CRASH_POINTS].sort());
+    // The release's point has a test of its own below (and in the reseller suite, with an upstream).
+    assert.deepEqual([...CASES.map((c) => c.point), ...afterCommit, 'after_carrier_release'].sort(), [...CRASH_POINTS].sort());
+  });
+
+  it('finishes a release killed after the carrier released the number, before the local update', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const buyer = await ctx.createAccount({ balance: 50_00 });
+    await ctx.seedNumbers([{ number: '0291234567', setup: 5_00, monthly: 10_00 }]);
+    const env = {
+      BILBY_DATABASE_URL: ctx.urls.database,
+      BILBY_CARRIER_DATABASE_URL: ctx.urls.carrier,
+      BILBY_RATE_LIMIT_PER_MINUTE: '0',
+      BILBY_RECOVERY_GRACE_MS: '0',
+    };
+    assert.equal((await ctx.call('POST', '/api/v1/phone-numbers/purchase', { key: buyer.key, body: purchaseBody(buyer, '0291234567') })).status, 200);
+    const doomed = await startServer([], { ...env, BILBY_CRASH_POINT: 'after_carrier_release' });
+    const answer = await fetch(`${doomed.base}/api/v1/phone-numbers?did_number=61291234567`, {
+      method: 'DELETE',
+      headers: { 'x-crazytel-api-key': buyer.key },
+    }).then(
+      (res) => res.status,
+      () => 'connection lost',
+    );
+    assert.equal(answer, 'connection lost');
+    assert.equal(await doomed.exited, 'SIGKILL');
+    const number = () => ctx.db.selectFrom('phone_number').select(['status', 'account_id']).where('did_number', '=', '61291234567').executeTakeFirstOrThrow();
+    assert.deepEqual(await number(), { status: 'active', account_id: buyer.accountId }, 'the crash left the release half-done');
+    assert.deepEqual(await ctx.carrier.listProvisioned(), [], 'the carrier had released it');
+
+    const restarted = await startServer([], env);
+    await restarted.stop();
+    assert.equal((await number()).status, 'quarantine', 'recovery at start-up finished the release');
+    const release = await ctx.db.selectFrom('release_order').select(['status']).executeTakeFirstOrThrow();
+    assert.equal(release.status, 'completed');
+    await assertInvariants(ctx.db, ctx.carrier, { settled: true });
   });
 
   it('a SIGTERM while a purchase whose client left waits at the carrier exits only once it is completed', async (t) => {

@@ -74,6 +74,7 @@ async function migrateCommand(): Promise<void> {
 async function recoverCommand(): Promise<void> {
   const report = await recoverOnce(configuration());
   process.stdout.write(`Recovery: ${report.completed} completed, ${report.failed} failed, ${report.unresolved} unresolved\n`);
+  process.stdout.write(`Releases: ${report.releases.completed} completed, ${report.releases.unresolved} unresolved\n`);
 }
 
 // A reader that stops early (`bilby numbers search | head`) closes the pipe: the output ends there.

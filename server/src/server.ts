@@ -10,14 +10,14 @@ import { crashAt } from './services/faults.js';
 import { purgeExpiredIdempotencyKeys } from './services/idempotency-keys.js';
 import { checkCarrierHealth } from './services/carrier-health.js';
 import { createRateLimiter } from './services/rate-limiter.js';
-import { recoverOrders, type RecoveryReport } from './services/recover-orders.js';
+import { recoverOrders, type FullRecoveryReport, type RecoveryReport } from './services/recover-orders.js';
 import { seedDemo } from './services/seed-demo.js';
-import { returnQuarantinedNumbers } from './services/release-number.js';
+import { recoverReleases, returnQuarantinedNumbers } from './services/release-number.js';
 import { createDatabase } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
 import { profileStatements } from './store/sqlite/sql-observer.js';
 
-export type { RecoveryReport };
+export type { FullRecoveryReport, RecoveryReport };
 
 export interface Server {
   app: TypedApp;
@@ -94,12 +94,13 @@ export async function createServer(config: Config, log: Logger = createLogger(co
 
   const maintain = async () => {
     try {
-      const report = await recoverOrders(deps);
+      const report = await recoverEverything(deps);
       const returned = await returnQuarantinedNumbers(deps);
       const purged = await purgeExpiredIdempotencyKeys(deps);
       await checkCarrierHealth(deps);
       await deps.rateLimiter.prune(deps.clock());
-      if (report.completed + report.failed + report.unresolved + returned + purged > 0) {
+      const { releases } = report;
+      if (report.completed + report.failed + report.unresolved + releases.completed + releases.unresolved + returned + purged > 0) {
         log.info({ ...report, returned_from_quarantine: returned, idempotency_keys_purged: purged }, 'maintenance');
       }
     } catch (error) {
@@ -193,11 +194,17 @@ export async function migrateDatabase(config: Pick<Config, 'databaseUrl'>): Prom
   }
 }
 
-/** `bilby recover`: one recovery pass over the orders a crash or a carrier timeout left pending. */
-export async function recoverOnce(config: Config): Promise<RecoveryReport> {
+/** Settles the purchases and finishes the releases a crash or an unclear carrier answer left pending. */
+async function recoverEverything(deps: ServiceDeps): Promise<FullRecoveryReport> {
+  const orders = await recoverOrders(deps);
+  return { ...orders, releases: await recoverReleases(deps) };
+}
+
+/** `bilby recover`: one recovery pass over the orders and releases a crash or a carrier timeout left pending. */
+export async function recoverOnce(config: Config): Promise<FullRecoveryReport> {
   const server = await createServer(config);
   try {
-    return await recoverOrders(server.deps);
+    return await recoverEverything(server.deps);
   } finally {
     await server.close();
   }

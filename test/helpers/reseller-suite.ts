@@ -276,4 +276,60 @@ export function resellerSuite(dialect: DialectName): void {
     assert.equal(purchasesSeen(upstream), 3, 'recovery asked; it never bought');
     await assertAgreesWithUpstream(ctx, upstream);
   });
+
+  it('a release is a saga: upstream releases the number, then it leaves the account; a crash between the two is finished by recovery', async (t) => {
+    const { ctx, buyer, upstream } = await setUp(t, dialect);
+    const server = await startReseller(t, ctx, upstream);
+    for (const number of NUMBERS.slice(0, 3)) assert.equal((await buy(server, buyer, number)).status, 200);
+
+    assert.deepEqual(await release(server, buyer, NUMBERS[0]!), { status: 200, code: undefined });
+    assert.equal(await numberStatus(ctx, NUMBERS[0]!), 'quarantine');
+    assert.deepEqual(await ownedUpstream(upstream), [NUMBERS[1], NUMBERS[2]]);
+
+    // Refused upstream (a refused key): the number is unchanged on both sides.
+    upstream.proxy.faults.push({ match: 'DELETE /api/v1/phone-numbers', kind: 'answer', status: 403, body: { detail: 'Forbidden' } });
+    assert.deepEqual(await release(server, buyer, NUMBERS[1]!), { status: 500, code: 'upstream_error' });
+    assert.equal(await numberStatus(ctx, NUMBERS[1]!), 'active');
+    assert.deepEqual(await ownedUpstream(upstream), [NUMBERS[1], NUMBERS[2]]);
+    await server.stop();
+
+    // Killed after upstream released it, before the local update.
+    const doomed = await startServer([], resellerEnv(ctx, upstream, { BILBY_CRASH_POINT: 'after_carrier_release' }));
+    assert.equal(await release(doomed, buyer, NUMBERS[1]!).then(() => 'answered', () => 'connection lost'), 'connection lost');
+    assert.equal(await doomed.exited, 'SIGKILL');
+    assert.equal(await numberStatus(ctx, NUMBERS[1]!), 'active', 'the crash left the release half-done');
+    assert.deepEqual(await ownedUpstream(upstream), [NUMBERS[2]]);
+
+    // An answer lost on the way back: upstream released it, the buyer is told it is pending.
+    const restarted = await startReseller(t, ctx, upstream, { BILBY_RECOVERY_GRACE_MS: '1000' });
+    await waitFor('the crashed release to be finished', async () => (await numberStatus(ctx, NUMBERS[1]!)) === 'quarantine');
+    upstream.proxy.faults.push({ match: 'DELETE /api/v1/phone-numbers', kind: 'lose_answer' });
+    assert.deepEqual(await release(restarted, buyer, NUMBERS[2]!), { status: 500, code: 'upstream_pending' });
+    await waitFor('the pending release to be finished', async () => (await numberStatus(ctx, NUMBERS[2]!)) === 'quarantine');
+    assert.deepEqual(await ownedUpstream(upstream), []);
+    const releases = await ctx.db.selectFrom('release_order').select(['did_number', 'status']).orderBy('did_number').orderBy('created_at').execute();
+    assert.deepEqual(releases, [
+      { did_number: NUMBERS[0], status: 'completed' },
+      { did_number: NUMBERS[1], status: 'failed' },
+      { did_number: NUMBERS[1], status: 'completed' },
+      { did_number: NUMBERS[2], status: 'completed' },
+    ]);
+    assert.equal(await balanceCents(ctx, buyer), 100_00 - 3 * LOCAL_PRICE_CENTS, 'a release refunds nothing and charges nothing');
+    await restarted.stop();
+    await assertAgreesWithUpstream(ctx, upstream);
+  });
+}
+
+async function release(server: ServerProcess, buyer: TestAccount, didNumber: string): Promise<{ status: number; code: string | undefined }> {
+  const response = await fetch(`${server.base}/api/v1/phone-numbers`, {
+    method: 'DELETE',
+    headers: { 'content-type': 'application/json', 'x-crazytel-api-key': buyer.key },
+    body: JSON.stringify({ did_number: didNumber }),
+  });
+  const body = await response.json();
+  return { status: response.status, code: body.code };
+}
+
+async function numberStatus(ctx: TestContextApi, didNumber: string): Promise<string> {
+  return (await ctx.db.selectFrom('phone_number').select('status').where('did_number', '=', didNumber).executeTakeFirstOrThrow()).status;
 }

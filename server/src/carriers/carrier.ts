@@ -28,7 +28,11 @@ export interface Carrier {
    */
   confirm?(request: ProvisionRequest): Promise<CarrierNumberState>;
 
-  /** Gives the number back to the carrier. Releasing a number that is not provisioned succeeds. */
+  /**
+   * Gives the number back to the carrier. Releasing a number that is not provisioned succeeds.
+   * Rejects with {@link CarrierRefusedError} when the carrier refused (the number is still held);
+   * any other rejection means the outcome is unknown, and the release is asked again.
+   */
   release(didNumber: string): Promise<void>;
 
   /** Every number the carrier holds for us, for reconciliation. */
@@ -45,6 +49,14 @@ export interface Carrier {
   checkHealth?(): Promise<CarrierHealth>;
 
   close(): Promise<void>;
+}
+
+/** The carrier answered, and did not do what it was asked: nothing changed there. */
+export class CarrierRefusedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CarrierRefusedError';
+  }
 }
 
 /** A purchase order's number, as a carrier is asked about it. */

@@ -9,6 +9,8 @@ export const CRASH_POINTS = [
   'after_carrier_failure',
   'before_final_commit',
   'after_final_commit',
+  // A release: the carrier released the number, the local release not yet committed.
+  'after_carrier_release',
   // Any write under an Idempotency-Key: committed and answered, its answer not yet stored.
   'before_idempotent_store',
 ] as const;

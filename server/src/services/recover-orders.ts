@@ -10,6 +10,11 @@ export interface RecoveryReport {
   unresolved: number;
 }
 
+/** A recovery pass over purchases and releases, as `bilby recover` and maintenance run it. */
+export interface FullRecoveryReport extends RecoveryReport {
+  releases: { completed: number; unresolved: number };
+}
+
 /**
  * Finishes whatever a crash or a carrier timeout left half-done. For each pending order older than
  * the grace period it asks the carrier: provisioned → complete (charge), absent → fail (refund the

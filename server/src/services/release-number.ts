@@ -1,39 +1,81 @@
+import { CarrierRefusedError } from '../carriers/carrier.js';
 import { AppError } from '../domain/errors.js';
+import { newId } from '../domain/ids.js';
 import { parseNumber } from '../domain/phone-number.js';
-import { endQuarantines, findOwnedNumber, releaseOwnedNumber } from '../store/number-store.js';
-import { removeVerifiedCli } from '../store/verified-cli-store.js';
+import { endQuarantines, findOwnedNumber } from '../store/number-store.js';
+import { completeRelease, failRelease, listPendingReleases, openRelease } from '../store/release-order-store.js';
+import type { ReleaseOrderRow } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 import { tieToIdempotencyKey, type IdempotencyClaim } from './idempotency-keys.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Gives a number up: the carrier releases it first (so we never keep selling what the carrier still
- * routes for the old owner), then it leaves the account and waits out its quarantine before it is
- * sold again. The month already paid is not refunded.
+ * Gives a number up, as a saga: (1) a pending release is recorded; (2) the carrier releases the
+ * number, outside any transaction (so we never keep selling what the carrier still routes for the
+ * old owner); (3) the number leaves the account and waits out its quarantine before it is sold
+ * again. A crash or an unclear answer after step 1 leaves the release pending, and recovery
+ * finishes it: a release the customer asked for is completed, never undone. The month already
+ * paid is not refunded.
  */
 export async function releaseNumber(deps: ServiceDeps, accountId: string, didNumber: string, claim?: IdempotencyClaim | null): Promise<string> {
   const e164 = requireOwnedNumberFormat(didNumber);
-  if (!(await findOwnedNumber(deps.database.db, accountId, e164))) throw numberNotFound(e164);
+  const release = await deps.database.writeTransaction(async (trx) => {
+    if (!(await findOwnedNumber(trx, accountId, e164))) return undefined;
+    return openRelease(trx, { id: newId('rel'), accountId, didNumber: e164, at: isoNow(deps) });
+  });
+  if (!release || release.account_id !== accountId) throw numberNotFound(e164);
   try {
     await deps.carrier.release(e164);
   } catch (error) {
-    deps.log.warn({ err: error, did_number: e164 }, 'carrier release failed');
-    throw new AppError('upstream_error', `The carrier could not release ${e164}; the number is unchanged`, {
-      retryable: true,
-    });
+    if (error instanceof CarrierRefusedError) {
+      await deps.database.writeStatement((ex) => failRelease(ex, release.id, isoNow(deps)));
+      deps.log.warn({ err: error, did_number: e164 }, 'carrier refused to release the number');
+      throw new AppError('upstream_error', `The carrier could not release ${e164}; the number is unchanged`, { retryable: true });
+    }
+    deps.log.warn({ err: error, did_number: e164, release_id: release.id }, 'carrier release failed with an unknown outcome');
+    throw new AppError('upstream_pending', `The carrier has not confirmed the release of ${e164}; it will be completed`, { retryable: false });
   }
+  deps.faults?.reached('after_carrier_release');
+  const completed = await finishRelease(deps, release, claim);
+  if (!completed && (await findOwnedNumber(deps.database.db, accountId, e164))) throw numberNotFound(e164);
+  return e164;
+}
+
+/** Step 3, for the request or for recovery; false when the release was finished already. */
+async function finishRelease(deps: ServiceDeps, release: ReleaseOrderRow, claim?: IdempotencyClaim | null): Promise<boolean> {
   const now = deps.clock();
   const quarantineUntil =
     deps.settings.quarantineDays > 0 ? new Date(now.getTime() + deps.settings.quarantineDays * DAY_MS).toISOString() : null;
-  const released = await deps.database.writeTransaction(async (trx) => {
-    if (!(await releaseOwnedNumber(trx, accountId, e164, quarantineUntil, now.toISOString()))) return false;
-    await removeVerifiedCli(trx, accountId, e164);
-    await tieToIdempotencyKey(trx, claim, `released:${e164}`);
+  return deps.database.writeTransaction(async (trx) => {
+    if (!(await completeRelease(trx, release, quarantineUntil, now.toISOString()))) return false;
+    await tieToIdempotencyKey(trx, claim, `released:${release.did_number}`);
     return true;
   });
-  if (!released) throw numberNotFound(e164);
-  return e164;
+}
+
+/**
+ * Finishes releases a crash or an unclear carrier answer left pending: asks the carrier to release
+ * the number again (a number it no longer holds releases at once) and completes them. Returns how
+ * many it completed; a release the carrier still cannot confirm stays pending for the next pass.
+ */
+export async function recoverReleases(deps: ServiceDeps): Promise<{ completed: number; unresolved: number }> {
+  const cutoff = new Date(deps.clock().getTime() - deps.settings.recoveryGraceMs).toISOString();
+  const report = { completed: 0, unresolved: 0 };
+  for (const release of await listPendingReleases(deps.database.db, cutoff)) {
+    try {
+      await deps.carrier.release(release.did_number);
+    } catch (error) {
+      deps.log.warn({ err: error, release_id: release.id }, 'recovery could not release the number at the carrier');
+      report.unresolved++;
+      continue;
+    }
+    if (await finishRelease(deps, release)) {
+      report.completed++;
+      deps.log.info({ release_id: release.id, did_number: release.did_number }, 'recovery completed a release');
+    }
+  }
+  return report;
 }
 
 /** Puts numbers whose quarantine is over back on sale. Run periodically. */

@@ -15,6 +15,7 @@ import * as idempotencyResult from './migrations/0011-idempotency-result.js';
 import * as operatorKey from './migrations/0012-operator-key.js';
 import * as upstreamRecord from './migrations/0013-upstream-record.js';
 import * as upstreamBudget from './migrations/0014-upstream-budget.js';
+import * as releaseOrder from './migrations/0015-release-order.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012-operator-key': operatorKey,
   '0013-upstream-record': upstreamRecord,
   '0014-upstream-budget': upstreamBudget,
+  '0015-release-order': releaseOrder,
 };
 
 /** Every migration's name, in the order they apply. */

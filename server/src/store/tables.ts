@@ -29,6 +29,7 @@ export interface Tables {
   operator_key: OperatorKeyTable;
   upstream_record: UpstreamRecordTable;
   upstream_budget_slot: UpstreamBudgetSlotTable;
+  release_order: ReleaseOrderTable;
 }
 
 export interface AccountTable {
@@ -281,3 +282,17 @@ export interface UpstreamBudgetSlotTable {
   /** When the last request given this slot was (or will be) sent, in epoch milliseconds. */
   sent_at_ms: number;
 }
+
+export type ReleaseStatus = 'pending' | 'completed' | 'failed';
+
+/** A release is a saga like a purchase: pending while the carrier releases the number, then completed or failed. */
+export interface ReleaseOrderTable {
+  id: string;
+  account_id: string;
+  did_number: string;
+  status: ReleaseStatus;
+  created_at: string;
+  updated_at: string;
+}
+
+export type ReleaseOrderRow = Selectable<ReleaseOrderTable>;

@@ -14,15 +14,16 @@ import {
 } from '@bilby/sdk';
 import { ADDRESS_OPTIONAL_FIELDS, PERSON_OPTIONAL_FIELDS, type Address, type Person } from '../../domain/ipnd-record.js';
 import type { RouteType } from '../../domain/routing.js';
-import type {
-  Carrier,
-  CarrierHealth,
-  CarrierNumberState,
-  CarrierOrder,
-  CarrierRefusal,
-  CarrierRouting,
-  ProvisionOutcome,
-  ProvisionRequest,
+import {
+  CarrierRefusedError,
+  type Carrier,
+  type CarrierHealth,
+  type CarrierNumberState,
+  type CarrierOrder,
+  type CarrierRefusal,
+  type CarrierRouting,
+  type ProvisionOutcome,
+  type ProvisionRequest,
 } from '../carrier.js';
 import { UpstreamBusyError } from './upstream-budget.js';
 
@@ -155,7 +156,10 @@ export class CrazyTelCarrier implements Carrier {
     try {
       await this.#client.numbers.release(didNumber);
     } catch (error) {
-      if (!(error instanceof NotFoundError || error instanceof NumberUnavailableError)) throw error;
+      if (error instanceof NotFoundError || error instanceof NumberUnavailableError) return; // not ours upstream: released already
+      const refusal = this.#refusalOf(error);
+      if (refusal?.status === 'failed') throw new CarrierRefusedError(`upstream did not release ${didNumber}: ${refusal.reason}`, { cause: error });
+      throw error;
     }
   }
 
