@@ -213,7 +213,10 @@ describeEachDatabase('system endpoints', (dialect) => {
   it('answers health, readiness, the OpenAPI document and the reference page', async (t) => {
     const ctx = await createTestContext(t, dialect);
     assert.deepEqual((await ctx.call('GET', '/healthz')).body, { status: 'ok' });
-    assert.deepEqual((await ctx.call('GET', '/readyz')).body, { status: 'ready' });
+    assert.deepEqual((await ctx.call('GET', '/readyz')).body, {
+      status: 'ready',
+      carrier: { name: 'simulated', status: 'ok' },
+    });
     const doc = await ctx.call('GET', '/openapi.json');
     assert.equal(doc.status, 200);
     for (const path of [

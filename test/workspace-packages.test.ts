@@ -78,6 +78,6 @@ it('the CLI reaches the API only through the SDK and the server only through its
   const exported = [...entry.matchAll(/export \{([^}]*)\} from '([^']+)'/g)].map(([, names, from]) => `${from}: ${names!.replace(/\s+/g, ' ').trim()}`);
   assert.deepEqual(exported, [
     './config.js: ConfigError, loadConfig, type Config',
-    './server.js: migrateDatabase, recoverOnce, serve, type DemoReport, type RecoveryReport, type RunningServer, type ServeOptions',
+    './server.js: migrateDatabase, recoverOnce, serve, type DemoReport, type FullRecoveryReport, type RecoveryReport, type RunningServer, type ServeOptions',
   ]);
 });
