@@ -6,6 +6,7 @@ import { createUpstreamClient } from './carriers/crazytel/upstream-client.js';
 import { SimulatedCarrier } from './carriers/simulated/simulated-carrier.js';
 import type { Config, UpstreamConfig } from './config.js';
 import { ipndRecordsFor } from './services/ipnd-records.js';
+import { accountRoutingFor } from './services/upstream-route.js';
 import { openUpstreamBudget } from './services/upstream-budget.js';
 import type { Database } from './store/database.js';
 
@@ -32,6 +33,7 @@ export async function openCarrier(config: Config, database: Database, log: Logge
     backgroundClient: client('background', BACKGROUND_DEADLINE_MS),
     records: ipndRecordsFor({ database, clock }, 'crazytel'),
     upstreamRouting: upstreamRouting(upstream),
+    accountRouting: accountRoutingFor(database),
     log: log.child({ carrier: 'crazytel' }),
     clock,
   });

@@ -29,6 +29,14 @@ export interface Carrier {
   confirm?(request: ProvisionRequest): Promise<CarrierNumberState>;
 
   /**
+   * Brings a number the carrier holds to this configuration (its IPND records were replaced, or
+   * the account's upstream route changed): for a carrier that keeps them upstream. Safe to call
+   * again; `absent` when the carrier does not hold the number. `background` requests wait behind
+   * purchases for the carrier's request budget.
+   */
+  configure?(configuration: NumberConfiguration, options?: { background?: boolean }): Promise<CarrierNumberState>;
+
+  /**
    * Gives the number back to the carrier. Releasing a number that is not provisioned succeeds.
    * Rejects with {@link CarrierRefusedError} when the carrier refused (the number is still held);
    * any other rejection means the outcome is unknown, and the release is asked again.
@@ -82,6 +90,9 @@ export interface ProvisionRequest extends CarrierOrder {
   personId: string;
   routing: CarrierRouting;
 }
+
+/** A held number's configuration, as {@link Carrier.configure} brings the carrier to it. */
+export type NumberConfiguration = Omit<ProvisionRequest, 'orderId'>;
 
 export type ProvisionOutcome =
   | { status: 'provisioned'; reference: string }

@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'in_use'
   | 'invalid_csv'
   | 'already_exists'
+  | 'upstream_not_configured'
   | 'internal_error';
 
 export interface FieldError {

@@ -30,6 +30,7 @@ export interface Tables {
   upstream_record: UpstreamRecordTable;
   upstream_budget_slot: UpstreamBudgetSlotTable;
   release_order: ReleaseOrderTable;
+  upstream_change: UpstreamChangeTable;
 }
 
 export interface AccountTable {
@@ -40,6 +41,9 @@ export interface AccountTable {
   balance_cents: number;
   held_cents: number;
   created_at: string;
+  /** The operator's override of where upstream sends this account's calls; null: the configured route. */
+  upstream_route: RouteType | null;
+  upstream_destination: string | null;
 }
 
 export interface ApiKeyTable {
@@ -296,3 +300,14 @@ export interface ReleaseOrderTable {
 }
 
 export type ReleaseOrderRow = Selectable<ReleaseOrderTable>;
+
+export interface UpstreamChangeTable {
+  did_number: string;
+  generation: number;
+  requested_at: string;
+  attempts: Generated<number>;
+  next_attempt_at: string;
+  last_error: string | null;
+}
+
+export type UpstreamChangeRow = Selectable<UpstreamChangeTable>;

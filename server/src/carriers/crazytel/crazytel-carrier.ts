@@ -22,6 +22,7 @@ import {
   type CarrierOrder,
   type CarrierRefusal,
   type CarrierRouting,
+  type NumberConfiguration,
   type ProvisionOutcome,
   type ProvisionRequest,
 } from '../carrier.js';
@@ -52,6 +53,8 @@ export interface CrazyTelCarrierOptions {
   records: IpndRecords;
   /** Where upstream sends the numbers' calls: the reseller's own SIP server, normally. */
   upstreamRouting: CarrierRouting;
+  /** The operator's override of {@link upstreamRouting} for an account, if it has one. */
+  accountRouting?: (accountId: string) => Promise<CarrierRouting | undefined>;
   log?: CarrierLog;
   /** @default () => new Date() */
   clock?: () => Date;
@@ -79,6 +82,7 @@ export class CrazyTelCarrier implements Carrier {
   readonly #client: BilbyClient;
   readonly #records: IpndRecords;
   readonly #routing: CarrierRouting;
+  readonly #accountRouting: (accountId: string) => Promise<CarrierRouting | undefined>;
   readonly #background: BilbyClient;
   readonly #log: CarrierLog;
   readonly #clock: () => Date;
@@ -90,6 +94,7 @@ export class CrazyTelCarrier implements Carrier {
     this.#background = options.backgroundClient ?? options.client;
     this.#records = options.records;
     this.#routing = options.upstreamRouting;
+    this.#accountRouting = options.accountRouting ?? (async () => undefined);
     this.#log = options.log ?? SILENT;
     this.#clock = options.clock ?? (() => new Date());
   }
@@ -97,13 +102,13 @@ export class CrazyTelCarrier implements Carrier {
   async provision(request: ProvisionRequest): Promise<ProvisionOutcome> {
     let ids: UpstreamIds;
     try {
-      ids = await this.#mirroredIds(request);
+      ids = await this.#mirroredIds(this.#client, request);
     } catch (error) {
       // Nothing was bought yet: whatever went wrong, the order can fail.
       return this.#refusalOf(error) ?? { status: 'failed', reason: `upstream: the IPND records could not be copied (${describe(error)})` };
     }
     try {
-      await this.#client.purchase({ did_number: request.didNumber, ...ids, ...this.#routingFields() });
+      await this.#client.purchase({ did_number: request.didNumber, ...ids, ...(await this.#routingFields(request.accountId)) });
       return { status: 'provisioned', reference: upstreamReference(request.didNumber) };
     } catch (error) {
       if (!(error instanceof NumberUnavailableError)) {
@@ -112,14 +117,14 @@ export class CrazyTelCarrier implements Carrier {
         throw error; // a timeout or a 5xx: only upstream's records can tell
       }
       // Asked again after a lost answer, upstream refuses a number it already sold us.
-      const state = await this.#ownedAs(request, ids);
+      const state = await this.#ownedAs(this.#client, request, ids);
       if (state.status === 'provisioned') return { status: 'provisioned', reference: state.reference };
       return { status: 'failed', reason: 'upstream: the number is not available', cause: 'number_unavailable' };
     }
   }
 
   async lookup(order: CarrierOrder): Promise<CarrierNumberState> {
-    const owned = await this.#owned(order.didNumber);
+    const owned = await this.#owned(this.#client, order.didNumber);
     return owned === undefined ? { status: 'absent' } : stateOf(owned);
   }
 
@@ -129,9 +134,20 @@ export class CrazyTelCarrier implements Carrier {
    * or the number was bought upstream some other way).
    */
   async confirm(request: ProvisionRequest): Promise<CarrierNumberState> {
-    const owned = await this.#owned(request.didNumber);
+    const owned = await this.#owned(this.#client, request.didNumber);
     if (owned === undefined) return { status: 'absent' };
-    return this.#ownedAs(request, await this.#mirroredIds(request), owned);
+    return this.#ownedAs(this.#client, request, await this.#mirroredIds(this.#client, request), owned);
+  }
+
+  /**
+   * A held number's IPND records were replaced or its account's route changed: the new records
+   * are mirrored (once, as for a purchase) and the number upstream pointed at them and the route.
+   */
+  async configure(configuration: NumberConfiguration, options: { background?: boolean } = {}): Promise<CarrierNumberState> {
+    const client = options.background ? this.#background : this.#client;
+    const owned = await this.#owned(client, configuration.didNumber);
+    if (owned === undefined) return { status: 'absent' };
+    return this.#ownedAs(client, configuration, await this.#mirroredIds(client, configuration), owned);
   }
 
   health(): CarrierHealth {
@@ -173,23 +189,25 @@ export class CrazyTelCarrier implements Carrier {
     await this.#balanceRead;
   }
 
-  #routingFields(): { primary_route: RouteType; primary_destination?: string } {
+  /** Where upstream is to send an account's calls: the operator's override, or the configured route. */
+  async #routingFields(accountId: string): Promise<{ primary_route: RouteType; primary_destination?: string }> {
+    const routing = (await this.#accountRouting(accountId)) ?? this.#routing;
     return {
-      primary_route: this.#routing.route,
-      ...(this.#routing.destination === null ? {} : { primary_destination: this.#routing.destination }),
+      primary_route: routing.route,
+      ...(routing.destination === null ? {} : { primary_destination: routing.destination }),
     };
   }
 
-  async #mirroredIds(request: ProvisionRequest): Promise<UpstreamIds> {
+  async #mirroredIds(client: BilbyClient, request: NumberConfiguration): Promise<UpstreamIds> {
     return {
-      address_id: await this.#mirrored('address', request.addressId),
-      person_id: await this.#mirrored('person', request.personId),
+      address_id: await this.#mirrored(client, 'address', request.addressId),
+      person_id: await this.#mirrored(client, 'person', request.personId),
     };
   }
 
-  async #owned(didNumber: string): Promise<OwnedNumber | undefined> {
+  async #owned(client: BilbyClient, didNumber: string): Promise<OwnedNumber | undefined> {
     try {
-      return await this.#client.numbers.get(didNumber);
+      return await client.numbers.get(didNumber);
     } catch (error) {
       if (error instanceof NotFoundError || error instanceof NumberUnavailableError) return undefined;
       throw error;
@@ -197,17 +215,17 @@ export class CrazyTelCarrier implements Carrier {
   }
 
   /** The number upstream holds, its IPND ids and routing made the order's where they differ. */
-  async #ownedAs(request: ProvisionRequest, ids: UpstreamIds, known?: OwnedNumber): Promise<CarrierNumberState> {
-    const owned = known ?? (await this.#owned(request.didNumber));
+  async #ownedAs(client: BilbyClient, request: NumberConfiguration, ids: UpstreamIds, known?: OwnedNumber): Promise<CarrierNumberState> {
+    const owned = known ?? (await this.#owned(client, request.didNumber));
     if (owned === undefined) return { status: 'absent' };
-    const wanted = { ...ids, ...this.#routingFields() };
+    const wanted = { ...ids, ...(await this.#routingFields(request.accountId)) };
     const differs =
       owned.address_id !== wanted.address_id ||
       owned.person_id !== wanted.person_id ||
       owned.primary_route !== wanted.primary_route ||
       (owned.primary_destination ?? undefined) !== wanted.primary_destination;
     if (!differs) return stateOf(owned);
-    return stateOf(await this.#client.numbers.update(request.didNumber, wanted));
+    return stateOf(await client.numbers.update(request.didNumber, wanted));
   }
 
   /**
@@ -248,27 +266,34 @@ export class CrazyTelCarrier implements Carrier {
   }
 
   /** The upstream id of one of the buyer's records, created upstream the first time. */
-  async #mirrored(kind: MirroredKind, localId: string): Promise<string> {
+  async #mirrored(client: BilbyClient, kind: MirroredKind, localId: string): Promise<string> {
     const known = await this.#records.upstreamId(kind, localId);
     if (known !== undefined) return known;
-    const created = kind === 'address' ? await this.#createAddress(localId) : await this.#createPerson(localId);
-    return this.#records.rememberUpstreamId(kind, localId, created);
+    const created = kind === 'address' ? await this.#createAddress(client, localId) : await this.#createPerson(client, localId);
+    const kept = await this.#records.rememberUpstreamId(kind, localId, created);
+    if (kept !== created) {
+      // Another request mirrored the record at the same time and its copy is the one kept: ours
+      // would be left upstream unused.
+      const removal = kind === 'address' ? client.addresses.delete(created) : client.owners.delete(created);
+      await removal.catch((error: unknown) => this.#log.info({ carrier: this.name, kind, upstream_id: created, err: error }, 'a duplicate upstream record could not be removed: reconcile lists it'));
+    }
+    return kept;
   }
 
-  async #createAddress(localId: string): Promise<string> {
+  async #createAddress(client: BilbyClient, localId: string): Promise<string> {
     const address = await this.#records.address(localId);
     if (!address) throw new Error(`address ${localId} is gone`);
     const fields: Record<string, string> = { city: address.city, state: address.state, postcode: address.postcode, country: address.country };
     for (const field of ADDRESS_OPTIONAL_FIELDS) if (address[field] !== null) fields[field] = address[field];
-    return (await this.#client.addresses.create(fields as NewAddress)).id;
+    return (await client.addresses.create(fields as NewAddress)).id;
   }
 
-  async #createPerson(localId: string): Promise<string> {
+  async #createPerson(client: BilbyClient, localId: string): Promise<string> {
     const person = await this.#records.person(localId);
     if (!person) throw new Error(`person ${localId} is gone`);
     const fields: Record<string, string> = { name_1: person.name_1, person_type: person.person_type };
     for (const field of PERSON_OPTIONAL_FIELDS) if (person[field] !== null) fields[field] = person[field];
-    return (await this.#client.owners.create(fields as NewPerson)).id;
+    return (await client.owners.create(fields as NewPerson)).id;
   }
 }
 
