@@ -1,6 +1,6 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TestContext } from 'node:test';
+import type { Cleanup } from './cleanup.js';
 
 /** What the proxy does to one request: pass it on, answer instead of the server, or cut the line. */
 export type Fault = (
@@ -23,7 +23,7 @@ export type Fault = (
  * An HTTP proxy in front of a real server that fails requests on purpose, in the order of `faults`
  * (then passes everything), and records every request it saw: its headers, its method and path.
  */
-export async function startFlakyProxy(t: TestContext, target: string, faults: Fault[]) {
+export async function startFlakyProxy(t: Cleanup, target: string, faults: Fault[]) {
   const seen: IncomingHttpHeaders[] = [];
   /** Each request's method and path, in order. */
   const requests: string[] = [];
