@@ -7,17 +7,7 @@ import { purchase, soakAccount, soakNumbers, type SoakAccount } from '../soak/se
 import { cleanupList, type Cleanup } from '../test/helpers/cleanup.js';
 import { startServer, type ServerProcess } from '../test/helpers/server-process.js';
 import { startUpstream, UPSTREAM_ROUTING, type Upstream } from '../test/helpers/upstream.js';
-
-/** A figure of the reseller bench, in bench/run.ts's table's columns. */
-export interface ResellerRow {
-  figure: string;
-  bilby: string;
-  ceiling: string;
-  ratio: string;
-  target: string;
-  met: boolean | null;
-  notes: string;
-}
+import type { Row } from './row.js';
 
 const BUYERS = 8;
 /** How long purchases are asked for at the 60-a-minute budget; the first minute's burst is left out. */
@@ -79,7 +69,7 @@ async function buyAll(reseller: Reseller, numbers: string[], until: () => boolea
 }
 
 /** Upstream calls per purchase once each buyer's records are mirrored (counted at the proxy). */
-async function callsPerPurchase(cleanup: Cleanup, log: (line: string) => void): Promise<ResellerRow> {
+async function callsPerPurchase(cleanup: Cleanup, log: (line: string) => void): Promise<Row> {
   const reseller = await startResellerPair(cleanup, 1_000, 100_000);
   // Each buyer's first purchase mirrors its address and person upstream.
   const first = reseller.numbers.slice(0, BUYERS);
@@ -103,7 +93,7 @@ async function callsPerPurchase(cleanup: Cleanup, log: (line: string) => void): 
 }
 
 /** Purchases a minute with the upstream's 60-a-minute budget, after the first minute's burst. */
-async function purchasesAtBudget(cleanup: Cleanup, log: (line: string) => void): Promise<ResellerRow> {
+async function purchasesAtBudget(cleanup: Cleanup, log: (line: string) => void): Promise<Row> {
   const reseller = await startResellerPair(cleanup, 2_000, 60);
   const started = Date.now();
   const { bought, refused } = await buyAll(reseller, [...reseller.numbers], () => Date.now() - started > BUDGET_SECONDS * 1000);
@@ -123,7 +113,7 @@ async function purchasesAtBudget(cleanup: Cleanup, log: (line: string) => void):
   };
 }
 
-export async function benchReseller(log: (line: string) => void): Promise<ResellerRow[]> {
+export async function benchReseller(log: (line: string) => void): Promise<Row[]> {
   const cleanup = cleanupList();
   try {
     log('reseller: upstream calls per purchase');

@@ -20,6 +20,7 @@ import { captureSearchSql, replaySearchSql, replaySearchSqlOnThreads } from './s
 import { replayImportedRows } from './import-floor.js';
 import { floorInputs, replayPostgresPurchases } from './postgres-floor.js';
 import { benchReseller } from './reseller.js';
+import type { Row } from './row.js';
 
 /**
  * `npm run bench`: Bilby against the machine's own ceilings, measured in the same run, each figure
@@ -59,15 +60,6 @@ const LOAD_CONNECTIONS = 50;
 const BUYERS = 64;
 const BASE_ENV = { BILBY_RATE_LIMIT_PER_MINUTE: '0', BILBY_LOG_LEVEL: 'warn', BILBY_ADMIN_KEY: ADMIN_KEY, BILBY_SQLITE_READERS: String(READERS) };
 
-interface Row {
-  figure: string;
-  bilby: string;
-  ceiling: string;
-  ratio: string;
-  target: string;
-  met: boolean | null;
-  notes: string;
-}
 const rows: Row[] = [];
 let capturedStatements = 0;
 let capturedSqliteStatements = 0;
