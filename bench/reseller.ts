@@ -10,8 +10,8 @@ import { startUpstream, UPSTREAM_ROUTING, type Upstream } from '../test/helpers/
 import type { Row } from './row.js';
 
 const BUYERS = 8;
-/** How long purchases are asked for at the 60-a-minute budget; the first minute's burst is left out. */
-const BUDGET_SECONDS = Number(process.env.BENCH_RESELLER_SECONDS ?? 150);
+/** Whole minutes of purchases asked for at the 60-a-minute budget, after the first (its burst). */
+const BUDGET_MINUTES = Number(process.env.BENCH_RESELLER_MINUTES ?? 2);
 
 interface Reseller {
   server: ServerProcess;
@@ -59,8 +59,10 @@ async function buyAll(reseller: Reseller, numbers: string[], until: () => boolea
         const body = (await response.json()) as { code?: string };
         if (response.status === 200) bought.push(Date.now());
         else {
-          refused[body.code ?? String(response.status)] = (refused[body.code ?? String(response.status)] ?? 0) + 1;
-          numbers.push(didNumber); // asked again later: nothing was bought
+          const code = body.code ?? String(response.status);
+          refused[code] = (refused[code] ?? 0) + 1;
+          // Nothing was bought: asked again later. A pending purchase is recovery's to settle.
+          if (code === 'upstream_error') numbers.push(didNumber);
         }
       }
     }),
@@ -92,24 +94,34 @@ async function callsPerPurchase(cleanup: Cleanup, log: (line: string) => void): 
   };
 }
 
-/** Purchases a minute with the upstream's 60-a-minute budget, after the first minute's burst. */
+/**
+ * Purchases a minute with the upstream's 60-a-minute budget, counted in whole minutes after the
+ * first (whose burst the budget's free slots allow): no minute may hold more than the budget.
+ */
 async function purchasesAtBudget(cleanup: Cleanup, log: (line: string) => void): Promise<Row> {
   const reseller = await startResellerPair(cleanup, 2_000, 60);
   const started = Date.now();
-  const { bought, refused } = await buyAll(reseller, [...reseller.numbers], () => Date.now() - started > BUDGET_SECONDS * 1000);
-  const from = started + 60_000;
-  const steady = bought.filter((at) => at >= from).length;
-  const perMinute = (steady * 60_000) / (BUDGET_SECONDS * 1000 - 60_000);
-  const burst = bought.filter((at) => at < from).length;
-  log(`  first minute ${burst}, then ${perMinute.toFixed(1)} a minute; refused ${JSON.stringify(refused)}`);
+  const { bought, refused } = await buyAll(reseller, [...reseller.numbers], () => Date.now() - started > (BUDGET_MINUTES + 1) * 60_000);
+  const inMinute = (times: number[], m: number) => times.filter((at) => at >= started + m * 60_000 && at < started + (m + 1) * 60_000).length;
+  const minutes = Array.from({ length: BUDGET_MINUTES + 1 }, (_, m) => inMinute(bought, m));
+  const arrivals = reseller.upstream.proxy.arrivals;
+  // The budget's own promise, at the upstream's door: no 60 s, however cut, holds more than 60 calls.
+  let busiest = 0;
+  for (let i = 0, j = 0; i < arrivals.length; i++) {
+    while (arrivals[i]! - arrivals[j]! >= 60_000) j++;
+    busiest = Math.max(busiest, i - j + 1);
+  }
+  const steady = minutes.slice(1);
+  const mean = steady.reduce((a, b) => a + b, 0) / steady.length;
+  log(`  purchases in each minute: ${minutes.join(', ')}; most upstream calls in 60 s ${busiest}; refused ${JSON.stringify(refused)}`);
   return {
     figure: 'reseller mode: purchases a minute at a 60-a-minute upstream budget',
-    bilby: perMinute.toFixed(1),
+    bilby: mean.toFixed(1),
     ceiling: '60 (the budget)',
-    ratio: `${((perMinute / 60) * 100).toFixed(0)}%`,
-    target: '≥ 90%',
-    met: perMinute >= 54,
-    notes: `${BUYERS} buyers asking without pause for ${BUDGET_SECONDS} s; ${burst} bought in the first minute (the budget's slots start free), counted after it; answers other than 200: ${JSON.stringify(refused)} (each number asked again)`,
+    ratio: `${((mean / 60) * 100).toFixed(0)}%`,
+    target: '≥ 90%; ≤ 60 upstream calls in any 60 s',
+    met: mean >= 54 && busiest <= 60,
+    notes: `${BUYERS} buyers asking without pause; purchases in each minute: ${minutes.join(', ')} (the first left out: the budget's slots start free); the most upstream calls in any 60 s: ${busiest}; answers other than 200: ${JSON.stringify(refused)} (upstream_error: no turn within the purchase's deadline, nothing bought)`,
   };
 }
 
@@ -119,7 +131,7 @@ export async function benchReseller(log: (line: string) => void): Promise<Row[]>
     log('reseller: upstream calls per purchase');
     const calls = await callsPerPurchase(cleanup, log);
     await cleanup.run();
-    log(`reseller: purchases at a 60-a-minute budget (${BUDGET_SECONDS} s)`);
+    log(`reseller: purchases at a 60-a-minute budget (${BUDGET_MINUTES + 1} minutes)`);
     return [calls, await purchasesAtBudget(cleanup, log)];
   } finally {
     await cleanup.run();

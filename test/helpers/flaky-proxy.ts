@@ -27,10 +27,13 @@ export async function startFlakyProxy(t: Cleanup, target: string, faults: Fault[
   const seen: IncomingHttpHeaders[] = [];
   /** Each request's method and path, in order. */
   const requests: string[] = [];
+  /** When each of `requests` arrived (epoch ms). */
+  const arrivals: number[] = [];
   const upstream = new URL(target);
   const server: Server = createServer((req, res) => {
     seen.push(req.headers);
     requests.push(`${req.method} ${req.url}`);
+    arrivals.push(Date.now());
     const line = `${req.method} ${req.url}`;
     const index = faults.findIndex((candidate) => candidate.match === undefined || line.includes(candidate.match));
     const fault: Fault = index === -1 ? { kind: 'pass' } : faults.splice(index, 1)[0]!;
@@ -82,5 +85,5 @@ export async function startFlakyProxy(t: Cleanup, target: string, faults: Fault[
   t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
   server.on('connection', (socket) => t.after(() => socket.destroy()));
   /** `faults` stays the proxy's queue: a test adds faults to it as it goes. */
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, requests, faults };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, requests, arrivals, faults };
 }
