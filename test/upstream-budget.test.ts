@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { UpstreamBusyError, type UpstreamBudget } from '../server/src/carriers/crazytel/upstream-budget.js';
-import { openUpstreamBudget } from '../server/src/services/upstream-budget.js';
+import { openUpstreamBudget, UPSTREAM_SLOT_SPACING_MS } from '../server/src/services/upstream-budget.js';
 import { createTestContext } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 
 const T0 = Date.parse('2026-12-01T00:00:00Z');
-const MINUTE = 60_000;
+/** The upstream's minute, with the budget's margin. */
+const MINUTE = UPSTREAM_SLOT_SPACING_MS;
 
 describeEachDatabase('the upstream request budget', (dialect) => {
   it('never gives a minute more requests than the budget, across processes sharing the database: the rest wait their turn', async (t) => {

@@ -13,7 +13,13 @@ export interface UpstreamBudgetOptions {
   sleep?: (ms: number) => Promise<unknown>;
 }
 
-const WINDOW_MS = 60_000;
+/**
+ * How far apart two requests on one slot are sent: the upstream's minute and a margin, because a
+ * request goes out a little after the turn it was given (the commit, the event loop) and arrives
+ * after the network, and the upstream counts arrivals.
+ */
+export const UPSTREAM_SLOT_SPACING_MS = 61_000;
+const WINDOW_MS = UPSTREAM_SLOT_SPACING_MS;
 
 /**
  * The budget as slots in the database, so every process sharing it (PostgreSQL, or one SQLite
@@ -36,7 +42,7 @@ export async function openUpstreamBudget(database: Database, options: UpstreamBu
           carrier: options.carrier,
           count,
           windowMs: WINDOW_MS,
-          nowMs: now(),
+          now,
           latestMs,
           leaveFree: priority === 'background' ? leaveFree : undefined,
         });

@@ -18,7 +18,8 @@ export interface SlotClaim {
   /** Slots in use: the requests the upstream allows per window. */
   count: number;
   windowMs: number;
-  nowMs: number;
+  /** Read inside the transaction: a turn is scheduled from when the slot is taken, not asked for. */
+  now: () => number;
   /** The latest the request may be sent; a later slot is not taken. */
   latestMs: number;
   /** Take a slot only if it is free now and more than this many others are too (0: any slot, now or later). */
@@ -36,6 +37,7 @@ export type SlotAnswer = { taken: true; sendAtMs: number } | { taken: false; ear
 export async function takeBudgetSlot(database: Database, claim: SlotClaim): Promise<SlotAnswer> {
   for (;;) {
     const answer = await database.writeTransaction(async (trx): Promise<SlotAnswer | 'lost'> => {
+      const nowMs = claim.now();
       const oldest = await trx
         .selectFrom('upstream_budget_slot')
         .select(['slot', 'sent_at_ms'])
@@ -46,10 +48,10 @@ export async function takeBudgetSlot(database: Database, claim: SlotClaim): Prom
         .limit(1)
         .executeTakeFirstOrThrow();
       const sentAt = Number(oldest.sent_at_ms);
-      const sendAtMs = Math.max(claim.nowMs, sentAt + claim.windowMs);
+      const sendAtMs = Math.max(nowMs, sentAt + claim.windowMs);
       if (claim.leaveFree !== undefined) {
-        const free = await countFreeSlots(trx, claim);
-        if (sendAtMs > claim.nowMs || free <= claim.leaveFree) return { taken: false, earliestMs: sendAtMs };
+        const free = await countFreeSlots(trx, claim, nowMs);
+        if (sendAtMs > nowMs || free <= claim.leaveFree) return { taken: false, earliestMs: sendAtMs };
       }
       if (sendAtMs > claim.latestMs) return { taken: false, earliestMs: sendAtMs };
       const updated = await trx
@@ -65,13 +67,13 @@ export async function takeBudgetSlot(database: Database, claim: SlotClaim): Prom
   }
 }
 
-async function countFreeSlots(ex: Executor, claim: SlotClaim): Promise<number> {
+async function countFreeSlots(ex: Executor, claim: SlotClaim, nowMs: number): Promise<number> {
   const row = await ex
     .selectFrom('upstream_budget_slot')
     .select(sql<number>`count(*)`.as('free'))
     .where('carrier', '=', claim.carrier)
     .where('slot', '<', claim.count)
-    .where('sent_at_ms', '<=', claim.nowMs - claim.windowMs)
+    .where('sent_at_ms', '<=', nowMs - claim.windowMs)
     .executeTakeFirstOrThrow();
   return Number(row.free);
 }
