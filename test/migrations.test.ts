@@ -101,22 +101,22 @@ describeEachDatabase('numbers stocked before each number named its carrier', (di
     // Served with BILBY_CARRIER=crazytel: the upstream's request budget is there.
     if (reseller) await sql`INSERT INTO upstream_budget_slot (carrier, slot, sent_at_ms) VALUES ('crazytel', 0, 0)`.execute(db);
     await migrateToLatest(test.database);
-    const { rows } = await sql<{ did_number: string; carrier: string; upstream_monthly_cost_cents: number | null; withdrawn_by_sync: number }>`
-      SELECT did_number, carrier, upstream_monthly_cost_cents, withdrawn_by_sync FROM phone_number ORDER BY did_number`.execute(db);
-    return rows.map((row) => ({ ...row, withdrawn_by_sync: Number(row.withdrawn_by_sync) }));
+    const { rows } = await sql<{ did_number: string; carrier: string; upstream_monthly_cost_cents: number | null; gone_upstream: number }>`
+      SELECT did_number, carrier, upstream_monthly_cost_cents, gone_upstream FROM phone_number ORDER BY did_number`.execute(db);
+    return rows.map((row) => ({ ...row, gone_upstream: Number(row.gone_upstream) }));
   }
 
   it('gives every number the simulated carrier where the database was never served in reseller mode', async (t) => {
     assert.deepEqual(await upgraded(t, false), [
-      { did_number: '61291230001', carrier: 'simulated', upstream_monthly_cost_cents: null, withdrawn_by_sync: 0 },
-      { did_number: '61291230002', carrier: 'simulated', upstream_monthly_cost_cents: null, withdrawn_by_sync: 0 },
+      { did_number: '61291230001', carrier: 'simulated', upstream_monthly_cost_cents: null, gone_upstream: 0 },
+      { did_number: '61291230002', carrier: 'simulated', upstream_monthly_cost_cents: null, gone_upstream: 0 },
     ]);
   });
 
   it('gives every number the crazytel carrier where the database was served in reseller mode, sold or not', async (t) => {
     assert.deepEqual(await upgraded(t, true), [
-      { did_number: '61291230001', carrier: 'crazytel', upstream_monthly_cost_cents: null, withdrawn_by_sync: 0 },
-      { did_number: '61291230002', carrier: 'crazytel', upstream_monthly_cost_cents: null, withdrawn_by_sync: 0 },
+      { did_number: '61291230001', carrier: 'crazytel', upstream_monthly_cost_cents: null, gone_upstream: 0 },
+      { did_number: '61291230002', carrier: 'crazytel', upstream_monthly_cost_cents: null, gone_upstream: 0 },
     ]);
   });
 });

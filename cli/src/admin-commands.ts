@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
-import { amount, defined, integer, oneOf } from './arguments.js';
+import { amount, defined, integer, oneOf, percent } from './arguments.js';
 import * as adminAccounts from './commands/admin-accounts.js';
 import * as adminInventory from './commands/admin-inventory.js';
+import * as adminPricing from './commands/admin-pricing.js';
 import { UsageError } from './failures.js';
-import { NUMBER_TYPES, type Run } from './choices.js';
+import { NUMBER_TYPES, ROUNDING_RULES, type Run } from './choices.js';
 
 /** `bilby admin ...`: the operator API's commands. */
 export function addAdminCommands(program: Command, operator: (run: Run) => (...args: unknown[]) => Promise<void>): void {
@@ -105,6 +106,26 @@ export function addAdminCommands(program: Command, operator: (run: Run) => (...a
         if (setup === undefined || monthly === undefined) throw new UsageError('give <setup> and <monthly> in dollars, or --clear');
         return adminAccounts.setNumberPrice(client, number, { setup_cost: amount('<setup>')(setup), monthly_cost: amount('<monthly>')(monthly) }, io);
       }),
+    );
+
+  const pricing = admin.command('pricing').description("pricing rules: how numbers bought from the upstream are priced from their upstream cost");
+  pricing.command('show', { isDefault: true }).action(operator(async (client, io) => adminPricing.showPricingRules(client, io)));
+  pricing
+    .command('set <type>')
+    .description('a type\'s rule: upstream cost + a percentage + a fixed amount, rounded up; left out: 0 and no rounding')
+    .option('--percent <percent>', 'markup as a percentage of the upstream cost', percent('--percent'))
+    .option('--setup <dollars>', 'fixed markup on the setup price', amount('--setup'))
+    .option('--monthly <dollars>', 'fixed markup on the monthly price', amount('--monthly'))
+    .addOption(new Option('--rounding <rule>', 'round prices up').choices(ROUNDING_RULES))
+    .action(
+      operator(async (client, io, o: { percent?: number; setup?: number; monthly?: number; rounding?: (typeof ROUNDING_RULES)[number] }, type: string) =>
+        adminPricing.setPricingRule(
+          client,
+          oneOf('<type>', NUMBER_TYPES)(type),
+          defined({ markup_percent: o.percent, setup_markup: o.setup, monthly_markup: o.monthly, rounding: o.rounding }),
+          io,
+        ),
+      ),
     );
 
   const inventory = admin.command('inventory').description('stock: counts, import, withdraw, reinstate');

@@ -249,6 +249,13 @@ export function createClient(options: ClientOptions) {
         set: (numberType: T.NumberType, price: T.PriceInput): Promise<T.SetTypePriceResult> =>
           admin('PUT', '/prices/{number_type}', 'admin.prices.set', { params: { number_type: numberType }, body: price }),
       },
+      pricingRules: {
+        /** The rules by which upstream numbers are priced from their upstream cost, per number type. */
+        list: (): Promise<T.PricingRule[]> => admin('GET', '/pricing-rules', 'admin.pricingRules.list').then((r) => r.results),
+        /** Sets a type's rule (fields left out: 0 and no rounding); its unsold upstream numbers follow it at once. */
+        set: (numberType: T.NumberType, rule: T.PricingRuleInput): Promise<T.SetPricingRuleResult> =>
+          admin('PUT', '/pricing-rules/{number_type}', 'admin.pricingRules.set', { params: { number_type: numberType }, body: rule }),
+      },
       numbers: {
         get: (didNumber: string): Promise<T.InventoryNumber> =>
           admin('GET', '/numbers/{did_number}', 'admin.numbers.get', { params: { did_number: didNumber } }),

@@ -334,6 +334,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/pricing-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pricing rules per number type: how upstream numbers' prices are made from their upstream cost */
+        get: operations["listPricingRules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/pricing-rules/{number_type}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set a number type's pricing rule; its unsold upstream numbers without their own price follow it at once
+         * @description setup = cost + cost × markup_percent / 100 + setup_markup, and monthly likewise with monthly_markup (half a cent of percentage rounds up); each is then rounded up by `rounding` (a price of $0 stays $0). Fields left out are 0 and `none`.
+         */
+        put: operations["setPricingRule"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/account/address": {
         parameters: {
             query?: never;
@@ -774,10 +811,12 @@ export interface components {
         InventoryNumber: {
             account_id: string | null;
             area_code: string | null;
+            /** @description Which carrier provisions the number: simulated (Bilby's own) or crazytel (the upstream) */
+            carrier: string;
             city: string | null;
             country: components["schemas"]["Country"];
             created_at: string;
-            /** @description True when the number has its own price, false when it follows its type */
+            /** @description True when the number has its own price, false when it follows its type's price (its type's pricing rule, with an upstream cost) */
             custom_price: boolean;
             /**
              * @description E.164 digits without +
@@ -794,6 +833,8 @@ export interface components {
             /** @enum {string} */
             status: "available" | "reserved" | "active" | "quarantine" | "withdrawn";
             updated_at: string;
+            upstream_monthly_cost: number | null;
+            upstream_setup_cost: number | null;
         };
         /** @enum {string} */
         NumberType: "geographic" | "mobile" | "tollfree" | "local_rate";
@@ -868,6 +909,23 @@ export interface components {
          * @enum {string}
          */
         PersonType: "R" | "B" | "G" | "C" | "N";
+        /** @description The price of a number type's upstream numbers: setup = cost + cost × markup_percent / 100 + setup_markup, monthly likewise with monthly_markup (half a cent of percentage rounds up), then each rounded by `rounding` */
+        PricingRule: {
+            /** @description Percentage of the upstream cost added to it, e.g. 25 or 12.5 */
+            markup_percent: number;
+            /** @description Amount in AUD dollars, at most two decimals */
+            monthly_markup: number;
+            number_type: components["schemas"]["NumberType"];
+            rounding: components["schemas"]["RoundingRule"];
+            /** @description Amount in AUD dollars, at most two decimals */
+            setup_markup: number;
+            updated_at: string;
+        };
+        /**
+         * @description How a pricing rule's prices are rounded, always up: to the next 5 cents, the next .95, the next whole dollar; $0 stays $0
+         * @enum {string}
+         */
+        RoundingRule: "none" | "up_to_5_cents" | "up_to_95_cents" | "up_to_dollar";
         /**
          * @description Where a number's calls go; congestion takes no destination
          * @enum {string}
@@ -1995,6 +2053,111 @@ export interface operations {
                         /** @description Unsold numbers without their own price that now cost this */
                         numbers_repriced: number;
                         price: components["schemas"]["TypePrice"];
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listPricingRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: components["schemas"]["PricingRule"][];
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    setPricingRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                number_type: components["schemas"]["NumberType"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description At most two decimals
+                     * @default 0
+                     */
+                    markup_percent?: number;
+                    /**
+                     * @description AUD dollars, at most two decimals
+                     * @default 0
+                     */
+                    monthly_markup?: number;
+                    rounding?: components["schemas"]["RoundingRule"];
+                    /**
+                     * @description AUD dollars, at most two decimals
+                     * @default 0
+                     */
+                    setup_markup?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Unsold numbers of the type, following the rule, whose price changed */
+                        numbers_repriced: number;
+                        rule: components["schemas"]["PricingRule"];
                     };
                 };
             };

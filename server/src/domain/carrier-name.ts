@@ -8,3 +8,6 @@ export type CarrierName = (typeof CARRIER_NAMES)[number];
 export function isCarrierName(value: string): value is CarrierName {
   return (CARRIER_NAMES as readonly string[]).includes(value);
 }
+
+/** The carriers that sell upstream numbers, whose stock the catalogue sync keeps and whose cost a pricing rule marks up. */
+export const UPSTREAM_CARRIERS = CARRIER_NAMES.filter((name) => name !== 'simulated');

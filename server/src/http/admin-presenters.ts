@@ -3,6 +3,7 @@ import type { ApiKeyInfo } from '../domain/api-key.js';
 import { availableCents, centsToDollars } from '../domain/money.js';
 import type { StockedNumber, TypePrice } from '../domain/number-record.js';
 import type { Destination } from '../domain/routing.js';
+import type { StoredPricingRule } from '../services/pricing-rules.js';
 import { presentAvailable } from './presenters.js';
 
 /** What the operator's services return, to the wire. Secrets (key hashes) never leave. */
@@ -50,8 +51,22 @@ export function presentInventoryNumber(row: StockedNumber) {
     status: row.status,
     account_id: row.account_id,
     custom_price: row.custom_price === 1,
+    carrier: row.carrier,
+    upstream_setup_cost: row.upstream_setup_cost_cents === null ? null : centsToDollars(Number(row.upstream_setup_cost_cents)),
+    upstream_monthly_cost: row.upstream_monthly_cost_cents === null ? null : centsToDollars(Number(row.upstream_monthly_cost_cents)),
     quarantine_until: row.quarantine_until,
     created_at: row.created_at,
     updated_at: row.updated_at,
+  };
+}
+
+export function presentPricingRule(rule: StoredPricingRule) {
+  return {
+    number_type: rule.numberType,
+    markup_percent: rule.markupBasisPoints / 100,
+    setup_markup: centsToDollars(rule.setupMarkupCents),
+    monthly_markup: centsToDollars(rule.monthlyMarkupCents),
+    rounding: rule.rounding,
+    updated_at: rule.updatedAt,
   };
 }

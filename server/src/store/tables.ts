@@ -143,8 +143,8 @@ export interface PhoneNumberTable {
   /** What the upstream charges for it; null for numbers no upstream sells (a reseller's own ranges). */
   upstream_setup_cost_cents: number | null;
   upstream_monthly_cost_cents: number | null;
-  /** 1 while withdrawn because the upstream stopped offering it: the sync reinstates only those. */
-  withdrawn_by_sync: Generated<number>;
+  /** 1 while withdrawn because the upstream does not offer it: the catalogue sync reinstates only those. */
+  gone_upstream: Generated<number>;
   created_at: string;
   updated_at: string;
 }

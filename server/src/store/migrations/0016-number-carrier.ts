@@ -23,11 +23,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       .addColumn(column, 'bigint', (c) => c.check(sql`${sql.ref(column)} >= 0`))
       .execute();
   }
-  // 1 while the number is off sale because the upstream stopped offering it: the sync puts back
-  // only those when the upstream offers them again, never a number the operator withdrew.
+  // 1 while the number is withdrawn because the upstream does not offer it (the sync found it gone,
+  // or the upstream refused its purchase as unavailable): the sync puts back only those when the
+  // upstream offers them again, never a number the operator withdrew.
   await db.schema
     .alterTable('phone_number')
-    .addColumn('withdrawn_by_sync', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('gone_upstream', 'integer', (c) => c.notNull().defaultTo(0))
     .execute();
   await sql`
     UPDATE phone_number SET carrier = 'crazytel'

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { createTestContext, purchaseBody, type TestContextApi } from './helpers/context.js';
+import { describeEachDatabase } from './helpers/databases.js';
+
+async function priceOf(ctx: TestContextApi, didNumber: string): Promise<[number, number]> {
+  const row = await ctx.db.selectFrom('phone_number').select(['setup_cost_cents', 'monthly_cost_cents']).where('did_number', '=', didNumber).executeTakeFirstOrThrow();
+  return [Number(row.setup_cost_cents), Number(row.monthly_cost_cents)];
+}
+
+describeEachDatabase('operator API: pricing rules', (dialect) => {
+  it('sets a rule that reprices unsold upstream numbers at once, leaving own prices, own ranges and sold numbers alone', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const buyer = await ctx.createAccount({ balance: 100_00 });
+    await ctx.seedNumbers([
+      { number: '61291230001', carrier: 'crazytel', upstreamSetup: 1_00, upstreamMonthly: 5_00, setup: 1_00, monthly: 5_00 },
+      { number: '61291230002', carrier: 'crazytel', upstreamSetup: 2_00, upstreamMonthly: 4_10, setup: 1_00, monthly: 5_00 },
+      { number: '61291230003', carrier: 'crazytel', upstreamSetup: 1_00, upstreamMonthly: 5_00, setup: 9_00, monthly: 9_00, ownPrice: true },
+      { number: '61291230004', carrier: 'crazytel', upstreamSetup: 1_00, upstreamMonthly: 5_00, setup: 1_00, monthly: 5_00 },
+      { number: '61291230005', setup: 3_00, monthly: 3_00 },
+      { number: '61412345678', carrier: 'crazytel', upstreamSetup: 0, upstreamMonthly: 10_00, setup: 0, monthly: 10_00 },
+    ]);
+    const bought = await ctx.call('POST', '/api/v1/phone-numbers/purchase', { key: buyer.key, body: purchaseBody(buyer, '61291230004') });
+    assert.equal(bought.status, 200, JSON.stringify(bought.body));
+
+    const set = await ctx.admin('PUT', '/pricing-rules/geographic', {
+      body: { markup_percent: 20, setup_markup: 0.5, monthly_markup: 1, rounding: 'up_to_95_cents' },
+    });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    assert.deepEqual({ ...set.body.rule, updated_at: 'x' }, {
+      number_type: 'geographic', markup_percent: 20, setup_markup: 0.5, monthly_markup: 1, rounding: 'up_to_95_cents', updated_at: 'x',
+    });
+    assert.equal(set.body.numbers_repriced, 2);
+    // $1.00 + 20c + 50c = $1.70 → $1.95; $5.00 + $1.00 + $1.00 = $7.00 → $7.95.
+    assert.deepEqual(await priceOf(ctx, '61291230001'), [1_95, 7_95]);
+    // $2.00 + 40c + 50c = $2.90 → $2.95; $4.10 + 82c + $1.00 = $5.92 → $5.95.
+    assert.deepEqual(await priceOf(ctx, '61291230002'), [2_95, 5_95]);
+    assert.deepEqual(await priceOf(ctx, '61291230003'), [9_00, 9_00], 'its own price stays');
+    assert.deepEqual(await priceOf(ctx, '61291230004'), [1_00, 5_00], 'sold: what was paid stays');
+    assert.deepEqual(await priceOf(ctx, '61291230005'), [3_00, 3_00], 'an own range has no upstream cost');
+    assert.deepEqual(await priceOf(ctx, '61412345678'), [0, 10_00], 'another type has its own rule');
+
+    const listed = await ctx.admin('GET', '/pricing-rules');
+    assert.deepEqual(listed.body.results.map((rule: { number_type: string }) => rule.number_type), ['geographic']);
+
+    // A type's price is for numbers without an upstream cost.
+    const typePrice = await ctx.admin('PUT', '/prices/geographic', { body: { setup_cost: 4, monthly_cost: 4 } });
+    assert.equal(typePrice.status, 200);
+    assert.deepEqual(await priceOf(ctx, '61291230001'), [1_95, 7_95]);
+
+    // Dropping a number's own price returns it to its rule.
+    const cleared = await ctx.admin('DELETE', '/numbers/61291230003/price');
+    assert.deepEqual([cleared.body.setup_cost, cleared.body.monthly_cost, cleared.body.custom_price], [1.95, 7.95, false]);
+    assert.deepEqual([cleared.body.carrier, cleared.body.upstream_setup_cost, cleared.body.upstream_monthly_cost], ['crazytel', 1, 5]);
+    const own = await ctx.admin('GET', '/numbers/61291230005');
+    assert.deepEqual([own.body.carrier, own.body.upstream_setup_cost, own.body.upstream_monthly_cost], ['simulated', null, null]);
+  });
+
+  it('takes fields left out as no markup and no rounding: the upstream cost itself', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    await ctx.seedNumbers([{ number: '61291230001', carrier: 'crazytel', upstreamSetup: 1_23, upstreamMonthly: 4_56, setup: 9_00, monthly: 9_00 }]);
+    const set = await ctx.admin('PUT', '/pricing-rules/geographic', { body: {} });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    assert.deepEqual([set.body.rule.markup_percent, set.body.rule.setup_markup, set.body.rule.monthly_markup, set.body.rule.rounding], [0, 0, 0, 'none']);
+    assert.deepEqual(await priceOf(ctx, '61291230001'), [1_23, 4_56]);
+    const again = await ctx.admin('PUT', '/pricing-rules/geographic', { body: { markup_percent: 12.5 } });
+    assert.equal(again.body.numbers_repriced, 1);
+    // $1.23 × 12.5% = 15.375c → 15c; $4.56 × 12.5% = 57c.
+    assert.deepEqual(await priceOf(ctx, '61291230001'), [1_38, 5_13]);
+  });
+
+  it('refuses bad rules with 400 invalid_request naming the field, and changes nothing', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const bad: Array<[string, unknown, string]> = [
+      ['/pricing-rules/geographic', { markup_percent: 12.345 }, 'markup_percent'],
+      ['/pricing-rules/geographic', { markup_percent: -1 }, 'markup_percent'],
+      ['/pricing-rules/geographic', { markup_percent: 1000.01 }, 'markup_percent'],
+      ['/pricing-rules/geographic', { markup_percent: '10' }, 'markup_percent'],
+      ['/pricing-rules/geographic', { setup_markup: 0.001 }, 'setup_markup'],
+      ['/pricing-rules/geographic', { monthly_markup: -0.5 }, 'monthly_markup'],
+      ['/pricing-rules/geographic', { rounding: 'to_the_nearest' }, 'rounding'],
+      ['/pricing-rules/premium', { markup_percent: 10 }, 'number_type'],
+    ];
+    for (const [path, body, field] of bad) {
+      const res = await ctx.admin('PUT', path, { body });
+      assert.equal(res.status, 400, `${JSON.stringify(body)}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.code, 'invalid_request');
+      assert.ok(
+        res.body.errors?.some((error: { field: string }) => error.field.includes(field)) || res.body.detail.includes(field),
+        `${JSON.stringify(body)} names ${field}: ${JSON.stringify(res.body)}`,
+      );
+    }
+    assert.deepEqual((await ctx.admin('GET', '/pricing-rules')).body.results, []);
+  });
+});
