@@ -132,7 +132,7 @@ export function addAdminCommands(program: Command, operator: (run: Run) => (...a
   inventory.command('counts', { isDefault: true }).action(operator(async (client, io) => adminInventory.showCounts(client, io)));
   inventory
     .command('import <file>')
-    .description('import a CSV: did_number, number_type, state, city, setup_cost, monthly_cost')
+    .description('import a CSV: did_number, number_type, state, city, setup_cost, monthly_cost, carrier (default: the configured one)')
     .action(operator(async (client, io, _o, file: string) => adminInventory.importInventory(client, file, io, Boolean(process.stderr.isTTY) && !io.json)));
   for (const action of ['withdraw', 'reinstate'] as const) {
     inventory

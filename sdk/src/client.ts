@@ -271,7 +271,7 @@ export function createClient(options: ClientOptions) {
         reinstate: (didNumbers: string[]): Promise<T.StockChange> =>
           admin('POST', '/inventory/reinstate', 'admin.inventory.reinstate', { body: { did_numbers: didNumbers } }),
         /**
-         * Streams a CSV (did_number, number_type, state, city, setup_cost, monthly_cost) into stock.
+         * Streams a CSV (did_number, number_type, state, city, setup_cost, monthly_cost, carrier) into stock.
          * `onProgress` is told the bytes sent so far; the server reads as it receives.
          */
         import: (
