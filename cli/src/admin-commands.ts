@@ -128,12 +128,16 @@ export function addAdminCommands(program: Command, operator: (run: Run) => (...a
       ),
     );
 
-  const inventory = admin.command('inventory').description('stock: counts, import, withdraw, reinstate');
+  const inventory = admin.command('inventory').description('stock: counts, import, sync, withdraw, reinstate');
   inventory.command('counts', { isDefault: true }).action(operator(async (client, io) => adminInventory.showCounts(client, io)));
   inventory
     .command('import <file>')
     .description('import a CSV: did_number, number_type, state, city, setup_cost, monthly_cost, carrier (default: the configured one)')
     .action(operator(async (client, io, _o, file: string) => adminInventory.importInventory(client, file, io, Boolean(process.stderr.isTTY) && !io.json)));
+  inventory
+    .command('sync')
+    .description("sync with the upstream's catalogue (reseller mode): add numbers new upstream, reprice, withdraw those gone")
+    .action(operator(async (client, io) => adminInventory.syncInventory(client, io, Boolean(process.stderr.isTTY) && !io.json)));
   for (const action of ['withdraw', 'reinstate'] as const) {
     inventory
       .command(`${action} <numbers...>`)

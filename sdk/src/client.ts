@@ -281,6 +281,20 @@ export function createClient(options: ClientOptions) {
           admin('POST', '/inventory/import', 'admin.inventory.import', {
             rawBody: { body: toStream(csv, options.onProgress), contentType: 'text/csv' },
           }),
+        /**
+         * Starts a sync of the upstream's catalogue (reseller mode) and returns it running; follow it
+         * with `syncs.get(id)` until its status is `completed` or `failed`. ConflictError
+         * `sync_in_progress` while one runs, `upstream_not_configured` without an upstream.
+         */
+        sync: (call: CallOptions = {}): Promise<T.CatalogueSync> =>
+          admin('POST', '/inventory/sync', 'admin.inventory.sync', { idempotencyKey: call.idempotencyKey }) as Promise<T.CatalogueSync>,
+        syncs: {
+          /** The latest syncs, newest first. */
+          list: (options: { limit?: number } = {}): Promise<T.CatalogueSync[]> =>
+            admin('GET', '/inventory/syncs', 'admin.inventory.syncs.list', { query: options }).then((r) => r.results),
+          get: (syncId: string): Promise<T.CatalogueSync> =>
+            admin('GET', '/inventory/syncs/{sync_id}', 'admin.inventory.syncs.get', { params: { sync_id: syncId } }),
+        },
       },
     },
   };

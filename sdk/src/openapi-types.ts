@@ -248,6 +248,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/inventory/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a sync of the upstream's catalogue; follow it at /inventory/syncs/{sync_id}
+         * @description Reads what the upstream offers (number types with a pricing rule only, on the upstream budget's background priority), adds numbers new upstream at the rule's price, reprices unsold ones whose upstream cost or rule changed, and withdraws unsold ones the upstream no longer offers. Sold numbers and numbers of other carriers (own ranges) are never changed. 409 upstream_not_configured without an upstream carrier; 409 sync_in_progress while any server process runs a sync.
+         */
+        post: operations["startCatalogueSync"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/inventory/syncs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest catalogue syncs, newest first, running or finished */
+        get: operations["listCatalogueSyncs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/inventory/syncs/{sync_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One catalogue sync: its progress while it runs, its report once finished */
+        get: operations["getCatalogueSync"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/inventory/withdraw": {
         parameters: {
             query?: never;
@@ -791,6 +845,39 @@ export interface components {
             /** @description Amount in AUD dollars, at most two decimals */
             setup_cost: number;
             state: string | null;
+        };
+        CatalogueSync: {
+            /** @description Numbers put on sale: new upstream, or offered again after being withdrawn as gone */
+            added: number;
+            /** @description The upstream carrier synced */
+            carrier: string;
+            error: string | null;
+            finished_at: string | null;
+            id: string;
+            /** @description Numbers the upstream offers, read so far */
+            numbers_seen: number;
+            /** @description Upstream requests made for listing pages */
+            pages_read: number;
+            /** @description Unsold numbers whose upstream cost or rule price changed */
+            repriced: number;
+            /** @description Number types with no pricing rule: not synced */
+            skipped_types: components["schemas"]["NumberType"][];
+            slices_done: number;
+            /** @description Parts of the upstream's listing the sync reads: by country, number type and (Australian geographic) state */
+            slices_total: number;
+            started_at: string;
+            /**
+             * @description The operator (POST /inventory/sync) or BILBY_UPSTREAM_SYNC_INTERVAL
+             * @enum {string}
+             */
+            started_by: "operator" | "schedule";
+            /** @enum {string} */
+            status: "running" | "completed" | "failed";
+            /** @description Numbers the upstream offers that were left as they were (sold ones and other carriers' too) */
+            unchanged: number;
+            updated_at: string;
+            /** @description Unsold numbers taken off sale because the upstream no longer offers them */
+            withdrawn: number;
         };
         /** @enum {string} */
         Country: "AU" | "NZ";
@@ -1782,6 +1869,126 @@ export interface operations {
                             reason: string;
                         }[];
                     };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    startCatalogueSync: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueSync"];
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listCatalogueSyncs: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: components["schemas"]["CatalogueSync"][];
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getCatalogueSync: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sync_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueSync"];
                 };
             };
             /** @description The request was refused: `code` says why (see the contract for each route) */

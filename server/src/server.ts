@@ -57,7 +57,8 @@ export async function createServer(config: Config, log: Logger = createLogger(co
   });
   await migrateToLatest(database);
   const clock = () => new Date();
-  const carrier = await openCarrier(config, database, log, clock);
+  const { carrier, catalogue } = await openCarrier(config, database, log, clock);
+  const stopping = new AbortController();
   if (config.recoveryGraceMs < config.carrier.timeoutMs + config.carrier.longestProvisionMs) {
     log.warn(
       { recovery_grace_ms: config.recoveryGraceMs, safe_recovery_grace_ms: safeRecoveryGraceMs(config.carrier.timeoutMs, config.carrier.longestProvisionMs) },
@@ -67,6 +68,8 @@ export async function createServer(config: Config, log: Logger = createLogger(co
   const deps: ServiceDeps = {
     database,
     carrier,
+    ...(catalogue ? { catalogue } : {}),
+    stopping: stopping.signal,
     clock,
     settings: {
       carrierTimeoutMs: config.carrier.timeoutMs,
@@ -119,6 +122,7 @@ export async function createServer(config: Config, log: Logger = createLogger(co
     },
     async close() {
       if (timer) clearInterval(timer);
+      stopping.abort(new Error('the server is shutting down'));
       await app.close();
       await deps.tasks.drain();
       await carrier.close();

@@ -35,7 +35,8 @@ export async function startFlakyProxy(t: TestContext, target: string, faults: Fa
     const index = faults.findIndex((candidate) => candidate.match === undefined || line.includes(candidate.match));
     const fault: Fault = index === -1 ? { kind: 'pass' } : faults.splice(index, 1)[0]!;
     if (fault.kind === 'delay') {
-      setTimeout(() => forward(), fault.ms);
+      // A client that went away meanwhile (a process killed mid-request) is not forwarded.
+      setTimeout(() => (req.socket.destroyed ? undefined : forward()), fault.ms);
       return;
     }
     if (fault.kind === 'drop') {
@@ -75,6 +76,8 @@ export async function startFlakyProxy(t: TestContext, target: string, faults: Fa
           answer.pipe(res);
         },
       );
+      // The client or the server hung up: the other side is cut too, as a proxy does.
+      upstreamRequest.on('error', () => res.destroy());
       req.pipe(upstreamRequest);
     }
   });

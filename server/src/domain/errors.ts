@@ -27,6 +27,8 @@ export type ErrorCode =
   | 'in_use'
   | 'invalid_csv'
   | 'already_exists'
+  | 'upstream_not_configured'
+  | 'sync_in_progress'
   | 'internal_error';
 
 export interface FieldError {

@@ -4,6 +4,7 @@ import { availableCents, centsToDollars } from '../domain/money.js';
 import type { StockedNumber, TypePrice } from '../domain/number-record.js';
 import type { Destination } from '../domain/routing.js';
 import type { StoredPricingRule } from '../services/pricing-rules.js';
+import type { CatalogueSyncRun } from '../services/catalogue-sync-runs.js';
 import { presentAvailable } from './presenters.js';
 
 /** What the operator's services return, to the wire. Secrets (key hashes) never leave. */
@@ -68,5 +69,28 @@ export function presentPricingRule(rule: StoredPricingRule) {
     monthly_markup: centsToDollars(rule.monthlyMarkupCents),
     rounding: rule.rounding,
     updated_at: rule.updatedAt,
+  };
+}
+
+export function presentCatalogueSync(run: CatalogueSyncRun) {
+  const count = (value: number) => Number(value);
+  return {
+    id: run.id,
+    carrier: run.carrier,
+    status: run.status,
+    started_by: run.started_by,
+    slices_total: count(run.slices_total),
+    slices_done: count(run.slices_done),
+    pages_read: count(run.pages_read),
+    numbers_seen: count(run.numbers_seen),
+    added: count(run.added),
+    repriced: count(run.repriced),
+    withdrawn: count(run.withdrawn),
+    unchanged: count(run.unchanged),
+    skipped_types: JSON.parse(run.skipped_types) as string[],
+    error: run.error,
+    started_at: run.started_at,
+    updated_at: run.updated_at,
+    finished_at: run.finished_at,
   };
 }

@@ -33,7 +33,7 @@ import { registerNumberRoutes } from './routes/number-routes.js';
 import { registerPurchaseRoutes } from './routes/purchase-routes.js';
 import { Address, Person, Transaction } from './schemas/account-schemas.js';
 import { AdminAccount, AdminDestination, ApiKeyInfo, InventoryNumber, TypePrice } from './schemas/admin-schemas.js';
-import { PricingRule } from './schemas/catalogue-schemas.js';
+import { CatalogueSync, PricingRule } from './schemas/catalogue-schemas.js';
 import { AvailableNumber, ErrorBody, errorAnswer, ValueSets } from './schemas/common-schemas.js';
 import { OwnedNumber } from './schemas/number-schemas.js';
 import { Order } from './schemas/purchase-schemas.js';
@@ -148,6 +148,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     TypePrice,
     InventoryNumber,
     PricingRule,
+    CatalogueSync,
   ]) {
     app.addSchema(schema);
   }

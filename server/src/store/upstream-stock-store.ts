@@ -27,6 +27,8 @@ export type StockedOffer = Pick<
   | 'upstream_setup_cost_cents'
   | 'upstream_monthly_cost_cents'
   | 'gone_upstream'
+  | 'state'
+  | 'city'
 >;
 
 /** The numbers of the inventory among `didNumbers`, whatever their carrier and status. */
@@ -45,6 +47,8 @@ export async function findStockedOffers(ex: Executor, didNumbers: string[]): Pro
         'upstream_setup_cost_cents',
         'upstream_monthly_cost_cents',
         'gone_upstream',
+        'state',
+        'city',
       ])
       .where('did_number', 'in', didNumbers.slice(i, i + IN_LIST))
       .execute();
@@ -53,7 +57,7 @@ export async function findStockedOffers(ex: Executor, didNumbers: string[]): Pro
   return found;
 }
 
-/** One change the sync makes to a group of numbers: the upstream cost, and the price unless the number has its own. */
+/** One change the sync makes to a group of numbers: the upstream cost and place, and the price unless the number has its own. */
 export interface UpstreamChange {
   upstreamSetupCents: number;
   upstreamMonthlyCents: number;
@@ -61,6 +65,8 @@ export interface UpstreamChange {
   price?: { setupCents: number; monthlyCents: number };
   /** Back on sale: only numbers withdrawn because the upstream did not offer them. */
   reinstate: boolean;
+  /** Where the upstream now places the number. */
+  place: { state: string | null; city: string | null };
 }
 
 /** Applies one change to the carrier's unsold numbers among `didNumbers`; returns those it changed. */
@@ -80,6 +86,8 @@ export async function changeUpstreamNumbers(
         upstream_monthly_cost_cents: change.upstreamMonthlyCents,
         ...(change.price ? { setup_cost_cents: change.price.setupCents, monthly_cost_cents: change.price.monthlyCents } : {}),
         ...(change.reinstate ? { status: 'available' as const, gone_upstream: 0 } : {}),
+        state: change.place.state,
+        city: change.place.city,
         updated_at: at,
       })
       .where('did_number', 'in', didNumbers.slice(i, i + IN_LIST))

@@ -1,15 +1,27 @@
+import { catalogueSyncRun, latestCatalogueSyncRuns } from '../../services/catalogue-sync-runs.js';
 import { pricingRules, setPricingRule } from '../../services/pricing-rules.js';
-import { presentPricingRule } from '../admin-presenters.js';
+import { startCatalogueSync } from '../../services/sync-catalogue.js';
+import { presentCatalogueSync, presentPricingRule } from '../admin-presenters.js';
 import { basisPointsOf, centsOf } from '../money-input.js';
 import { NumberTypeParam } from '../schemas/admin-schemas.js';
-import { PricingRuleBody, PricingRuleList, SetPricingRuleResponse } from '../schemas/catalogue-schemas.js';
+import {
+  CatalogueSyncList,
+  PricingRuleBody,
+  PricingRuleList,
+  SetPricingRuleResponse,
+  SyncIdParam,
+  SyncListQuery,
+} from '../schemas/catalogue-schemas.js';
 import { ErrorResponses } from '../schemas/common-schemas.js';
+import { Type } from 'typebox';
 import type { ServiceDeps } from '../../services/deps.js';
 import type { TypedApp } from '../typed-app.js';
 
 const tags = ['Operator'];
 
-/** The upstream catalogue as the operator runs it: the pricing rules. */
+const SyncRef = Type.Ref('CatalogueSync');
+
+/** The upstream catalogue as the operator runs it: the pricing rules and the syncs. */
 export function registerAdminCatalogueRoutes(app: TypedApp, deps: ServiceDeps): void {
   app.get(
     '/pricing-rules',
@@ -50,5 +62,52 @@ export function registerAdminCatalogueRoutes(app: TypedApp, deps: ServiceDeps): 
       });
       return { rule: presentPricingRule(rule), numbers_repriced: repriced };
     },
+  );
+
+  app.post(
+    '/inventory/sync',
+    {
+      schema: {
+        operationId: 'startCatalogueSync',
+        summary: "Start a sync of the upstream's catalogue; follow it at /inventory/syncs/{sync_id}",
+        description:
+          "Reads what the upstream offers (number types with a pricing rule only, on the upstream budget's background " +
+          'priority), adds numbers new upstream at the rule\'s price, reprices unsold ones whose upstream cost or rule ' +
+          'changed, and withdraws unsold ones the upstream no longer offers. Sold numbers and numbers of other carriers ' +
+          '(own ranges) are never changed. 409 upstream_not_configured without an upstream carrier; 409 sync_in_progress ' +
+          'while any server process runs a sync.',
+        tags,
+        response: { 202: SyncRef, ...ErrorResponses },
+      },
+    },
+    async (_request, reply) => reply.code(202).send(presentCatalogueSync(await startCatalogueSync(deps, 'operator'))),
+  );
+
+  app.get(
+    '/inventory/syncs',
+    {
+      schema: {
+        operationId: 'listCatalogueSyncs',
+        summary: 'The latest catalogue syncs, newest first, running or finished',
+        tags,
+        querystring: SyncListQuery,
+        response: { 200: CatalogueSyncList, ...ErrorResponses },
+      },
+    },
+    async (request) => ({ results: (await latestCatalogueSyncRuns(deps, request.query.limit ?? 20)).map(presentCatalogueSync) }),
+  );
+
+  app.get(
+    '/inventory/syncs/:sync_id',
+    {
+      schema: {
+        operationId: 'getCatalogueSync',
+        summary: "One catalogue sync: its progress while it runs, its report once finished",
+        tags,
+        params: SyncIdParam,
+        response: { 200: SyncRef, ...ErrorResponses },
+      },
+    },
+    async (request) => presentCatalogueSync(await catalogueSyncRun(deps, request.params.sync_id)),
   );
 }
