@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { createTestContext, purchaseBody, type TestContextApi } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
+import { changeUpstreamNumbers, withdrawGoneNumbers } from '../server/src/store/upstream-stock-store.js';
 
 async function priceOf(ctx: TestContextApi, didNumber: string): Promise<[number, number]> {
   const row = await ctx.db.selectFrom('phone_number').select(['setup_cost_cents', 'monthly_cost_cents']).where('did_number', '=', didNumber).executeTakeFirstOrThrow();
@@ -91,5 +92,46 @@ describeEachDatabase('operator API: pricing rules', (dialect) => {
       );
     }
     assert.deepEqual((await ctx.admin('GET', '/pricing-rules')).body.results, []);
+  });
+});
+
+describeEachDatabase('operator API: catalogue syncs without an upstream', (dialect) => {
+  it('answers 409 upstream_not_configured with Bilby\'s own carrier, starting nothing; an unknown sync is 404', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const started = await ctx.admin('POST', '/inventory/sync');
+    assert.equal(started.status, 409, JSON.stringify(started.body));
+    assert.equal(started.body.code, 'upstream_not_configured');
+    assert.match(started.body.detail, /BILBY_CARRIER=crazytel/);
+    assert.deepEqual((await ctx.admin('GET', '/inventory/syncs')).body.results, []);
+    assert.equal(await ctx.db.selectFrom('task_lease').select('name').executeTakeFirst(), undefined, 'no lease taken');
+    const unknown = await ctx.admin('GET', '/inventory/syncs/syn_nothing');
+    assert.deepEqual([unknown.status, unknown.body.code], [404, 'not_found']);
+  });
+});
+
+describeEachDatabase("catalogue sync's writes", (dialect) => {
+  it('never withdraw or reprice a number bought since it was read, nor another carrier\'s', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const buyer = await ctx.createAccount({ balance: 100_00 });
+    await ctx.seedNumbers([
+      { number: '61291230001', carrier: 'crazytel', upstreamSetup: 1_00, upstreamMonthly: 5_00 },
+      { number: '61291230002', carrier: 'crazytel', upstreamSetup: 1_00, upstreamMonthly: 5_00 },
+      { number: '61291230003', upstreamSetup: 1_00, upstreamMonthly: 5_00 },
+    ]);
+    // Read as on sale by a sync, then bought before its writes.
+    assert.equal((await ctx.call('POST', '/api/v1/phone-numbers/purchase', { key: buyer.key, body: purchaseBody(buyer, '61291230001') })).status, 200);
+    const at = new Date().toISOString();
+    const all = ['61291230001', '61291230002', '61291230003'];
+    const change = { upstreamSetupCents: 2_00, upstreamMonthlyCents: 9_00, price: { setupCents: 3_00, monthlyCents: 9_95 }, reinstate: false, place: { state: 'NSW', city: 'Sydney' } };
+    const repriced = await ctx.database.writeTransaction((trx) => changeUpstreamNumbers(trx, 'crazytel', all, change, at));
+    assert.deepEqual(repriced, ['61291230002']);
+    const withdrawn = await ctx.database.writeTransaction((trx) => withdrawGoneNumbers(trx, 'crazytel', all, at));
+    assert.deepEqual(withdrawn, ['61291230002']);
+    const rows = await ctx.db.selectFrom('phone_number').select(['did_number', 'status', 'monthly_cost_cents', 'gone_upstream']).orderBy('did_number').execute();
+    assert.deepEqual(rows.map((row) => [row.did_number, row.status, Number(row.monthly_cost_cents), Number(row.gone_upstream)]), [
+      ['61291230001', 'active', 10_00, 0],
+      ['61291230002', 'withdrawn', 9_95, 1],
+      ['61291230003', 'available', 10_00, 0],
+    ]);
   });
 });
