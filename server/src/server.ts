@@ -12,6 +12,7 @@ import { checkCarrierHealth } from './services/carrier-health.js';
 import { createRateLimiter } from './services/rate-limiter.js';
 import { recoverOrders, type FullRecoveryReport, type RecoveryReport } from './services/recover-orders.js';
 import { seedDemo } from './services/seed-demo.js';
+import { syncWhenDue } from './services/scheduled-sync.js';
 import { recoverReleases, returnQuarantinedNumbers } from './services/release-number.js';
 import { createDatabase } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
@@ -108,6 +109,14 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       }
     } catch (error) {
       log.error({ err: error }, 'maintenance failed');
+    }
+    const syncIntervalMs = config.upstream?.syncIntervalMs;
+    if (syncIntervalMs) {
+      try {
+        if ((await syncWhenDue(deps, syncIntervalMs)) === 'started') log.info({}, 'periodic catalogue sync started');
+      } catch (error) {
+        log.error({ err: error }, 'the periodic catalogue sync could not start');
+      }
     }
   };
 

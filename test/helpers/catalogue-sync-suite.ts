@@ -277,6 +277,29 @@ export function catalogueSyncSuite(dialect: DialectName): void {
     assert.equal((await sync(other)).status, 'completed');
   });
 
+  it('the periodic sync (BILBY_UPSTREAM_SYNC_INTERVAL): two server processes sync once an interval between them', async (t) => {
+    const { ctx, upstream } = await setUp(t, dialect);
+    assert.equal((await ctx.admin('PUT', '/pricing-rules/geographic', { body: GEOGRAPHIC_RULE })).status, 200);
+    const periodic = { BILBY_UPSTREAM_SYNC_INTERVAL: '1h', BILBY_RECOVERY_INTERVAL_MS: '100' };
+    await Promise.all([startReseller(t, ctx, upstream, periodic), startReseller(t, ctx, upstream, periodic)]);
+    const runs = () => ctx.db.selectFrom('catalogue_sync').selectAll().orderBy('started_at').execute();
+    for (let i = 0; i < 200 && !(await runs()).some((run) => run.status === 'completed'); i++) await sleep(50);
+    await sleep(1_000); // ten more maintenance passes in each process
+    const first = await runs();
+    assert.deepEqual(first.map((run) => [run.status, run.started_by]), [['completed', 'schedule']]);
+    assert.equal(Number(first[0]!.added), 4);
+    assert.equal(listingsSeen(upstream), GEOGRAPHIC_SLICES);
+
+    // An hour later (the last sync's start moved back): one more sync, by one of the two.
+    await ctx.db.updateTable('catalogue_sync').set({ started_at: new Date(Date.now() - 3_600_001).toISOString() }).execute();
+    for (let i = 0; i < 200 && (await runs()).filter((run) => run.status === 'completed').length < 2; i++) await sleep(50);
+    await sleep(1_000);
+    const second = await runs();
+    assert.deepEqual(second.map((run) => run.status), ['completed', 'completed']);
+    assert.deepEqual([Number(second[1]!.added), Number(second[1]!.unchanged)], [0, 5]);
+    assert.equal(listingsSeen(upstream), 2 * GEOGRAPHIC_SLICES);
+  });
+
   it('a sync killed part way leaves what it finished; the next sync, once the dead one\'s lease has expired, converges to the same stock', async (t) => {
     const { ctx, upstream } = await setUp(t, dialect);
     const doomed = await startServer([], resellerEnv(ctx, upstream));
