@@ -135,3 +135,56 @@ describeEachDatabase("catalogue sync's writes", (dialect) => {
     ]);
   });
 });
+
+describeEachDatabase('operator API: margins', (dialect) => {
+  it('reports revenue, upstream cost and margin per month and type, from the cost each order recorded when placed', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const buyer = await ctx.createAccount({ balance: 100_00 });
+    await ctx.seedNumbers([
+      { number: '61291230001', carrier: 'crazytel', upstreamSetup: 1_00, upstreamMonthly: 5_00, setup: 1_95, monthly: 7_95 },
+      { number: '61291230002', carrier: 'crazytel', upstreamSetup: 1_00, upstreamMonthly: 5_00, setup: 1_95, monthly: 7_95 },
+      { number: '61291230005', setup: 3_00, monthly: 3_00 },
+      { number: '61412345678', carrier: 'crazytel', upstreamSetup: 0, upstreamMonthly: 10_00, setup: 0, monthly: 12_00 },
+    ]);
+    const buy = async (didNumber: string) =>
+      assert.equal((await ctx.call('POST', '/api/v1/phone-numbers/purchase', { key: buyer.key, body: purchaseBody(buyer, didNumber) })).status, 200);
+    const first = ctx.deps.clock().toISOString().slice(0, 7);
+    await buy('61291230001');
+    await buy('61412345678');
+    ctx.advanceClock(40 * 86_400_000);
+    const second = ctx.deps.clock().toISOString().slice(0, 7);
+    // Upstream's cost rose before the second sale (a sync repriced it).
+    await ctx.db.updateTable('phone_number').set({ upstream_setup_cost_cents: 2_00, upstream_monthly_cost_cents: 6_00, setup_cost_cents: 2_95, monthly_cost_cents: 8_95 }).where('did_number', '=', '61291230002').execute();
+    await buy('61291230002');
+    await buy('61291230005');
+    // Whatever the sold number's record says later, the first month keeps the cost of its sale.
+    await ctx.db.updateTable('phone_number').set({ upstream_setup_cost_cents: 9_00, upstream_monthly_cost_cents: 9_00 }).where('did_number', '=', '61291230001').execute();
+
+    const report = await ctx.admin('GET', '/reports/margins', { query: { from: first, to: second } });
+    assert.equal(report.status, 200, JSON.stringify(report.body));
+    assert.deepEqual(report.body, {
+      from: first,
+      to: second,
+      results: [
+        { month: first, number_type: 'geographic', sales: 1, revenue: 9.9, upstream_cost: 6, margin: 3.9, sales_without_upstream_cost: 0 },
+        { month: first, number_type: 'mobile', sales: 1, revenue: 12, upstream_cost: 10, margin: 2, sales_without_upstream_cost: 0 },
+        { month: second, number_type: 'geographic', sales: 2, revenue: 17.9, upstream_cost: 8, margin: 9.9, sales_without_upstream_cost: 1 },
+      ],
+      totals: { sales: 4, revenue: 39.8, upstream_cost: 24, margin: 15.8, sales_without_upstream_cost: 1 },
+    });
+    // By default the twelve months up to this one.
+    assert.deepEqual((await ctx.admin('GET', '/reports/margins')).body.totals.sales, 4);
+    const onlySecond = await ctx.admin('GET', '/reports/margins', { query: { from: second, to: second } });
+    assert.deepEqual(onlySecond.body.results.map((line: { month: string }) => line.month), [second]);
+  });
+
+  it('refuses months that are not YYYY-MM, a range that ends before it starts, and more than 120 months', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const queries: Array<Record<string, string>> = [{ from: '2026-13' }, { to: '2026-1' }, { from: 'March' }, { from: '2026-05', to: '2026-04' }, { from: '2000-01', to: '2010-01' }];
+    for (const query of queries) {
+      const res = await ctx.admin('GET', '/reports/margins', { query });
+      assert.deepEqual([res.status, res.body.code], [400, 'invalid_request'], JSON.stringify(query));
+    }
+    assert.equal((await ctx.admin('GET', '/reports/margins', { query: { from: '2000-01', to: '2009-12' } })).status, 200, '120 months');
+  });
+});

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { amount, defined, integer, oneOf, percent } from './arguments.js';
+import { amount, defined, integer, month, oneOf, percent } from './arguments.js';
 import * as adminAccounts from './commands/admin-accounts.js';
 import * as adminInventory from './commands/admin-inventory.js';
 import * as adminPricing from './commands/admin-pricing.js';
@@ -127,6 +127,13 @@ export function addAdminCommands(program: Command, operator: (run: Run) => (...a
         ),
       ),
     );
+
+  admin
+    .command('margins')
+    .description('revenue, upstream cost and margin per month and number type (default: the last twelve months)')
+    .option('--from <month>', 'first month, YYYY-MM', month('--from'))
+    .option('--to <month>', 'last month, YYYY-MM', month('--to'))
+    .action(operator(async (client, io, o: { from?: string; to?: string }) => adminPricing.showMargins(client, defined({ from: o.from, to: o.to }), io)));
 
   const inventory = admin.command('inventory').description('stock: counts, import, sync, withdraw, reinstate');
   inventory.command('counts', { isDefault: true }).action(operator(async (client, io) => adminInventory.showCounts(client, io)));

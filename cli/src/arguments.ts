@@ -17,6 +17,14 @@ export function percent(flag: string) {
   };
 }
 
+/** A calendar month, YYYY-MM. */
+export function month(flag: string) {
+  return (text: string): string => {
+    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(text.trim())) throw new UsageError(`${flag} must be a month, like 2026-03 (got "${text}")`);
+    return text.trim();
+  };
+}
+
 export function integer(flag: string, min: number, max: number) {
   return (text: string): number => {
     const value = Number(text);

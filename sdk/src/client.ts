@@ -256,6 +256,11 @@ export function createClient(options: ClientOptions) {
         set: (numberType: T.NumberType, rule: T.PricingRuleInput): Promise<T.SetPricingRuleResult> =>
           admin('PUT', '/pricing-rules/{number_type}', 'admin.pricingRules.set', { params: { number_type: numberType }, body: rule }),
       },
+      reports: {
+        /** Revenue, upstream cost and margin per month (UTC, `YYYY-MM`) and number type; by default the last twelve months. */
+        margins: (range: { from?: string; to?: string } = {}): Promise<T.MarginReport> =>
+          admin('GET', '/reports/margins', 'admin.reports.margins', { query: range }),
+      },
       numbers: {
         get: (didNumber: string): Promise<T.InventoryNumber> =>
           admin('GET', '/numbers/{did_number}', 'admin.numbers.get', { params: { did_number: didNumber } }),

@@ -425,6 +425,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/reports/margins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Revenue, upstream cost and margin per month and number type, from completed purchases
+         * @description Each sale counts in the month (UTC) its purchase completed: its revenue is what the buyer was charged (setup and first month), its upstream cost what the upstream charged for the number as recorded when the order was placed, so repricing a number later never changes a past month. At most 120 months.
+         */
+        get: operations["getMarginReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/account/address": {
         parameters: {
             query?: never;
@@ -2365,6 +2385,85 @@ export interface operations {
                         /** @description Unsold numbers of the type, following the rule, whose price changed */
                         numbers_repriced: number;
                         rule: components["schemas"]["PricingRule"];
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getMarginReport: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The first month (UTC), counted. Default: eleven months before `to`
+                 * @example 2026-03
+                 */
+                from?: string;
+                /**
+                 * @description The last month (UTC), counted. Default: this month
+                 * @example 2026-03
+                 */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        from: string;
+                        /** @description Months and number types with sales, in order */
+                        results: {
+                            /** @description Dollars: revenue − upstream_cost */
+                            margin: number;
+                            month: string;
+                            number_type: components["schemas"]["NumberType"];
+                            /** @description Dollars the buyers were charged: setup and first month */
+                            revenue: number;
+                            /** @description Purchases completed */
+                            sales: number;
+                            /** @description Sales with no upstream cost recorded (own ranges, or sold before costs were kept): counted at no cost */
+                            sales_without_upstream_cost: number;
+                            /** @description Dollars the upstream charged for those numbers, as recorded when each order was placed */
+                            upstream_cost: number;
+                        }[];
+                        to: string;
+                        totals: {
+                            /** @description Dollars: revenue − upstream_cost */
+                            margin: number;
+                            /** @description Dollars the buyers were charged: setup and first month */
+                            revenue: number;
+                            /** @description Purchases completed */
+                            sales: number;
+                            /** @description Sales with no upstream cost recorded (own ranges, or sold before costs were kept): counted at no cost */
+                            sales_without_upstream_cost: number;
+                            /** @description Dollars the upstream charged for those numbers, as recorded when each order was placed */
+                            upstream_cost: number;
+                        };
                     };
                 };
             };

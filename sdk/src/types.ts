@@ -70,6 +70,7 @@ export type PricingRuleInput = BodyOf<'/admin/v1/pricing-rules/{number_type}', '
 export type SetPricingRuleResult = ResponseOf<'/admin/v1/pricing-rules/{number_type}', 'put'>;
 export type RoundingRule = Schemas['RoundingRule'];
 export type CatalogueSync = Schemas['CatalogueSync'];
+export type MarginReport = ResponseOf<'/admin/v1/reports/margins', 'get'>;
 export type StockChange = ResponseOf<'/admin/v1/inventory/withdraw', 'post'>;
 export type StockCounts = ResponseOf<'/admin/v1/inventory/counts', 'get'>;
 export type ImportReport = ResponseOf<'/admin/v1/inventory/import', 'post'>;

@@ -1,7 +1,7 @@
 import type { BilbyClient, NumberType, PricingRule, PricingRuleInput } from '@bilby/sdk';
 import { dollars, emit, table, type Io } from '../io.js';
 
-/** Operator commands on pricing rules: how numbers bought from the upstream are priced. */
+/** Operator commands on pricing rules (how numbers bought from the upstream are priced) and the margins they make. */
 
 export async function showPricingRules(client: BilbyClient, io: Io) {
   emit(io, { results: await client.admin.pricingRules.list() }, (p) =>
@@ -27,4 +27,25 @@ function describeRule(rule: PricingRule): string {
     `${rule.number_type}: upstream cost + ${rule.markup_percent}%, ` +
     `+ ${dollars(rule.setup_markup)} setup, + ${dollars(rule.monthly_markup)} a month, ${rounding}`
   );
+}
+
+export async function showMargins(client: BilbyClient, range: { from?: string; to?: string }, io: Io) {
+  const report = await client.admin.reports.margins(range);
+  emit(io, report, (r) => {
+    const rows = [...r.results.map((line) => ({ ...line, label: line.month })), { ...r.totals, label: 'total', number_type: '' }];
+    return (
+      `Margins ${r.from} to ${r.to}\n` +
+      table(rows, [
+        ['month', (x) => x.label],
+        ['type', (x) => x.number_type],
+        ['sales', (x) => x.sales],
+        ['revenue', (x) => dollars(x.revenue)],
+        ['upstream cost', (x) => dollars(x.upstream_cost)],
+        ['margin', (x) => dollars(x.margin)],
+      ]) +
+      (r.totals.sales_without_upstream_cost > 0
+        ? `${r.totals.sales_without_upstream_cost} of the sales had no upstream cost recorded (own ranges, or sold before costs were kept): counted at no cost.\n`
+        : '')
+    );
+  });
 }

@@ -5,6 +5,7 @@ import type { StockedNumber, TypePrice } from '../domain/number-record.js';
 import type { Destination } from '../domain/routing.js';
 import type { StoredPricingRule } from '../services/pricing-rules.js';
 import type { CatalogueSyncRun } from '../services/catalogue-sync-runs.js';
+import type { MarginLine, MarginReport } from '../services/margin-report.js';
 import { presentAvailable } from './presenters.js';
 
 /** What the operator's services return, to the wire. Secrets (key hashes) never leave. */
@@ -92,5 +93,24 @@ export function presentCatalogueSync(run: CatalogueSyncRun) {
     started_at: run.started_at,
     updated_at: run.updated_at,
     finished_at: run.finished_at,
+  };
+}
+
+function presentMarginLine(line: MarginLine) {
+  return {
+    sales: line.sales,
+    revenue: centsToDollars(line.revenueCents),
+    upstream_cost: centsToDollars(line.upstreamCostCents),
+    margin: centsToDollars(line.marginCents),
+    sales_without_upstream_cost: line.salesWithoutUpstreamCost,
+  };
+}
+
+export function presentMarginReport(report: MarginReport) {
+  return {
+    from: report.from,
+    to: report.to,
+    results: report.results.map((line) => ({ month: line.month, number_type: line.numberType, ...presentMarginLine(line) })),
+    totals: presentMarginLine(report.totals),
   };
 }

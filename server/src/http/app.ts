@@ -29,6 +29,7 @@ import { registerAccountRoutes } from './routes/account-routes.js';
 import { registerAdminAccountRoutes } from './routes/admin-account-routes.js';
 import { registerAdminCatalogueRoutes } from './routes/admin-catalogue-routes.js';
 import { registerAdminInventoryRoutes } from './routes/admin-inventory-routes.js';
+import { registerAdminReportRoutes } from './routes/admin-report-routes.js';
 import { registerNumberRoutes } from './routes/number-routes.js';
 import { registerPurchaseRoutes } from './routes/purchase-routes.js';
 import { Address, Person, Transaction } from './schemas/account-schemas.js';
@@ -238,6 +239,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
       registerAdminAccountRoutes(admin, deps);
       registerAdminInventoryRoutes(admin, deps);
       registerAdminCatalogueRoutes(admin, deps);
+      registerAdminReportRoutes(admin, deps);
     },
     { prefix: ADMIN_PREFIX },
   );
