@@ -73,8 +73,8 @@ function ceilToMultiple(cents: number, step: number): number {
 }
 
 /** Up to ten million dollars: beyond it the arithmetic above would no longer be exact. */
-const MAX_CENTS = 1_000_000_000;
+export const MAX_COST_CENTS = 1_000_000_000;
 
 function requireCents(cents: number, what: string): void {
-  if (!Number.isInteger(cents) || cents < 0 || cents > MAX_CENTS) throw new RangeError(`${what} must be whole cents from 0 to ${MAX_CENTS} (got ${cents})`);
+  if (!Number.isInteger(cents) || cents < 0 || cents > MAX_COST_CENTS) throw new RangeError(`${what} must be whole cents from 0 to ${MAX_COST_CENTS} (got ${cents})`);
 }

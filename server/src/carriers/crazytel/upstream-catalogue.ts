@@ -2,6 +2,7 @@ import type { AvailableNumber, BilbyClient } from '@bilby/sdk';
 import type { CarrierName } from '../../domain/carrier-name.js';
 import { dollarsToCents } from '../../domain/money.js';
 import { COUNTRIES, parseNumber, STATES, type NumberType } from '../../domain/phone-number.js';
+import { MAX_COST_CENTS } from '../../domain/pricing-rule.js';
 import type { CataloguePage, CatalogueSlice, UpstreamCatalogue, UpstreamOffer } from '../catalogue.js';
 
 /** The most CrazyTel's listing gives a page (Bilby's cap); fewer pages, fewer requests in the budget. */
@@ -68,7 +69,7 @@ export class CrazyTelCatalogue implements UpstreamCatalogue {
  * The item as an offer of the slice, or undefined: a number Bilby cannot parse, of another type,
  * country or state than the slice asked for (an upstream ignoring a filter would otherwise have
  * the number added here and withdrawn in its own slice, sync after sync), or a price that is not
- * whole cents.
+ * whole cents from $0 to what a pricing rule can mark up.
  */
 function offerOf(item: AvailableNumber, slice: CatalogueSlice): UpstreamOffer | undefined {
   const parsed = typeof item.did_number === 'string' ? parseNumber(item.did_number) : null;
@@ -76,7 +77,8 @@ function offerOf(item: AvailableNumber, slice: CatalogueSlice): UpstreamOffer | 
   if (slice.state !== null && item.state !== slice.state) return undefined;
   const setupCents = typeof item.setup_cost === 'number' ? dollarsToCents(item.setup_cost) : null;
   const monthlyCents = typeof item.monthly_cost === 'number' ? dollarsToCents(item.monthly_cost) : null;
-  if (setupCents === null || monthlyCents === null || setupCents < 0 || monthlyCents < 0) return undefined;
+  const priceable = (cents: number) => cents >= 0 && cents <= MAX_COST_CENTS;
+  if (setupCents === null || monthlyCents === null || !priceable(setupCents) || !priceable(monthlyCents)) return undefined;
   return {
     didNumber: parsed.e164,
     country: parsed.country,
