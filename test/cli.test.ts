@@ -8,7 +8,10 @@ import { it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as account from '../cli/src/commands/account.js';
 import * as adminAccounts from '../cli/src/commands/admin-accounts.js';
-import { changeStock, importInventory, showCounts } from '../cli/src/commands/admin-inventory.js';
+import { changeStock, importInventory, showCounts, syncInventory } from '../cli/src/commands/admin-inventory.js';
+import { setPricingRule, showMargins, showPricingRules } from '../cli/src/commands/admin-pricing.js';
+import { CrazyTelCatalogue } from '../server/src/carriers/crazytel/upstream-catalogue.js';
+import { createApp } from '../server/src/http/app.js';
 import { buyWithFlags } from '../cli/src/commands/buy.js';
 import { login } from '../cli/src/commands/login.js';
 import * as numbers from '../cli/src/commands/numbers.js';
@@ -21,6 +24,7 @@ import { bilbyCommand } from './helpers/built-bilby.js';
 import { captureIo, HAS_TMUX, runCli } from './helpers/cli.js';
 import { createTestContext, TEST_ADMIN_KEY, type TestContextApi } from './helpers/context.js';
 import { closedPort } from './helpers/server-process.js';
+import { startUpstream } from './helpers/upstream.js';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../cli/package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -377,5 +381,63 @@ it('shows a progress bar for an import on a terminal', { skip: !HAS_TMUX && 'tmu
   }
   assert.match(shown, /Importing \[[=█]+\] 100% \| [\d.]+\/[\d.]+ MB/);
   assert.match(shown, /Added:\s+50000/);
+  assert.match(shown, /EXIT=0/);
+});
+
+/** An operator API whose server syncs from a second Bilby, the upstream, with three NSW numbers and a Victorian one. */
+async function resellerApi(t: TestContext) {
+  const ctx = await createTestContext(t, 'sqlite');
+  const upstream = await startUpstream(t, {
+    numbers: ['61291230001', '61291230002', '61291230003'],
+    stock: [{ number: '61391230004', state: 'VIC', city: 'Melbourne' }],
+  });
+  const catalogue = new CrazyTelCatalogue(createClient({ baseUrl: upstream.proxy.url, apiKey: upstream.resellerKey, compatibility: 'crazytel' }));
+  const app = await createApp({ ...ctx.deps, catalogue }, { adminKey: TEST_ADMIN_KEY });
+  t.after(() => app.close());
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const baseUrl = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  return { ctx, baseUrl, client: createClient({ baseUrl, adminKey: TEST_ADMIN_KEY }) };
+}
+
+it('operator commands as functions: pricing rules, a catalogue sync with a line per part and its report, margins', async (t) => {
+  const { client } = await resellerApi(t);
+  const set = captureIo();
+  await setPricingRule(client, 'geographic', { markup_percent: 20, setup_markup: 0.5, rounding: 'up_to_95_cents' }, set);
+  assert.equal(set.stdout, 'geographic: upstream cost + 20%, + $0.50 setup, + $0.00 a month, rounded up to 95 cents; 0 unsold numbers repriced.\n');
+  const rules = captureIo();
+  await showPricingRules(client, rules);
+  assert.match(rules.stdout, /^TYPE\s+MARKUP\s+SETUP \+\s+MONTHLY \+\s+ROUNDING\s+UPDATED\ngeographic\s+20%\s+\$0\.50\s+\$0\.00\s+up_to_95_cents\s+\S+\n/);
+  assert.match(rules.stdout, /Types without a rule are left out of the upstream catalogue sync/);
+
+  const synced = captureIo();
+  await syncInventory(client, synced, false);
+  assert.match(synced.stdout, /^Sync:\s+syn_\S+ \(completed\)\nAdded:\s+4\nRepriced:\s+0\nWithdrawn:\s+0\nUnchanged:\s+0\nNumbers seen:\s+4\nPages read:\s+9\n/);
+  assert.match(synced.stdout, /No pricing rule, not synced: mobile, tollfree, local_rate \(set one with bilby admin pricing set\)/);
+  // Piped, a plain line as parts are read (the last one at least), never a bar.
+  assert.match(synced.stderr, /sync: 9 of 9 parts read \(9 pages, 4 numbers\)\n$/);
+  assert.doesNotMatch(synced.stderr, /\[/);
+  const json = captureIo(true);
+  await syncInventory(client, json, false);
+  assert.deepEqual([JSON.parse(json.stdout).status, JSON.parse(json.stdout).unchanged, json.stderr], ['completed', 4, '']);
+
+  const margins = captureIo();
+  await showMargins(client, {}, margins);
+  assert.match(margins.stdout, /^Margins \d{4}-\d{2} to \d{4}-\d{2}\nMONTH\s+TYPE\s+SALES\s+REVENUE\s+UPSTREAM COST\s+MARGIN\ntotal\s+-\s+0\s+\$0\.00\s+\$0\.00\s+\$0\.00\n$/);
+});
+
+it('shows a progress bar for a catalogue sync on a terminal, then its report', { skip: !HAS_TMUX && 'tmux is not installed: the pseudo-terminal test needs it' }, async (t) => {
+  const { client, baseUrl } = await resellerApi(t);
+  await client.admin.pricingRules.set('geographic', { markup_percent: 10 });
+  const session = `bilby-sync-bar-${process.pid}`;
+  const command = `BILBY_BASE_URL=${baseUrl} BILBY_ADMIN_KEY=${TEST_ADMIN_KEY} BILBY_CONFIG=/nonexistent ${(await bilbyCommand()).join(' ')} admin inventory sync; echo "EXIT=$?"; sleep 60`;
+  assert.equal(spawnSync('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '30', command]).status, 0);
+  t.after(() => spawnSync('tmux', ['kill-session', '-t', session]));
+  let shown = '';
+  for (let i = 0; i < 300 && !shown.includes('EXIT='); i++) {
+    await sleep(100);
+    shown = spawnSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' }).stdout;
+  }
+  assert.match(shown, /Syncing \[[=█]+\] 9\/9 parts \| 9 pages, 4 numbers/);
+  assert.match(shown, /Added:\s+4/);
   assert.match(shown, /EXIT=0/);
 });

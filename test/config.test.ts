@@ -48,10 +48,47 @@ describe('configuration', () => {
       route: 'server',
       destination: 'sip.reseller.example:5060',
       requestTimeoutMs: 30_000,
+      syncIntervalMs: null,
     });
     assert.ok(config.recoveryGraceMs > 3 * (config.carrier.timeoutMs + 30_000), 'recovery waits past a purchase of three upstream requests');
     assert.equal(loadConfig({ BILBY_CARRIER: 'crazytel', BILBY_UPSTREAM_API_KEY: 'k', BILBY_UPSTREAM_ROUTE: 'congestion' }).upstream?.destination, null);
     assert.equal(loadConfig({}).upstream, undefined, 'the simulated carrier has no upstream');
+  });
+
+  it('syncs the upstream catalogue every BILBY_UPSTREAM_SYNC_INTERVAL, given with a unit or in seconds, or never (the default)', () => {
+    const interval = (value: string | undefined) =>
+      loadConfig({ BILBY_CARRIER: 'crazytel', BILBY_UPSTREAM_API_KEY: 'k', BILBY_UPSTREAM_DESTINATION: 'sip.example', ...(value === undefined ? {} : { BILBY_UPSTREAM_SYNC_INTERVAL: value }) })
+        .upstream?.syncIntervalMs;
+    const cases: Array<[string | undefined, number | null]> = [
+      [undefined, null],
+      ['', null],
+      ['off', null],
+      ['OFF', null],
+      ['0', null],
+      ['6h', 6 * 3_600_000],
+      ['30m', 30 * 60_000],
+      ['90s', 90_000],
+      ['1d', 86_400_000],
+      ['3600', 3_600_000],
+      [' 2H ', 2 * 3_600_000],
+      ['1m', 60_000],
+      ['30d', 30 * 86_400_000],
+    ];
+    for (const [value, ms] of cases) assert.equal(interval(value), ms, String(value));
+  });
+
+  it('reports a sync interval that is no duration, or too short or long, with the other bad variables', () => {
+    for (const value of ['soon', '6 hours', '-1h', '1.5h', '59s', '59', '31d', 'h']) {
+      assert.throws(
+        () => loadConfig({ BILBY_CARRIER: 'crazytel', BILBY_UPSTREAM_API_KEY: 'k', BILBY_UPSTREAM_DESTINATION: 'sip.example', BILBY_UPSTREAM_SYNC_INTERVAL: value, PORT: 'x' }),
+        (error: unknown) =>
+          error instanceof ConfigError &&
+          error.problems.length === 2 &&
+          error.problems.some((problem) => problem.startsWith('PORT')) &&
+          error.problems.some((problem) => problem.startsWith(`BILBY_UPSTREAM_SYNC_INTERVAL must be a duration from 1m to 30d, like 6h, 30m or 3600 (seconds), or off (got "${value}")`)),
+        value,
+      );
+    }
   });
 
   it('reports every missing or bad upstream setting with the others at start', () => {

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { it } from 'node:test';
-import { createTestContext, purchaseBody, type TestContextApi } from './helpers/context.js';
+import { createApp } from '../server/src/http/app.js';
+import { ADMIN_HEADERS, createTestContext, purchaseBody, TEST_ADMIN_KEY, type TestContextApi } from './helpers/context.js';
+import { crazyTelCarrier } from './helpers/upstream.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { snapshot } from './helpers/invariants.js';
 
@@ -61,6 +63,38 @@ describeEachDatabase('operator API: inventory import', (dialect) => {
     const second = await importCsv(ctx, CSV);
     assert.deepEqual([second.body.added, second.body.skipped, second.body.rejected], [0, 4, 7]);
     assert.deepEqual(await snapshot(ctx.db), before);
+  });
+
+  it('gives each row the carrier it names, or the configured one; an unknown carrier is a rejected line', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const csv = [
+      'did_number,setup_cost,monthly_cost,carrier',
+      '61291230001,1,1,', // line 2: the configured carrier
+      '61291230002,1,1,crazytel', // line 3
+      '61291230003,1,1, CrazyTel ', // line 4: case and spaces do not matter
+      '61291230004,1,1,telstra', // line 5
+      '61291230005,1,1', // line 6: the column left out
+    ].join('\n');
+    const simulated = await importCsv(ctx, csv);
+    assert.deepEqual([simulated.body.added, simulated.body.rejected], [4, 1], JSON.stringify(simulated.body));
+    assert.equal(simulated.body.rejections[0].line, 5);
+    assert.match(simulated.body.rejections[0].reason, /carrier telstra is not one of simulated, crazytel/);
+    const carriers = async () =>
+      (await ctx.db.selectFrom('phone_number').select(['did_number', 'carrier']).orderBy('did_number').execute()).map((row) => `${row.did_number} ${row.carrier}`);
+    assert.deepEqual(await carriers(), ['61291230001 simulated', '61291230002 crazytel', '61291230003 crazytel', '61291230005 simulated']);
+    assert.equal((await ctx.admin('GET', '/numbers/61291230002')).body.carrier, 'crazytel');
+
+    // A reseller's server: rows naming no carrier are the upstream's, rows naming simulated its own.
+    const reseller = await createApp({ ...ctx.deps, carrier: crazyTelCarrier(ctx, 'http://127.0.0.1:9', 'unused-key') }, { adminKey: TEST_ADMIN_KEY });
+    t.after(() => reseller.close());
+    const answer = await reseller.inject({
+      method: 'POST',
+      url: '/admin/v1/inventory/import',
+      headers: { ...ADMIN_HEADERS, 'content-type': 'text/csv' },
+      payload: 'did_number,setup_cost,monthly_cost,carrier\n61291230011,1,1,\n61291230012,1,1,simulated\n',
+    });
+    assert.equal(answer.json().added, 2, answer.body);
+    assert.deepEqual((await carriers()).slice(-2), ['61291230011 crazytel', '61291230012 simulated']);
   });
 
   it('refuses a CSV without a did_number column, and a body that is not CSV, adding nothing', async (t) => {

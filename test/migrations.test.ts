@@ -78,3 +78,45 @@ describeEachDatabase('upgrading a database an earlier version left', (dialect) =
     assert.deepEqual(cheap.rows.map((row) => row.did_number), STOCK.slice(0, 3));
   });
 });
+
+describeEachDatabase('numbers stocked before each number named its carrier', (dialect) => {
+  /** A database at 0015 holding one available and one active number, served in reseller mode or not. */
+  async function upgraded(t: import('node:test').TestContext, reseller: boolean) {
+    const dir = mkdtempSync(join(tmpdir(), 'bilby-upgrade-'));
+    const test = await openTestDatabase(dialect, dir);
+    t.after(async () => {
+      await test.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const db = test.database.db;
+    await migrateTo(test.database, '0015-release-order');
+    await sql`INSERT INTO account (id, account_code, name, status, balance_cents, held_cents, created_at)
+              VALUES ('acc_old', 'A0001', 'Old customer', 'active', 0, 0, ${AT})`.execute(db);
+    await sql`INSERT INTO phone_number (did_number, country, number_type, state, city, setup_cost_cents, monthly_cost_cents,
+                status, block_premium, created_at, updated_at)
+              VALUES ('61291230001', 'AU', 'geographic', 'NSW', 'Sydney', 0, 100, 'available', 0, ${AT}, ${AT})`.execute(db);
+    await sql`INSERT INTO phone_number (did_number, country, number_type, state, city, setup_cost_cents, monthly_cost_cents,
+                status, account_id, block_premium, purchased_at, created_at, updated_at)
+              VALUES ('61291230002', 'AU', 'geographic', 'NSW', 'Sydney', 0, 100, 'active', 'acc_old', 0, ${AT}, ${AT}, ${AT})`.execute(db);
+    // Served with BILBY_CARRIER=crazytel: the upstream's request budget is there.
+    if (reseller) await sql`INSERT INTO upstream_budget_slot (carrier, slot, sent_at_ms) VALUES ('crazytel', 0, 0)`.execute(db);
+    await migrateToLatest(test.database);
+    const { rows } = await sql<{ did_number: string; carrier: string; upstream_monthly_cost_cents: number | null; gone_upstream: number }>`
+      SELECT did_number, carrier, upstream_monthly_cost_cents, gone_upstream FROM phone_number ORDER BY did_number`.execute(db);
+    return rows.map((row) => ({ ...row, gone_upstream: Number(row.gone_upstream) }));
+  }
+
+  it('gives every number the simulated carrier where the database was never served in reseller mode', async (t) => {
+    assert.deepEqual(await upgraded(t, false), [
+      { did_number: '61291230001', carrier: 'simulated', upstream_monthly_cost_cents: null, gone_upstream: 0 },
+      { did_number: '61291230002', carrier: 'simulated', upstream_monthly_cost_cents: null, gone_upstream: 0 },
+    ]);
+  });
+
+  it('gives every number the crazytel carrier where the database was served in reseller mode, sold or not', async (t) => {
+    assert.deepEqual(await upgraded(t, true), [
+      { did_number: '61291230001', carrier: 'crazytel', upstream_monthly_cost_cents: null, gone_upstream: 0 },
+      { did_number: '61291230002', carrier: 'crazytel', upstream_monthly_cost_cents: null, gone_upstream: 0 },
+    ]);
+  });
+});

@@ -32,7 +32,8 @@ function pendingOrder(accountId: string, addressId: string, personId: string, di
   return {
     id: newId('ord'), account_id: accountId, did_number: didNumber, status: 'pending', amount_cents: cents, setup_cost_cents: 0,
     monthly_cost_cents: cents, address_id: addressId, person_id: personId, primary_route: 'device', primary_destination: '1000000',
-    description: 'my line', failure_code: null, carrier_reference: null, created_at: at, updated_at: at, completed_at: null,
+    description: 'my line', failure_code: null, carrier_reference: null, upstream_setup_cost_cents: 1_00, upstream_monthly_cost_cents: 5_00,
+    created_at: at, updated_at: at, completed_at: null,
   };
 }
 
@@ -45,7 +46,17 @@ describeEachDatabase('order reservation', (dialect) => {
     const holdId = newId('hld');
     assert.equal(await ctx.database.writeTransaction((trx) => reservePendingOrder(trx, order, holdId)), 'reserved');
     const stored = await ctx.db.selectFrom('purchase_order').selectAll().where('id', '=', order.id).executeTakeFirstOrThrow();
-    assert.deepEqual({ ...stored, amount_cents: Number(stored.amount_cents), setup_cost_cents: Number(stored.setup_cost_cents), monthly_cost_cents: Number(stored.monthly_cost_cents) }, order);
+    assert.deepEqual(
+      {
+        ...stored,
+        amount_cents: Number(stored.amount_cents),
+        setup_cost_cents: Number(stored.setup_cost_cents),
+        monthly_cost_cents: Number(stored.monthly_cost_cents),
+        upstream_setup_cost_cents: Number(stored.upstream_setup_cost_cents),
+        upstream_monthly_cost_cents: Number(stored.upstream_monthly_cost_cents),
+      },
+      order,
+    );
     const hold = await ctx.db.selectFrom('funds_hold').selectAll().where('order_id', '=', order.id).executeTakeFirstOrThrow();
     assert.deepEqual({ ...hold, amount_cents: Number(hold.amount_cents) }, {
       id: holdId, account_id: buyer.accountId, order_id: order.id, amount_cents: 40_00, status: 'pending', created_at: order.created_at, settled_at: null,

@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
-import { amount, defined, integer, oneOf } from './arguments.js';
+import { amount, defined, integer, month, oneOf, percent } from './arguments.js';
 import * as adminAccounts from './commands/admin-accounts.js';
 import * as adminInventory from './commands/admin-inventory.js';
+import * as adminPricing from './commands/admin-pricing.js';
 import { UsageError } from './failures.js';
-import { NUMBER_TYPES, type Run } from './choices.js';
+import { NUMBER_TYPES, ROUNDING_RULES, type Run } from './choices.js';
 
 /** `bilby admin ...`: the operator API's commands. */
 export function addAdminCommands(program: Command, operator: (run: Run) => (...args: unknown[]) => Promise<void>): void {
@@ -120,12 +121,43 @@ export function addAdminCommands(program: Command, operator: (run: Run) => (...a
       }),
     );
 
-  const inventory = admin.command('inventory').description('stock: counts, import, withdraw, reinstate');
+  const pricing = admin.command('pricing').description("pricing rules: how numbers bought from the upstream are priced from their upstream cost");
+  pricing.command('show', { isDefault: true }).action(operator(async (client, io) => adminPricing.showPricingRules(client, io)));
+  pricing
+    .command('set <type>')
+    .description('a type\'s rule: upstream cost + a percentage + a fixed amount, rounded up; left out: 0 and no rounding')
+    .option('--percent <percent>', 'markup as a percentage of the upstream cost', percent('--percent'))
+    .option('--setup <dollars>', 'fixed markup on the setup price', amount('--setup'))
+    .option('--monthly <dollars>', 'fixed markup on the monthly price', amount('--monthly'))
+    .addOption(new Option('--rounding <rule>', 'round prices up').choices(ROUNDING_RULES))
+    .action(
+      operator(async (client, io, o: { percent?: number; setup?: number; monthly?: number; rounding?: (typeof ROUNDING_RULES)[number] }, type: string) =>
+        adminPricing.setPricingRule(
+          client,
+          oneOf('<type>', NUMBER_TYPES)(type),
+          defined({ markup_percent: o.percent, setup_markup: o.setup, monthly_markup: o.monthly, rounding: o.rounding }),
+          io,
+        ),
+      ),
+    );
+
+  admin
+    .command('margins')
+    .description('revenue, upstream cost and margin per month and number type (default: the last twelve months)')
+    .option('--from <month>', 'first month, YYYY-MM', month('--from'))
+    .option('--to <month>', 'last month, YYYY-MM', month('--to'))
+    .action(operator(async (client, io, o: { from?: string; to?: string }) => adminPricing.showMargins(client, defined({ from: o.from, to: o.to }), io)));
+
+  const inventory = admin.command('inventory').description('stock: counts, import, sync, withdraw, reinstate');
   inventory.command('counts', { isDefault: true }).action(operator(async (client, io) => adminInventory.showCounts(client, io)));
   inventory
     .command('import <file>')
-    .description('import a CSV: did_number, number_type, state, city, setup_cost, monthly_cost')
+    .description('import a CSV: did_number, number_type, state, city, setup_cost, monthly_cost, carrier (default: the configured one)')
     .action(operator(async (client, io, _o, file: string) => adminInventory.importInventory(client, file, io, Boolean(process.stderr.isTTY) && !io.json)));
+  inventory
+    .command('sync')
+    .description("sync with the upstream's catalogue (reseller mode): add numbers new upstream, reprice, withdraw those gone")
+    .action(operator(async (client, io) => adminInventory.syncInventory(client, io, Boolean(process.stderr.isTTY) && !io.json)));
   for (const action of ['withdraw', 'reinstate'] as const) {
     inventory
       .command(`${action} <numbers...>`)

@@ -9,6 +9,22 @@ export function amount(flag: string) {
   };
 }
 
+/** A percentage with at most two decimals, with or without its % sign. */
+export function percent(flag: string) {
+  return (text: string): number => {
+    if (!/^\d+(\.\d{1,2})?%?$/.test(text.trim())) throw new UsageError(`${flag} must be a percentage, like 25 or 12.5 (got "${text}")`);
+    return Number(text.trim().replace('%', ''));
+  };
+}
+
+/** A calendar month, YYYY-MM. */
+export function month(flag: string) {
+  return (text: string): string => {
+    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(text.trim())) throw new UsageError(`${flag} must be a month, like 2026-03 (got "${text}")`);
+    return text.trim();
+  };
+}
+
 export function integer(flag: string, min: number, max: number) {
   return (text: string): number => {
     const value = Number(text);

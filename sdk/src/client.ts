@@ -259,6 +259,18 @@ export function createClient(options: ClientOptions) {
         set: (numberType: T.NumberType, price: T.PriceInput): Promise<T.SetTypePriceResult> =>
           admin('PUT', '/prices/{number_type}', 'admin.prices.set', { params: { number_type: numberType }, body: price }),
       },
+      pricingRules: {
+        /** The rules by which upstream numbers are priced from their upstream cost, per number type. */
+        list: (): Promise<T.PricingRule[]> => admin('GET', '/pricing-rules', 'admin.pricingRules.list').then((r) => r.results),
+        /** Sets a type's rule (fields left out: 0 and no rounding); its unsold upstream numbers follow it at once. */
+        set: (numberType: T.NumberType, rule: T.PricingRuleInput): Promise<T.SetPricingRuleResult> =>
+          admin('PUT', '/pricing-rules/{number_type}', 'admin.pricingRules.set', { params: { number_type: numberType }, body: rule }),
+      },
+      reports: {
+        /** Revenue, upstream cost and margin per month (UTC, `YYYY-MM`) and number type; by default the last twelve months. */
+        margins: (range: { from?: string; to?: string } = {}): Promise<T.MarginReport> =>
+          admin('GET', '/reports/margins', 'admin.reports.margins', { query: range }),
+      },
       numbers: {
         get: (didNumber: string): Promise<T.InventoryNumber> =>
           admin('GET', '/numbers/{did_number}', 'admin.numbers.get', { params: { did_number: didNumber } }),
@@ -274,7 +286,7 @@ export function createClient(options: ClientOptions) {
         reinstate: (didNumbers: string[]): Promise<T.StockChange> =>
           admin('POST', '/inventory/reinstate', 'admin.inventory.reinstate', { body: { did_numbers: didNumbers } }),
         /**
-         * Streams a CSV (did_number, number_type, state, city, setup_cost, monthly_cost) into stock.
+         * Streams a CSV (did_number, number_type, state, city, setup_cost, monthly_cost, carrier) into stock.
          * `onProgress` is told the bytes sent so far; the server reads as it receives.
          */
         import: (
@@ -284,6 +296,20 @@ export function createClient(options: ClientOptions) {
           admin('POST', '/inventory/import', 'admin.inventory.import', {
             rawBody: { body: toStream(csv, options.onProgress), contentType: 'text/csv' },
           }),
+        /**
+         * Starts a sync of the upstream's catalogue (reseller mode) and returns it running; follow it
+         * with `syncs.get(id)` until its status is `completed` or `failed`. ConflictError
+         * `sync_in_progress` while one runs, `upstream_not_configured` without an upstream.
+         */
+        sync: (call: CallOptions = {}): Promise<T.CatalogueSync> =>
+          admin('POST', '/inventory/sync', 'admin.inventory.sync', { idempotencyKey: call.idempotencyKey }) as Promise<T.CatalogueSync>,
+        syncs: {
+          /** The latest syncs, newest first. */
+          list: (options: { limit?: number } = {}): Promise<T.CatalogueSync[]> =>
+            admin('GET', '/inventory/syncs', 'admin.inventory.syncs.list', { query: options }).then((r) => r.results),
+          get: (syncId: string): Promise<T.CatalogueSync> =>
+            admin('GET', '/inventory/syncs/{sync_id}', 'admin.inventory.syncs.get', { params: { sync_id: syncId } }),
+        },
       },
     },
   };

@@ -241,7 +241,7 @@ export interface paths {
         put?: never;
         /**
          * Import numbers from a CSV stream (text/csv)
-         * @description Columns: did_number (required), number_type, state, city, setup_cost, monthly_cost. Type, state and area code come from the number when missing; a row without prices takes its type's price. Numbers already in stock are skipped, bad rows are reported by line and never stop the others, so importing the same file twice adds nothing. Each line is one row (lines end in LF, CRLF or CR; a quoted field cannot hold a line break): a line longer than 64 KiB, or one that is not CSV, such as a quote not closed on its line, is rejected by its line number and the next line is read as usual.
+         * @description Columns: did_number (required), number_type, state, city, setup_cost, monthly_cost, carrier. Type, state and area code come from the number when missing; a row without prices takes its type's price; a row without a carrier is the configured carrier's (simulated, Bilby's own, or crazytel, the upstream), and another name is rejected. Numbers already in stock are skipped, bad rows are reported by line and never stop the others, so importing the same file twice adds nothing. Each line is one row (lines end in LF, CRLF or CR; a quoted field cannot hold a line break): a line longer than 64 KiB, or one that is not CSV, such as a quote not closed on its line, is rejected by its line number and the next line is read as usual.
          */
         post: operations["importNumbers"];
         delete?: never;
@@ -261,6 +261,60 @@ export interface paths {
         put?: never;
         /** Put withdrawn numbers back on sale */
         post: operations["reinstateNumbers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/inventory/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a sync of the upstream's catalogue; follow it at /inventory/syncs/{sync_id}
+         * @description Reads what the upstream offers (number types with a pricing rule only, on the upstream budget's background priority), adds numbers new upstream at the rule's price, reprices unsold ones whose upstream cost or rule changed, and withdraws unsold ones the upstream no longer offers. Sold numbers and numbers of other carriers (own ranges) are never changed. 409 upstream_not_configured without an upstream carrier; 409 sync_in_progress while any server process runs a sync.
+         */
+        post: operations["startCatalogueSync"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/inventory/syncs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The latest catalogue syncs, newest first, running or finished */
+        get: operations["listCatalogueSyncs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/inventory/syncs/{sync_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One catalogue sync: its progress while it runs, its report once finished */
+        get: operations["getCatalogueSync"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -346,6 +400,63 @@ export interface paths {
         get?: never;
         /** Set a number type's price; unsold numbers without their own price follow it at once */
         put: operations["setTypePrice"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/pricing-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Pricing rules per number type: how upstream numbers' prices are made from their upstream cost */
+        get: operations["listPricingRules"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/pricing-rules/{number_type}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set a number type's pricing rule; its unsold upstream numbers without their own price follow it at once
+         * @description setup = cost + cost × markup_percent / 100 + setup_markup, and monthly likewise with monthly_markup (half a cent of percentage rounds up); each is then rounded up by `rounding` (a price of $0 stays $0). Fields left out are 0 and `none`.
+         */
+        put: operations["setPricingRule"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/reports/margins": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Revenue, upstream cost and margin per month and number type, from completed purchases
+         * @description Each sale counts in the month (UTC) its purchase completed: its revenue is what the buyer was charged (setup and first month), its upstream cost what the upstream charged for the number as recorded when the order was placed, so repricing a number later never changes a past month. At most 120 months.
+         */
+        get: operations["getMarginReport"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -774,6 +885,39 @@ export interface components {
             setup_cost: number;
             state: string | null;
         };
+        CatalogueSync: {
+            /** @description Numbers put on sale: new upstream, or offered again after being withdrawn as gone */
+            added: number;
+            /** @description The upstream carrier synced */
+            carrier: string;
+            error: string | null;
+            finished_at: string | null;
+            id: string;
+            /** @description Numbers the upstream offers, read so far */
+            numbers_seen: number;
+            /** @description Upstream requests made for listing pages */
+            pages_read: number;
+            /** @description Unsold numbers whose upstream cost or rule price changed */
+            repriced: number;
+            /** @description Number types with no pricing rule: not synced */
+            skipped_types: components["schemas"]["NumberType"][];
+            slices_done: number;
+            /** @description Parts of the upstream's listing the sync reads: by country, number type and (Australian geographic) state */
+            slices_total: number;
+            started_at: string;
+            /**
+             * @description The operator (POST /inventory/sync) or BILBY_UPSTREAM_SYNC_INTERVAL
+             * @enum {string}
+             */
+            started_by: "operator" | "schedule";
+            /** @enum {string} */
+            status: "running" | "completed" | "failed";
+            /** @description Numbers the upstream offers that were left as they were (sold ones and other carriers' too) */
+            unchanged: number;
+            updated_at: string;
+            /** @description Unsold numbers taken off sale because the upstream no longer offers them */
+            withdrawn: number;
+        };
         /** @enum {string} */
         Country: "AU" | "NZ";
         ErrorBody: {
@@ -793,10 +937,12 @@ export interface components {
         InventoryNumber: {
             account_id: string | null;
             area_code: string | null;
+            /** @description Which carrier provisions the number: simulated (Bilby's own) or crazytel (the upstream) */
+            carrier: string;
             city: string | null;
             country: components["schemas"]["Country"];
             created_at: string;
-            /** @description True when the number has its own price, false when it follows its type */
+            /** @description True when the number has its own price, false when it follows its type's price (its type's pricing rule, with an upstream cost) */
             custom_price: boolean;
             /**
              * @description E.164 digits without +
@@ -813,6 +959,8 @@ export interface components {
             /** @enum {string} */
             status: "available" | "reserved" | "active" | "quarantine" | "withdrawn";
             updated_at: string;
+            upstream_monthly_cost: number | null;
+            upstream_setup_cost: number | null;
         };
         /** @enum {string} */
         NumberType: "geographic" | "mobile" | "tollfree" | "local_rate";
@@ -887,6 +1035,23 @@ export interface components {
          * @enum {string}
          */
         PersonType: "R" | "B" | "G" | "C" | "N";
+        /** @description The price of a number type's upstream numbers: setup = cost + cost × markup_percent / 100 + setup_markup, monthly likewise with monthly_markup (half a cent of percentage rounds up), then each rounded by `rounding` */
+        PricingRule: {
+            /** @description Percentage of the upstream cost added to it, e.g. 25 or 12.5 */
+            markup_percent: number;
+            /** @description Amount in AUD dollars, at most two decimals */
+            monthly_markup: number;
+            number_type: components["schemas"]["NumberType"];
+            rounding: components["schemas"]["RoundingRule"];
+            /** @description Amount in AUD dollars, at most two decimals */
+            setup_markup: number;
+            updated_at: string;
+        };
+        /**
+         * @description How a pricing rule's prices are rounded, always up: to the next 5 cents, the next .95, the next whole dollar; $0 stays $0
+         * @enum {string}
+         */
+        RoundingRule: "none" | "up_to_5_cents" | "up_to_95_cents" | "up_to_dollar";
         /**
          * @description Where a number's calls go; congestion takes no destination
          * @enum {string}
@@ -1917,6 +2082,126 @@ export interface operations {
             };
         };
     };
+    startCatalogueSync: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueSync"];
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listCatalogueSyncs: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: components["schemas"]["CatalogueSync"][];
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getCatalogueSync: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                sync_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueSync"];
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     withdrawNumbers: {
         parameters: {
             query?: never;
@@ -2166,6 +2451,190 @@ export interface operations {
                         /** @description Unsold numbers without their own price that now cost this */
                         numbers_repriced: number;
                         price: components["schemas"]["TypePrice"];
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listPricingRules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: components["schemas"]["PricingRule"][];
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    setPricingRule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                number_type: components["schemas"]["NumberType"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description At most two decimals
+                     * @default 0
+                     */
+                    markup_percent?: number;
+                    /**
+                     * @description AUD dollars, at most two decimals
+                     * @default 0
+                     */
+                    monthly_markup?: number;
+                    rounding?: components["schemas"]["RoundingRule"];
+                    /**
+                     * @description AUD dollars, at most two decimals
+                     * @default 0
+                     */
+                    setup_markup?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Unsold numbers of the type, following the rule, whose price changed */
+                        numbers_repriced: number;
+                        rule: components["schemas"]["PricingRule"];
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getMarginReport: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The first month (UTC), counted. Default: eleven months before `to`
+                 * @example 2026-03
+                 */
+                from?: string;
+                /**
+                 * @description The last month (UTC), counted. Default: this month
+                 * @example 2026-03
+                 */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        from: string;
+                        /** @description Months and number types with sales, in order */
+                        results: {
+                            /** @description Dollars: revenue − upstream_cost */
+                            margin: number;
+                            month: string;
+                            number_type: components["schemas"]["NumberType"];
+                            /** @description Dollars the buyers were charged: setup and first month */
+                            revenue: number;
+                            /** @description Purchases completed */
+                            sales: number;
+                            /** @description Sales with no upstream cost recorded (own ranges, or sold before costs were kept): counted at no cost */
+                            sales_without_upstream_cost: number;
+                            /** @description Dollars the upstream charged for those numbers, as recorded when each order was placed */
+                            upstream_cost: number;
+                        }[];
+                        to: string;
+                        totals: {
+                            /** @description Dollars: revenue − upstream_cost */
+                            margin: number;
+                            /** @description Dollars the buyers were charged: setup and first month */
+                            revenue: number;
+                            /** @description Purchases completed */
+                            sales: number;
+                            /** @description Sales with no upstream cost recorded (own ranges, or sold before costs were kept): counted at no cost */
+                            sales_without_upstream_cost: number;
+                            /** @description Dollars the upstream charged for those numbers, as recorded when each order was placed */
+                            upstream_cost: number;
+                        };
                     };
                 };
             };

@@ -13,6 +13,9 @@ export const NUMBER_TYPES = ["geographic", "mobile", "tollfree", "local_rate"] a
 /** The values of the document's `PersonType`. R residential, B business, G government, C charity, N not for profit. */
 export const PERSON_TYPES = ["R", "B", "G", "C", "N"] as const satisfies ReadonlyArray<components['schemas']['PersonType']>;
 
+/** The values of the document's `RoundingRule`. How a pricing rule's prices are rounded, always up: to the next 5 cents, the next .95, the next whole dollar; $0 stays $0. */
+export const ROUNDING_RULES = ["none", "up_to_5_cents", "up_to_95_cents", "up_to_dollar"] as const satisfies ReadonlyArray<components['schemas']['RoundingRule']>;
+
 /** The values of the document's `RouteType`. Where a number's calls go; congestion takes no destination. */
 export const ROUTE_TYPES = ["device", "server", "congestion", "forward", "voicemail", "ivr", "queue", "ring_group"] as const satisfies ReadonlyArray<components['schemas']['RouteType']>;
 

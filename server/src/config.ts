@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import { CRASH_POINTS, type CrashPoint } from './domain/crash-points.js';
 import { isPostgresUrl, sqlitePath } from './domain/database-url.js';
+import { parseDurationMs } from './domain/duration.js';
 import { parseNumber } from './domain/phone-number.js';
 import { isRouteType, needsDestination, normaliseDestination, ROUTE_TYPES, type RouteType } from './domain/routing.js';
 import { DEFAULT_CLIENT_TIMEOUTS } from './http/client-timeouts.js';
@@ -100,7 +101,17 @@ export interface UpstreamConfig {
   destination: string | null;
   /** How long one upstream request may take to answer. @default 30000 */
   requestTimeoutMs: number;
+  /**
+   * How often the upstream's catalogue is synced into the stock (BILBY_UPSTREAM_SYNC_INTERVAL, e.g.
+   * `6h`); null for never, as by default: the operator syncs with `bilby admin inventory sync`.
+   * @default null
+   */
+  syncIntervalMs: number | null;
 }
+
+/** A sync reads the upstream's listing in at least nine requests: more often than this would spend the budget on it. */
+export const MIN_SYNC_INTERVAL_MS = 60_000;
+const MAX_SYNC_INTERVAL_MS = 30 * 86_400_000;
 
 type Env = Record<string, string | undefined>;
 
@@ -243,5 +254,17 @@ function readUpstream(env: Env, number: NumberReader, problems: string[]): Upstr
     route,
     destination,
     requestTimeoutMs: number('BILBY_UPSTREAM_TIMEOUT_MS', 30_000, 100, 600_000),
+    syncIntervalMs: readSyncInterval(env.BILBY_UPSTREAM_SYNC_INTERVAL, problems),
   };
+}
+
+function readSyncInterval(raw: string | undefined, problems: string[]): number | null {
+  const text = raw?.trim() ?? '';
+  if (text === '' || text.toLowerCase() === 'off' || text === '0') return null;
+  const ms = parseDurationMs(text);
+  if (ms === null || ms < MIN_SYNC_INTERVAL_MS || ms > MAX_SYNC_INTERVAL_MS) {
+    problems.push(`BILBY_UPSTREAM_SYNC_INTERVAL must be a duration from 1m to 30d, like 6h, 30m or 3600 (seconds), or off (got "${raw}")`);
+    return null;
+  }
+  return ms;
 }

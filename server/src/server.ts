@@ -13,6 +13,7 @@ import { createRateLimiter } from './services/rate-limiter.js';
 import { recoverOrders, type FullRecoveryReport, type RecoveryReport } from './services/recover-orders.js';
 import { seedDemo } from './services/seed-demo.js';
 import { pushDueUpstreamChanges } from './services/push-upstream-change.js';
+import { syncWhenDue } from './services/scheduled-sync.js';
 import { recoverReleases, returnQuarantinedNumbers } from './services/release-number.js';
 import { createDatabase } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
@@ -58,7 +59,8 @@ export async function createServer(config: Config, log: Logger = createLogger(co
   });
   await migrateToLatest(database);
   const clock = () => new Date();
-  const carrier = await openCarrier(config, database, log, clock);
+  const { carrier, catalogue } = await openCarrier(config, database, log, clock);
+  const stopping = new AbortController();
   if (config.recoveryGraceMs < config.carrier.timeoutMs + config.carrier.longestProvisionMs) {
     log.warn(
       { recovery_grace_ms: config.recoveryGraceMs, safe_recovery_grace_ms: safeRecoveryGraceMs(config.carrier.timeoutMs, config.carrier.longestProvisionMs) },
@@ -68,6 +70,8 @@ export async function createServer(config: Config, log: Logger = createLogger(co
   const deps: ServiceDeps = {
     database,
     carrier,
+    ...(catalogue ? { catalogue } : {}),
+    stopping: stopping.signal,
     clock,
     settings: {
       carrierTimeoutMs: config.carrier.timeoutMs,
@@ -93,12 +97,11 @@ export async function createServer(config: Config, log: Logger = createLogger(co
     },
   });
   let timer: NodeJS.Timeout | undefined;
-  let closing = false;
   let maintaining: Promise<void> | undefined;
 
   const maintainOnce = async () => {
     try {
-      const report = await recoverEverything(deps, () => closing);
+      const report = await recoverEverything(deps, () => stopping.signal.aborted);
       const returned = await returnQuarantinedNumbers(deps);
       const purged = await purgeExpiredIdempotencyKeys(deps);
       await checkCarrierHealth(deps);
@@ -109,7 +112,15 @@ export async function createServer(config: Config, log: Logger = createLogger(co
         log.info({ ...report, returned_from_quarantine: returned, idempotency_keys_purged: purged }, 'maintenance');
       }
     } catch (error) {
-      if (!closing) log.error({ err: error }, 'maintenance failed');
+      if (!stopping.signal.aborted) log.error({ err: error }, 'maintenance failed');
+    }
+    const syncIntervalMs = config.upstream?.syncIntervalMs;
+    if (syncIntervalMs) {
+      try {
+        if ((await syncWhenDue(deps, syncIntervalMs)) === 'started') log.info({}, 'periodic catalogue sync started');
+      } catch (error) {
+        log.error({ err: error }, 'the periodic catalogue sync could not start');
+      }
     }
   };
   // One pass at a time: a pass telling upstream of many changes can outlast the interval.
@@ -125,8 +136,8 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       timer.unref();
     },
     async close() {
-      closing = true;
       if (timer) clearInterval(timer);
+      stopping.abort(new Error('the server is shutting down'));
       await maintaining;
       await app.close();
       await deps.tasks.drain();

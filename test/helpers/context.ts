@@ -70,6 +70,12 @@ export interface SeedNumber {
   monthly?: number;
   state?: string | null;
   city?: string | null;
+  /** @default "simulated" */
+  carrier?: 'simulated' | 'crazytel';
+  /** What the upstream charges for it, in cents; a number with these follows its type's pricing rule unless `ownPrice`. */
+  upstreamSetup?: number;
+  upstreamMonthly?: number;
+  ownPrice?: boolean;
 }
 
 export interface CallResult {
@@ -188,6 +194,12 @@ export async function createTestContext(
           area_code: parsed.areaCode,
           setup_cost_cents: spec.setup ?? 500,
           monthly_cost_cents: spec.monthly ?? 1000,
+          // Every row names every column: SQLite fills a column some rows of a batch leave out with NULL, not its default.
+          carrier: spec.carrier ?? 'simulated',
+          upstream_setup_cost_cents: spec.upstreamSetup ?? null,
+          upstream_monthly_cost_cents: spec.upstreamSetup === undefined ? null : (spec.upstreamMonthly ?? 0),
+          // Seeded numbers are priced one by one (the column's default), except those that follow a pricing rule.
+          custom_price: spec.upstreamSetup !== undefined && !spec.ownPrice ? 0 : 1,
           status: 'available',
           block_premium: 0,
           created_at: at,

@@ -38,7 +38,8 @@ export async function startFlakyProxy(t: Cleanup, target: string, faults: Fault[
     const index = faults.findIndex((candidate) => candidate.match === undefined || line.includes(candidate.match));
     const fault: Fault = index === -1 ? { kind: 'pass' } : faults.splice(index, 1)[0]!;
     if (fault.kind === 'delay') {
-      setTimeout(() => forward(), fault.ms);
+      // A client that went away meanwhile (a process killed mid-request) is not forwarded.
+      setTimeout(() => (req.socket.destroyed ? undefined : forward()), fault.ms);
       return;
     }
     if (fault.kind === 'drop') {
@@ -78,6 +79,8 @@ export async function startFlakyProxy(t: Cleanup, target: string, faults: Fault[
           answer.pipe(res);
         },
       );
+      // The client or the server hung up: the other side is cut too, as a proxy does.
+      upstreamRequest.on('error', () => res.destroy());
       req.pipe(upstreamRequest);
     }
   });

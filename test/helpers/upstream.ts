@@ -17,9 +17,24 @@ export const UPSTREAM_ROUTING = { route: 'server', destination: 'sip.reseller.ex
 /** What each number costs the reseller upstream: $1 setup and $5 a month. */
 export const UPSTREAM_PRICE = { setup: '1.00', monthly: '5.00', cents: 6_00 } as const;
 
+/** A number upstream sells, and at what cost to the reseller (dollars, as upstream's CSV takes them). */
+export interface UpstreamStock {
+  number: string;
+  /** @default "1.00" */
+  setup?: string;
+  /** @default "5.00" */
+  monthly?: string;
+  /** @default the number's state (Australian geographic numbers), none otherwise */
+  state?: string;
+  /** @default Sydney for NSW numbers */
+  city?: string;
+}
+
 export interface UpstreamOptions {
-  /** The numbers upstream has for sale. */
+  /** The numbers upstream has for sale, NSW geographic numbers at UPSTREAM_PRICE. */
   numbers: string[];
+  /** More numbers for sale, each at its own cost. */
+  stock?: UpstreamStock[];
   /** The reseller's balance upstream, in dollars. @default 100 */
   balance?: number;
   env?: Record<string, string>;
@@ -44,11 +59,8 @@ export async function startUpstream(t: Cleanup, options: UpstreamOptions) {
   const created = await admin.accounts.create({ name: 'Reseller', opening_credit: options.balance ?? 100 });
   const resellerKey = created.api_key.api_key;
   await admin.destinations.create(created.account.id, { ...UPSTREAM_ROUTING });
-  const csv = [
-    'did_number,number_type,state,city,setup_cost,monthly_cost',
-    ...options.numbers.map((n) => `${n},geographic,NSW,Sydney,${UPSTREAM_PRICE.setup},${UPSTREAM_PRICE.monthly}`),
-  ];
-  assert.equal((await admin.inventory.import(Readable.from([`${csv.join('\n')}\n`]))).added, options.numbers.length);
+  const stock = [...options.numbers.map((number): UpstreamStock => ({ number, state: 'NSW', city: 'Sydney' })), ...(options.stock ?? [])];
+  if (stock.length > 0) await stockUpstream(admin, stock);
   const proxy = await startFlakyProxy(t, process.base, []);
   /** The reseller's own view of its upstream account, straight to the upstream (not through the proxy). */
   const reseller = createClient({ baseUrl: process.base, apiKey: resellerKey });
@@ -56,6 +68,16 @@ export async function startUpstream(t: Cleanup, options: UpstreamOptions) {
 }
 
 export type Upstream = Awaited<ReturnType<typeof startUpstream>>;
+
+/** Puts numbers on sale upstream, through its operator API's CSV import. */
+export async function stockUpstream(admin: Upstream['admin'], stock: UpstreamStock[]): Promise<void> {
+  const csv = [
+    'did_number,state,city,setup_cost,monthly_cost',
+    ...stock.map((s) => `${s.number},${s.state ?? ''},${s.city ?? ''},${s.setup ?? UPSTREAM_PRICE.setup},${s.monthly ?? UPSTREAM_PRICE.monthly}`),
+  ];
+  const report = await admin.inventory.import(Readable.from([`${csv.join('\n')}\n`]));
+  assert.equal(report.added, stock.length, JSON.stringify(report));
+}
 
 /** The carrier as the reseller's server runs it, with the reseller's key, in CrazyTel compatibility. */
 export function crazyTelCarrier(ctx: TestContextApi, upstreamUrl: string, resellerKey: string): CrazyTelCarrier {

@@ -1,10 +1,11 @@
 import { createReadStream, statSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
-import type { BilbyClient, ImportReport, StockChange } from '@bilby/sdk';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BilbyClient, CatalogueSync, ImportReport, StockChange } from '@bilby/sdk';
 import { UsageError } from '../failures.js';
 import { details, emit, table, type Io } from '../io.js';
 
-/** Operator commands on stock: counts, withdraw, reinstate, and CSV import. */
+/** Operator commands on stock: counts, withdraw, reinstate, CSV import and the upstream catalogue's sync. */
 
 export async function showCounts(client: BilbyClient, io: Io) {
   const counts = await client.admin.inventory.counts();
@@ -71,5 +72,53 @@ function describeReport(r: ImportReport): string {
     ]) +
     (r.rejections.length ? table(r.rejections, [['line', (x) => x.line], ['reason', (x) => x.reason]]) : '') +
     (r.rejections_truncated ? `(only the first ${r.rejections.length} rejections are listed)\n` : '')
+  );
+}
+
+/** How often a running sync is asked how far it has got. */
+const SYNC_POLL_MS = 500;
+
+/**
+ * Starts a sync of the upstream's catalogue and follows it to its end. On a terminal a progress bar
+ * follows the parts of the upstream's listing read (with pages and numbers so far); piped, a plain
+ * line for each part. The report comes last; a failed sync exits with an error after it.
+ */
+export async function syncInventory(client: BilbyClient, io: Io, progressToTerminal: boolean) {
+  let run = await client.admin.inventory.sync();
+  const bar = progressToTerminal
+    ? new SingleBar({ format: 'Syncing [{bar}] {value}/{total} parts | {pages} pages, {numbers} numbers', stream: process.stderr, hideCursor: true })
+    : null;
+  bar?.start(run.slices_total, run.slices_done, { pages: run.pages_read, numbers: run.numbers_seen });
+  let linesFor = run.slices_done;
+  try {
+    while (run.status === 'running') {
+      await sleep(SYNC_POLL_MS);
+      run = await client.admin.inventory.syncs.get(run.id);
+      bar?.update(run.slices_done, { pages: run.pages_read, numbers: run.numbers_seen });
+      if (!bar && !io.json && run.slices_done > linesFor) {
+        linesFor = run.slices_done;
+        io.err(`sync: ${run.slices_done} of ${run.slices_total} parts read (${run.pages_read} pages, ${run.numbers_seen} numbers)\n`);
+      }
+    }
+  } finally {
+    bar?.stop();
+  }
+  emit(io, run, describeSync);
+  if (run.status === 'failed') throw new Error(`the catalogue sync ${run.id} failed: ${run.error ?? 'no reason given'}`);
+}
+
+function describeSync(run: CatalogueSync): string {
+  return (
+    details([
+      ['Sync', `${run.id} (${run.status})`],
+      ['Added', run.added],
+      ['Repriced', run.repriced],
+      ['Withdrawn', run.withdrawn],
+      ['Unchanged', run.unchanged],
+      ['Numbers seen', run.numbers_seen],
+      ['Pages read', run.pages_read],
+    ]) +
+    (run.skipped_types.length ? `No pricing rule, not synced: ${run.skipped_types.join(', ')} (set one with bilby admin pricing set)\n` : '') +
+    (run.error ? `Stopped: ${run.error}\n` : '')
   );
 }

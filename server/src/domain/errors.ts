@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'invalid_csv'
   | 'already_exists'
   | 'upstream_not_configured'
+  | 'sync_in_progress'
   | 'internal_error';
 
 export interface FieldError {

@@ -1,3 +1,4 @@
+import { CARRIER_NAMES, isCarrierName, type CarrierName } from './carrier-name.js';
 import { dollarsToCents } from './money.js';
 import { stateOfGeographicNumber } from './number-region.js';
 import { parseNumber, STATES, STATES_BY_AREA_CODE, type NumberType, type State } from './phone-number.js';
@@ -10,9 +11,10 @@ export interface InventoryCsvRow {
   city?: string;
   setup_cost?: string;
   monthly_cost?: string;
+  carrier?: string;
 }
 
-export const INVENTORY_CSV_COLUMNS = ['did_number', 'number_type', 'state', 'city', 'setup_cost', 'monthly_cost'] as const;
+export const INVENTORY_CSV_COLUMNS = ['did_number', 'number_type', 'state', 'city', 'setup_cost', 'monthly_cost', 'carrier'] as const;
 
 export interface InventoryNumber {
   didNumber: string;
@@ -24,6 +26,8 @@ export interface InventoryNumber {
   setupCents: number;
   monthlyCents: number;
   customPrice: boolean;
+  /** The carrier the row names; undefined for the import's default (the configured carrier). */
+  carrier?: CarrierName;
 }
 
 export type TypePrices = ReadonlyMap<string, { setupCents: number; monthlyCents: number }>;
@@ -35,7 +39,8 @@ const MAX_SHOWN_LENGTH = 40;
 
 /**
  * Checks one CSV row and fills what it leaves out: the type, area code and (for Australian
- * geographic numbers) the state come from the number; a row without prices takes its type's.
+ * geographic numbers) the state come from the number; a row without prices takes its type's; a
+ * row without a carrier is the import's (the configured carrier).
  * Returns the number to stock, or the reason the row is rejected.
  */
 export function readInventoryRow(row: InventoryCsvRow, prices: TypePrices): InventoryNumber | { reason: string } {
@@ -51,6 +56,15 @@ export function readInventoryRow(row: InventoryCsvRow, prices: TypePrices): Inve
 
   const state = readState(row.state, parsed.e164, parsed.country, parsed.areaCode);
   if (typeof state === 'object' && state !== null) return state;
+
+  let carrier: CarrierName | undefined;
+  if (row.carrier !== undefined) {
+    const named = row.carrier.trim().toLowerCase();
+    if (named !== '') {
+      if (!isCarrierName(named)) return { reason: `carrier ${shown(named)} is not one of ${CARRIER_NAMES.join(', ')}` };
+      carrier = named;
+    }
+  }
 
   const city = row.city?.trim() || null;
   if (city !== null && city.length > MAX_CITY_LENGTH) return { reason: `city is longer than ${MAX_CITY_LENGTH} characters` };
@@ -84,6 +98,7 @@ export function readInventoryRow(row: InventoryCsvRow, prices: TypePrices): Inve
     setupCents,
     monthlyCents,
     customPrice,
+    ...(carrier === undefined ? {} : { carrier }),
   };
 }
 

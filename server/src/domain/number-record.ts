@@ -44,8 +44,13 @@ export interface OwnedNumber extends ListedNumber {
 export interface StockedNumber extends ListedNumber {
   status: NumberStatus;
   account_id: string | null;
-  /** 1 when the number has its own price, 0 when it follows its type's. */
+  /** 1 when the number has its own price, 0 when it follows its type's (or its type's pricing rule). */
   custom_price: number;
+  /** Which carrier provisions it. */
+  carrier: string;
+  /** What the upstream charges for it; null for numbers no upstream sells. */
+  upstream_setup_cost_cents: Cents | null;
+  upstream_monthly_cost_cents: Cents | null;
   quarantine_until: string | null;
   created_at: string;
   updated_at: string;

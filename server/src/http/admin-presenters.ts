@@ -3,6 +3,9 @@ import type { ApiKeyInfo } from '../domain/api-key.js';
 import { availableCents, centsToDollars } from '../domain/money.js';
 import type { StockedNumber, TypePrice } from '../domain/number-record.js';
 import type { Destination } from '../domain/routing.js';
+import type { StoredPricingRule } from '../services/pricing-rules.js';
+import type { CatalogueSyncRun } from '../services/catalogue-sync-runs.js';
+import type { MarginLine, MarginReport } from '../services/margin-report.js';
 import { presentAvailable } from './presenters.js';
 
 /** What the operator's services return, to the wire. Secrets (key hashes) never leave. */
@@ -50,8 +53,64 @@ export function presentInventoryNumber(row: StockedNumber) {
     status: row.status,
     account_id: row.account_id,
     custom_price: row.custom_price === 1,
+    carrier: row.carrier,
+    upstream_setup_cost: row.upstream_setup_cost_cents === null ? null : centsToDollars(Number(row.upstream_setup_cost_cents)),
+    upstream_monthly_cost: row.upstream_monthly_cost_cents === null ? null : centsToDollars(Number(row.upstream_monthly_cost_cents)),
     quarantine_until: row.quarantine_until,
     created_at: row.created_at,
     updated_at: row.updated_at,
+  };
+}
+
+export function presentPricingRule(rule: StoredPricingRule) {
+  return {
+    number_type: rule.numberType,
+    markup_percent: rule.markupBasisPoints / 100,
+    setup_markup: centsToDollars(rule.setupMarkupCents),
+    monthly_markup: centsToDollars(rule.monthlyMarkupCents),
+    rounding: rule.rounding,
+    updated_at: rule.updatedAt,
+  };
+}
+
+export function presentCatalogueSync(run: CatalogueSyncRun) {
+  const count = (value: number) => Number(value);
+  return {
+    id: run.id,
+    carrier: run.carrier,
+    status: run.status,
+    started_by: run.started_by,
+    slices_total: count(run.slices_total),
+    slices_done: count(run.slices_done),
+    pages_read: count(run.pages_read),
+    numbers_seen: count(run.numbers_seen),
+    added: count(run.added),
+    repriced: count(run.repriced),
+    withdrawn: count(run.withdrawn),
+    unchanged: count(run.unchanged),
+    skipped_types: JSON.parse(run.skipped_types) as string[],
+    error: run.error,
+    started_at: run.started_at,
+    updated_at: run.updated_at,
+    finished_at: run.finished_at,
+  };
+}
+
+function presentMarginLine(line: MarginLine) {
+  return {
+    sales: line.sales,
+    revenue: centsToDollars(line.revenueCents),
+    upstream_cost: centsToDollars(line.upstreamCostCents),
+    margin: centsToDollars(line.marginCents),
+    sales_without_upstream_cost: line.salesWithoutUpstreamCost,
+  };
+}
+
+export function presentMarginReport(report: MarginReport) {
+  return {
+    from: report.from,
+    to: report.to,
+    results: report.results.map((line) => ({ month: line.month, number_type: line.numberType, ...presentMarginLine(line) })),
+    totals: presentMarginLine(report.totals),
   };
 }

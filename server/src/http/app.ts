@@ -27,11 +27,14 @@ import { refuseNulCharacters } from './text-input.js';
 import { authenticateOperator } from './admin-auth.js';
 import { registerAccountRoutes } from './routes/account-routes.js';
 import { registerAdminAccountRoutes } from './routes/admin-account-routes.js';
+import { registerAdminCatalogueRoutes } from './routes/admin-catalogue-routes.js';
 import { registerAdminInventoryRoutes } from './routes/admin-inventory-routes.js';
+import { registerAdminReportRoutes } from './routes/admin-report-routes.js';
 import { registerNumberRoutes } from './routes/number-routes.js';
 import { registerPurchaseRoutes } from './routes/purchase-routes.js';
 import { Address, Person, Transaction } from './schemas/account-schemas.js';
 import { AdminAccount, AdminDestination, ApiKeyInfo, InventoryNumber, TypePrice } from './schemas/admin-schemas.js';
+import { CatalogueSync, PricingRule } from './schemas/catalogue-schemas.js';
 import { AvailableNumber, ErrorBody, errorAnswer, ValueSets } from './schemas/common-schemas.js';
 import { OwnedNumber } from './schemas/number-schemas.js';
 import { Order } from './schemas/purchase-schemas.js';
@@ -145,6 +148,8 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     AdminDestination,
     TypePrice,
     InventoryNumber,
+    PricingRule,
+    CatalogueSync,
   ]) {
     app.addSchema(schema);
   }
@@ -233,6 +238,8 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
       admin.addHook('onSend', storeIdempotentResponse(deps));
       registerAdminAccountRoutes(admin, deps);
       registerAdminInventoryRoutes(admin, deps);
+      registerAdminCatalogueRoutes(admin, deps);
+      registerAdminReportRoutes(admin, deps);
     },
     { prefix: ADMIN_PREFIX },
   );

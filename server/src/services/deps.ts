@@ -1,3 +1,4 @@
+import type { UpstreamCatalogue } from '../carriers/catalogue.js';
 import type { Carrier, CarrierRouting } from '../carriers/carrier.js';
 import type { Database } from '../store/database.js';
 import type { BackgroundTasks } from './background-tasks.js';
@@ -8,6 +9,10 @@ import type { RateLimiter } from './rate-limiter.js';
 export interface ServiceDeps {
   database: Database;
   carrier: Carrier;
+  /** What the upstream offers for sale, with BILBY_CARRIER=crazytel; absent with Bilby's own carrier. */
+  catalogue?: UpstreamCatalogue;
+  /** Aborted when the server begins to close: long background work (a catalogue sync) stops at its next step. */
+  stopping?: AbortSignal;
   /** The current time; tests move it to expire quarantines. */
   clock: () => Date;
   settings: ServiceSettings;

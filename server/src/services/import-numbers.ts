@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { isCarrierName, type CarrierName } from '../domain/carrier-name.js';
 import type { InventoryNumber, TypePrices } from '../domain/inventory-row.js';
 import { insertNumbers } from '../store/number-store.js';
 import { listPrices } from '../store/price-store.js';
@@ -46,12 +47,14 @@ export async function importNumbers(
     else report.rejections_truncated = true;
   };
 
+  // Rows that name no carrier are the configured carrier's.
+  const carrier: CarrierName = isCarrierName(deps.carrier.name) ? deps.carrier.name : 'simulated';
   let at = isoNow(deps);
   for await (const batch of readInventoryOffThread(source, prices, BATCH_ROWS)) {
     report.rows += batch.read;
     for (const { line, reason } of batch.rejections) reject(line, reason);
     if (batch.numbers.length > 0) {
-      const rows = batch.numbers.map((number) => newPhoneNumber(number, at));
+      const rows = withCarriers(batch.numbers.map((number) => newPhoneNumber(number, carrier, at)));
       // In key order, so the inserts walk each index instead of jumping around it.
       rows.sort((a, b) => (a.did_number < b.did_number ? -1 : a.did_number > b.did_number ? 1 : 0));
       const added = await deps.database.writeTransaction((trx) => insertNumbers(trx, rows));
@@ -64,7 +67,7 @@ export async function importNumbers(
   return report;
 }
 
-function newPhoneNumber(number: InventoryNumber, at: string): NewPhoneNumber {
+function newPhoneNumber(number: InventoryNumber, carrier: CarrierName, at: string): NewPhoneNumber {
   return {
     did_number: number.didNumber,
     country: number.country,
@@ -75,9 +78,29 @@ function newPhoneNumber(number: InventoryNumber, at: string): NewPhoneNumber {
     setup_cost_cents: number.setupCents,
     monthly_cost_cents: number.monthlyCents,
     custom_price: number.customPrice ? 1 : 0,
+    ...carrierColumn(number.carrier ?? carrier),
     status: 'available',
     block_premium: 0,
     created_at: at,
     updated_at: at,
   };
+}
+
+/**
+ * The column's default is `simulated`: a row of that carrier leaves it out, so an import of own
+ * ranges sends what it sent before numbers named their carrier (a parameter less per row).
+ */
+function carrierColumn(carrier: CarrierName): { carrier?: CarrierName } {
+  return carrier === 'simulated' ? {} : { carrier };
+}
+
+/**
+ * A batch whose rows name different carriers names the carrier in every row: the batch insert
+ * needs one column list, and SQLite would fill a column some rows leave out with NULL.
+ */
+function withCarriers(rows: NewPhoneNumber[]): NewPhoneNumber[] {
+  const named = rows.filter((row) => row.carrier !== undefined).length;
+  if (named === 0 || named === rows.length) return rows;
+  for (const row of rows) row.carrier ??= 'simulated';
+  return rows;
 }

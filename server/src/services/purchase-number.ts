@@ -218,6 +218,8 @@ async function reserve(
       description: request.description ?? null,
       failure_code: null,
       carrier_reference: null,
+      upstream_setup_cost_cents: nullableCents(checked.number.upstream_setup_cost_cents),
+      upstream_monthly_cost_cents: nullableCents(checked.number.upstream_monthly_cost_cents),
       created_at: at,
       updated_at: at,
       completed_at: null,
@@ -231,6 +233,10 @@ async function reserve(
   }, READ_COMMITTED);
   if (typeof unavailable === 'string') throw await numberUnavailable(deps.database.db, unavailable);
   return unavailable;
+}
+
+function nullableCents(cents: number | null): number | null {
+  return cents === null ? null : Number(cents);
 }
 
 /**

@@ -19,6 +19,8 @@ export async function repriceNumbersOfType(
     .set({ setup_cost_cents: price.setupCents, monthly_cost_cents: price.monthlyCents, updated_at: at })
     .where('number_type', '=', numberType)
     .where('custom_price', '=', 0)
+    // Numbers with an upstream cost follow their type's pricing rule instead.
+    .where('upstream_setup_cost_cents', 'is', null)
     .where('status', 'in', UNSOLD_STATUSES)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
@@ -54,7 +56,8 @@ export async function moveStock(
   if (didNumbers.length === 0) return [];
   const rows = await ex
     .updateTable('phone_number')
-    .set({ status: to, quarantine_until: null, updated_at: at })
+    // The operator's own decision: the catalogue sync no longer reinstates the number.
+    .set({ status: to, quarantine_until: null, gone_upstream: 0, updated_at: at })
     .where('did_number', 'in', didNumbers)
     .where('status', 'in', from)
     .returning('did_number')

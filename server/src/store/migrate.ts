@@ -16,6 +16,8 @@ import * as operatorKey from './migrations/0012-operator-key.js';
 import * as upstreamRecord from './migrations/0013-upstream-record.js';
 import * as upstreamBudget from './migrations/0014-upstream-budget.js';
 import * as releaseOrder from './migrations/0015-release-order.js';
+import * as numberCarrier from './migrations/0016-number-carrier.js';
+import * as catalogueSync from './migrations/0017-catalogue-sync.js';
 import * as upstreamConfiguration from './migrations/0019-upstream-configuration.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
@@ -35,6 +37,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013-upstream-record': upstreamRecord,
   '0014-upstream-budget': upstreamBudget,
   '0015-release-order': releaseOrder,
+  '0016-number-carrier': numberCarrier,
+  '0017-catalogue-sync': catalogueSync,
   '0019-upstream-configuration': upstreamConfiguration,
 };
 

@@ -171,7 +171,6 @@ export async function activateNumber(ex: Executor, didNumber: string, orderId: s
   if (result.numAffectedRows !== 1n) throw new Error(`Number ${didNumber} is not reserved for order ${orderId}`);
 }
 
-/** reserved → available again when the order that reserved it failed. */
 /** Puts a number the order reserved back in stock, or withdraws it (the carrier no longer has it). */
 export async function unreserveNumber(
   ex: Executor,
@@ -182,7 +181,7 @@ export async function unreserveNumber(
 ): Promise<void> {
   await ex
     .updateTable('phone_number')
-    .set({ ...CLEARED_CONFIGURATION, status, updated_at: at })
+    .set({ ...CLEARED_CONFIGURATION, status, gone_upstream: status === 'withdrawn' ? 1 : 0, updated_at: at })
     .where('did_number', '=', didNumber)
     .where('status', '=', 'reserved')
     .where('order_id', '=', orderId)

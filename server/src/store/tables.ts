@@ -1,7 +1,9 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AccountStatus } from '../domain/account.js';
+import type { CarrierName } from '../domain/carrier-name.js';
 import type { IdempotencyState } from '../domain/idempotency-state.js';
 import type { PersonType } from '../domain/ipnd-record.js';
+import type { RoundingRule } from '../domain/pricing-rule.js';
 import type { HoldStatus, NumberStatus, OrderFailureCode, OrderStatus, TransactionType } from '../domain/order.js';
 import type { Country, NumberType } from '../domain/phone-number.js';
 import type { RouteType } from '../domain/routing.js';
@@ -31,6 +33,9 @@ export interface Tables {
   upstream_budget_slot: UpstreamBudgetSlotTable;
   release_order: ReleaseOrderTable;
   upstream_change: UpstreamChangeTable;
+  pricing_rule: PricingRuleTable;
+  task_lease: TaskLeaseTable;
+  catalogue_sync: CatalogueSyncTable;
 }
 
 export interface AccountTable {
@@ -135,8 +140,15 @@ export interface PhoneNumberTable {
   address_id: string | null;
   person_id: string | null;
   purchased_at: string | null;
-  /** 1 when the number has its own price, 0 when it follows its type's price. */
+  /** 1 when the number has its own price, 0 when it follows its type's price (or, with an upstream cost, its type's pricing rule). */
   custom_price: Generated<number>;
+  /** Which carrier provisions the number. */
+  carrier: Generated<CarrierName>;
+  /** What the upstream charges for it; null for numbers no upstream sells (a reseller's own ranges). */
+  upstream_setup_cost_cents: number | null;
+  upstream_monthly_cost_cents: number | null;
+  /** 1 while withdrawn because the upstream does not offer it: the catalogue sync reinstates only those. */
+  gone_upstream: Generated<number>;
   created_at: string;
   updated_at: string;
 }
@@ -156,6 +168,9 @@ export interface PurchaseOrderTable {
   description: string | null;
   failure_code: OrderFailureCode | null;
   carrier_reference: string | null;
+  /** What the number cost upstream when the order was placed (null: no upstream cost). */
+  upstream_setup_cost_cents: number | null;
+  upstream_monthly_cost_cents: number | null;
   created_at: string;
   updated_at: string;
   completed_at: string | null;
@@ -311,3 +326,48 @@ export interface UpstreamChangeTable {
 }
 
 export type UpstreamChangeRow = Selectable<UpstreamChangeTable>;
+/** The operator's price for numbers with an upstream cost, per number type: the cost plus a markup. */
+export interface PricingRuleTable {
+  number_type: NumberType;
+  /** The percentage markup in hundredths of a percent: 2500 is 25%. */
+  markup_basis_points: number;
+  setup_markup_cents: number;
+  monthly_markup_cents: number;
+  rounding: RoundingRule;
+  updated_at: string;
+}
+
+export type PricingRuleRow = Selectable<PricingRuleTable>;
+
+/** A task only one process may run at a time: whoever holds the lease, until it expires. */
+export interface TaskLeaseTable {
+  name: string;
+  holder: string;
+  expires_at_ms: number;
+}
+
+export type CatalogueSyncStatus = 'running' | 'completed' | 'failed';
+
+/** One run of the upstream catalogue's sync: its progress while it runs, its outcome after. */
+export interface CatalogueSyncTable {
+  id: string;
+  carrier: string;
+  status: CatalogueSyncStatus;
+  started_by: 'operator' | 'schedule';
+  slices_total: number;
+  slices_done: number;
+  pages_read: number;
+  numbers_seen: number;
+  added: number;
+  repriced: number;
+  withdrawn: number;
+  unchanged: number;
+  /** JSON array: the number types the sync left alone, having no pricing rule. */
+  skipped_types: string;
+  error: string | null;
+  started_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+export type CatalogueSyncRow = Selectable<CatalogueSyncTable>;

@@ -138,8 +138,9 @@ export function registerAdminInventoryRoutes(app: TypedApp, deps: ServiceDeps): 
         operationId: 'importNumbers',
         summary: 'Import numbers from a CSV stream (text/csv)',
         description:
-          'Columns: did_number (required), number_type, state, city, setup_cost, monthly_cost. Type, state and area code ' +
-          'come from the number when missing; a row without prices takes its type\'s price. Numbers already in stock are ' +
+          'Columns: did_number (required), number_type, state, city, setup_cost, monthly_cost, carrier. Type, state and area code ' +
+          'come from the number when missing; a row without prices takes its type\'s price; a row without a carrier is the ' +
+          "configured carrier's (simulated, Bilby's own, or crazytel, the upstream), and another name is rejected. Numbers already in stock are " +
           'skipped, bad rows are reported by line and never stop the others, so importing the same file twice adds nothing. ' +
           'Each line is one row (lines end in LF, CRLF or CR; a quoted field cannot hold a line break): a line longer ' +
           `than ${MAX_LINE_BYTES / 1024} KiB, or one that is not CSV, such as a quote not closed on its line, is rejected ` +

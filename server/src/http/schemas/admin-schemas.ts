@@ -110,7 +110,12 @@ export const InventoryNumber = Type.Object(
     ...AvailableNumber.properties,
     status: StringEnum(NUMBER_STATUSES),
     account_id: Nullable(Type.String()),
-    custom_price: Type.Boolean({ description: 'True when the number has its own price, false when it follows its type' }),
+    custom_price: Type.Boolean({
+      description: "True when the number has its own price, false when it follows its type's price (its type's pricing rule, with an upstream cost)",
+    }),
+    carrier: Type.String({ description: 'Which carrier provisions the number: simulated (Bilby\'s own) or crazytel (the upstream)' }),
+    upstream_setup_cost: Nullable(Type.Number({ description: 'What the upstream charges to set the number up (dollars); null for numbers no upstream sells' })),
+    upstream_monthly_cost: Nullable(Type.Number({ description: 'What the upstream charges a month (dollars); null for numbers no upstream sells' })),
     quarantine_until: Nullable(Type.String()),
     created_at: Type.String(),
     updated_at: Type.String(),

@@ -1,6 +1,7 @@
 import { Type, type TSchema, type TSchemaOptions } from 'typebox';
 import { PERSON_TYPES, type PersonType } from '../../domain/ipnd-record.js';
 import { COUNTRIES, NUMBER_TYPES, STATES, type Country, type NumberType, type State } from '../../domain/phone-number.js';
+import { ROUNDING_RULES, type RoundingRule } from '../../domain/pricing-rule.js';
 import { ROUTE_TYPES, type RouteType } from '../../domain/routing.js';
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -19,6 +20,12 @@ export const ValueSets = [
     enum: [...PERSON_TYPES],
     description: 'R residential, B business, G government, C charity, N not for profit',
   }),
+  Type.String({
+    $id: 'RoundingRule',
+    enum: [...ROUNDING_RULES],
+    description:
+      "How a pricing rule's prices are rounded, always up: to the next 5 cents, the next .95, the next whole dollar; $0 stays $0",
+  }),
 ];
 
 const valueSet = <T>(id: string) => (options?: TSchemaOptions) => Type.Unsafe<T>(Type.Ref(id, options));
@@ -27,6 +34,7 @@ export const StateRef = valueSet<State>('State');
 export const CountryRef = valueSet<Country>('Country');
 export const RouteTypeRef = valueSet<RouteType>('RouteType');
 export const PersonTypeRef = valueSet<PersonType>('PersonType');
+export const RoundingRuleRef = valueSet<RoundingRule>('RoundingRule');
 
 /** A closed set of the domain's written in place (not a named schema), typed as its union. */
 export const StringEnum = <T extends string>(values: readonly T[], options?: TSchemaOptions) =>
