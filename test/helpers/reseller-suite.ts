@@ -30,6 +30,8 @@ function resellerEnv(ctx: TestContextApi, upstream: Upstream, env: Record<string
     BILBY_UPSTREAM_DESTINATION: UPSTREAM_ROUTING.destination,
     BILBY_RATE_LIMIT_PER_MINUTE: '0',
     BILBY_RECOVERY_INTERVAL_MS: '200',
+    // These tests count the requests upstream sees: reconciliation's own (test/helpers/reconcile-suite.ts) would join them.
+    BILBY_RECONCILE_INTERVAL_MS: '0',
     BILBY_LOG_LEVEL: 'info',
     ...env,
   };

@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'in_use'
   | 'invalid_csv'
   | 'already_exists'
+  | 'reconcile_running'
   | 'internal_error';
 
 export interface FieldError {

@@ -28,6 +28,7 @@ import { authenticateOperator } from './admin-auth.js';
 import { registerAccountRoutes } from './routes/account-routes.js';
 import { registerAdminAccountRoutes } from './routes/admin-account-routes.js';
 import { registerAdminInventoryRoutes } from './routes/admin-inventory-routes.js';
+import { registerAdminReconcileRoutes } from './routes/admin-reconcile-routes.js';
 import { registerNumberRoutes } from './routes/number-routes.js';
 import { registerPurchaseRoutes } from './routes/purchase-routes.js';
 import { Address, Person, Transaction } from './schemas/account-schemas.js';
@@ -35,6 +36,7 @@ import { AdminAccount, AdminDestination, ApiKeyInfo, InventoryNumber, TypePrice 
 import { AvailableNumber, ErrorBody, errorAnswer, ValueSets } from './schemas/common-schemas.js';
 import { OwnedNumber } from './schemas/number-schemas.js';
 import { Order } from './schemas/purchase-schemas.js';
+import { ReconcileReport, UpstreamDifference } from './schemas/reconcile-schemas.js';
 import type { TypedApp } from './typed-app.js';
 
 /**
@@ -145,6 +147,8 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     AdminDestination,
     TypePrice,
     InventoryNumber,
+    UpstreamDifference,
+    ReconcileReport,
   ]) {
     app.addSchema(schema);
   }
@@ -233,6 +237,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
       admin.addHook('onSend', storeIdempotentResponse(deps));
       registerAdminAccountRoutes(admin, deps);
       registerAdminInventoryRoutes(admin, deps);
+      registerAdminReconcileRoutes(admin, deps);
     },
     { prefix: ADMIN_PREFIX },
   );

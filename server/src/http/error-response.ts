@@ -33,6 +33,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   in_use: 409,
   invalid_csv: 400,
   already_exists: 409,
+  reconcile_running: 409,
   internal_error: 500,
 };
 

@@ -16,6 +16,7 @@ import * as operatorKey from './migrations/0012-operator-key.js';
 import * as upstreamRecord from './migrations/0013-upstream-record.js';
 import * as upstreamBudget from './migrations/0014-upstream-budget.js';
 import * as releaseOrder from './migrations/0015-release-order.js';
+import * as reconcileReport from './migrations/0018-reconcile-report.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013-upstream-record': upstreamRecord,
   '0014-upstream-budget': upstreamBudget,
   '0015-release-order': releaseOrder,
+  '0018-reconcile-report': reconcileReport,
 };
 
 /** Every migration's name, in the order they apply. */

@@ -30,6 +30,8 @@ export interface Tables {
   upstream_record: UpstreamRecordTable;
   upstream_budget_slot: UpstreamBudgetSlotTable;
   release_order: ReleaseOrderTable;
+  reconcile_report: ReconcileReportTable;
+  task_lease: TaskLeaseTable;
 }
 
 export interface AccountTable {
@@ -296,3 +298,18 @@ export interface ReleaseOrderTable {
 }
 
 export type ReleaseOrderRow = Selectable<ReleaseOrderTable>;
+
+/** Reconciliation's last report of a carrier: the report as JSON, its difference counts by kind apart for the metrics. */
+export interface ReconcileReportTable {
+  carrier: string;
+  checked_at: string;
+  difference_counts: string;
+  report: string;
+}
+
+/** Who runs a periodic task now, until when: a holder past its expiry has lost it. */
+export interface TaskLeaseTable {
+  name: string;
+  holder: string;
+  expires_at: string;
+}
