@@ -3,7 +3,8 @@ import { it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestContext, type TestAccount, type TestContextApi } from './context.js';
 import type { DialectName } from '../../server/src/store/database.js';
-import { assertInvariants } from './invariants.js';
+import { reconcileUpstream } from '../../server/src/services/reconcile-upstream.js';
+import { assertInvariants, assertUpstreamAgrees } from './invariants.js';
 import { startServer, type ServerProcess } from './server-process.js';
 import { crazyTelCarrier, startUpstream, UPSTREAM_PRICE, UPSTREAM_ROUTING, type Upstream } from './upstream.js';
 
@@ -97,9 +98,14 @@ function purchasesSeen(upstream: Upstream): number {
   return upstream.proxy.requests.filter((line) => line === PURCHASE_PATH).length;
 }
 
-/** INV-CARRIER-AGREE against upstream's own records: every active number is owned there, and only those. */
+/**
+ * Against upstream's own records: INV-CARRIER-AGREE (every active number is owned there, and only
+ * those) and INV-UPSTREAM-AGREE, with a reconciliation run now.
+ */
 async function assertAgreesWithUpstream(ctx: TestContextApi, upstream: Upstream): Promise<void> {
-  await assertInvariants(ctx.db, crazyTelCarrier(ctx, upstream.process.base, upstream.resellerKey), { settled: true });
+  const carrier = crazyTelCarrier(ctx, upstream.process.base, upstream.resellerKey);
+  await assertInvariants(ctx.db, carrier, { settled: true });
+  await assertUpstreamAgrees(ctx.db, await ownedUpstream(upstream), await reconcileUpstream({ ...ctx.deps, carrier }));
 }
 
 /** Reseller mode end to end: a reseller Bilby with the crazytel carrier, a second Bilby as its upstream. */
