@@ -80,6 +80,7 @@ const WITHOUT_BODY = new Set([
   'POST /admin/v1/accounts/{account_id}/reactivate',
   'POST /admin/v1/accounts/{account_id}/suspend',
   'POST /admin/v1/inventory/import',
+  'POST /admin/v1/reconcile',
   'DELETE /admin/v1/numbers/{did_number}/price',
   'DELETE /api/v1/account/address/{id}',
   'DELETE /api/v1/account/person/{id}',
