@@ -91,6 +91,23 @@ describeEachDatabase('reconciliation with the simulated carrier', (dialect) => {
     const peerMetrics = (await peer.app.inject({ method: 'GET', url: '/metrics' })).body;
     assert.match(peerMetrics, /bilby_upstream_differences\{carrier="simulated",kind="sold_not_owned"\} 1/);
     assert.match(peerMetrics, /bilby_upstream_reconciled_timestamp_seconds\{carrier="simulated"\} \d+/);
+    // Before the test's folder goes: its SQLite files would otherwise outlive the folder's removal.
+    await peer.app.close();
+    await peer.database.close();
+  });
+
+  it('a number in quarantine that the carrier holds is a difference: its release was finished at the carrier first', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    await ctx.seedNumbers(NUMBERS.slice(0, 1));
+    const buyer = await ctx.createAccount();
+    assert.equal((await buy(ctx, buyer, NUMBERS[0]!)).status, 200);
+    assert.equal((await ctx.call('DELETE', '/api/v1/phone-numbers', { key: buyer.key, body: { did_number: NUMBERS[0] } })).status, 200);
+    assert.deepEqual((await reconcileUpstream(ctx.deps)).differences, [], 'released at the carrier, then quarantined here');
+
+    await ctx.carrier.provision({ orderId: 'ord_again', didNumber: NUMBERS[0]!, accountId: buyer.accountId, addressId: buyer.addressId, personId: buyer.personId, routing: { route: 'device', destination: '1000000' } });
+    const report = await reconcileUpstream(ctx.deps);
+    assert.deepEqual(report.differences.map((d) => [d.kind, d.did_number, d.local_status]), [['owned_not_sold', NUMBERS[0], 'quarantine']]);
+    await assertUpstreamAgrees(ctx.db, await ctx.carrier.listProvisioned(), report);
   });
 
   it('runs one reconciliation at a time: another asked meanwhile is refused with reconcile_running, and runs once the first is done', async (t) => {
