@@ -19,11 +19,13 @@ import { captureSqlitePurchase, replaySqlitePurchases } from './sqlite-purchase-
 import { captureSearchSql, replaySearchSql, replaySearchSqlOnThreads } from './search-floor.js';
 import { replayImportedRows } from './import-floor.js';
 import { floorInputs, replayPostgresPurchases } from './postgres-floor.js';
+import { benchReseller } from './reseller.js';
+import type { Row } from './row.js';
 
 /**
  * `npm run bench`: Bilby against the machine's own ceilings, measured in the same run, each figure
  * the median of RUNS runs. Writes bench/results.md. BENCH_SECONDS, BENCH_RUNS and
- * BENCH_SEARCH_ROWS change the sizes; BENCH_ONLY=search,purchase,postgres,import,footprint picks figures;
+ * BENCH_SEARCH_ROWS change the sizes; BENCH_ONLY=search,purchase,postgres,import,footprint,reseller picks figures;
  * BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432) is where bilby_bench is made.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -36,7 +38,7 @@ const SEARCH_ROWS = Number(process.env.BENCH_SEARCH_ROWS ?? 10_000_000);
  * 10 s, then 411, 440, 466, 463 and 470.
  */
 const WARM_UP = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'search,purchase,postgres,import,footprint').split(','));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'search,purchase,postgres,import,footprint,reseller').split(','));
 const DATA = join('bench', '.data');
 const SERVER = ['cli/dist/bilby.mjs', 'serve'];
 /** Node's compile cache for the bin's starts (Node 22 and later), and the bin's own (Node 20). */
@@ -58,15 +60,6 @@ const LOAD_CONNECTIONS = 50;
 const BUYERS = 64;
 const BASE_ENV = { BILBY_RATE_LIMIT_PER_MINUTE: '0', BILBY_LOG_LEVEL: 'warn', BILBY_ADMIN_KEY: ADMIN_KEY, BILBY_SQLITE_READERS: String(READERS) };
 
-interface Row {
-  figure: string;
-  bilby: string;
-  ceiling: string;
-  ratio: string;
-  target: string;
-  met: boolean | null;
-  notes: string;
-}
 const rows: Row[] = [];
 let capturedStatements = 0;
 let capturedSqliteStatements = 0;
@@ -518,4 +511,5 @@ if (ONLY.has('purchase')) await benchPurchase(memory);
 if (ONLY.has('postgres')) await benchPostgres(memory);
 if (ONLY.has('import')) await benchImport();
 if (ONLY.has('footprint')) await benchFootprint(memory);
+if (ONLY.has('reseller')) rows.push(...(await benchReseller(log)));
 writeResults();

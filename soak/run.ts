@@ -4,7 +4,9 @@
  *   2. PostgreSQL, 4 processes: demand above supply, 5% carrier failures, 1% carrier hangs,
  *      PostgreSQL restarted mid-run.
  *   3. Soak: mixed traffic for SOAK_MINUTES (default 10) on one server; memory and WAL sampled.
- * Each phase ends by checking every invariant. Run one phase with SOAK_PHASES=kill,postgres,soak.
+ *   4. kill -9 in reseller mode (SQLite): phase 1 with the crazytel carrier buying from a second
+ *      Bilby process as the upstream; checks INV-UPSTREAM-AGREE and one upstream charge per sale.
+ * Each phase ends by checking every invariant. Run one phase with SOAK_PHASES=kill,postgres,soak,kill-crazytel.
  */
 import { execSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -13,14 +15,20 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import pg from 'pg';
+import { createClient } from '../sdk/src/index.js';
+import type { Carrier } from '../server/src/carriers/carrier.js';
+import { CrazyTelCarrier } from '../server/src/carriers/crazytel/crazytel-carrier.js';
 import { SimulatedCarrier } from '../server/src/carriers/simulated/simulated-carrier.js';
+import { ipndRecordsFor } from '../server/src/services/ipnd-records.js';
 import { createDatabase, type Database } from '../server/src/store/database.js';
 import { migrateToLatest } from '../server/src/store/migrate.js';
+import { cleanupList } from '../test/helpers/cleanup.js';
 import { assertInvariants } from '../test/helpers/invariants.js';
 import { startServer, type ServerProcess } from '../test/helpers/server-process.js';
+import { startUpstream, UPSTREAM_PRICE, UPSTREAM_ROUTING } from '../test/helpers/upstream.js';
 import { purchase, soakAccount, soakNumbers, type SoakAccount } from './setup.js';
 
-const phases = (process.env.SOAK_PHASES ?? 'kill,postgres,soak').split(',');
+const phases = (process.env.SOAK_PHASES ?? 'kill,postgres,soak,kill-crazytel').split(',');
 const report: string[] = [];
 const log = (line: string) => {
   console.log(line);
@@ -168,20 +176,38 @@ function rssMb(pid: number): number {
   }
 }
 
-async function killUnderLoad(): Promise<void> {
+/** Phase 1, or with `reseller` phase 4: the same kills with the crazytel carrier and a real upstream. */
+async function killUnderLoad(reseller = false): Promise<void> {
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'bilby-soak-kill-'));
   const dbPath = join(dir, 'bilby.db');
-  const env = {
+  const cleanup = cleanupList();
+  const database = createDatabase(`file:${dbPath}`);
+  await migrateToLatest(database);
+  const accounts = await Promise.all(Array.from({ length: 16 }, () => soakAccount(database, 1_000_000)));
+  const numbers = await soakNumbers(database, reseller ? 3_000 : 20_000);
+  const upstream = reseller ? await startUpstream(cleanup, { numbers, balance: 100_000 }) : undefined;
+  const env: Record<string, string> = {
     BILBY_DATABASE_URL: `file:${dbPath}`,
     BILBY_CARRIER_DATABASE_URL: `file:${join(dir, 'carrier.db')}`,
     BILBY_RATE_LIMIT_PER_MINUTE: '0',
     BILBY_RECOVERY_GRACE_MS: '0',
+    ...(upstream
+      ? {
+          BILBY_CARRIER: 'crazytel',
+          BILBY_UPSTREAM_URL: upstream.process.base,
+          BILBY_UPSTREAM_API_KEY: upstream.resellerKey,
+          BILBY_UPSTREAM_ROUTE: UPSTREAM_ROUTING.route,
+          BILBY_UPSTREAM_DESTINATION: UPSTREAM_ROUTING.destination,
+          // The budget (shared by every life of the server, in its database) paces the upstream
+          // calls; a real CrazyTel's 60 a minute would make this phase an hour long.
+          BILBY_UPSTREAM_RATE_PER_MINUTE: '3000',
+          // Recovery must not ask upstream about a purchase this life is still making: it would
+          // fail the order, and the late answer would release a number the reseller paid for.
+          BILBY_RECOVERY_GRACE_MS: '3000',
+        }
+      : {}),
   };
-  const database = createDatabase(env.BILBY_DATABASE_URL);
-  await migrateToLatest(database);
-  const accounts = await Promise.all(Array.from({ length: 16 }, () => soakAccount(database, 1_000_000)));
-  const numbers = await soakNumbers(database, 20_000);
   let server = await startServer([], env);
   const answers: FinalAnswer[] = [];
   const counts: Record<string, number> = {};
@@ -200,17 +226,38 @@ async function killUnderLoad(): Promise<void> {
   running = false;
   await Promise.all(clients);
   await server.stop();
-  const recovered = await startServer([], env); // recovery at start-up settles the last kill's orders
+  // Nothing is in flight now: recovery at start-up settles the last kill's orders at once.
+  const recovered = await startServer([], { ...env, BILBY_RECOVERY_GRACE_MS: '0' });
   await settleAnswers(recovered.base, answers);
   await recovered.stop();
-  const carrier = await SimulatedCarrier.open({ path: join(dir, 'carrier.db') });
+  const carrier: Carrier = upstream
+    ? new CrazyTelCarrier({
+        client: createClient({ baseUrl: upstream.process.base, apiKey: upstream.resellerKey, compatibility: 'crazytel' }),
+        records: ipndRecordsFor({ database, clock: () => new Date() }, 'crazytel'),
+        upstreamRouting: UPSTREAM_ROUTING,
+      })
+    : await SimulatedCarrier.open({ path: join(dir, 'carrier.db') });
+  // With the crazytel carrier this is INV-UPSTREAM-AGREE: upstream's own records of what the
+  // reseller owns are exactly the numbers sold here.
   await assertInvariants(database.db, carrier, { settled: true });
-  await checkAnswers(database, answers);
+  const acks = await checkAnswers(database, answers);
+  let upstreamLine = '';
+  if (upstream) {
+    const balance = (await upstream.reseller.balance()).balance;
+    const charged = Math.round((100_000 - balance) * 100);
+    const owned = (await carrier.listProvisioned()).length;
+    upstreamLine = `; upstream owns ${owned}, charged ${charged / 100} dollars for them (${UPSTREAM_PRICE.cents / 100} each)`;
+    if (charged !== owned * UPSTREAM_PRICE.cents || owned !== acks.length) throw new Error(`upstream charged ${charged} cents for ${owned} numbers, ${acks.length} sold`);
+  }
   const integrity = (await sql<{ integrity_check: string }>`PRAGMA integrity_check`.execute(database.db)).rows[0]?.integrity_check;
-  log(`1. kill -9 under load (SQLite): 30 kills, 16 clients, ${Math.round((Date.now() - started) / 1000)} s; responses ${JSON.stringify(counts)}; integrity_check ${integrity}`);
+  log(
+    `${reseller ? '4. kill -9 in reseller mode (SQLite, crazytel carrier, a second Bilby upstream)' : '1. kill -9 under load (SQLite)'}: ` +
+      `30 kills, 16 clients, ${Math.round((Date.now() - started) / 1000)} s; responses ${JSON.stringify(counts)}; sold ${acks.length}${upstreamLine}; integrity_check ${integrity}`,
+  );
   if (integrity !== 'ok') throw new Error('integrity_check failed');
   await carrier.close();
   await database.close();
+  await cleanup.run();
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -360,6 +407,7 @@ try {
   if (phases.includes('kill')) await killUnderLoad();
   if (phases.includes('postgres')) await postgresProcesses();
   if (phases.includes('soak')) await soak();
+  if (phases.includes('kill-crazytel')) await killUnderLoad(true);
   log(`all phases passed in ${Math.round((Date.now() - started) / 1000)} s`);
 } catch (error) {
   console.error(report.join('\n'));

@@ -44,6 +44,17 @@ describeEachDatabase('operator API: accounts and keys', (dialect) => {
     assert.equal((await ctx.admin('POST', '/accounts', { body: { name: 'X', opening_credit: 1.234 } })).body.errors[0].field, 'opening_credit');
   });
 
+  it('answers 409 upstream_not_configured for an upstream route while the simulated carrier provisions the numbers', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const account = await ctx.createAccount();
+    for (const [method, body] of [['GET', undefined], ['PUT', { route: 'server', destination: 'sip.example.com' }], ['DELETE', undefined]] as const) {
+      const answer = await ctx.admin(method, `/accounts/${account.accountId}/upstream-route`, body ? { body } : {});
+      assert.deepEqual([answer.status, answer.body.code], [409, 'upstream_not_configured'], method);
+    }
+    const row = await ctx.db.selectFrom('account').select(['upstream_route', 'upstream_destination']).where('id', '=', account.accountId).executeTakeFirstOrThrow();
+    assert.deepEqual(row, { upstream_route: null, upstream_destination: null }, 'nothing written');
+  });
+
   it('suspends an account: its keys get 403 account_suspended until it is reactivated', async (t) => {
     const ctx = await createTestContext(t, dialect);
     const acc = await ctx.createAccount();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it, type TestContext } from 'node:test';
 import type { ProvisionRequest } from '../server/src/carriers/carrier.js';
+import { setAccountUpstreamRoute } from '../server/src/store/account-store.js';
 import { createTestContext, type TestAccount } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { crazyTelCarrier, startUpstream, UPSTREAM_ROUTING } from './helpers/upstream.js';
@@ -135,9 +136,10 @@ describeEachDatabase('the crazytel carrier audits what upstream holds', (dialect
     assert.ok(proxy.requests.every((line) => line.startsWith('GET ')), `only reads upstream: ${proxy.requests.join(', ')}`);
     assert.deepEqual(await ctx.db.selectFrom('upstream_record').selectAll().execute(), mirrorsBefore, 'no record mirrored');
 
-    // The account's own upstream route, where it has one, is the one wanted.
-    const override = { route: 'congestion', destination: null } as const;
-    assert.deepEqual((await carrier.audit([{ ...sold[1]!, upstreamRouting: override }])).misconfigured, []);
+    // The operator's upstream route for the account, where it has one, is the one wanted.
+    await setAccountUpstreamRoute(ctx.db, buyer.accountId, { route: 'congestion', destination: null });
+    assert.deepEqual((await carrier.audit([sold[1]!])).misconfigured, []);
+    await setAccountUpstreamRoute(ctx.db, buyer.accountId, { route: null, destination: null });
 
     // Once neither number is held, the records copied for them are orphans.
     for (const number of NUMBERS.slice(0, 2)) await carrier.release(number);

@@ -52,6 +52,8 @@ function baseBody(op: Operation, fx: Fixture, pick: number): unknown {
       return { description: `renamed ${pick}`, enabled: pick % 2 === 0 };
     case 'POST /admin/v1/accounts/{account_id}/keys':
       return { label: `key ${pick}` };
+    case 'PUT /admin/v1/accounts/{account_id}/upstream-route':
+      return { route: 'server', destination: `sip${pick}.example.com` };
     case 'POST /admin/v1/inventory/reinstate':
     case 'POST /admin/v1/inventory/withdraw':
       return { did_numbers: [number] };
@@ -79,6 +81,7 @@ const WITHOUT_BODY = new Set([
   'DELETE /admin/v1/accounts/{account_id}/keys/{key_id}',
   'POST /admin/v1/accounts/{account_id}/reactivate',
   'POST /admin/v1/accounts/{account_id}/suspend',
+  'DELETE /admin/v1/accounts/{account_id}/upstream-route',
   'POST /admin/v1/inventory/import',
   'POST /admin/v1/reconcile',
   'DELETE /admin/v1/numbers/{did_number}/price',

@@ -25,6 +25,19 @@ export function addAdminCommands(program: Command, operator: (run: Run) => (...a
   accounts.command('suspend <account>').action(operator(async (client, io, _o, id: string) => adminAccounts.setAccountStatus(client, id, 'suspend', io)));
   accounts.command('reactivate <account>').action(operator(async (client, io, _o, id: string) => adminAccounts.setAccountStatus(client, id, 'reactivate', io)));
   accounts.command('transactions <account>').action(operator(async (client, io, _o, id: string) => adminAccounts.listAccountTransactions(client, id, io)));
+  accounts
+    .command('upstream-route <account>')
+    .description("reseller mode: show, set (--route, --destination) or --clear where upstream sends the account's calls")
+    .option('--route <route>', 'a route type: server, device, forward, …')
+    .option('--destination <destination>', "the route's destination")
+    .option('--clear', 'back to the configured BILBY_UPSTREAM_ROUTE')
+    .action(
+      operator(async (client, io, o: { route?: string; destination?: string; clear?: boolean }, id: string) => {
+        if (o.clear && o.route !== undefined) throw new UsageError('--clear and --route cannot go together');
+        if (o.route === undefined && o.destination !== undefined) throw new UsageError('--destination needs --route');
+        return adminAccounts.upstreamRoute(client, id, o.clear ? 'clear' : o.route === undefined ? undefined : defined({ route: o.route, destination: o.destination }), io);
+      }),
+    );
 
   const keys = admin.command('keys').description("an account's API keys");
   keys.command('list <account>').action(operator(async (client, io, _o, id: string) => adminAccounts.listKeys(client, id, io)));

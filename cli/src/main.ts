@@ -75,6 +75,7 @@ async function recoverCommand(): Promise<void> {
   const report = await recoverOnce(configuration());
   process.stdout.write(`Recovery: ${report.completed} completed, ${report.failed} failed, ${report.unresolved} unresolved\n`);
   process.stdout.write(`Releases: ${report.releases.completed} completed, ${report.releases.unresolved} unresolved\n`);
+  process.stdout.write(`Upstream changes: ${report.upstreamChanges.pushed} pushed, ${report.upstreamChanges.postponed} postponed\n`);
 }
 
 // A reader that stops early (`bilby numbers search | head`) closes the pipe: the output ends there.

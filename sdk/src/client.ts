@@ -243,6 +243,16 @@ export function createClient(options: ClientOptions) {
             params: { account_id: accountId, destination_id: destinationId },
           }),
       },
+      /** Reseller mode: where upstream sends an account's calls, when the operator overrides the configured route. */
+      upstreamRoute: {
+        get: (accountId: string): Promise<T.AccountUpstreamRoute> =>
+          admin('GET', '/accounts/{account_id}/upstream-route', 'admin.upstreamRoute.get', { params: { account_id: accountId } }),
+        /** The account's numbers are reconfigured upstream in the background (`pending_numbers` counts them down). */
+        set: (accountId: string, routing: T.UpstreamRouteInput): Promise<T.AccountUpstreamRoute> =>
+          admin('PUT', '/accounts/{account_id}/upstream-route', 'admin.upstreamRoute.set', { params: { account_id: accountId }, body: routing }),
+        clear: (accountId: string): Promise<T.AccountUpstreamRoute> =>
+          admin('DELETE', '/accounts/{account_id}/upstream-route', 'admin.upstreamRoute.clear', { params: { account_id: accountId } }),
+      },
       prices: {
         list: (): Promise<T.TypePrice[]> => admin('GET', '/prices', 'admin.prices.list').then((r) => r.results),
         /** Sets a number type's price; unsold numbers without their own price follow it. */

@@ -194,6 +194,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/accounts/{account_id}/upstream-route": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where upstream sends the account's calls (reseller mode; 409 upstream_not_configured otherwise) */
+        get: operations["getAccountUpstreamRoute"];
+        /** Send the account's calls elsewhere upstream: its numbers are reconfigured upstream in the background */
+        put: operations["setAccountUpstreamRoute"];
+        post?: never;
+        /** Return the account's calls to the configured upstream route */
+        delete: operations["clearAccountUpstreamRoute"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/inventory/counts": {
         parameters: {
             query?: never;
@@ -901,12 +920,12 @@ export interface components {
                 sold_not_owned: number;
             };
             differences: components["schemas"]["UpstreamDifference"][];
-            /** @description Purchases and releases under way: no difference while they are open */
+            /** @description Sagas under way: a purchase or a release (its ownership is no difference while open), or a change of a number's configuration queued for upstream (its routing and IPND records are not compared while queued) */
             in_flight: {
                 did_number: string;
                 owned_upstream: boolean;
                 /** @enum {string} */
-                saga: "purchase" | "release";
+                saga: "purchase" | "release" | "change";
             }[];
             /** @description Numbers the carrier holds for Bilby */
             owned_upstream: number;
@@ -1641,6 +1660,158 @@ export interface operations {
                     "application/json": {
                         next_cursor: string | null;
                         results: components["schemas"]["Transaction"][];
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getAccountUpstreamRoute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        account_id: string;
+                        destination: string | null;
+                        /** @description Whether this account's route overrides BILBY_UPSTREAM_ROUTE and BILBY_UPSTREAM_DESTINATION */
+                        overridden: boolean;
+                        /** @description Numbers of the account upstream is still to be told of */
+                        pending_numbers: number;
+                        route: string;
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    setAccountUpstreamRoute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    destination?: string | null;
+                    /** @description A route type, as for a number: server, device, forward, … */
+                    route: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        account_id: string;
+                        destination: string | null;
+                        /** @description Whether this account's route overrides BILBY_UPSTREAM_ROUTE and BILBY_UPSTREAM_DESTINATION */
+                        overridden: boolean;
+                        /** @description Numbers of the account upstream is still to be told of */
+                        pending_numbers: number;
+                        route: string;
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    clearAccountUpstreamRoute: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        account_id: string;
+                        destination: string | null;
+                        /** @description Whether this account's route overrides BILBY_UPSTREAM_ROUTE and BILBY_UPSTREAM_DESTINATION */
+                        overridden: boolean;
+                        /** @description Numbers of the account upstream is still to be told of */
+                        pending_numbers: number;
+                        route: string;
                     };
                 };
             };

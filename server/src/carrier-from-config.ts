@@ -6,6 +6,7 @@ import { createUpstreamClient } from './carriers/crazytel/upstream-client.js';
 import { SimulatedCarrier } from './carriers/simulated/simulated-carrier.js';
 import type { Config, UpstreamConfig } from './config.js';
 import { ipndRecordsFor } from './services/ipnd-records.js';
+import { accountRoutingFor } from './services/upstream-route.js';
 import { openUpstreamBudget } from './services/upstream-budget.js';
 import type { Database } from './store/database.js';
 
@@ -28,10 +29,13 @@ export async function openCarrier(config: Config, database: Database, log: Logge
   const client = (priority: UpstreamPriority, deadlineMs: number) =>
     createUpstreamClient({ url: upstream.url, apiKey: upstream.apiKey, budget, priority, deadlineMs, requestTimeoutMs: upstream.requestTimeoutMs });
   return new CrazyTelCarrier({
-    client: client('customer', config.carrier.timeoutMs),
+    // A purchase's turn must come with time left for the request itself inside the carrier
+    // timeout: a turn at the last moment would answer upstream_pending instead of a clean refusal.
+    client: client('customer', Math.floor(config.carrier.timeoutMs / 2)),
     backgroundClient: client('background', BACKGROUND_DEADLINE_MS),
     records: ipndRecordsFor({ database, clock }, 'crazytel'),
     upstreamRouting: upstreamRouting(upstream),
+    accountRouting: accountRoutingFor(database),
     log: log.child({ carrier: 'crazytel' }),
     clock,
   });

@@ -13,6 +13,7 @@ import { createRateLimiter } from './services/rate-limiter.js';
 import { scheduleReconcile, type ReconcileSchedule } from './services/reconcile-schedule.js';
 import { recoverOrders, type FullRecoveryReport, type RecoveryReport } from './services/recover-orders.js';
 import { seedDemo } from './services/seed-demo.js';
+import { pushDueUpstreamChanges } from './services/push-upstream-change.js';
 import { recoverReleases, returnQuarantinedNumbers } from './services/release-number.js';
 import { createDatabase } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
@@ -74,6 +75,7 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       quarantineDays: config.quarantineDays,
       recoveryGraceMs: config.recoveryGraceMs,
       rateLimitPerMinute: config.rateLimitPerMinute,
+      ...(config.carrier.kind === 'crazytel' && config.upstream ? { upstreamRouting: { route: config.upstream.route, destination: config.upstream.destination } } : {}),
     },
     log,
     tasks: new BackgroundTasks(),
@@ -93,22 +95,27 @@ export async function createServer(config: Config, log: Logger = createLogger(co
   });
   let timer: NodeJS.Timeout | undefined;
   let reconciling: ReconcileSchedule | undefined;
+  let closing = false;
+  let maintaining: Promise<void> | undefined;
 
-  const maintain = async () => {
+  const maintainOnce = async () => {
     try {
-      const report = await recoverEverything(deps);
+      const report = await recoverEverything(deps, () => closing);
       const returned = await returnQuarantinedNumbers(deps);
       const purged = await purgeExpiredIdempotencyKeys(deps);
       await checkCarrierHealth(deps);
       await deps.rateLimiter.prune(deps.clock());
-      const { releases } = report;
-      if (report.completed + report.failed + report.unresolved + releases.completed + releases.unresolved + returned + purged > 0) {
+      const { releases, upstreamChanges } = report;
+      const changed = releases.completed + releases.unresolved + upstreamChanges.pushed + upstreamChanges.postponed;
+      if (report.completed + report.failed + report.unresolved + changed + returned + purged > 0) {
         log.info({ ...report, returned_from_quarantine: returned, idempotency_keys_purged: purged }, 'maintenance');
       }
     } catch (error) {
-      log.error({ err: error }, 'maintenance failed');
+      if (!closing) log.error({ err: error }, 'maintenance failed');
     }
   };
+  // One pass at a time: a pass telling upstream of many changes can outlast the interval.
+  const maintain = () => (maintaining ??= maintainOnce().finally(() => (maintaining = undefined)));
 
   return {
     app,
@@ -121,8 +128,10 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       if (config.reconcileIntervalMs > 0) reconciling = scheduleReconcile(deps, config.reconcileIntervalMs);
     },
     async close() {
+      closing = true;
       if (timer) clearInterval(timer);
       await reconciling?.stop();
+      await maintaining;
       await app.close();
       await deps.tasks.drain();
       await carrier.close();
@@ -198,10 +207,14 @@ export async function migrateDatabase(config: Pick<Config, 'databaseUrl'>): Prom
   }
 }
 
-/** Settles the purchases and finishes the releases a crash or an unclear carrier answer left pending. */
-async function recoverEverything(deps: ServiceDeps): Promise<FullRecoveryReport> {
+/**
+ * Settles the purchases and finishes the releases a crash or an unclear carrier answer left
+ * pending, and tells upstream the number changes it has not heard of yet.
+ */
+async function recoverEverything(deps: ServiceDeps, stopping?: () => boolean): Promise<FullRecoveryReport> {
   const orders = await recoverOrders(deps);
-  return { ...orders, releases: await recoverReleases(deps) };
+  const releases = await recoverReleases(deps);
+  return { ...orders, releases, upstreamChanges: await pushDueUpstreamChanges(deps, stopping ? { stopping } : {}) };
 }
 
 /** `bilby recover`: one recovery pass over the orders and releases a crash or a carrier timeout left pending. */

@@ -1,6 +1,6 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TestContext } from 'node:test';
+import type { Cleanup } from './cleanup.js';
 
 /** What the proxy does to one request: pass it on, answer instead of the server, or cut the line. */
 export type Fault = (
@@ -23,14 +23,17 @@ export type Fault = (
  * An HTTP proxy in front of a real server that fails requests on purpose, in the order of `faults`
  * (then passes everything), and records every request it saw: its headers, its method and path.
  */
-export async function startFlakyProxy(t: TestContext, target: string, faults: Fault[]) {
+export async function startFlakyProxy(t: Cleanup, target: string, faults: Fault[]) {
   const seen: IncomingHttpHeaders[] = [];
   /** Each request's method and path, in order. */
   const requests: string[] = [];
+  /** When each of `requests` arrived (epoch ms). */
+  const arrivals: number[] = [];
   const upstream = new URL(target);
   const server: Server = createServer((req, res) => {
     seen.push(req.headers);
     requests.push(`${req.method} ${req.url}`);
+    arrivals.push(Date.now());
     const line = `${req.method} ${req.url}`;
     const index = faults.findIndex((candidate) => candidate.match === undefined || line.includes(candidate.match));
     const fault: Fault = index === -1 ? { kind: 'pass' } : faults.splice(index, 1)[0]!;
@@ -82,5 +85,5 @@ export async function startFlakyProxy(t: TestContext, target: string, faults: Fa
   t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
   server.on('connection', (socket) => t.after(() => socket.destroy()));
   /** `faults` stays the proxy's queue: a test adds faults to it as it goes. */
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, requests, faults };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, requests, arrivals, faults };
 }

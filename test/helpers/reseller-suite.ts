@@ -9,19 +9,19 @@ import { startServer, type ServerProcess } from './server-process.js';
 import { crazyTelCarrier, startUpstream, UPSTREAM_PRICE, UPSTREAM_ROUTING, type Upstream } from './upstream.js';
 
 /** Numbers both Bilbys have: the reseller's catalogue and upstream's stock. */
-const NUMBERS = ['61291234567', '61291234568', '61291234569', '61291234570'];
+export const NUMBERS = ['61291234567', '61291234568', '61291234569', '61291234570'];
 /** What the reseller charges: $5 setup and $10 a month, against upstream's $6. */
-const LOCAL_PRICE_CENTS = 15_00;
+export const LOCAL_PRICE_CENTS = 15_00;
 const PURCHASE_PATH = 'POST /api/v1/phone-numbers/purchase';
 
 /** The reseller's Bilby, a real process, selling from `ctx`'s database with the crazytel carrier. */
-async function startReseller(t: TestContext, ctx: TestContextApi, upstream: Upstream, env: Record<string, string> = {}): Promise<ServerProcess> {
+export async function startReseller(t: TestContext, ctx: TestContextApi, upstream: Upstream, env: Record<string, string> = {}): Promise<ServerProcess> {
   const server = await startServer([], resellerEnv(ctx, upstream, env));
   t.after(() => server.stop());
   return server;
 }
 
-function resellerEnv(ctx: TestContextApi, upstream: Upstream, env: Record<string, string> = {}): Record<string, string> {
+export function resellerEnv(ctx: TestContextApi, upstream: Upstream, env: Record<string, string> = {}): Record<string, string> {
   return {
     BILBY_DATABASE_URL: ctx.urls.database,
     BILBY_CARRIER: 'crazytel',
@@ -38,7 +38,7 @@ function resellerEnv(ctx: TestContextApi, upstream: Upstream, env: Record<string
   };
 }
 
-async function setUp(t: TestContext, dialect: DialectName, upstreamBalance = 100) {
+export async function setUp(t: TestContext, dialect: DialectName, upstreamBalance = 100) {
   const ctx = await createTestContext(t, dialect);
   const buyer = await ctx.createAccount({ balance: 100_00 });
   await ctx.seedNumbers(NUMBERS.map((number) => ({ number, setup: 5_00, monthly: 10_00 })));
@@ -46,7 +46,7 @@ async function setUp(t: TestContext, dialect: DialectName, upstreamBalance = 100
   return { ctx, buyer, upstream };
 }
 
-async function buy(server: ServerProcess, buyer: TestAccount, didNumber: string): Promise<{ status: number; body: any }> {
+export async function buy(server: ServerProcess, buyer: TestAccount, didNumber: string): Promise<{ status: number; body: any }> {
   const response = await fetch(`${server.base}/api/v1/phone-numbers/purchase`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-crazytel-api-key': buyer.key },
@@ -70,7 +70,7 @@ async function readiness(server: ServerProcess): Promise<any> {
   return (await fetch(`${server.base}/readyz`)).json();
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> {
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>): Promise<T> {
   for (let i = 0; i < 300; i++) {
     const value = await probe();
     if (value) return value;
@@ -84,7 +84,7 @@ async function orderOf(ctx: TestContextApi, didNumber: string) {
 }
 
 /** The numbers the reseller owns upstream, asked of upstream directly. */
-async function ownedUpstream(upstream: Upstream): Promise<string[]> {
+export async function ownedUpstream(upstream: Upstream): Promise<string[]> {
   const owned: string[] = [];
   for await (const number of upstream.reseller.numbers.list()) owned.push(number.did_number);
   return owned.sort();
@@ -102,7 +102,7 @@ function purchasesSeen(upstream: Upstream): number {
  * Against upstream's own records: INV-CARRIER-AGREE (every active number is owned there, and only
  * those) and INV-UPSTREAM-AGREE, with a reconciliation run now.
  */
-async function assertAgreesWithUpstream(ctx: TestContextApi, upstream: Upstream): Promise<void> {
+export async function assertAgreesWithUpstream(ctx: TestContextApi, upstream: Upstream): Promise<void> {
   const carrier = crazyTelCarrier(ctx, upstream.process.base, upstream.resellerKey);
   await assertInvariants(ctx.db, carrier, { settled: true });
   await assertUpstreamAgrees(ctx.db, await ownedUpstream(upstream), await reconcileUpstream({ ...ctx.deps, carrier }));

@@ -3,13 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { TestContext } from 'node:test';
 import { createClient } from '../../sdk/src/index.js';
 import { CrazyTelCarrier } from '../../server/src/carriers/crazytel/crazytel-carrier.js';
 import { ipndRecordsFor } from '../../server/src/services/ipnd-records.js';
+import { accountRoutingFor } from '../../server/src/services/upstream-route.js';
 import type { TestContextApi } from './context.js';
 import { startFlakyProxy } from './flaky-proxy.js';
 import { startServer, type ServerProcess } from './server-process.js';
+import type { Cleanup } from './cleanup.js';
 
 export const UPSTREAM_ADMIN_KEY = 'upstream-admin-key-0123456789';
 /** Where the reseller's upstream sends its numbers' calls. */
@@ -29,7 +30,7 @@ export interface UpstreamOptions {
  * A second Bilby process in the role of crazytel.io: the reseller's account on it (its SIP server
  * as a destination) and the numbers in its stock, behind a fault proxy that records every call.
  */
-export async function startUpstream(t: TestContext, options: UpstreamOptions) {
+export async function startUpstream(t: Cleanup, options: UpstreamOptions) {
   const dir = mkdtempSync(join(tmpdir(), 'bilby-upstream-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const process: ServerProcess = await startServer([], {
@@ -63,5 +64,6 @@ export function crazyTelCarrier(ctx: TestContextApi, upstreamUrl: string, resell
     client: createClient({ baseUrl: upstreamUrl, apiKey: resellerKey, compatibility: 'crazytel' }),
     records: ipndRecordsFor(ctx.deps, 'crazytel'),
     upstreamRouting: UPSTREAM_ROUTING,
+    accountRouting: accountRoutingFor(ctx.database),
   });
 }

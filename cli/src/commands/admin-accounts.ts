@@ -1,4 +1,4 @@
-import type { AdminAccount, BilbyClient, NewDestination, NumberType, PriceInput } from '@bilby/sdk';
+import type { AdminAccount, BilbyClient, NewDestination, NumberType, PriceInput, UpstreamRouteInput } from '@bilby/sdk';
 import { defined } from '../arguments.js';
 import { details, dollars, emit, table, type Io } from '../io.js';
 import { transactionColumns } from './account.js';
@@ -130,4 +130,20 @@ export async function setTypePrice(client: BilbyClient, numberType: NumberType, 
 export async function setNumberPrice(client: BilbyClient, didNumber: string, price: PriceInput | null, io: Io) {
   const n = price ? await client.admin.numbers.setPrice(didNumber, price) : await client.admin.numbers.clearPrice(didNumber);
   emit(io, n, () => `${n.did_number}: ${dollars(n.setup_cost)} setup, ${dollars(n.monthly_cost)}/month (${n.custom_price ? 'own price' : `follows the ${n.number_type} price`}).`);
+}
+
+export async function upstreamRoute(client: BilbyClient, accountId: string, change: UpstreamRouteInput | 'clear' | undefined, io: Io) {
+  const route =
+    change === undefined
+      ? await client.admin.upstreamRoute.get(accountId)
+      : change === 'clear'
+        ? await client.admin.upstreamRoute.clear(accountId)
+        : await client.admin.upstreamRoute.set(accountId, change);
+  emit(io, route, (r) =>
+    details([
+      ['Account', r.account_id],
+      ['Upstream route', `${r.route}${r.destination === null ? '' : ` ${r.destination}`}${r.overridden ? '' : ' (the configured route)'}`],
+      ['Numbers still to reconfigure upstream', String(r.pending_numbers)],
+    ]),
+  );
 }

@@ -29,6 +29,14 @@ export interface Carrier {
   confirm?(request: ProvisionRequest): Promise<CarrierNumberState>;
 
   /**
+   * Brings a number the carrier holds to this configuration (its IPND records were replaced, or
+   * the account's upstream route changed): for a carrier that keeps them upstream. Safe to call
+   * again; `absent` when the carrier does not hold the number. `background` requests wait behind
+   * purchases for the carrier's request budget.
+   */
+  configure?(configuration: NumberConfiguration, options?: { background?: boolean }): Promise<CarrierNumberState>;
+
+  /**
    * Gives the number back to the carrier. Releasing a number that is not provisioned succeeds.
    * Rejects with {@link CarrierRefusedError} when the carrier refused (the number is still held);
    * any other rejection means the outcome is unknown, and the release is asked again.
@@ -43,7 +51,7 @@ export interface Carrier {
    * number the carrier holds for us, the numbers of `sold` it holds otherwise configured than
    * Bilby wants them there, and the records Bilby copied to it that no number it holds uses.
    */
-  audit(sold: readonly ProvisionRequest[]): Promise<CarrierAudit>;
+  audit(sold: readonly NumberConfiguration[]): Promise<CarrierAudit>;
 
   /**
    * Whether the carrier takes orders now. `refusing` is the operator's problem (the upstream
@@ -88,12 +96,10 @@ export interface ProvisionRequest extends CarrierOrder {
   addressId: string;
   personId: string;
   routing: CarrierRouting;
-  /**
-   * A reseller's carrier: where the upstream sends this account's calls, when the account has a
-   * route of its own there. @default the carrier's configured upstream routing
-   */
-  upstreamRouting?: CarrierRouting;
 }
+
+/** A held number's configuration, as {@link Carrier.configure} brings the carrier to it. */
+export type NumberConfiguration = Omit<ProvisionRequest, 'orderId'>;
 
 export type ProvisionOutcome =
   | { status: 'provisioned'; reference: string }

@@ -11,6 +11,8 @@ export const CRASH_POINTS = [
   'after_final_commit',
   // A release: the carrier released the number, the local release not yet committed.
   'after_carrier_release',
+  // A number's IPND records replaced: committed with its upstream change queued, upstream not told.
+  'before_upstream_change',
   // Any write under an Idempotency-Key: committed and answered, its answer not yet stored.
   'before_idempotent_store',
 ] as const;

@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'invalid_csv'
   | 'already_exists'
   | 'reconcile_running'
+  | 'upstream_not_configured'
   | 'internal_error';
 
 export interface FieldError {

@@ -26,10 +26,14 @@ export interface UpstreamDifference {
   detail: string;
 }
 
-/** A number whose purchase or release is under way: not a difference while its saga is open. */
+/**
+ * A number whose saga is open: its purchase or release under way (its ownership is no difference
+ * meanwhile), or a change of its configuration queued for upstream (its routing and IPND records
+ * are not compared meanwhile).
+ */
 export interface InFlightNumber {
   did_number: string;
-  saga: 'purchase' | 'release';
+  saga: 'purchase' | 'release' | 'change';
   owned_upstream: boolean;
 }
 
@@ -38,7 +42,7 @@ export interface LocalHoldings {
   /** Numbers customers hold whose release is not under way, with the account holding each. */
   sold: ReadonlyMap<string, string>;
   /** Numbers being bought (reserved) or released. */
-  inFlight: ReadonlyMap<string, InFlightNumber['saga']>;
+  inFlight: ReadonlyMap<string, 'purchase' | 'release'>;
 }
 
 export interface OwnershipDifferences {

@@ -36,6 +36,8 @@ export async function createAccount(
       balance_cents: 0,
       held_cents: 0,
       created_at: at,
+      upstream_route: null,
+      upstream_destination: null,
     };
     await insertAccount(trx, row);
     const key = await addApiKey(trx, row.id, apiKey, at, 'initial');

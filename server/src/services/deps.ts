@@ -1,4 +1,4 @@
-import type { Carrier } from '../carriers/carrier.js';
+import type { Carrier, CarrierRouting } from '../carriers/carrier.js';
 import type { Database } from '../store/database.js';
 import type { BackgroundTasks } from './background-tasks.js';
 import type { Faults } from './faults.js';
@@ -27,6 +27,8 @@ export interface ServiceSettings {
   recoveryGraceMs: number;
   /** Requests per API key per minute; 0 switches the limit off (benchmarks). */
   rateLimitPerMinute: number;
+  /** Where upstream sends the numbers' calls unless an account overrides it; absent without an upstream. */
+  upstreamRouting?: CarrierRouting;
 }
 
 export interface ServiceLog {

@@ -1,4 +1,4 @@
-import type { CarrierAudit, ConfigurationDifference, OrphanedRecord, ProvisionRequest } from '../carriers/carrier.js';
+import type { CarrierAudit, ConfigurationDifference, NumberConfiguration, OrphanedRecord } from '../carriers/carrier.js';
 import { AppError } from '../domain/errors.js';
 import { newUuid } from '../domain/ids.js';
 import {
@@ -9,10 +9,10 @@ import {
   type LocalHoldings,
   type UpstreamDifference,
 } from '../domain/upstream-differences.js';
-import type { RouteType } from '../domain/routing.js';
 import {
   findReconcileReport,
   findReconcileSummary,
+  listChangingNumbers,
   listHeldNumbers,
   listReleasingNumbers,
   numberStatuses,
@@ -21,6 +21,7 @@ import {
 } from '../store/reconcile-store.js';
 import { releaseLease, takeLease } from '../store/task-lease-store.js';
 import { isoNow, type ServiceDeps } from './deps.js';
+import { configurationOf } from './push-upstream-change.js';
 
 /** What reconciliation found: what the carrier holds against what Bilby's customers hold. */
 export interface ReconcileReport {
@@ -30,7 +31,7 @@ export interface ReconcileReport {
   owned_upstream: number;
   /** Numbers Bilby's customers hold (their release not under way). */
   sold: number;
-  /** Purchases and releases under way: not differences while their sagas are open. */
+  /** Purchases, releases and configuration changes under way: not differences while their sagas are open. */
   in_flight: InFlightNumber[];
   differences: UpstreamDifference[];
   difference_counts: Record<DifferenceKind, number>;
@@ -112,15 +113,17 @@ async function reconcile(deps: ServiceDeps): Promise<ReconcileReport> {
   const held = new Set(audit.held);
   const ownership = settledOwnershipDifferences(before.holdings, after.holdings, held);
   const statuses = await numberStatuses(deps.database.db, ownership.ownedNotSold);
-  const stillSold = (did: string) => before.holdings.sold.has(did) && after.holdings.sold.has(did);
+  const compared = (did: string) =>
+    before.holdings.sold.has(did) && after.holdings.sold.has(did) && !before.changing.has(did) && !after.changing.has(did);
   const differences: UpstreamDifference[] = [
     ...ownership.ownedNotSold.map((did) => ownedNotSold(did, statuses.get(did) ?? null)),
     ...ownership.soldNotOwned.map((did) => soldNotOwned(did, after.holdings.sold.get(did)!)),
-    ...audit.misconfigured.filter((difference) => stillSold(difference.didNumber)).map(misconfigured),
+    ...audit.misconfigured.filter((difference) => compared(difference.didNumber)).map(misconfigured),
     ...audit.orphanedRecords.map(orphaned),
   ];
   const inFlight = new Map<string, InFlightNumber>();
   for (const side of [before, after]) {
+    for (const did of side.changing) inFlight.set(did, { did_number: did, saga: 'change', owned_upstream: held.has(did) });
     for (const [did, saga] of side.holdings.inFlight) inFlight.set(did, { did_number: did, saga, owned_upstream: held.has(did) });
   }
   const counts = countDifferences(differences);
@@ -128,7 +131,7 @@ async function reconcile(deps: ServiceDeps): Promise<ReconcileReport> {
     checked_at: isoNow(deps),
     carrier: deps.carrier.name,
     owned_upstream: held.size,
-    sold: before.soldRequests.length,
+    sold: before.holdings.sold.size,
     in_flight: [...inFlight.values()].sort((a, b) => a.did_number.localeCompare(b.did_number)),
     differences,
     difference_counts: counts,
@@ -143,25 +146,31 @@ async function reconcile(deps: ServiceDeps): Promise<ReconcileReport> {
 
 interface LocalSide {
   holdings: LocalHoldings;
+  /** Sold numbers whose new configuration is queued for upstream. */
+  changing: Set<string>;
   /** The sold numbers as the carrier is asked about them. */
-  soldRequests: ProvisionRequest[];
+  soldRequests: NumberConfiguration[];
 }
 
 async function readLocalSide(deps: ServiceDeps): Promise<LocalSide> {
   const releasing = new Set(await listReleasingNumbers(deps.database.db));
+  const queued = new Set(await listChangingNumbers(deps.database.db));
   const rows = (await listHeldNumbers(deps.database.db)).filter((row) => isAtCarrier(row, deps.carrier.name));
   const sold = new Map<string, string>();
-  const inFlight = new Map<string, InFlightNumber['saga']>();
-  const soldRequests: ProvisionRequest[] = [];
+  const inFlight = new Map<string, 'purchase' | 'release'>();
+  const changing = new Set<string>();
+  const soldRequests: NumberConfiguration[] = [];
   for (const row of rows) {
     if (row.status === 'reserved') inFlight.set(row.did_number, 'purchase');
     else if (row.status === 'active' && releasing.has(row.did_number)) inFlight.set(row.did_number, 'release');
     else if (row.status === 'active') {
       sold.set(row.did_number, row.account_id!);
-      soldRequests.push(soldRequestOf(row));
+      if (queued.has(row.did_number)) changing.add(row.did_number);
+      const configuration = configurationOf(row);
+      if (configuration) soldRequests.push(configuration);
     }
   }
-  return { holdings: { sold, inFlight }, soldRequests };
+  return { holdings: { sold, inFlight }, changing, soldRequests };
 }
 
 /**
@@ -170,18 +179,6 @@ async function readLocalSide(deps: ServiceDeps): Promise<LocalSide> {
  */
 function isAtCarrier(_row: HeldNumberRow, _carrier: string): boolean {
   return true;
-}
-
-/** A sold number as the carrier is asked about it: as a purchase of it now would name it. */
-function soldRequestOf(row: HeldNumberRow): ProvisionRequest {
-  return {
-    orderId: row.order_id ?? '',
-    didNumber: row.did_number,
-    accountId: row.account_id!,
-    addressId: row.address_id ?? '',
-    personId: row.person_id ?? '',
-    routing: { route: row.primary_route as RouteType, destination: row.primary_destination },
-  };
 }
 
 function ownedNotSold(did: string, status: UpstreamDifference['local_status']): UpstreamDifference {

@@ -1,5 +1,6 @@
 import { listPendingOrders } from '../store/order-store.js';
 import type { ServiceDeps } from './deps.js';
+import type { PushReport } from './push-upstream-change.js';
 import { provisionRequestOf } from './purchase-number.js';
 import { completeOrder, failOrder } from './settle-order.js';
 
@@ -13,6 +14,8 @@ export interface RecoveryReport {
 /** A recovery pass over purchases and releases, as `bilby recover` and maintenance run it. */
 export interface FullRecoveryReport extends RecoveryReport {
   releases: { completed: number; unresolved: number };
+  /** Number changes upstream had not heard of: told now, or postponed (upstream could not be reached). */
+  upstreamChanges: PushReport;
 }
 
 /**

@@ -5,7 +5,9 @@ import { SMS_ROUTE_TYPES, type SmsRouteType } from '../domain/routing.js';
 import type { Trx } from '../store/database.js';
 import { findOwnedNumber, updateOwnedNumber } from '../store/number-store.js';
 import type { PhoneNumberRow, PhoneNumberUpdate } from '../store/tables.js';
+import { requestUpstreamChange } from '../store/upstream-change-store.js';
 import { isoNow, type ServiceDeps } from './deps.js';
+import { pushUpstreamChange } from './push-upstream-change.js';
 import { numberNotFound, requireOwnedNumberFormat } from './release-number.js';
 import { requireIpndRecord } from './require-ipnd-record.js';
 import { resolveRoute } from './resolve-route.js';
@@ -46,14 +48,32 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Updates one of the caller's numbers, validating routing exactly as a purchase does. */
 export async function updateNumber(deps: ServiceDeps, accountId: string, update: NumberUpdate): Promise<OwnedNumber> {
   const e164 = requireOwnedNumberFormat(update.did_number);
+  let toldUpstream = false;
   const updated = await deps.database.writeTransaction(async (trx) => {
     const current = await findOwnedNumber(trx, accountId, e164);
     if (!current) throw numberNotFound(e164);
     const changes = await buildChanges(trx, accountId, current, update);
-    return updateOwnedNumber(trx, accountId, e164, { ...changes, updated_at: isoNow(deps) });
+    const at = isoNow(deps);
+    toldUpstream = deps.carrier.configure !== undefined && ipndReplaced(current, changes);
+    if (toldUpstream) await requestUpstreamChange(trx, [e164], at);
+    return updateOwnedNumber(trx, accountId, e164, { ...changes, updated_at: at });
   });
   if (!updated) throw numberNotFound(e164);
+  if (toldUpstream) {
+    deps.faults?.reached('before_upstream_change');
+    // The answer does not wait for upstream, nor can upstream's trouble make it an error: the
+    // change is queued, and maintenance retries what this push could not finish.
+    deps.tasks.track(pushUpstreamChange(deps, e164).catch((error: unknown) => deps.log.warn({ err: error, did_number: e164 }, 'upstream change not pushed')));
+  }
   return updated;
+}
+
+/** Upstream keeps the IPND entry: replacing a number's address or owner must reach it. */
+function ipndReplaced(current: PhoneNumberRow, changes: PhoneNumberUpdate): boolean {
+  return (
+    (changes.address_id !== undefined && changes.address_id !== current.address_id) ||
+    (changes.person_id !== undefined && changes.person_id !== current.person_id)
+  );
 }
 
 async function buildChanges(

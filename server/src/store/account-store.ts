@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { AccountStatus } from '../domain/account.js';
+import type { RouteType } from '../domain/routing.js';
 import type { Executor } from './database.js';
 import { preparedQuery } from './prepared-query.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
@@ -80,4 +81,18 @@ export async function listAccounts(ex: Executor, status: AccountStatus | undefin
 
 export async function setAccountStatus(ex: Executor, id: string, status: AccountStatus): Promise<AccountRow | undefined> {
   return ex.updateTable('account').set({ status }).where('id', '=', id).returningAll().executeTakeFirst();
+}
+
+/** The operator's override of where upstream sends the account's calls; nulls clear it. */
+export async function setAccountUpstreamRoute(
+  ex: Executor,
+  id: string,
+  routing: { route: RouteType | null; destination: string | null },
+): Promise<AccountRow | undefined> {
+  return ex
+    .updateTable('account')
+    .set({ upstream_route: routing.route, upstream_destination: routing.destination })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
 }

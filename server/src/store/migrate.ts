@@ -17,6 +17,7 @@ import * as upstreamRecord from './migrations/0013-upstream-record.js';
 import * as upstreamBudget from './migrations/0014-upstream-budget.js';
 import * as releaseOrder from './migrations/0015-release-order.js';
 import * as reconcileReport from './migrations/0018-reconcile-report.js';
+import * as upstreamConfiguration from './migrations/0019-upstream-configuration.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014-upstream-budget': upstreamBudget,
   '0015-release-order': releaseOrder,
   '0018-reconcile-report': reconcileReport,
+  '0019-upstream-configuration': upstreamConfiguration,
 };
 
 /** Every migration's name, in the order they apply. */

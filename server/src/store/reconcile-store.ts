@@ -5,7 +5,7 @@ import type { PhoneNumberRow } from './tables.js';
 /** A number as reconciliation reads it: one a customer holds, is buying, or gave up (quarantine). */
 export type HeldNumberRow = Pick<
   PhoneNumberRow,
-  'did_number' | 'status' | 'account_id' | 'order_id' | 'address_id' | 'person_id' | 'primary_route' | 'primary_destination'
+  'did_number' | 'status' | 'account_id' | 'address_id' | 'person_id' | 'primary_route' | 'primary_destination'
 >;
 
 const HELD_STATUSES: NumberStatus[] = ['active', 'reserved', 'quarantine'];
@@ -14,7 +14,7 @@ const HELD_STATUSES: NumberStatus[] = ['active', 'reserved', 'quarantine'];
 export async function listHeldNumbers(ex: Executor): Promise<HeldNumberRow[]> {
   return ex
     .selectFrom('phone_number')
-    .select(['did_number', 'status', 'account_id', 'order_id', 'address_id', 'person_id', 'primary_route', 'primary_destination'])
+    .select(['did_number', 'status', 'account_id', 'address_id', 'person_id', 'primary_route', 'primary_destination'])
     .where('status', 'in', HELD_STATUSES)
     .orderBy('did_number')
     .execute();
@@ -23,6 +23,12 @@ export async function listHeldNumbers(ex: Executor): Promise<HeldNumberRow[]> {
 /** The numbers whose release is under way. */
 export async function listReleasingNumbers(ex: Executor): Promise<string[]> {
   const rows = await ex.selectFrom('release_order').select('did_number').where('status', '=', 'pending').execute();
+  return rows.map((row) => row.did_number);
+}
+
+/** The numbers whose new configuration (IPND records, upstream route) is still to be pushed upstream. */
+export async function listChangingNumbers(ex: Executor): Promise<string[]> {
+  const rows = await ex.selectFrom('upstream_change').select('did_number').execute();
   return rows.map((row) => row.did_number);
 }
 

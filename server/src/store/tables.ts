@@ -32,6 +32,7 @@ export interface Tables {
   release_order: ReleaseOrderTable;
   reconcile_report: ReconcileReportTable;
   task_lease: TaskLeaseTable;
+  upstream_change: UpstreamChangeTable;
 }
 
 export interface AccountTable {
@@ -42,6 +43,9 @@ export interface AccountTable {
   balance_cents: number;
   held_cents: number;
   created_at: string;
+  /** The operator's override of where upstream sends this account's calls; null: the configured route. */
+  upstream_route: RouteType | null;
+  upstream_destination: string | null;
 }
 
 export interface ApiKeyTable {
@@ -313,3 +317,14 @@ export interface TaskLeaseTable {
   holder: string;
   expires_at: string;
 }
+
+export interface UpstreamChangeTable {
+  did_number: string;
+  generation: number;
+  requested_at: string;
+  attempts: Generated<number>;
+  next_attempt_at: string;
+  last_error: string | null;
+}
+
+export type UpstreamChangeRow = Selectable<UpstreamChangeTable>;

@@ -24,6 +24,7 @@ import {
   type CarrierRefusal,
   type CarrierRouting,
   type ConfigurationDifference,
+  type NumberConfiguration,
   type OrphanedRecord,
   type ProvisionOutcome,
   type ProvisionRequest,
@@ -64,6 +65,8 @@ export interface CrazyTelCarrierOptions {
   records: IpndRecords;
   /** Where upstream sends the numbers' calls: the reseller's own SIP server, normally. */
   upstreamRouting: CarrierRouting;
+  /** The operator's override of {@link upstreamRouting} for an account, if it has one. */
+  accountRouting?: (accountId: string) => Promise<CarrierRouting | undefined>;
   log?: CarrierLog;
   /** @default () => new Date() */
   clock?: () => Date;
@@ -93,6 +96,7 @@ export class CrazyTelCarrier implements Carrier {
   readonly #client: BilbyClient;
   readonly #records: IpndRecords;
   readonly #routing: CarrierRouting;
+  readonly #accountRouting: (accountId: string) => Promise<CarrierRouting | undefined>;
   readonly #background: BilbyClient;
   readonly #log: CarrierLog;
   readonly #clock: () => Date;
@@ -104,6 +108,7 @@ export class CrazyTelCarrier implements Carrier {
     this.#background = options.backgroundClient ?? options.client;
     this.#records = options.records;
     this.#routing = options.upstreamRouting;
+    this.#accountRouting = options.accountRouting ?? (async () => undefined);
     this.#log = options.log ?? SILENT;
     this.#clock = options.clock ?? (() => new Date());
   }
@@ -111,7 +116,7 @@ export class CrazyTelCarrier implements Carrier {
   async provision(request: ProvisionRequest): Promise<ProvisionOutcome> {
     let wanted: UpstreamConfiguration<string>;
     try {
-      wanted = await this.#wanted(request, this.#mirror);
+      wanted = await this.#wanted(request, this.#mirrorWith(this.#client));
     } catch (error) {
       // Nothing was bought yet: whatever went wrong, the order can fail.
       return this.#refusalOf(error) ?? { status: 'failed', reason: `upstream: the IPND records could not be copied (${describe(error)})` };
@@ -126,14 +131,14 @@ export class CrazyTelCarrier implements Carrier {
         throw error; // a timeout or a 5xx: only upstream's records can tell
       }
       // Asked again after a lost answer, upstream refuses a number it already sold us.
-      const state = await this.#ownedAs(request, wanted);
+      const state = await this.#ownedAs(this.#client, request, wanted);
       if (state.status === 'provisioned') return { status: 'provisioned', reference: state.reference };
       return { status: 'failed', reason: 'upstream: the number is not available', cause: 'number_unavailable' };
     }
   }
 
   async lookup(order: CarrierOrder): Promise<CarrierNumberState> {
-    const owned = await this.#owned(order.didNumber);
+    const owned = await this.#owned(this.#client, order.didNumber);
     return owned === undefined ? { status: 'absent' } : stateOf(owned);
   }
 
@@ -143,9 +148,20 @@ export class CrazyTelCarrier implements Carrier {
    * or the number was bought upstream some other way).
    */
   async confirm(request: ProvisionRequest): Promise<CarrierNumberState> {
-    const owned = await this.#owned(request.didNumber);
+    const owned = await this.#owned(this.#client, request.didNumber);
     if (owned === undefined) return { status: 'absent' };
-    return this.#ownedAs(request, await this.#wanted(request, this.#mirror), owned);
+    return this.#ownedAs(this.#client, request, await this.#wanted(request, this.#mirrorWith(this.#client)), owned);
+  }
+
+  /**
+   * A held number's IPND records were replaced or its account's route changed: the new records
+   * are mirrored (once, as for a purchase) and the number upstream pointed at them and the route.
+   */
+  async configure(configuration: NumberConfiguration, options: { background?: boolean } = {}): Promise<CarrierNumberState> {
+    const client = options.background ? this.#background : this.#client;
+    const owned = await this.#owned(client, configuration.didNumber);
+    if (owned === undefined) return { status: 'absent' };
+    return this.#ownedAs(client, configuration, await this.#wanted(configuration, this.#mirrorWith(client)), owned);
   }
 
   health(): CarrierHealth {
@@ -186,15 +202,17 @@ export class CrazyTelCarrier implements Carrier {
    * upstream is reported as differing, not mirrored now. The records are read before the numbers,
    * so a record copied by a purchase under way is not yet among them.
    */
-  async audit(sold: readonly ProvisionRequest[]): Promise<CarrierAudit> {
+  async audit(sold: readonly NumberConfiguration[]): Promise<CarrierAudit> {
     const mirrored = await this.#records.mirrored();
     const copies = new Map(mirrored.map((record) => [`${record.kind}:${record.localId}`, record.upstreamId]));
     const known = async (kind: MirroredKind, localId: string) => copies.get(`${kind}:${localId}`) ?? null;
+    const routes = new Map<string, Promise<CarrierRouting | undefined>>();
+    const routeOf = (accountId: string) => routes.get(accountId) ?? routes.set(accountId, this.#accountRouting(accountId)).get(accountId)!;
     const owned = await this.#ownedUpstream();
     const misconfigured: ConfigurationDifference[] = [];
     for (const request of sold) {
       const actual = owned.get(request.didNumber);
-      if (actual) misconfigured.push(...configurationDifferences(request.didNumber, await this.#wanted(request, known), actual));
+      if (actual) misconfigured.push(...configurationDifferences(request.didNumber, await this.#wanted(request, known, routeOf), actual));
     }
     return { held: [...owned.keys()].sort(), misconfigured, orphanedRecords: await this.#orphaned(mirrored, owned.values()) };
   }
@@ -205,15 +223,17 @@ export class CrazyTelCarrier implements Carrier {
 
   /**
    * What upstream should hold for a number Bilby sold: the upstream copies of the buyer's IPND
-   * records, found by `idOf` (a purchase or recovery creates missing copies, reconciliation only
-   * looks them up), and where upstream sends the calls: the account's own upstream route, else the
-   * configured one. Purchases, recovery and reconciliation all ask here.
+   * records, found by `idOf` (a purchase, recovery or a change creates missing copies,
+   * reconciliation only looks them up), and where upstream sends the calls: the operator's route
+   * for the account, else the configured one. Purchases, recovery, changes and reconciliation all
+   * ask here.
    */
   async #wanted<Id extends string | null>(
-    request: ProvisionRequest,
+    request: NumberConfiguration,
     idOf: (kind: MirroredKind, localId: string) => Promise<Id>,
+    accountRouting: (accountId: string) => Promise<CarrierRouting | undefined> = this.#accountRouting,
   ): Promise<UpstreamConfiguration<Id>> {
-    const routing = request.upstreamRouting ?? this.#routing;
+    const routing = (await accountRouting(request.accountId)) ?? this.#routing;
     return {
       address_id: await idOf('address', request.addressId),
       person_id: await idOf('person', request.personId),
@@ -222,7 +242,10 @@ export class CrazyTelCarrier implements Carrier {
     };
   }
 
-  readonly #mirror = (kind: MirroredKind, localId: string): Promise<string> => this.#mirrored(kind, localId);
+  /** Finds the upstream copy of a record, creating it through `client` the first time. */
+  #mirrorWith(client: BilbyClient): (kind: MirroredKind, localId: string) => Promise<string> {
+    return (kind, localId) => this.#mirrored(client, kind, localId);
+  }
 
   /** Every number the reseller owns upstream, page by page, on the budget's background turns. */
   async #ownedUpstream(): Promise<Map<string, OwnedNumber>> {
@@ -247,9 +270,9 @@ export class CrazyTelCarrier implements Carrier {
       .map((record) => ({ record: record.kind, upstreamId: record.upstreamId, localId: record.localId }));
   }
 
-  async #owned(didNumber: string): Promise<OwnedNumber | undefined> {
+  async #owned(client: BilbyClient, didNumber: string): Promise<OwnedNumber | undefined> {
     try {
-      return await this.#client.numbers.get(didNumber);
+      return await client.numbers.get(didNumber);
     } catch (error) {
       if (error instanceof NotFoundError || error instanceof NumberUnavailableError) return undefined;
       throw error;
@@ -257,11 +280,16 @@ export class CrazyTelCarrier implements Carrier {
   }
 
   /** The number upstream holds, its IPND ids and routing made the wanted ones where they differ. */
-  async #ownedAs(request: ProvisionRequest, wanted: UpstreamConfiguration<string>, known?: OwnedNumber): Promise<CarrierNumberState> {
-    const owned = known ?? (await this.#owned(request.didNumber));
+  async #ownedAs(
+    client: BilbyClient,
+    request: NumberConfiguration,
+    wanted: UpstreamConfiguration<string>,
+    known?: OwnedNumber,
+  ): Promise<CarrierNumberState> {
+    const owned = known ?? (await this.#owned(client, request.didNumber));
     if (owned === undefined) return { status: 'absent' };
     if (configurationDifferences(request.didNumber, wanted, owned).length === 0) return stateOf(owned);
-    return stateOf(await this.#client.numbers.update(request.didNumber, wanted));
+    return stateOf(await client.numbers.update(request.didNumber, wanted));
   }
 
   /**
@@ -302,27 +330,34 @@ export class CrazyTelCarrier implements Carrier {
   }
 
   /** The upstream id of one of the buyer's records, created upstream the first time. */
-  async #mirrored(kind: MirroredKind, localId: string): Promise<string> {
+  async #mirrored(client: BilbyClient, kind: MirroredKind, localId: string): Promise<string> {
     const known = await this.#records.upstreamId(kind, localId);
     if (known !== undefined) return known;
-    const created = kind === 'address' ? await this.#createAddress(localId) : await this.#createPerson(localId);
-    return this.#records.rememberUpstreamId(kind, localId, created);
+    const created = kind === 'address' ? await this.#createAddress(client, localId) : await this.#createPerson(client, localId);
+    const kept = await this.#records.rememberUpstreamId(kind, localId, created);
+    if (kept !== created) {
+      // Another request mirrored the record at the same time and its copy is the one kept: ours
+      // would be left upstream unused.
+      const removal = kind === 'address' ? client.addresses.delete(created) : client.owners.delete(created);
+      await removal.catch((error: unknown) => this.#log.info({ carrier: this.name, kind, upstream_id: created, err: error }, 'a duplicate upstream record could not be removed: reconcile lists it'));
+    }
+    return kept;
   }
 
-  async #createAddress(localId: string): Promise<string> {
+  async #createAddress(client: BilbyClient, localId: string): Promise<string> {
     const address = await this.#records.address(localId);
     if (!address) throw new Error(`address ${localId} is gone`);
     const fields: Record<string, string> = { city: address.city, state: address.state, postcode: address.postcode, country: address.country };
     for (const field of ADDRESS_OPTIONAL_FIELDS) if (address[field] !== null) fields[field] = address[field];
-    return (await this.#client.addresses.create(fields as NewAddress)).id;
+    return (await client.addresses.create(fields as NewAddress)).id;
   }
 
-  async #createPerson(localId: string): Promise<string> {
+  async #createPerson(client: BilbyClient, localId: string): Promise<string> {
     const person = await this.#records.person(localId);
     if (!person) throw new Error(`person ${localId} is gone`);
     const fields: Record<string, string> = { name_1: person.name_1, person_type: person.person_type };
     for (const field of PERSON_OPTIONAL_FIELDS) if (person[field] !== null) fields[field] = person[field];
-    return (await this.#client.owners.create(fields as NewPerson)).id;
+    return (await client.owners.create(fields as NewPerson)).id;
   }
 }
 

@@ -16,6 +16,7 @@ import {
   removeDestination,
 } from '../../services/operator-destinations.js';
 import { transactionsOf } from '../../services/account-queries.js';
+import { changeUpstreamRoute, showUpstreamRoute } from '../../services/upstream-route.js';
 import { presentAdminAccount, presentAdminDestination, presentApiKey } from '../admin-presenters.js';
 import { listBody, pageRequest } from '../cursor.js';
 import { centsOf } from '../money-input.js';
@@ -24,6 +25,7 @@ import { presentTransaction } from '../presenters.js';
 import {
   AccountIdParam,
   AccountListQuery,
+  AccountUpstreamRoute,
   AdjustmentBody,
   AdminDestinationList,
   AdminAccountList,
@@ -36,6 +38,7 @@ import {
   NewAccountResponse,
   NewApiKey,
   NewKeyBody,
+  UpstreamRouteBody,
 } from '../schemas/admin-schemas.js';
 import { TransactionList } from '../schemas/account-schemas.js';
 import { ErrorResponses } from '../schemas/common-schemas.js';
@@ -273,5 +276,48 @@ export function registerAdminAccountRoutes(app: TypedApp, deps: ServiceDeps): vo
     },
     async (request) =>
       presentAdminDestination(await removeDestination(deps, request.params.account_id, request.params.destination_id)),
+  );
+
+  app.get(
+    '/accounts/:account_id/upstream-route',
+    {
+      schema: {
+        operationId: 'getAccountUpstreamRoute',
+        summary: "Where upstream sends the account's calls (reseller mode; 409 upstream_not_configured otherwise)",
+        tags,
+        params: AccountIdParam,
+        response: { 200: AccountUpstreamRoute, ...ErrorResponses },
+      },
+    },
+    async (request) => showUpstreamRoute(deps, request.params.account_id),
+  );
+
+  app.put(
+    '/accounts/:account_id/upstream-route',
+    {
+      schema: {
+        operationId: 'setAccountUpstreamRoute',
+        summary: "Send the account's calls elsewhere upstream: its numbers are reconfigured upstream in the background",
+        tags,
+        params: AccountIdParam,
+        body: UpstreamRouteBody,
+        response: { 200: AccountUpstreamRoute, ...ErrorResponses },
+      },
+    },
+    async (request) => changeUpstreamRoute(deps, request.params.account_id, request.body),
+  );
+
+  app.delete(
+    '/accounts/:account_id/upstream-route',
+    {
+      schema: {
+        operationId: 'clearAccountUpstreamRoute',
+        summary: "Return the account's calls to the configured upstream route",
+        tags,
+        params: AccountIdParam,
+        response: { 200: AccountUpstreamRoute, ...ErrorResponses },
+      },
+    },
+    async (request) => changeUpstreamRoute(deps, request.params.account_id, undefined),
   );
 }

@@ -81,6 +81,18 @@ export const DestinationPatch = Type.Object({
   enabled: Type.Optional(Type.Boolean()),
 });
 
+export const UpstreamRouteBody = Type.Object({
+  route: Type.String({ minLength: 1, maxLength: 32, description: 'A route type, as for a number: server, device, forward, …' }),
+  destination: Type.Optional(Type.Union([Type.String({ maxLength: 255 }), Type.Null()])),
+});
+export const AccountUpstreamRoute = Type.Object({
+  account_id: Type.String(),
+  route: Type.String(),
+  destination: Type.Union([Type.String(), Type.Null()]),
+  overridden: Type.Boolean({ description: "Whether this account's route overrides BILBY_UPSTREAM_ROUTE and BILBY_UPSTREAM_DESTINATION" }),
+  pending_numbers: Type.Integer({ description: 'Numbers of the account upstream is still to be told of' }),
+});
+
 export const TypePrice = Type.Object(
   { number_type: NumberTypeRef(), setup_cost: Dollars, monthly_cost: Dollars, updated_at: Type.String() },
   { $id: 'TypePrice' },

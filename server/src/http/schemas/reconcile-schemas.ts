@@ -33,8 +33,12 @@ export const ReconcileReport = Type.Object(
     owned_upstream: Type.Integer({ description: 'Numbers the carrier holds for Bilby' }),
     sold: Type.Integer({ description: 'Numbers customers hold whose release is not under way' }),
     in_flight: Type.Array(
-      Type.Object({ did_number: Type.String(), saga: StringEnum(['purchase', 'release'] as const), owned_upstream: Type.Boolean() }),
-      { description: 'Purchases and releases under way: no difference while they are open' },
+      Type.Object({ did_number: Type.String(), saga: StringEnum(['purchase', 'release', 'change'] as const), owned_upstream: Type.Boolean() }),
+      {
+        description:
+          'Sagas under way: a purchase or a release (its ownership is no difference while open), or a change of a ' +
+          "number's configuration queued for upstream (its routing and IPND records are not compared while queued)",
+      },
     ),
     differences: Type.Array(Type.Ref('UpstreamDifference')),
     difference_counts: Type.Object(Object.fromEntries(DIFFERENCE_KINDS.map((kind) => [kind, Type.Integer()]))),
