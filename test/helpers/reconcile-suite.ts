@@ -11,6 +11,8 @@ import { crazyTelCarrier, startUpstream, UPSTREAM_ROUTING, type Upstream } from 
 
 const NUMBERS = ['61291234567', '61291234568', '61291234569', '61291234570', '61291234571', '61291234572'];
 const RESELLER_ADMIN_KEY = 'reseller-admin-key-0123456789';
+/** A second SIP server of the reseller's, for an account's own upstream route. */
+const OTHER_SIP = 'sip2.reseller.example';
 /** What reconciliation asks upstream: the reseller's numbers, a page at a time. */
 const LISTING = 'GET /api/v1/phone-numbers?limit=500';
 
@@ -65,6 +67,15 @@ async function release(server: ServerProcess, buyer: TestAccount, didNumber: str
   return response.status;
 }
 
+async function call(server: ServerProcess, method: string, path: string, headers: Record<string, string>, body: object): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${server.base}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  return { status: response.status, body: await response.json() };
+}
+
+async function queuedChanges(ctx: TestContextApi) {
+  return ctx.db.selectFrom('upstream_change').selectAll().execute();
+}
+
 async function ownedUpstream(upstream: Upstream): Promise<string[]> {
   const owned: string[] = [];
   for await (const number of upstream.reseller.numbers.list()) owned.push(number.did_number);
@@ -100,7 +111,7 @@ export function reconcileSuite(dialect: DialectName): void {
     upstream.proxy.requests.length = 0;
     const clean = await operator(server).reconcile.run();
     assert.deepEqual([clean.differences, clean.owned_upstream, clean.sold, clean.in_flight], [[], 4, 4, []], JSON.stringify(clean));
-    assert.deepEqual(upstream.proxy.requests, [LISTING, 'GET /api/v1/phone-numbers/addresses/?limit=500', 'GET /api/v1/phone-numbers/owners/?limit=500']);
+    assert.deepEqual(upstream.proxy.requests, [LISTING], 'one request: every record copied upstream is named by a number sold');
     await assertUpstreamAgrees(ctx.db, await ownedUpstream(upstream), clean);
 
     // Planted upstream with the reseller's own key, behind Bilby's back.
@@ -144,7 +155,7 @@ export function reconcileSuite(dialect: DialectName): void {
     assert.deepEqual([found.owned_upstream, found.sold], [3, 3]);
 
     // Nothing changed anywhere: upstream was only read, and no record was copied.
-    assert.ok(upstream.proxy.requests.every((line) => line.startsWith('GET ')), upstream.proxy.requests.join(', '));
+    assert.deepEqual(upstream.proxy.requests, [LISTING, 'GET /api/v1/phone-numbers/addresses/?limit=500', 'GET /api/v1/phone-numbers/owners/?limit=500'], 'upstream only read');
     assert.equal((await upstream.reseller.balance()).balance, balanceBefore);
     assert.deepEqual(await ctx.db.selectFrom('upstream_record').selectAll().orderBy('upstream_id').execute(), mirrorsBefore);
     assert.equal((await upstream.reseller.numbers.get(NUMBERS[2]!)).primary_route, 'congestion', 'reconcile fixes nothing');
@@ -188,6 +199,37 @@ export function reconcileSuite(dialect: DialectName): void {
     await assertUpstreamAgrees(ctx.db, await ownedUpstream(upstream), after);
   });
 
+  it("wants an account's own upstream route where the operator set one; a change queued for upstream is in flight, its routing and records not compared until it is pushed", async (t) => {
+    const { ctx, buyer, upstream } = await setUp(t, dialect);
+    await upstream.admin.destinations.create(upstream.resellerAccountId, { route: 'server', destination: OTHER_SIP });
+    const server = await startReseller(t, ctx, upstream);
+    for (const number of NUMBERS.slice(0, 2)) assert.equal((await buy(server, buyer, number)).status, 200);
+    const operatorKey = { authorization: `Bearer ${RESELLER_ADMIN_KEY}` };
+    const route = await call(server, 'PUT', `/admin/v1/accounts/${buyer.accountId}/upstream-route`, operatorKey, { route: 'server', destination: OTHER_SIP });
+    assert.equal(route.status, 200, JSON.stringify(route.body));
+    await waitFor('the account reconfigured upstream', async () => (await queuedChanges(ctx)).length === 0);
+    const routed = await operator(server).reconcile.run();
+    assert.deepEqual([routed.differences, routed.in_flight], [[], []], 'the account route is the one wanted');
+
+    // Upstream fails the push of a new owner: the change stays queued.
+    for (let i = 0; i < 3; i++) upstream.proxy.faults.push({ match: 'PATCH /api/v1/phone-numbers', kind: 'answer', status: 500, body: { detail: 'boom' } });
+    const person = await call(server, 'POST', '/api/v1/account/person/', { 'x-crazytel-api-key': buyer.key }, { name_1: 'Moved Pty Ltd', person_type: 'B' });
+    assert.equal(person.status, 201);
+    assert.equal((await call(server, 'PATCH', '/api/v1/phone-numbers', { 'x-crazytel-api-key': buyer.key }, { did_number: NUMBERS[0], person_id: person.body.id })).status, 200);
+    await waitFor('the push to fail', async () => (await queuedChanges(ctx)).some((change) => change.attempts > 0));
+    const during = await operator(server).reconcile.run();
+    assert.deepEqual(during.differences, [], 'neither ipnd_differs nor the new owner copied upstream as an orphan');
+    assert.deepEqual(during.in_flight, [{ did_number: NUMBERS[0], saga: 'change', owned_upstream: true }]);
+
+    upstream.proxy.faults.length = 0;
+    await ctx.db.updateTable('upstream_change').set({ next_attempt_at: new Date(0).toISOString() }).execute();
+    await waitFor('the retry', async () => (await queuedChanges(ctx)).length === 0);
+    const after = await operator(server).reconcile.run();
+    assert.deepEqual([after.differences, after.in_flight], [[], []]);
+    await server.stop();
+    await assertUpstreamAgrees(ctx.db, await ownedUpstream(upstream), after);
+  });
+
   it('runs on its own once per interval across two processes, and one at a time: the other process is told 409 reconcile_running', async (t) => {
     const { ctx, buyer, upstream } = await setUp(t, dialect);
     const env = { BILBY_RECONCILE_INTERVAL_MS: '60000' };
@@ -207,11 +249,11 @@ export function reconcileSuite(dialect: DialectName): void {
     await waitFor('the first to be reading upstream', async () => upstream.proxy.requests.filter((line) => line === LISTING).length === 2);
     await assert.rejects(operator(second).reconcile.run(), (error: any) => error.status === 409 && error.code === 'reconcile_running');
     const report: ReconcileReport = await running;
-    // The buyer's only number gone, its records copied upstream are used by none.
-    assert.deepEqual(report.differences.map((d) => [d.kind, d.did_number ?? d.record]), [['sold_not_owned', NUMBERS[0]], ['orphaned_record', 'address'], ['orphaned_record', 'person']]);
+    // Its records upstream are used by no number there, but the number sold names them: no orphans.
+    assert.deepEqual(report.differences.map((d) => [d.kind, d.did_number]), [['sold_not_owned', NUMBERS[0]]]);
     assert.ok(report.checked_at > scheduled.checked_at);
     assert.deepEqual((await operator(second).reconcile.last()).differences, report.differences, 'every process reads the last report');
     await waitFor('the metric in the other process', async () => differenceLine(await (await fetch(`${second.base}/metrics`)).text(), 'sold_not_owned') === '1');
-    assert.equal((await operator(second).reconcile.run()).differences.length, 3, 'the lease was given back');
+    assert.equal((await operator(second).reconcile.run()).differences.length, 1, 'the lease was given back');
   });
 }

@@ -49,7 +49,8 @@ export interface Carrier {
   /**
    * Reconciliation's question, read only (nothing is created or changed at the carrier): every
    * number the carrier holds for us, the numbers of `sold` it holds otherwise configured than
-   * Bilby wants them there, and the records Bilby copied to it that no number it holds uses.
+   * Bilby wants them there, and the records Bilby copied to it that no number it holds uses and
+   * no number of `sold` names.
    */
   audit(sold: readonly NumberConfiguration[]): Promise<CarrierAudit>;
 
@@ -128,7 +129,7 @@ export interface CarrierAudit {
   held: string[];
   /** Sold numbers the carrier holds with another configuration than the one Bilby wants there. */
   misconfigured: ConfigurationDifference[];
-  /** Records Bilby copied to the carrier (IPND addresses and persons) that no number it holds uses. */
+  /** Records Bilby copied to the carrier (IPND addresses and persons) that no number it holds uses and no sold number names. */
   orphanedRecords: OrphanedRecord[];
 }
 

@@ -214,7 +214,10 @@ export class CrazyTelCarrier implements Carrier {
       const actual = owned.get(request.didNumber);
       if (actual) misconfigured.push(...configurationDifferences(request.didNumber, await this.#wanted(request, known, routeOf), actual));
     }
-    return { held: [...owned.keys()].sort(), misconfigured, orphanedRecords: await this.#orphaned(mirrored, owned.values()) };
+    // A copy a sold number names is not clutter: that number lacks it upstream, and is reported.
+    const named = new Set(sold.flatMap((number) => [`address:${number.addressId}`, `person:${number.personId}`]));
+    const unnamed = mirrored.filter((record) => !named.has(`${record.kind}:${record.localId}`));
+    return { held: [...owned.keys()].sort(), misconfigured, orphanedRecords: await this.#orphaned(unnamed, owned.values()) };
   }
 
   async close(): Promise<void> {
