@@ -113,8 +113,9 @@ async function reconcile(deps: ServiceDeps): Promise<ReconcileReport> {
   const held = new Set(audit.held);
   const ownership = settledOwnershipDifferences(before.holdings, after.holdings, held);
   const statuses = await numberStatuses(deps.database.db, ownership.ownedNotSold);
+  // Compared only where nothing changed the number meanwhile: the carrier was asked about `before`'s configuration.
   const compared = (did: string) =>
-    before.holdings.sold.has(did) && after.holdings.sold.has(did) && !before.changing.has(did) && !after.changing.has(did);
+    !before.changing.has(did) && !after.changing.has(did) && sameConfiguration(before.configurations.get(did), after.configurations.get(did));
   const differences: UpstreamDifference[] = [
     ...ownership.ownedNotSold.map((did) => ownedNotSold(did, statuses.get(did) ?? null)),
     ...ownership.soldNotOwned.map((did) => soldNotOwned(did, after.holdings.sold.get(did)!)),
@@ -148,7 +149,8 @@ interface LocalSide {
   holdings: LocalHoldings;
   /** Sold numbers whose new configuration is queued for upstream. */
   changing: Set<string>;
-  /** The sold numbers as the carrier is asked about them. */
+  /** The sold numbers as the carrier is asked about them, by number. */
+  configurations: Map<string, NumberConfiguration>;
   soldRequests: NumberConfiguration[];
 }
 
@@ -159,7 +161,7 @@ async function readLocalSide(deps: ServiceDeps): Promise<LocalSide> {
   const sold = new Map<string, string>();
   const inFlight = new Map<string, 'purchase' | 'release'>();
   const changing = new Set<string>();
-  const soldRequests: NumberConfiguration[] = [];
+  const configurations = new Map<string, NumberConfiguration>();
   for (const row of rows) {
     if (row.status === 'reserved') inFlight.set(row.did_number, 'purchase');
     else if (row.status === 'active' && releasing.has(row.did_number)) inFlight.set(row.did_number, 'release');
@@ -167,10 +169,22 @@ async function readLocalSide(deps: ServiceDeps): Promise<LocalSide> {
       sold.set(row.did_number, row.account_id!);
       if (queued.has(row.did_number)) changing.add(row.did_number);
       const configuration = configurationOf(row);
-      if (configuration) soldRequests.push(configuration);
+      if (configuration) configurations.set(row.did_number, configuration);
     }
   }
-  return { holdings: { sold, inFlight }, changing, soldRequests };
+  return { holdings: { sold, inFlight }, changing, configurations, soldRequests: [...configurations.values()] };
+}
+
+function sameConfiguration(a: NumberConfiguration | undefined, b: NumberConfiguration | undefined): boolean {
+  return (
+    a !== undefined &&
+    b !== undefined &&
+    a.accountId === b.accountId &&
+    a.addressId === b.addressId &&
+    a.personId === b.personId &&
+    a.routing.route === b.routing.route &&
+    a.routing.destination === b.routing.destination
+  );
 }
 
 /**
