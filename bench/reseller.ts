@@ -27,7 +27,7 @@ async function startResellerPair(cleanup: Cleanup, count: number, ratePerMinute:
   const database = createDatabase(`file:${join(dir, 'reseller.db')}`);
   await migrateToLatest(database);
   const buyers = await Promise.all(Array.from({ length: BUYERS }, () => soakAccount(database, 100_000_000)));
-  const numbers = await soakNumbers(database, count);
+  const numbers = await soakNumbers(database, count, 100000, 'crazytel');
   await database.close();
   const upstream = await startUpstream(cleanup, { numbers, balance: 1_000_000 });
   const server = await startServer([], {

@@ -185,7 +185,7 @@ async function killUnderLoad(reseller = false): Promise<void> {
   const database = createDatabase(`file:${dbPath}`);
   await migrateToLatest(database);
   const accounts = await Promise.all(Array.from({ length: 16 }, () => soakAccount(database, 1_000_000)));
-  const numbers = await soakNumbers(database, reseller ? 3_000 : 20_000);
+  const numbers = reseller ? await soakNumbers(database, 3_000, 100000, 'crazytel') : await soakNumbers(database, 20_000);
   const upstream = reseller ? await startUpstream(cleanup, { numbers, balance: 100_000 }) : undefined;
   const env: Record<string, string> = {
     BILBY_DATABASE_URL: `file:${dbPath}`,

@@ -1,3 +1,4 @@
+import type { CarrierName } from '../server/src/domain/carrier-name.js';
 import { newId, newUuid } from '../server/src/domain/ids.js';
 import { parseNumber } from '../server/src/domain/phone-number.js';
 import { createAccount } from '../server/src/services/create-account.js';
@@ -26,15 +27,15 @@ export async function soakAccount(database: Database, balanceCents: number): Pro
   return { accountId: account.id, key: apiKey, addressId, personId };
 }
 
-/** `count` Sydney numbers at $1 a month, returned as E.164 digits. */
-export async function soakNumbers(database: Database, count: number, first = 100000): Promise<string[]> {
+/** `count` Sydney numbers at $1 a month, provisioned by `carrier`, returned as E.164 digits. */
+export async function soakNumbers(database: Database, count: number, first = 100000, carrier: CarrierName = 'simulated'): Promise<string[]> {
   const at = new Date().toISOString();
   const rows: NewPhoneNumber[] = [];
   for (let i = 0; i < count; i++) {
     const parsed = parseNumber(`0291${String(first + i).padStart(6, '0')}`)!;
     rows.push({
       did_number: parsed.e164, country: 'AU', number_type: 'geographic', state: 'NSW', city: 'Sydney', area_code: '02',
-      setup_cost_cents: 0, monthly_cost_cents: 100, status: 'available', block_premium: 0, created_at: at, updated_at: at,
+      carrier, setup_cost_cents: 0, monthly_cost_cents: 100, status: 'available', block_premium: 0, created_at: at, updated_at: at,
     });
   }
   await database.writeTransaction((trx) => insertNumbers(trx, rows));

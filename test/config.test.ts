@@ -24,6 +24,16 @@ describe('configuration', () => {
     );
   });
 
+  it('reconciles the carrier once a day unless told otherwise, and never on its own with 0', () => {
+    assert.equal(loadConfig({}).reconcileIntervalMs, 86_400_000);
+    assert.equal(loadConfig({ BILBY_RECONCILE_INTERVAL_MS: '0' }).reconcileIntervalMs, 0);
+    assert.equal(loadConfig({ BILBY_RECONCILE_INTERVAL_MS: '3600000' }).reconcileIntervalMs, 3_600_000);
+    assert.throws(
+      () => loadConfig({ BILBY_RECONCILE_INTERVAL_MS: 'daily', PORT: 'x' }),
+      (error: unknown) => error instanceof ConfigError && error.problems.some((problem) => problem.startsWith('BILBY_RECONCILE_INTERVAL_MS')) && error.problems.length === 2,
+    );
+  });
+
   it('reports every bad variable at once', () => {
     assert.throws(
       () => loadConfig({ BILBY_DATABASE_POOL_SIZE: '0', PORT: 'eighty', BILBY_CARRIER_FAILURE_RATE: '2' }),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it, type TestContext } from 'node:test';
 import type { ProvisionRequest } from '../server/src/carriers/carrier.js';
+import { setAccountUpstreamRoute } from '../server/src/store/account-store.js';
 import { createTestContext, type TestAccount } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { crazyTelCarrier, startUpstream, UPSTREAM_ROUTING } from './helpers/upstream.js';
@@ -103,5 +104,49 @@ describeEachDatabase('the crazytel carrier', (dialect) => {
       reason: 'upstream: the number is not available',
       cause: 'number_unavailable',
     });
+  });
+});
+
+describeEachDatabase('the crazytel carrier audits what upstream holds', (dialect) => {
+  it('reports routing and IPND records that differ from what Bilby wants, and copies no record while it reads', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const buyer = await ctx.createAccount();
+    const stranger = await ctx.createAccount();
+    const { proxy, reseller, resellerKey } = await startNumbersUpstream(t);
+    const carrier = crazyTelCarrier(ctx, proxy.url, resellerKey);
+    for (const [i, number] of NUMBERS.slice(0, 2).entries()) {
+      assert.equal((await carrier.provision(provisionRequest(buyer, `ord_${i}`, number))).status, 'provisioned');
+    }
+    const sold = NUMBERS.slice(0, 2).map((number, i) => provisionRequest(buyer, `ord_${i}`, number));
+    assert.deepEqual(await carrier.audit(sold), { held: NUMBERS.slice(0, 2), misconfigured: [], orphanedRecords: [] });
+
+    await reseller.numbers.update(NUMBERS[1]!, { primary_route: 'congestion' });
+    const mirrorsBefore = await ctx.db.selectFrom('upstream_record').selectAll().execute();
+    proxy.requests.length = 0;
+    const audit = await carrier.audit([...sold, provisionRequest(stranger, 'ord_9', NUMBERS[0]!)]);
+    assert.deepEqual(audit.misconfigured, [
+      { kind: 'routing_differs', didNumber: NUMBERS[1], expected: UPSTREAM_ROUTING, actual: { route: 'congestion', destination: null } },
+      {
+        kind: 'ipnd_differs',
+        didNumber: NUMBERS[0],
+        expected: { address_id: null, person_id: null },
+        actual: { address_id: mirrorsBefore.find((r) => r.kind === 'address')!.upstream_id, person_id: mirrorsBefore.find((r) => r.kind === 'person')!.upstream_id },
+      },
+    ]);
+    assert.ok(proxy.requests.every((line) => line.startsWith('GET ')), `only reads upstream: ${proxy.requests.join(', ')}`);
+    assert.deepEqual(await ctx.db.selectFrom('upstream_record').selectAll().execute(), mirrorsBefore, 'no record mirrored');
+
+    // The operator's upstream route for the account, where it has one, is the one wanted.
+    await setAccountUpstreamRoute(ctx.db, buyer.accountId, { route: 'congestion', destination: null });
+    assert.deepEqual((await carrier.audit([sold[1]!])).misconfigured, []);
+    await setAccountUpstreamRoute(ctx.db, buyer.accountId, { route: null, destination: null });
+
+    // Once neither number is held, the records copied for them are orphans.
+    for (const number of NUMBERS.slice(0, 2)) await carrier.release(number);
+    const orphans = (await carrier.audit([])).orphanedRecords;
+    assert.deepEqual(
+      orphans.map((o) => [o.record, o.localId, o.upstreamId]),
+      mirrorsBefore.map((r) => [r.kind, r.local_id, r.upstream_id]),
+    );
   });
 });

@@ -52,9 +52,13 @@ function baseBody(op: Operation, fx: Fixture, pick: number): unknown {
       return { description: `renamed ${pick}`, enabled: pick % 2 === 0 };
     case 'POST /admin/v1/accounts/{account_id}/keys':
       return { label: `key ${pick}` };
+    case 'PUT /admin/v1/accounts/{account_id}/upstream-route':
+      return { route: 'server', destination: `sip${pick}.example.com` };
     case 'POST /admin/v1/inventory/reinstate':
     case 'POST /admin/v1/inventory/withdraw':
       return { did_numbers: [number] };
+    case 'PUT /admin/v1/pricing-rules/{number_type}':
+      return { markup_percent: (pick % 4) * 5, setup_markup: 0.5, rounding: 'up_to_5_cents' };
     case 'PUT /admin/v1/numbers/{did_number}/price':
     case 'PUT /admin/v1/prices/{number_type}':
       return { setup_cost: 1, monthly_cost: 2.5 };
@@ -79,7 +83,10 @@ const WITHOUT_BODY = new Set([
   'DELETE /admin/v1/accounts/{account_id}/keys/{key_id}',
   'POST /admin/v1/accounts/{account_id}/reactivate',
   'POST /admin/v1/accounts/{account_id}/suspend',
+  'DELETE /admin/v1/accounts/{account_id}/upstream-route',
   'POST /admin/v1/inventory/import',
+  'POST /admin/v1/inventory/sync',
+  'POST /admin/v1/reconcile',
   'DELETE /admin/v1/numbers/{did_number}/price',
   'DELETE /api/v1/account/address/{id}',
   'DELETE /api/v1/account/person/{id}',

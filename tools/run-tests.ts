@@ -27,6 +27,8 @@ const LONGEST_FIRST = [
   'purchase-model-sqlite',
   'reseller-postgres',
   'reseller-sqlite',
+  'reconcile-postgres',
+  'reconcile-sqlite',
   'auth-and-input',
   'bin',
   'ledger-property-sqlite',

@@ -3,6 +3,7 @@ import { amount, defined, integer, month, oneOf, percent } from './arguments.js'
 import * as adminAccounts from './commands/admin-accounts.js';
 import * as adminInventory from './commands/admin-inventory.js';
 import * as adminPricing from './commands/admin-pricing.js';
+import { reconcile } from './commands/admin-reconcile.js';
 import { UsageError } from './failures.js';
 import { NUMBER_TYPES, ROUNDING_RULES, type Run } from './choices.js';
 
@@ -164,4 +165,10 @@ export function addAdminCommands(program: Command, operator: (run: Run) => (...a
       .description(action === 'withdraw' ? 'take numbers off sale' : 'put withdrawn numbers back on sale')
       .action(operator(async (client, io, _o, list: string[]) => adminInventory.changeStock(client, action, list, io)));
   }
+
+  admin
+    .command('reconcile')
+    .description('compare what the carrier holds with what customers hold, and list every difference (exit 4 when there are any)')
+    .option('--last', 'the last report instead of running one now')
+    .action(operator(async (client, io, o: { last?: boolean }) => reconcile(client, defined({ last: o.last }), io)));
 }

@@ -9,6 +9,8 @@ export const EXIT = {
   usage: 2,
   /** The server could not be reached. */
   network: 3,
+  /** `bilby admin reconcile` ran and found differences (it printed them). */
+  differences: 4,
   /** The user cancelled a guided command. */
   cancelled: 130,
 } as const;
@@ -16,6 +18,12 @@ export const EXIT = {
 /** A mistake in how the command was called. */
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/** The command did its work and printed it, and what it found makes its exit code: reconcile's differences. */
+export class DifferencesFound extends Error {
+  override name = 'DifferencesFound';
+  readonly exitCode = EXIT.differences;
 }
 
 /** The user left a guided command. */

@@ -7,7 +7,7 @@ import * as account from './commands/account.js';
 import { buyWithFlags, guidedBuy } from './commands/buy.js';
 import { login } from './commands/login.js';
 import * as numbers from './commands/numbers.js';
-import { describeFailure, EXIT, UsageError } from './failures.js';
+import { describeFailure, DifferencesFound, EXIT, UsageError } from './failures.js';
 import { processIo, type Io } from './io.js';
 import { terminalPrompts } from './prompts.js';
 import { clientFor, type GlobalOptions } from './settings.js';
@@ -251,6 +251,7 @@ export async function runProgram(program: Command, argv: string[]): Promise<numb
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
       return EXIT.usage;
     }
+    if (error instanceof DifferencesFound) return error.exitCode;
     const failure = describeFailure(error);
     if (json) process.stdout.write(`${JSON.stringify({ error: { code: failure.code, message: failure.message } }, null, 2)}\n`);
     process.stderr.write(`bilby: ${failure.message}\n`);

@@ -311,6 +311,15 @@ export function createClient(options: ClientOptions) {
             admin('GET', '/inventory/syncs/{sync_id}', 'admin.inventory.syncs.get', { params: { sync_id: syncId } }),
         },
       },
+      reconcile: {
+        /**
+         * Compares what the carrier holds with what customers hold, now, and returns the report
+         * (also kept as the last one). ConflictError (`reconcile_running`) while another runs.
+         */
+        run: (): Promise<T.ReconcileReport> => admin('POST', '/reconcile', 'admin.reconcile.run'),
+        /** The last reconciliation's report; NotFoundError before the first. */
+        last: (): Promise<T.ReconcileReport> => admin('GET', '/reconcile', 'admin.reconcile.last'),
+      },
     },
   };
 }

@@ -114,6 +114,7 @@ const CLASS_BY_CODE: Record<string, ApiErrorClass> = {
   in_use: ConflictError,
   already_exists: ConflictError,
   request_in_progress: ConflictError,
+  reconcile_running: ConflictError,
   idempotency_key_reused: IdempotencyError,
   upstream_error: UpstreamError,
   upstream_pending: UpstreamError,

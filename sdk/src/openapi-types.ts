@@ -444,6 +444,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/reconcile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The last reconciliation's report (404 `not_found` before the first) */
+        get: operations["getReconcileReport"];
+        put?: never;
+        /**
+         * Compare what the carrier holds with what customers hold, now, and keep the report
+         * @description Reads the carrier and changes nothing there or here. One reconciliation runs at a time across every process: another asked meanwhile is refused with 409 `reconcile_running` (GET answers the last report). 500 `upstream_error` when the carrier could not be read.
+         */
+        post: operations["reconcile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/reports/margins": {
         parameters: {
             query?: never;
@@ -1047,6 +1068,30 @@ export interface components {
             setup_markup: number;
             updated_at: string;
         };
+        ReconcileReport: {
+            carrier: string;
+            /** Format: date-time */
+            checked_at: string;
+            difference_counts: {
+                ipnd_differs: number;
+                orphaned_record: number;
+                owned_not_sold: number;
+                routing_differs: number;
+                sold_not_owned: number;
+            };
+            differences: components["schemas"]["UpstreamDifference"][];
+            /** @description Sagas under way: a purchase or a release (its ownership is no difference while open), or a change of a number's configuration queued for upstream (its routing and IPND records are not compared while queued) */
+            in_flight: {
+                did_number: string;
+                owned_upstream: boolean;
+                /** @enum {string} */
+                saga: "purchase" | "release" | "change";
+            }[];
+            /** @description Numbers the carrier holds for Bilby */
+            owned_upstream: number;
+            /** @description Numbers customers hold whose release is not under way */
+            sold: number;
+        };
         /**
          * @description How a pricing rule's prices are rounded, always up: to the next 5 cents, the next .95, the next whole dollar; $0 stays $0
          * @enum {string}
@@ -1081,6 +1126,28 @@ export interface components {
             /** @description Amount in AUD dollars, at most two decimals */
             setup_cost: number;
             updated_at: string;
+        };
+        UpstreamDifference: {
+            /** @description sold_not_owned: the account the number is sold to */
+            account_id?: string;
+            actual?: {
+                [key: string]: string | null;
+            } | null;
+            detail: string;
+            did_number?: string;
+            expected?: {
+                [key: string]: string | null;
+            };
+            /**
+             * @description owned_not_sold: upstream holds it and no customer has it; sold_not_owned: a customer has it and upstream does not hold it; routing_differs / ipnd_differs: upstream's routing or IPND records are not the ones Bilby wants; orphaned_record: a copy of an IPND record that no number upstream uses
+             * @enum {string}
+             */
+            kind: "owned_not_sold" | "sold_not_owned" | "routing_differs" | "ipnd_differs" | "orphaned_record";
+            local_id?: string;
+            local_status?: ("available" | "reserved" | "active" | "quarantine" | "withdrawn") | null;
+            /** @enum {string} */
+            record?: "address" | "person";
+            upstream_id?: string;
         };
     };
     responses: never;
@@ -2557,6 +2624,82 @@ export interface operations {
                         numbers_repriced: number;
                         rule: components["schemas"]["PricingRule"];
                     };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getReconcileReport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconcileReport"];
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reconcile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconcileReport"];
                 };
             };
             /** @description The request was refused: `code` says why (see the contract for each route) */

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { UpstreamCatalogue } from './carriers/catalogue.js';
 import type { Carrier } from './carriers/carrier.js';
+import { CarrierPerNumber } from './carriers/carrier-per-number.js';
 import { CrazyTelCarrier } from './carriers/crazytel/crazytel-carrier.js';
 import { CrazyTelCatalogue } from './carriers/crazytel/upstream-catalogue.js';
 import type { UpstreamPriority } from './carriers/crazytel/upstream-budget.js';
@@ -11,6 +12,7 @@ import { ipndRecordsFor } from './services/ipnd-records.js';
 import { accountRoutingFor } from './services/upstream-route.js';
 import { openUpstreamBudget } from './services/upstream-budget.js';
 import type { Database } from './store/database.js';
+import { findNumberCarrier } from './store/number-store.js';
 
 /** How long a background request (a health check, reconciliation, the sync) may wait for its turn. */
 const BACKGROUND_DEADLINE_MS = 5 * 60_000;
@@ -23,16 +25,14 @@ export interface OpenedCarrier {
 
 /** The carrier the configuration names, open and ready, and its upstream's catalogue if it has one. */
 export async function openCarrier(config: Config, database: Database, log: Logger, clock: () => Date): Promise<OpenedCarrier> {
-  if (config.carrier.kind === 'simulated' || config.upstream === undefined) {
-    const carrier = await SimulatedCarrier.open({
-      path: config.carrier.databasePath,
-      failureRate: config.carrier.failureRate,
-      latencyMs: config.carrier.latencyMs,
-      hangRate: config.carrier.hangRate,
-      hangMs: config.carrier.hangMs,
-    });
-    return { carrier, catalogue: undefined };
-  }
+  const own = await SimulatedCarrier.open({
+    path: config.carrier.databasePath,
+    failureRate: config.carrier.failureRate,
+    latencyMs: config.carrier.latencyMs,
+    hangRate: config.carrier.hangRate,
+    hangMs: config.carrier.hangMs,
+  });
+  if (config.carrier.kind === 'simulated' || config.upstream === undefined) return { carrier: own, catalogue: undefined };
   const upstream = config.upstream;
   const budget = await openUpstreamBudget(database, { carrier: 'crazytel', perMinute: upstream.ratePerMinute });
   const client = (priority: UpstreamPriority, deadlineMs: number) =>
@@ -49,7 +49,9 @@ export async function openCarrier(config: Config, database: Database, log: Logge
     log: log.child({ carrier: 'crazytel' }),
     clock,
   });
-  return { carrier, catalogue: new CrazyTelCatalogue(backgroundClient) };
+  // The reseller's own ranges (numbers of carrier "simulated") are provisioned by Bilby's own carrier.
+  const perNumber = new CarrierPerNumber({ primary: carrier, others: [own], carrierOf: (didNumber) => findNumberCarrier(database.db, didNumber) });
+  return { carrier: perNumber, catalogue: new CrazyTelCatalogue(backgroundClient) };
 }
 
 function upstreamRouting(upstream: UpstreamConfig) {

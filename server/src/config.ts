@@ -43,6 +43,11 @@ export interface Config {
   /** @default 30000 */
   recoveryIntervalMs: number;
   /**
+   * How often the carrier is reconciled with the numbers customers hold, once across every process
+   * sharing the database; 0: only when the operator asks. @default 86400000 (a day)
+   */
+  reconcileIntervalMs: number;
+  /**
    * How old a pending order must be before recovery settles it: older than any provision call still
    * under way, so recovery never fails an order the carrier is about to provision (and then
    * releases it upstream, churn a real carrier bills).
@@ -197,6 +202,7 @@ export function loadConfig(env: Env = process.env): Config {
     upstream,
     quarantineDays: number('BILBY_QUARANTINE_DAYS', 30, 0, 3650),
     recoveryIntervalMs: number('BILBY_RECOVERY_INTERVAL_MS', 30_000, 100, 86_400_000),
+    reconcileIntervalMs: number('BILBY_RECONCILE_INTERVAL_MS', 86_400_000, 0, 366 * 86_400_000),
     recoveryGraceMs: number('BILBY_RECOVERY_GRACE_MS', safeRecoveryGraceMs(timeoutMs, longestProvisionMs), 0, 86_400_000),
     demoApiKey,
     adminKey,

@@ -10,6 +10,7 @@ import { crashAt } from './services/faults.js';
 import { purgeExpiredIdempotencyKeys } from './services/idempotency-keys.js';
 import { checkCarrierHealth } from './services/carrier-health.js';
 import { createRateLimiter } from './services/rate-limiter.js';
+import { scheduleReconcile, type ReconcileSchedule } from './services/reconcile-schedule.js';
 import { recoverOrders, type FullRecoveryReport, type RecoveryReport } from './services/recover-orders.js';
 import { seedDemo } from './services/seed-demo.js';
 import { pushDueUpstreamChanges } from './services/push-upstream-change.js';
@@ -26,7 +27,7 @@ export interface Server {
   deps: ServiceDeps;
   /** With `demo` and no BILBY_ADMIN_KEY: the operator key the database keeps for the demo. */
   demoAdminKey: DemoOperatorKey | undefined;
-  /** Runs recovery once and starts the periodic maintenance (recovery, quarantine returns). */
+  /** Runs recovery once and starts the periodic maintenance (recovery, quarantine returns, reconciliation). */
   startMaintenance(): Promise<void>;
   close(): Promise<void>;
 }
@@ -97,6 +98,7 @@ export async function createServer(config: Config, log: Logger = createLogger(co
     },
   });
   let timer: NodeJS.Timeout | undefined;
+  let reconciling: ReconcileSchedule | undefined;
   let maintaining: Promise<void> | undefined;
 
   const maintainOnce = async () => {
@@ -134,10 +136,12 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       await maintain();
       timer = setInterval(() => void maintain(), config.recoveryIntervalMs);
       timer.unref();
+      if (config.reconcileIntervalMs > 0) reconciling = scheduleReconcile(deps, config.reconcileIntervalMs);
     },
     async close() {
       if (timer) clearInterval(timer);
       stopping.abort(new Error('the server is shutting down'));
+      await reconciling?.stop();
       await maintaining;
       await app.close();
       await deps.tasks.drain();

@@ -36,6 +36,8 @@ function resellerEnv(ctx: TestContextApi, upstream: Upstream, env: Record<string
     BILBY_UPSTREAM_DESTINATION: UPSTREAM_ROUTING.destination,
     BILBY_ADMIN_KEY: RESELLER_ADMIN_KEY,
     BILBY_RATE_LIMIT_PER_MINUTE: '0',
+    // Only the sync reads upstream here: these tests count its requests.
+    BILBY_RECONCILE_INTERVAL_MS: '0',
     BILBY_LOG_LEVEL: 'info',
     ...env,
   };

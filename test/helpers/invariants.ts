@@ -121,3 +121,34 @@ export async function snapshot(db: Db): Promise<unknown> {
     persons: await db.selectFrom('person').select('id').orderBy('id').execute(),
   };
 }
+
+/** What INV-UPSTREAM-AGREE reads of a reconciliation report: its differences. */
+export interface ReconciledDifferences {
+  differences: ReadonlyArray<{ kind: string; did_number?: string }>;
+}
+
+/**
+ * INV-UPSTREAM-AGREE, once recovery has settled everything: every number active here is owned
+ * upstream, and every number owned upstream is sold, in quarantine, or listed by reconciliation
+ * (`reconciled`, a report made after the state settled). `ownedUpstream` is the carrier's own
+ * view: for a reseller, what its upstream account holds, asked of the upstream directly. And the
+ * report says only what is so: each number it lists as owned but not sold, or sold but not owned,
+ * really is.
+ */
+export async function assertUpstreamAgrees(db: Db, ownedUpstream: readonly string[], reconciled: ReconciledDifferences): Promise<void> {
+  const rows = await db.selectFrom('phone_number').select(['did_number', 'status']).where('status', 'in', ['active', 'quarantine']).orderBy('did_number').execute();
+  const active = new Set(rows.filter((row) => row.status === 'active').map((row) => row.did_number));
+  const quarantined = new Set(rows.filter((row) => row.status === 'quarantine').map((row) => row.did_number));
+  const owned = new Set(ownedUpstream);
+  const listed = (kind: string) => reconciled.differences.filter((d) => d.kind === kind).map((d) => d.did_number!);
+  const ownedNotSold = new Set(listed('owned_not_sold'));
+
+  assert.deepEqual([...active].filter((did) => !owned.has(did)), [], 'INV-UPSTREAM-AGREE: active here and not owned upstream');
+  assert.deepEqual(
+    [...owned].filter((did) => !active.has(did) && !quarantined.has(did) && !ownedNotSold.has(did)).sort(),
+    [],
+    'INV-UPSTREAM-AGREE: owned upstream and neither sold, in quarantine nor listed by reconciliation',
+  );
+  for (const did of ownedNotSold) assert.ok(owned.has(did) && !active.has(did), `reconciliation lists ${did} as owned and not sold`);
+  for (const did of listed('sold_not_owned')) assert.ok(active.has(did) && !owned.has(did), `reconciliation lists ${did} as sold and not owned`);
+}

@@ -121,7 +121,9 @@ export function resellerRoutingSuite(dialect: DialectName): void {
     await server.stop();
 
     // Killed after the change committed, before upstream was told: recovery tells it.
-    const doomed = await startServer([], resellerEnv(ctx, upstream, { BILBY_CRASH_POINT: 'before_upstream_change' }));
+    // Its maintenance runs only at start (before the change): a pass that claimed the change just
+    // before the crash would hold it for its claim's length.
+    const doomed = await startServer([], resellerEnv(ctx, upstream, { BILBY_CRASH_POINT: 'before_upstream_change', BILBY_RECOVERY_INTERVAL_MS: '3600000' }));
     const answer = await patchNumber(doomed, buyer, { did_number: NUMBERS[0], address_id: buyer.addressId, person_id: buyer.personId }).then(
       () => 'answered',
       () => 'connection lost',

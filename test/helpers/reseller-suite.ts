@@ -3,7 +3,8 @@ import { it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestContext, type TestAccount, type TestContextApi } from './context.js';
 import type { DialectName } from '../../server/src/store/database.js';
-import { assertInvariants } from './invariants.js';
+import { reconcileUpstream } from '../../server/src/services/reconcile-upstream.js';
+import { assertInvariants, assertUpstreamAgrees } from './invariants.js';
 import { startServer, type ServerProcess } from './server-process.js';
 import { crazyTelCarrier, startUpstream, UPSTREAM_PRICE, UPSTREAM_ROUTING, type Upstream } from './upstream.js';
 
@@ -23,6 +24,8 @@ export async function startReseller(t: TestContext, ctx: TestContextApi, upstrea
 export function resellerEnv(ctx: TestContextApi, upstream: Upstream, env: Record<string, string> = {}): Record<string, string> {
   return {
     BILBY_DATABASE_URL: ctx.urls.database,
+    // Bilby's own carrier, for the reseller's own ranges.
+    BILBY_CARRIER_DATABASE_URL: ctx.urls.carrier,
     BILBY_CARRIER: 'crazytel',
     BILBY_UPSTREAM_URL: upstream.proxy.url,
     BILBY_UPSTREAM_API_KEY: upstream.resellerKey,
@@ -30,6 +33,8 @@ export function resellerEnv(ctx: TestContextApi, upstream: Upstream, env: Record
     BILBY_UPSTREAM_DESTINATION: UPSTREAM_ROUTING.destination,
     BILBY_RATE_LIMIT_PER_MINUTE: '0',
     BILBY_RECOVERY_INTERVAL_MS: '200',
+    // These tests count the requests upstream sees: reconciliation's own (test/helpers/reconcile-suite.ts) would join them.
+    BILBY_RECONCILE_INTERVAL_MS: '0',
     BILBY_LOG_LEVEL: 'info',
     ...env,
   };
@@ -38,7 +43,7 @@ export function resellerEnv(ctx: TestContextApi, upstream: Upstream, env: Record
 export async function setUp(t: TestContext, dialect: DialectName, upstreamBalance = 100) {
   const ctx = await createTestContext(t, dialect);
   const buyer = await ctx.createAccount({ balance: 100_00 });
-  await ctx.seedNumbers(NUMBERS.map((number) => ({ number, setup: 5_00, monthly: 10_00 })));
+  await ctx.seedNumbers(NUMBERS.map((number) => ({ number, setup: 5_00, monthly: 10_00, carrier: 'crazytel' as const })));
   const upstream = await startUpstream(t, { numbers: NUMBERS, balance: upstreamBalance });
   return { ctx, buyer, upstream };
 }
@@ -95,9 +100,14 @@ function purchasesSeen(upstream: Upstream): number {
   return upstream.proxy.requests.filter((line) => line === PURCHASE_PATH).length;
 }
 
-/** INV-CARRIER-AGREE against upstream's own records: every active number is owned there, and only those. */
+/**
+ * Against upstream's own records: INV-CARRIER-AGREE (every active number is owned there, and only
+ * those) and INV-UPSTREAM-AGREE, with a reconciliation run now.
+ */
 export async function assertAgreesWithUpstream(ctx: TestContextApi, upstream: Upstream): Promise<void> {
-  await assertInvariants(ctx.db, crazyTelCarrier(ctx, upstream.process.base, upstream.resellerKey), { settled: true });
+  const carrier = crazyTelCarrier(ctx, upstream.process.base, upstream.resellerKey);
+  await assertInvariants(ctx.db, carrier, { settled: true });
+  await assertUpstreamAgrees(ctx.db, await ownedUpstream(upstream), await reconcileUpstream({ ...ctx.deps, carrier }));
 }
 
 /** Reseller mode end to end: a reseller Bilby with the crazytel carrier, a second Bilby as its upstream. */
@@ -185,7 +195,7 @@ export function resellerSuite(dialect: DialectName): void {
 
   it('upstream no longer has the number (404): number_unavailable with alternatives, and the number withdrawn from stock', async (t) => {
     const { ctx, buyer, upstream } = await setUp(t, dialect);
-    await ctx.seedNumbers([{ number: '61291234599', setup: 5_00, monthly: 10_00 }]); // in the catalogue, gone upstream
+    await ctx.seedNumbers([{ number: '61291234599', setup: 5_00, monthly: 10_00, carrier: 'crazytel' }]); // in the catalogue, gone upstream
     const server = await startReseller(t, ctx, upstream);
 
     const gone = await buy(server, buyer, '61291234599');
@@ -316,6 +326,30 @@ export function resellerSuite(dialect: DialectName): void {
     ]);
     assert.equal(await balanceCents(ctx, buyer), 100_00 - 3 * LOCAL_PRICE_CENTS, 'a release refunds nothing and charges nothing');
     await restarted.stop();
+    await assertAgreesWithUpstream(ctx, upstream);
+  });
+  it("the reseller's own range sells beside upstream's: provisioned by Bilby's own carrier without an upstream call, and on sale while upstream refuses", async (t) => {
+    const { ctx, buyer, upstream } = await setUp(t, dialect, 5); // upstream cannot fund a purchase
+    const own = '61291239999';
+    await ctx.seedNumbers([{ number: own, setup: 2_00, monthly: 3_00, carrier: 'simulated' }]);
+    const server = await startReseller(t, ctx, upstream);
+
+    assert.deepEqual([(await buy(server, buyer, NUMBERS[0]!)).status, (await readiness(server)).carrier.status], [500, 'refusing']);
+    upstream.proxy.requests.length = 0;
+    const bought = await buy(server, buyer, own);
+    assert.equal(bought.status, 200, JSON.stringify(bought.body));
+    assert.deepEqual(upstream.proxy.requests, [], 'an own number is not bought upstream');
+    assert.equal(await numberStatus(ctx, own), 'active');
+    assert.equal(await balanceCents(ctx, buyer), 100_00 - 5_00);
+    assert.ok((await ctx.carrier.listProvisioned()).includes(own), "Bilby's own carrier provisioned it");
+    assert.deepEqual(await ownedUpstream(upstream), []);
+
+    assert.deepEqual(await release(server, buyer, own), { status: 200, code: undefined });
+    const sent: string[] = [...upstream.proxy.requests];
+    assert.deepEqual(sent.filter((line) => !line.startsWith('GET /api/v1/balance')), [], 'nor released there');
+    assert.equal(await numberStatus(ctx, own), 'quarantine');
+    assert.deepEqual(await ctx.carrier.listProvisioned(), []);
+    await server.stop();
     await assertAgreesWithUpstream(ctx, upstream);
   });
 }

@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { createClient } from '../../sdk/src/index.js';
 import { CrazyTelCarrier } from '../../server/src/carriers/crazytel/crazytel-carrier.js';
 import { ipndRecordsFor } from '../../server/src/services/ipnd-records.js';
+import { accountRoutingFor } from '../../server/src/services/upstream-route.js';
 import type { TestContextApi } from './context.js';
 import { startFlakyProxy } from './flaky-proxy.js';
 import { startServer, type ServerProcess } from './server-process.js';
@@ -85,5 +86,6 @@ export function crazyTelCarrier(ctx: TestContextApi, upstreamUrl: string, resell
     client: createClient({ baseUrl: upstreamUrl, apiKey: resellerKey, compatibility: 'crazytel' }),
     records: ipndRecordsFor(ctx.deps, 'crazytel'),
     upstreamRouting: UPSTREAM_ROUTING,
+    accountRouting: accountRoutingFor(ctx.database),
   });
 }

@@ -43,8 +43,16 @@ export interface Carrier {
    */
   release(didNumber: string): Promise<void>;
 
-  /** Every number the carrier holds for us, for reconciliation. */
+  /** Every number the carrier holds for us. */
   listProvisioned(): Promise<string[]>;
+
+  /**
+   * Reconciliation's question, read only (nothing is created or changed at the carrier): every
+   * number the carrier holds for us, the numbers of `sold` it holds otherwise configured than
+   * Bilby wants them there, and the records Bilby copied to it that no number it holds uses and
+   * no number of `sold` names.
+   */
+  audit(sold: readonly NumberConfiguration[]): Promise<CarrierAudit>;
 
   /**
    * Whether the carrier takes orders now. `refusing` is the operator's problem (the upstream
@@ -114,3 +122,31 @@ export type CarrierRefusal = 'upstream_out_of_funds' | 'upstream_unauthorized';
 export type CarrierNumberState =
   | { status: 'provisioned'; reference: string; routing: CarrierRouting | null }
   | { status: 'absent' };
+
+/** What a carrier holds, compared with what Bilby sold: see {@link Carrier.audit}. */
+export interface CarrierAudit {
+  /** Every number the carrier holds for us, sorted. */
+  held: string[];
+  /** Sold numbers the carrier holds with another configuration than the one Bilby wants there. */
+  misconfigured: ConfigurationDifference[];
+  /** Records Bilby copied to the carrier (IPND addresses and persons) that no number it holds uses and no sold number names. */
+  orphanedRecords: OrphanedRecord[];
+}
+
+export type ConfigurationDifference =
+  | { kind: 'routing_differs'; didNumber: string; expected: CarrierRouting; actual: CarrierRouting | null }
+  | { kind: 'ipnd_differs'; didNumber: string; expected: IpndIds; actual: IpndIds };
+
+/** A number's IPND address and person as the carrier knows them; null where there is none (never copied there). */
+export interface IpndIds {
+  address_id: string | null;
+  person_id: string | null;
+}
+
+export interface OrphanedRecord {
+  record: 'address' | 'person';
+  /** The record's id at the carrier. */
+  upstreamId: string;
+  /** Bilby's own record it is a copy of. */
+  localId: string;
+}

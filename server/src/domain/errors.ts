@@ -27,6 +27,7 @@ export type ErrorCode =
   | 'in_use'
   | 'invalid_csv'
   | 'already_exists'
+  | 'reconcile_running'
   | 'upstream_not_configured'
   | 'sync_in_progress'
   | 'internal_error';

@@ -30,6 +30,7 @@ import { registerAdminAccountRoutes } from './routes/admin-account-routes.js';
 import { registerAdminCatalogueRoutes } from './routes/admin-catalogue-routes.js';
 import { registerAdminInventoryRoutes } from './routes/admin-inventory-routes.js';
 import { registerAdminReportRoutes } from './routes/admin-report-routes.js';
+import { registerAdminReconcileRoutes } from './routes/admin-reconcile-routes.js';
 import { registerNumberRoutes } from './routes/number-routes.js';
 import { registerPurchaseRoutes } from './routes/purchase-routes.js';
 import { Address, Person, Transaction } from './schemas/account-schemas.js';
@@ -38,6 +39,7 @@ import { CatalogueSync, PricingRule } from './schemas/catalogue-schemas.js';
 import { AvailableNumber, ErrorBody, errorAnswer, ValueSets } from './schemas/common-schemas.js';
 import { OwnedNumber } from './schemas/number-schemas.js';
 import { Order } from './schemas/purchase-schemas.js';
+import { ReconcileReport, UpstreamDifference } from './schemas/reconcile-schemas.js';
 import type { TypedApp } from './typed-app.js';
 
 /**
@@ -150,6 +152,8 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     InventoryNumber,
     PricingRule,
     CatalogueSync,
+    UpstreamDifference,
+    ReconcileReport,
   ]) {
     app.addSchema(schema);
   }
@@ -240,6 +244,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
       registerAdminInventoryRoutes(admin, deps);
       registerAdminCatalogueRoutes(admin, deps);
       registerAdminReportRoutes(admin, deps);
+      registerAdminReconcileRoutes(admin, deps);
     },
     { prefix: ADMIN_PREFIX },
   );

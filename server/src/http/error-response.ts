@@ -33,6 +33,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   in_use: 409,
   invalid_csv: 400,
   already_exists: 409,
+  reconcile_running: 409,
   upstream_not_configured: 409,
   sync_in_progress: 409,
   internal_error: 500,

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { DIFFERENCE_KINDS } from '../domain/upstream-differences.js';
 import type { ServiceDeps } from '../services/deps.js';
+import { reconcileSummary } from '../services/reconcile-upstream.js';
 
 /**
  * Prometheus metrics of one app: requests by route and status, their durations, durable database
@@ -42,6 +44,33 @@ export function registerMetrics(app: FastifyInstance, deps: ServiceDeps): void {
       for (const reason of ['upstream_out_of_funds', 'upstream_unauthorized'] as const) {
         this.set({ carrier: deps.carrier.name, reason }, health?.status === 'refusing' && health.reason === reason ? 1 : 0);
       }
+    },
+  });
+
+  // From the last report kept in the database, so every process shows the same, whichever ran it.
+  let lastReport: ReturnType<typeof reconcileSummary> | undefined;
+  const readLastReport = () => (lastReport ??= reconcileSummary(deps).finally(() => (lastReport = undefined)));
+  new Gauge({
+    name: 'bilby_upstream_differences',
+    help: 'Differences between what the carrier holds and what customers hold, by kind, as the last reconciliation found them',
+    labelNames: ['carrier', 'kind'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const summary = await readLastReport().catch(() => undefined);
+      if (!summary) return;
+      for (const kind of DIFFERENCE_KINDS) this.set({ carrier: deps.carrier.name, kind }, summary.counts[kind] ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'bilby_upstream_reconciled_timestamp_seconds',
+    help: 'When the carrier was last reconciled (Unix time)',
+    labelNames: ['carrier'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const summary = await readLastReport().catch(() => undefined);
+      if (summary) this.set({ carrier: deps.carrier.name }, Date.parse(summary.checkedAt) / 1000);
     },
   });
 

@@ -1,7 +1,7 @@
 import type { IpndRecords, MirroredKind } from '../carriers/crazytel/crazytel-carrier.js';
 import type { Address, Person } from '../domain/ipnd-record.js';
 import { findAddress, findPerson } from '../store/ipnd-store.js';
-import { findUpstreamId, rememberUpstreamId } from '../store/upstream-record-store.js';
+import { findUpstreamId, listUpstreamRecords, rememberUpstreamId } from '../store/upstream-record-store.js';
 import type { ServiceDeps } from './deps.js';
 
 /** The buyer's IPND records and their copies at `carrier`, for a carrier that mirrors them upstream. */
@@ -23,5 +23,7 @@ export function ipndRecordsFor(deps: Pick<ServiceDeps, 'database' | 'clock'>, ca
     upstreamId: (kind: MirroredKind, localId) => findUpstreamId(db, carrier, kind, localId),
     rememberUpstreamId: (kind: MirroredKind, localId, upstreamId) =>
       deps.database.writeStatement((ex) => rememberUpstreamId(ex, { carrier, kind, localId, upstreamId, at: deps.clock().toISOString() })),
+    mirrored: async () =>
+      (await listUpstreamRecords(db, carrier)).map((row) => ({ kind: row.kind, localId: row.local_id, upstreamId: row.upstream_id })),
   };
 }

@@ -224,7 +224,7 @@ async function reserve(
       updated_at: at,
       completed_at: null,
     };
-    refuseWhileCarrierRefuses(deps);
+    refuseWhileCarrierRefuses(deps, checked.number.carrier);
     const reservation = await reservePendingOrder(trx, order, newId('hld'));
     if (reservation === 'unavailable') return order.did_number;
     if (reservation === 'insufficient_funds') throw insufficientFunds(checked.priceCents, 0);
@@ -243,8 +243,9 @@ function nullableCents(cents: number | null): number | null {
  * While the carrier refuses the reseller's account (out of funds, key refused) a purchase fails at
  * once: the operator has been alerted, and the buyer is told only to try later.
  */
-function refuseWhileCarrierRefuses(deps: ServiceDeps): void {
-  if (deps.carrier.health?.().status === 'refusing') throw purchasesPaused();
+function refuseWhileCarrierRefuses(deps: ServiceDeps, numberCarrier: string): void {
+  // An upstream's refusal is its own: the reseller's own ranges sell on meanwhile.
+  if (numberCarrier === deps.carrier.name && deps.carrier.health?.().status === 'refusing') throw purchasesPaused();
 }
 
 function purchasesPaused(orderId?: string): AppError {

@@ -78,7 +78,9 @@ export async function pushDueUpstreamChanges(deps: ServiceDeps, options: { stopp
 }
 
 /** A held number's configuration as the carrier is to have it; undefined once it has no owner. */
-export function configurationOf(number: PhoneNumberRow): NumberConfiguration | undefined {
+export function configurationOf(
+  number: Pick<PhoneNumberRow, 'did_number' | 'account_id' | 'address_id' | 'person_id' | 'primary_route' | 'primary_destination'>,
+): NumberConfiguration | undefined {
   if (number.account_id === null || number.address_id === null || number.person_id === null) return undefined;
   return {
     didNumber: number.did_number,

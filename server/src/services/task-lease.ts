@@ -16,12 +16,12 @@ export interface HeldLease {
  * however long the task runs no other process starts it; undefined when another process holds it.
  * A holder that dies stops renewing: its lease expires within a minute.
  */
-export async function holdLease(deps: Pick<ServiceDeps, 'database' | 'log'>, name: string, holder: string): Promise<HeldLease | undefined> {
-  if (!(await takeLease(deps.database, name, holder, Date.now(), LEASE_TTL_MS))) return undefined;
+export async function holdLease(deps: Pick<ServiceDeps, 'database' | 'log' | 'clock'>, name: string, holder: string): Promise<HeldLease | undefined> {
+  if (!(await takeLease(deps.database, name, holder, deps.clock().getTime(), LEASE_TTL_MS))) return undefined;
   let held = true;
   let renewing: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
-    renewing = renewLease(deps.database, name, holder, Date.now(), LEASE_TTL_MS).then(
+    renewing = renewLease(deps.database, name, holder, deps.clock().getTime(), LEASE_TTL_MS).then(
       (renewed) => {
         if (!renewed && held) deps.log.warn({ task: name, holder }, 'lost the task lease: another process holds it');
         held &&= renewed;

@@ -54,7 +54,8 @@ export async function updateNumber(deps: ServiceDeps, accountId: string, update:
     if (!current) throw numberNotFound(e164);
     const changes = await buildChanges(trx, accountId, current, update);
     const at = isoNow(deps);
-    toldUpstream = deps.carrier.configure !== undefined && ipndReplaced(current, changes);
+    // Only a number its carrier keeps the records of (the upstream's, not an own range's).
+    toldUpstream = deps.carrier.configure !== undefined && current.carrier === deps.carrier.name && ipndReplaced(current, changes);
     if (toldUpstream) await requestUpstreamChange(trx, [e164], at);
     return updateOwnedNumber(trx, accountId, e164, { ...changes, updated_at: at });
   });

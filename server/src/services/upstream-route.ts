@@ -1,4 +1,5 @@
 import type { CarrierRouting } from '../carriers/carrier.js';
+import type { CarrierName } from '../domain/carrier-name.js';
 import { AppError, invalidRequest } from '../domain/errors.js';
 import { parseNumber } from '../domain/phone-number.js';
 import { isRouteType, needsDestination, normaliseDestination, ROUTE_TYPES } from '../domain/routing.js';
@@ -50,7 +51,8 @@ export async function changeUpstreamRoute(
   const pending = await deps.database.writeTransaction(async (trx) => {
     const account = await setAccountUpstreamRoute(trx, accountId, routing ?? { route: null, destination: null });
     if (!account) throw accountNotFound(accountId);
-    await requestAccountUpstreamChange(trx, accountId, isoNow(deps));
+    // Only the upstream's numbers: an own range's calls are not routed by upstream.
+    await requestAccountUpstreamChange(trx, accountId, deps.carrier.name as CarrierName, isoNow(deps));
     return countAccountUpstreamChanges(trx, accountId);
   });
   return present(accountId, routing, configured, pending);

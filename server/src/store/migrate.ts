@@ -18,6 +18,7 @@ import * as upstreamBudget from './migrations/0014-upstream-budget.js';
 import * as releaseOrder from './migrations/0015-release-order.js';
 import * as numberCarrier from './migrations/0016-number-carrier.js';
 import * as catalogueSync from './migrations/0017-catalogue-sync.js';
+import * as reconcileReport from './migrations/0018-reconcile-report.js';
 import * as upstreamConfiguration from './migrations/0019-upstream-configuration.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
@@ -39,6 +40,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0015-release-order': releaseOrder,
   '0016-number-carrier': numberCarrier,
   '0017-catalogue-sync': catalogueSync,
+  '0018-reconcile-report': reconcileReport,
   '0019-upstream-configuration': upstreamConfiguration,
 };
 

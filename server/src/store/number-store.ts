@@ -276,3 +276,9 @@ export async function endQuarantines(ex: Executor, at: string): Promise<number> 
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
+
+/** Which carrier provisions the number, if it is in the inventory. */
+export async function findNumberCarrier(ex: Executor, didNumber: string): Promise<string | undefined> {
+  const row = await ex.selectFrom('phone_number').select('carrier').where('did_number', '=', didNumber).executeTakeFirst();
+  return row?.carrier;
+}

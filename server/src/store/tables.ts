@@ -32,6 +32,7 @@ export interface Tables {
   upstream_record: UpstreamRecordTable;
   upstream_budget_slot: UpstreamBudgetSlotTable;
   release_order: ReleaseOrderTable;
+  reconcile_report: ReconcileReportTable;
   upstream_change: UpstreamChangeTable;
   pricing_rule: PricingRuleTable;
   task_lease: TaskLeaseTable;
@@ -316,6 +317,15 @@ export interface ReleaseOrderTable {
 
 export type ReleaseOrderRow = Selectable<ReleaseOrderTable>;
 
+/** Reconciliation's last report of a carrier: the report as JSON, its difference counts by kind apart for the metrics. */
+export interface ReconcileReportTable {
+  carrier: string;
+  checked_at: string;
+  difference_counts: string;
+  report: string;
+}
+
+/** Who runs a periodic task now, until when: a holder past its expiry has lost it. */
 export interface UpstreamChangeTable {
   did_number: string;
   generation: number;

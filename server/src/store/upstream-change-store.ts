@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { CarrierName } from '../domain/carrier-name.js';
 import type { Executor } from './database.js';
 import type { UpstreamChangeRow } from './tables.js';
 
@@ -23,12 +24,13 @@ export async function requestUpstreamChange(ex: Executor, didNumbers: readonly s
     .execute();
 }
 
-/** The same for every number an account holds or is buying (its upstream route changed). */
-export async function requestAccountUpstreamChange(ex: Executor, accountId: string, at: string): Promise<number> {
+/** The same for every number of `carrier` an account holds or is buying (its upstream route changed). */
+export async function requestAccountUpstreamChange(ex: Executor, accountId: string, carrier: CarrierName, at: string): Promise<number> {
   const numbers = await ex
     .selectFrom('phone_number')
     .select('did_number')
     .where('account_id', '=', accountId)
+    .where('carrier', '=', carrier)
     .where('status', 'in', ['active', 'reserved'])
     .execute();
   const dids = numbers.map((row) => row.did_number);

@@ -28,3 +28,14 @@ export async function rememberUpstreamId(
     .execute();
   return (await findUpstreamId(ex, record.carrier, record.kind, record.localId))!;
 }
+
+/** Every record mirrored at `carrier`. */
+export async function listUpstreamRecords(ex: Executor, carrier: string): Promise<Array<{ kind: UpstreamRecordKind; local_id: string; upstream_id: string }>> {
+  return ex
+    .selectFrom('upstream_record')
+    .select(['kind', 'local_id', 'upstream_id'])
+    .where('carrier', '=', carrier)
+    .orderBy('kind')
+    .orderBy('local_id')
+    .execute();
+}

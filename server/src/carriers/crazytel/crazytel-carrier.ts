@@ -17,18 +17,28 @@ import type { RouteType } from '../../domain/routing.js';
 import {
   CarrierRefusedError,
   type Carrier,
+  type CarrierAudit,
   type CarrierHealth,
   type CarrierNumberState,
   type CarrierOrder,
   type CarrierRefusal,
   type CarrierRouting,
+  type ConfigurationDifference,
   type NumberConfiguration,
+  type OrphanedRecord,
   type ProvisionOutcome,
   type ProvisionRequest,
 } from '../carrier.js';
 import { UpstreamBusyError } from './upstream-budget.js';
 
 export type MirroredKind = 'address' | 'person';
+
+/** One of Bilby's IPND records and the id of its copy upstream. */
+export interface MirroredRecord {
+  kind: MirroredKind;
+  localId: string;
+  upstreamId: string;
+}
 
 /** Bilby's IPND records and their upstream copies, as the carrier reads and records them. */
 export interface IpndRecords {
@@ -37,6 +47,8 @@ export interface IpndRecords {
   upstreamId(kind: MirroredKind, localId: string): Promise<string | undefined>;
   /** Records the upstream copy's id; returns the id kept when another purchase recorded one first. */
   rememberUpstreamId(kind: MirroredKind, localId: string, upstreamId: string): Promise<string>;
+  /** Every record copied upstream, for reconciliation. */
+  mirrored(): Promise<MirroredRecord[]>;
 }
 
 /** Where the carrier reports what the operator must act on. */
@@ -69,6 +81,8 @@ interface Refusal {
 }
 
 const SILENT: CarrierLog = { info() {}, error() {} };
+/** Reconciliation reads upstream's lists in pages of this many (crazytel.io, which does not page, answers them whole). */
+const AUDIT_PAGE = 500;
 
 /**
  * The upstream a reseller buys from: CrazyTel, or anything that speaks its API (another Bilby).
@@ -100,15 +114,15 @@ export class CrazyTelCarrier implements Carrier {
   }
 
   async provision(request: ProvisionRequest): Promise<ProvisionOutcome> {
-    let ids: UpstreamIds;
+    let wanted: UpstreamConfiguration<string>;
     try {
-      ids = await this.#mirroredIds(this.#client, request);
+      wanted = await this.#wanted(request, this.#mirrorWith(this.#client));
     } catch (error) {
       // Nothing was bought yet: whatever went wrong, the order can fail.
       return this.#refusalOf(error) ?? { status: 'failed', reason: `upstream: the IPND records could not be copied (${describe(error)})` };
     }
     try {
-      await this.#client.purchase({ did_number: request.didNumber, ...ids, ...(await this.#routingFields(request.accountId)) });
+      await this.#client.purchase({ did_number: request.didNumber, ...wanted });
       return { status: 'provisioned', reference: upstreamReference(request.didNumber) };
     } catch (error) {
       if (!(error instanceof NumberUnavailableError)) {
@@ -117,7 +131,7 @@ export class CrazyTelCarrier implements Carrier {
         throw error; // a timeout or a 5xx: only upstream's records can tell
       }
       // Asked again after a lost answer, upstream refuses a number it already sold us.
-      const state = await this.#ownedAs(this.#client, request, ids);
+      const state = await this.#ownedAs(this.#client, request, wanted);
       if (state.status === 'provisioned') return { status: 'provisioned', reference: state.reference };
       return { status: 'failed', reason: 'upstream: the number is not available', cause: 'number_unavailable' };
     }
@@ -136,7 +150,7 @@ export class CrazyTelCarrier implements Carrier {
   async confirm(request: ProvisionRequest): Promise<CarrierNumberState> {
     const owned = await this.#owned(this.#client, request.didNumber);
     if (owned === undefined) return { status: 'absent' };
-    return this.#ownedAs(this.#client, request, await this.#mirroredIds(this.#client, request), owned);
+    return this.#ownedAs(this.#client, request, await this.#wanted(request, this.#mirrorWith(this.#client)), owned);
   }
 
   /**
@@ -147,7 +161,7 @@ export class CrazyTelCarrier implements Carrier {
     const client = options.background ? this.#background : this.#client;
     const owned = await this.#owned(client, configuration.didNumber);
     if (owned === undefined) return { status: 'absent' };
-    return this.#ownedAs(client, configuration, await this.#mirroredIds(client, configuration), owned);
+    return this.#ownedAs(client, configuration, await this.#wanted(configuration, this.#mirrorWith(client)), owned);
   }
 
   health(): CarrierHealth {
@@ -180,29 +194,83 @@ export class CrazyTelCarrier implements Carrier {
   }
 
   async listProvisioned(): Promise<string[]> {
-    const numbers: string[] = [];
-    for await (const owned of this.#background.numbers.list()) numbers.push(owned.did_number);
-    return numbers.sort();
+    return [...(await this.#ownedUpstream()).keys()].sort();
+  }
+
+  /**
+   * Reads upstream and changes nothing there: a sold number whose IPND records were never copied
+   * upstream is reported as differing, not mirrored now. The records are read before the numbers,
+   * so a record copied by a purchase under way is not yet among them.
+   */
+  async audit(sold: readonly NumberConfiguration[]): Promise<CarrierAudit> {
+    const mirrored = await this.#records.mirrored();
+    const copies = new Map(mirrored.map((record) => [`${record.kind}:${record.localId}`, record.upstreamId]));
+    const known = async (kind: MirroredKind, localId: string) => copies.get(`${kind}:${localId}`) ?? null;
+    const routes = new Map<string, Promise<CarrierRouting | undefined>>();
+    const routeOf = (accountId: string) => routes.get(accountId) ?? routes.set(accountId, this.#accountRouting(accountId)).get(accountId)!;
+    const owned = await this.#ownedUpstream();
+    const misconfigured: ConfigurationDifference[] = [];
+    for (const request of sold) {
+      const actual = owned.get(request.didNumber);
+      if (actual) misconfigured.push(...configurationDifferences(request.didNumber, await this.#wanted(request, known, routeOf), actual));
+    }
+    // A copy a sold number names is not clutter: that number lacks it upstream, and is reported.
+    const named = new Set(sold.flatMap((number) => [`address:${number.addressId}`, `person:${number.personId}`]));
+    const unnamed = mirrored.filter((record) => !named.has(`${record.kind}:${record.localId}`));
+    return { held: [...owned.keys()].sort(), misconfigured, orphanedRecords: await this.#orphaned(unnamed, owned.values()) };
   }
 
   async close(): Promise<void> {
     await this.#balanceRead;
   }
 
-  /** Where upstream is to send an account's calls: the operator's override, or the configured route. */
-  async #routingFields(accountId: string): Promise<{ primary_route: RouteType; primary_destination?: string }> {
-    const routing = (await this.#accountRouting(accountId)) ?? this.#routing;
+  /**
+   * What upstream should hold for a number Bilby sold: the upstream copies of the buyer's IPND
+   * records, found by `idOf` (a purchase, recovery or a change creates missing copies,
+   * reconciliation only looks them up), and where upstream sends the calls: the operator's route
+   * for the account, else the configured one. Purchases, recovery, changes and reconciliation all
+   * ask here.
+   */
+  async #wanted<Id extends string | null>(
+    request: NumberConfiguration,
+    idOf: (kind: MirroredKind, localId: string) => Promise<Id>,
+    accountRouting: (accountId: string) => Promise<CarrierRouting | undefined> = this.#accountRouting,
+  ): Promise<UpstreamConfiguration<Id>> {
+    const routing = (await accountRouting(request.accountId)) ?? this.#routing;
     return {
+      address_id: await idOf('address', request.addressId),
+      person_id: await idOf('person', request.personId),
       primary_route: routing.route,
       ...(routing.destination === null ? {} : { primary_destination: routing.destination }),
     };
   }
 
-  async #mirroredIds(client: BilbyClient, request: NumberConfiguration): Promise<UpstreamIds> {
-    return {
-      address_id: await this.#mirrored(client, 'address', request.addressId),
-      person_id: await this.#mirrored(client, 'person', request.personId),
-    };
+  /** Finds the upstream copy of a record, creating it through `client` the first time. */
+  #mirrorWith(client: BilbyClient): (kind: MirroredKind, localId: string) => Promise<string> {
+    return (kind, localId) => this.#mirrored(client, kind, localId);
+  }
+
+  /** Every number the reseller owns upstream, page by page, on the budget's background turns. */
+  async #ownedUpstream(): Promise<Map<string, OwnedNumber>> {
+    const owned = new Map<string, OwnedNumber>();
+    for await (const number of this.#background.numbers.list({ limit: AUDIT_PAGE })) owned.set(number.did_number, number);
+    return owned;
+  }
+
+  /** Upstream copies of Bilby's records that still exist there and that no number owned upstream names. */
+  async #orphaned(mirrored: MirroredRecord[], owned: Iterable<OwnedNumber>): Promise<OrphanedRecord[]> {
+    if (mirrored.length === 0) return [];
+    const used = new Set<string>();
+    for (const number of owned) {
+      if (number.address_id) used.add(`address:${number.address_id}`);
+      if (number.person_id) used.add(`person:${number.person_id}`);
+    }
+    const present = new Set<string>();
+    for await (const address of this.#background.addresses.list({ limit: AUDIT_PAGE })) present.add(`address:${address.id}`);
+    for await (const person of this.#background.owners.list({ limit: AUDIT_PAGE })) present.add(`person:${person.id}`);
+    return mirrored
+      .filter((record) => present.has(`${record.kind}:${record.upstreamId}`) && !used.has(`${record.kind}:${record.upstreamId}`))
+      .map((record) => ({ record: record.kind, upstreamId: record.upstreamId, localId: record.localId }));
   }
 
   async #owned(client: BilbyClient, didNumber: string): Promise<OwnedNumber | undefined> {
@@ -214,17 +282,16 @@ export class CrazyTelCarrier implements Carrier {
     }
   }
 
-  /** The number upstream holds, its IPND ids and routing made the order's where they differ. */
-  async #ownedAs(client: BilbyClient, request: NumberConfiguration, ids: UpstreamIds, known?: OwnedNumber): Promise<CarrierNumberState> {
+  /** The number upstream holds, its IPND ids and routing made the wanted ones where they differ. */
+  async #ownedAs(
+    client: BilbyClient,
+    request: NumberConfiguration,
+    wanted: UpstreamConfiguration<string>,
+    known?: OwnedNumber,
+  ): Promise<CarrierNumberState> {
     const owned = known ?? (await this.#owned(client, request.didNumber));
     if (owned === undefined) return { status: 'absent' };
-    const wanted = { ...ids, ...(await this.#routingFields(request.accountId)) };
-    const differs =
-      owned.address_id !== wanted.address_id ||
-      owned.person_id !== wanted.person_id ||
-      owned.primary_route !== wanted.primary_route ||
-      (owned.primary_destination ?? undefined) !== wanted.primary_destination;
-    if (!differs) return stateOf(owned);
+    if (configurationDifferences(request.didNumber, wanted, owned).length === 0) return stateOf(owned);
     return stateOf(await client.numbers.update(request.didNumber, wanted));
   }
 
@@ -275,7 +342,7 @@ export class CrazyTelCarrier implements Carrier {
       // Another request mirrored the record at the same time and its copy is the one kept: ours
       // would be left upstream unused.
       const removal = kind === 'address' ? client.addresses.delete(created) : client.owners.delete(created);
-      await removal.catch((error: unknown) => this.#log.info({ carrier: this.name, kind, upstream_id: created, err: error }, 'a duplicate upstream record could not be removed: reconcile lists it'));
+      await removal.catch((error: unknown) => this.#log.info({ carrier: this.name, kind, upstream_id: created, err: error }, 'a duplicate upstream record could not be removed: it stays upstream unused'));
     }
     return kept;
   }
@@ -297,18 +364,40 @@ export class CrazyTelCarrier implements Carrier {
   }
 }
 
-interface UpstreamIds {
-  address_id: string;
-  person_id: string;
+/** A number's configuration upstream, as Bilby wants it: in the purchase's and PATCH's own fields. */
+interface UpstreamConfiguration<Id extends string | null> {
+  address_id: Id;
+  person_id: Id;
+  primary_route: RouteType;
+  primary_destination?: string;
+}
+
+/** How the number upstream differs from what is wanted: its routing, its IPND records, both or neither. */
+function configurationDifferences(didNumber: string, wanted: UpstreamConfiguration<string | null>, owned: OwnedNumber): ConfigurationDifference[] {
+  const differences: ConfigurationDifference[] = [];
+  const expected: CarrierRouting = { route: wanted.primary_route, destination: wanted.primary_destination ?? null };
+  const actual = routingOf(owned);
+  if (actual?.route !== expected.route || actual.destination !== expected.destination) {
+    differences.push({ kind: 'routing_differs', didNumber, expected, actual });
+  }
+  if (owned.address_id !== wanted.address_id || owned.person_id !== wanted.person_id) {
+    differences.push({
+      kind: 'ipnd_differs',
+      didNumber,
+      expected: { address_id: wanted.address_id, person_id: wanted.person_id },
+      actual: { address_id: owned.address_id, person_id: owned.person_id },
+    });
+  }
+  return differences;
+}
+
+function routingOf(owned: OwnedNumber): CarrierRouting | null {
+  const route = owned.primary_route as RouteType | null;
+  return route === null ? null : { route, destination: owned.primary_destination ?? null };
 }
 
 function stateOf(owned: OwnedNumber): CarrierNumberState {
-  const route = owned.primary_route as RouteType | null;
-  return {
-    status: 'provisioned',
-    reference: upstreamReference(owned.did_number),
-    routing: route === null ? null : { route, destination: owned.primary_destination ?? null },
-  };
+  return { status: 'provisioned', reference: upstreamReference(owned.did_number), routing: routingOf(owned) };
 }
 
 function describe(error: unknown): string {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SimulatedCarrierStore } from './simulated-carrier-store.js';
 import type { RouteType } from '../../domain/routing.js';
-import type { Carrier, CarrierNumberState, CarrierOrder, ProvisionOutcome, ProvisionRequest } from '../carrier.js';
+import type { Carrier, CarrierAudit, CarrierNumberState, CarrierOrder, ProvisionOutcome, ProvisionRequest } from '../carrier.js';
 
 /**
  * A fault to inject into the next provision call:
@@ -108,6 +108,15 @@ export class SimulatedCarrier implements Carrier {
 
   listProvisioned(): Promise<string[]> {
     return this.#store.listProvisioned();
+  }
+
+  /**
+   * Only what it holds: its books keep each number's configuration as the purchase named it, and
+   * Bilby tells it nothing of later changes, so comparing configurations would report every
+   * number a customer has changed since. It copies no records of Bilby's.
+   */
+  async audit(): Promise<CarrierAudit> {
+    return { held: await this.#store.listProvisioned(), misconfigured: [], orphanedRecords: [] };
   }
 
   close(): Promise<void> {

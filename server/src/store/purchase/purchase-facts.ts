@@ -6,7 +6,7 @@ import type { PhoneNumberRow } from '../tables.js';
 /** What a purchase reads of the number it names. */
 export type PurchasedNumber = Pick<
   PhoneNumberRow,
-  'did_number' | 'status' | 'setup_cost_cents' | 'monthly_cost_cents' | 'upstream_setup_cost_cents' | 'upstream_monthly_cost_cents'
+  'did_number' | 'status' | 'carrier' | 'setup_cost_cents' | 'monthly_cost_cents' | 'upstream_setup_cost_cents' | 'upstream_monthly_cost_cents'
 >;
 
 /** What a purchase names; null where the request gave nothing worth looking up. */
@@ -64,7 +64,7 @@ const factsQuery = (forShare: RawBuilder<unknown>) =>
   preparedQuery(
     (ex, q: PurchaseNames) =>
       sql<FactsRow>`
-        SELECT n.did_number, n.status, n.setup_cost_cents, n.monthly_cost_cents, n.upstream_setup_cost_cents, n.upstream_monthly_cost_cents,
+        SELECT n.did_number, n.status, n.carrier, n.setup_cost_cents, n.monthly_cost_cents, n.upstream_setup_cost_cents, n.upstream_monthly_cost_cents,
           (SELECT 1 FROM address WHERE id = ${q.addressId} AND account_id = ${q.accountId}${forShare}) AS has_address,
           (SELECT 1 FROM person WHERE id = ${q.personId} AND account_id = ${q.accountId}${forShare}) AS has_person,
           (SELECT destination FROM destination
