@@ -20,8 +20,11 @@ describeEachDatabase('crash points', (dialect) => {
   it('covers every named crash point', () => {
     // The points after the final commit are in idempotent-crash.test.ts: there a retry's answer is what is tested.
     const afterCommit: CrashPoint[] = ['after_final_commit', 'before_idempotent_store'];
-    // The release's point has a test of its own below (and in the reseller suite, with an upstream).
-    assert.deepEqual([...CASES.map((c) => c.point), ...afterCommit, 'after_carrier_release'].sort(), [...CRASH_POINTS].sort());
+    // The release's point has a test of its own below (and in the reseller suite, with an upstream);
+    // the point before upstream hears of a number's new IPND records is in the reseller routing suite,
+    // as only a carrier that keeps them upstream reaches it.
+    const ofTheirOwn: CrashPoint[] = ['after_carrier_release', 'before_upstream_change'];
+    assert.deepEqual([...CASES.map((c) => c.point), ...afterCommit, ...ofTheirOwn].sort(), [...CRASH_POINTS].sort());
   });
 
   it('finishes a release killed after the carrier released the number, before the local update', async (t) => {
