@@ -1,3 +1,4 @@
+import { isCalendarDate } from '../domain/calendar-date.js';
 import { AppError, invalidRequest } from '../domain/errors.js';
 import { isUuid, newUuid } from '../domain/ids.js';
 import { ADDRESS_OPTIONAL_FIELDS, type Address, type AddressOptionalField, type Person, type PersonType } from '../domain/ipnd-record.js';
@@ -92,12 +93,6 @@ export async function createPerson(deps: ServiceDeps, accountId: string, input: 
     await tieToIdempotencyKey(trx, claim, `person:${person.id}`);
     return person;
   });
-}
-
-function isCalendarDate(text: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
-  const date = new Date(`${text}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
 }
 
 export function addressesOf(deps: ServiceDeps, accountId: string, page: PageRequest): Promise<Page<Address>> {
