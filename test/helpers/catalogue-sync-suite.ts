@@ -4,8 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError, createClient, type CatalogueSync } from '../../sdk/src/index.js';
 import type { DialectName } from '../../server/src/store/database.js';
 import { createTestContext, type TestAccount, type TestContextApi } from './context.js';
+import { buy, resellerEnv } from './reseller-suite.js';
 import { startServer, type ServerProcess } from './server-process.js';
-import { startUpstream, stockUpstream, UPSTREAM_ROUTING, type Upstream, type UpstreamStock } from './upstream.js';
+import { startUpstream, stockUpstream, type Upstream, type UpstreamStock } from './upstream.js';
 
 const RESELLER_ADMIN_KEY = 'reseller-admin-key-0123456789';
 const LISTING = 'GET /api/v1/phone-numbers/available-numbers/';
@@ -26,25 +27,14 @@ const OWN_NUMBER = '61291230009';
 /** The reseller's rule for geographic numbers: 20% + 50c setup + $1 a month, rounded up to .95. */
 const GEOGRAPHIC_RULE = { markup_percent: 20, setup_markup: 0.5, monthly_markup: 1, rounding: 'up_to_95_cents' } as const;
 
-function resellerEnv(ctx: TestContextApi, upstream: Upstream, env: Record<string, string> = {}): Record<string, string> {
-  return {
-    BILBY_DATABASE_URL: ctx.urls.database,
-    BILBY_CARRIER: 'crazytel',
-    BILBY_UPSTREAM_URL: upstream.proxy.url,
-    BILBY_UPSTREAM_API_KEY: upstream.resellerKey,
-    BILBY_UPSTREAM_ROUTE: UPSTREAM_ROUTING.route,
-    BILBY_UPSTREAM_DESTINATION: UPSTREAM_ROUTING.destination,
-    BILBY_ADMIN_KEY: RESELLER_ADMIN_KEY,
-    BILBY_RATE_LIMIT_PER_MINUTE: '0',
-    // Only the sync reads upstream here: these tests count its requests.
-    BILBY_RECONCILE_INTERVAL_MS: '0',
-    BILBY_LOG_LEVEL: 'info',
-    ...env,
-  };
+/** The reseller's environment (reseller-suite's), with an operator key; reconciliation off and maintenance at its default pace. */
+function catalogueEnv(ctx: TestContextApi, upstream: Upstream, env: Record<string, string> = {}): Record<string, string> {
+  // Only the sync reads upstream here: these tests count its requests.
+  return resellerEnv(ctx, upstream, { BILBY_ADMIN_KEY: RESELLER_ADMIN_KEY, BILBY_RECONCILE_INTERVAL_MS: '0', BILBY_RECOVERY_INTERVAL_MS: '30000', ...env });
 }
 
 async function startReseller(t: TestContext, ctx: TestContextApi, upstream: Upstream, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const server = await startServer([], resellerEnv(ctx, upstream, env));
+  const server = await startServer([], catalogueEnv(ctx, upstream, env));
   t.after(() => server.stop());
   return server;
 }
@@ -113,21 +103,6 @@ function listingsSeen(upstream: Upstream): number {
   return upstream.proxy.requests.filter((line) => line.startsWith(LISTING)).length;
 }
 
-async function buy(server: ServerProcess, buyer: TestAccount, didNumber: string): Promise<number> {
-  const response = await fetch(`${server.base}/api/v1/phone-numbers/purchase`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-crazytel-api-key': buyer.key },
-    body: JSON.stringify({
-      did_number: didNumber,
-      address_id: buyer.addressId,
-      person_id: buyer.personId,
-      primary_route: 'device',
-      primary_destination: '1000000',
-    }),
-  });
-  await response.body?.cancel();
-  return response.status;
-}
 
 /** The catalogue sync end to end: a reseller Bilby with the crazytel carrier, a second Bilby as its upstream. */
 export function catalogueSyncSuite(dialect: DialectName): void {
@@ -174,7 +149,7 @@ export function catalogueSyncSuite(dialect: DialectName): void {
     assert.equal((await sync(server)).status, 'completed');
 
     // A customer buys one: upstream sells it to the reseller, so it leaves upstream's listing.
-    assert.equal(await buy(server, buyer, '61291230003'), 200);
+    assert.equal((await buy(server, buyer, '61291230003')).status, 200);
     // Upstream: one number gone, one dearer, one new.
     assert.deepEqual((await upstream.admin.inventory.withdraw(['61291230001'])).changed, ['61291230001']);
     await upstream.admin.numbers.setPrice('61291230002', { setup_cost: 1, monthly_cost: 6 });
@@ -237,7 +212,7 @@ export function catalogueSyncSuite(dialect: DialectName): void {
     assert.deepEqual([run.status, run.pages_read, listingsSeen(upstream)], ['running', 10, 10], 'waiting for its turn, having sent nothing more');
 
     const before = Date.now();
-    assert.equal(await buy(server, buyer, '61291230001'), 200);
+    assert.equal((await buy(server, buyer, '61291230001')).status, 200);
     assert.ok(Date.now() - before < 5_000, 'the purchase did not wait behind the sync');
     assert.deepEqual(upstream.proxy.requests.filter((line) => !line.startsWith(LISTING)), ['POST /api/v1/phone-numbers/purchase']);
     assert.equal(listingsSeen(upstream), 10);
@@ -304,7 +279,7 @@ export function catalogueSyncSuite(dialect: DialectName): void {
 
   it('a sync killed part way leaves what it finished; the next sync, once the dead one\'s lease has expired, converges to the same stock', async (t) => {
     const { ctx, upstream } = await setUp(t, dialect);
-    const doomed = await startServer([], resellerEnv(ctx, upstream));
+    const doomed = await startServer([], catalogueEnv(ctx, upstream));
     t.after(() => doomed.stop());
     await operatorOf(doomed).pricingRules.set('geographic', GEOGRAPHIC_RULE);
     // ACT, then NSW: the NSW page is held until the process is killed.

@@ -6,6 +6,7 @@ import type { DialectName } from '../../server/src/store/database.js';
 import { runCli } from './cli.js';
 import { createTestContext, type TestAccount, type TestContextApi } from './context.js';
 import { assertInvariants, assertUpstreamAgrees } from './invariants.js';
+import { buy, resellerEnv } from './reseller-suite.js';
 import { startServer, type ServerProcess } from './server-process.js';
 import { crazyTelCarrier, startUpstream, UPSTREAM_ROUTING, type Upstream } from './upstream.js';
 
@@ -18,19 +19,7 @@ const LISTING = 'GET /api/v1/phone-numbers?limit=500';
 
 /** The reseller's Bilby, a real process on `ctx`'s database with the crazytel carrier and an operator key. */
 async function startReseller(t: TestContext, ctx: TestContextApi, upstream: Upstream, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const server = await startServer([], {
-    BILBY_DATABASE_URL: ctx.urls.database,
-    BILBY_CARRIER: 'crazytel',
-    BILBY_UPSTREAM_URL: upstream.proxy.url,
-    BILBY_UPSTREAM_API_KEY: upstream.resellerKey,
-    BILBY_UPSTREAM_ROUTE: UPSTREAM_ROUTING.route,
-    BILBY_UPSTREAM_DESTINATION: UPSTREAM_ROUTING.destination,
-    BILBY_ADMIN_KEY: RESELLER_ADMIN_KEY,
-    BILBY_RATE_LIMIT_PER_MINUTE: '0',
-    BILBY_RECOVERY_INTERVAL_MS: '200',
-    BILBY_RECONCILE_INTERVAL_MS: '0',
-    ...env,
-  });
+  const server = await startServer([], resellerEnv(ctx, upstream, { BILBY_ADMIN_KEY: RESELLER_ADMIN_KEY, BILBY_RECONCILE_INTERVAL_MS: '0', ...env }));
   t.after(() => server.stop());
   return server;
 }
@@ -46,15 +35,6 @@ async function setUp(t: TestContext, dialect: DialectName) {
 
 function operator(server: ServerProcess) {
   return createClient({ baseUrl: server.base, adminKey: RESELLER_ADMIN_KEY }).admin;
-}
-
-async function buy(server: ServerProcess, buyer: TestAccount, didNumber: string): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${server.base}/api/v1/phone-numbers/purchase`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-crazytel-api-key': buyer.key },
-    body: JSON.stringify({ did_number: didNumber, address_id: buyer.addressId, person_id: buyer.personId, primary_route: 'device', primary_destination: '1000000' }),
-  });
-  return { status: response.status, body: await response.json() };
 }
 
 async function release(server: ServerProcess, buyer: TestAccount, didNumber: string): Promise<number> {
