@@ -34,8 +34,9 @@ export async function pushUpstreamChange(deps: ServiceDeps, didNumber: string, o
   const change = await findUpstreamChange(deps.database.db, didNumber);
   if (!change) return 'none';
   // Claimed, so that no other push (maintenance here or in another process) sends it at once.
-  const leaseUntil = new Date(deps.clock().getTime() + CLAIM_MS).toISOString();
-  if (!(await deps.database.writeStatement((ex) => claimUpstreamChange(ex, change, leaseUntil)))) return 'none';
+  const now = deps.clock();
+  const leaseUntil = new Date(now.getTime() + CLAIM_MS).toISOString();
+  if (!(await deps.database.writeStatement((ex) => claimUpstreamChange(ex, change, now.toISOString(), leaseUntil)))) return 'none';
   const number = await findNumber(deps.database.db, didNumber);
   const configuration = number && configurationOf(number);
   if (!configure || configuration === undefined) {

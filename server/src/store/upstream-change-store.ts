@@ -91,12 +91,14 @@ export async function countAccountUpstreamChanges(ex: Executor, accountId: strin
 }
 
 /**
- * Takes a due change for one process's push until `leaseUntil` (a crash lets the lease run out
- * and another process take it): false when another process took it first.
+ * Takes a change due at `now` for one process's push until `leaseUntil` (a crash lets the lease run
+ * out and another process take it): false when another push took it first or it is not due, which
+ * is also how a claim held by another push looks.
  */
 export async function claimUpstreamChange(
   ex: Executor,
   change: Pick<UpstreamChangeRow, 'did_number' | 'generation' | 'next_attempt_at'>,
+  now: string,
   leaseUntil: string,
 ): Promise<boolean> {
   const result = await ex
@@ -105,6 +107,7 @@ export async function claimUpstreamChange(
     .where('did_number', '=', change.did_number)
     .where('generation', '=', change.generation)
     .where('next_attempt_at', '=', change.next_attempt_at)
+    .where('next_attempt_at', '<=', now)
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
