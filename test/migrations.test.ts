@@ -120,3 +120,65 @@ describeEachDatabase('numbers stocked before each number named its carrier', (di
     ]);
   });
 });
+
+describeEachDatabase('upgrading to monthly rental (0020)', (dialect) => {
+  it('gives every number sold its tenure from its purchase date, the GST of every charge, and a ledger that takes rentals with its constraints kept', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bilby-upgrade-'));
+    const test = await openTestDatabase(dialect, dir);
+    t.after(async () => {
+      await test.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const db = test.database.db;
+    await migrateTo(test.database, '0019-upstream-configuration');
+    // Bought at 20:00 UTC on 30 January: 31 January in Sydney.
+    const bought = '2026-01-30T20:00:00.000Z';
+    await sql`INSERT INTO account (id, account_code, name, status, balance_cents, held_cents, created_at)
+              VALUES ('acc_old', 'A0001', 'Old customer', 'active', 8766, 0, ${AT})`.execute(db);
+    for (const [did, status] of [['61291230001', 'active'], ['61291230002', 'quarantine']] as const) {
+      await sql`INSERT INTO phone_number (did_number, country, number_type, state, city, setup_cost_cents, monthly_cost_cents,
+                  status, account_id, order_id, block_premium, purchased_at, created_at, updated_at)
+                VALUES (${did}, 'AU', 'geographic', 'NSW', 'Sydney', 0, 1234, ${status}, ${status === 'active' ? 'acc_old' : null},
+                  ${status === 'active' ? `ord_${did}` : null}, 0, ${status === 'active' ? bought : null}, ${AT}, ${AT})`.execute(db);
+      await sql`INSERT INTO purchase_order (id, account_id, did_number, status, amount_cents, setup_cost_cents, monthly_cost_cents,
+                  address_id, person_id, primary_route, created_at, updated_at, completed_at)
+                VALUES (${`ord_${did}`}, 'acc_old', ${did}, 'completed', 1234, 0, 1234, 'adr', 'per', 'device', ${bought}, ${bought}, ${bought})`.execute(db);
+      await sql`INSERT INTO ledger_transaction (id, account_id, type, amount_cents, balance_after_cents, order_id, description, created_at)
+                VALUES (${`txn_${did}`}, 'acc_old', 'purchase', -1234, 0, ${`ord_${did}`}, 'Purchase', ${bought})`.execute(db);
+    }
+    await sql`INSERT INTO ledger_transaction (id, account_id, type, amount_cents, balance_after_cents, order_id, description, created_at)
+              VALUES ('txn_credit', 'acc_old', 'credit', 11234, 11234, NULL, 'Top-up', ${AT})`.execute(db);
+    await sql`INSERT INTO ledger_entry (transaction_id, ledger_account, amount_cents) VALUES ('txn_credit', 'acc_old', 11234)`.execute(db);
+
+    assert.deepEqual(await migrateToLatest(test.database), MIGRATION_NAMES.slice(MIGRATION_NAMES.indexOf('0020-rental')));
+    const tenures = await db.selectFrom('rental').select(['order_id', 'purchased_on', 'next_period', 'next_due_on', 'status']).execute();
+    assert.deepEqual(
+      tenures.map((row) => ({ ...row, next_period: Number(row.next_period) })),
+      [{ order_id: 'ord_61291230001', purchased_on: '2026-01-31', next_period: 1, next_due_on: '2026-02-28', status: 'active' }],
+      'only the number still sold has a tenure, renewing on the last day of February',
+    );
+    const gst = await db.selectFrom('ledger_transaction').select(['id', 'gst_cents']).orderBy('id').execute();
+    assert.deepEqual(
+      gst.map((row) => [row.id, Number(row.gst_cents)]),
+      [['txn_61291230001', -112], ['txn_61291230002', -112], ['txn_credit', 0]],
+    );
+    // The rebuilt ledger (SQLite) keeps its checks, its unique purchase per order and its children.
+    await sql`INSERT INTO ledger_transaction (id, account_id, type, amount_cents, balance_after_cents, order_id, description, created_at, gst_cents)
+              VALUES ('txn_rent', 'acc_old', 'rental', -1234, 0, 'ord_61291230001', 'Rental', ${AT}, -112)`.execute(db);
+    await assert.rejects(
+      sql`INSERT INTO ledger_transaction (id, account_id, type, amount_cents, balance_after_cents, description, created_at)
+          VALUES ('txn_bad', 'acc_old', 'bogus', 0, 0, 'x', ${AT})`.execute(db),
+      /check|constraint/i,
+    );
+    await assert.rejects(
+      sql`INSERT INTO ledger_transaction (id, account_id, type, amount_cents, balance_after_cents, order_id, description, created_at)
+          VALUES ('txn_twice', 'acc_old', 'purchase', -1, 0, 'ord_61291230001', 'x', ${AT})`.execute(db),
+      /unique|duplicate/i,
+    );
+    await assert.rejects(
+      sql`INSERT INTO ledger_entry (transaction_id, ledger_account, amount_cents) VALUES ('txn_missing', 'acc_old', 1)`.execute(db),
+      /foreign key/i,
+    );
+    assert.equal((await db.selectFrom('ledger_entry').select('transaction_id').execute()).length, 1, 'the entries survived the rebuild');
+  });
+});

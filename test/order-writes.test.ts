@@ -20,11 +20,15 @@ async function snapshot(ctx: TestContextApi, orderId: string) {
     ledger: await ctx.db.selectFrom('ledger_transaction').selectAll().where('order_id', '=', orderId).execute(),
     entries: await ctx.db.selectFrom('ledger_entry').selectAll().where('transaction_id', 'like', 'txn_%').orderBy('ledger_account').execute(),
     verified: await ctx.db.selectFrom('verified_cli').selectAll().where('account_id', '=', order.account_id).execute(),
+    tenure: await ctx.db.selectFrom('rental').selectAll().where('order_id', '=', orderId).execute(),
   };
 }
 
 function completion(orderId: string, at: string): OrderCompletion {
-  return { orderId, carrierReference: 'carrier-ref-1', transactionId: newId('txn'), primaryTimeoutS: 30, blockPrefs: '{"block_invalid":false}', at };
+  return {
+    orderId, carrierReference: 'carrier-ref-1', transactionId: newId('txn'), primaryTimeoutS: 30, blockPrefs: '{"block_invalid":false}', at,
+    purchasedOn: '2026-11-29', firstRenewalOn: '2026-12-29',
+  };
 }
 
 function pendingOrder(accountId: string, addressId: string, personId: string, didNumber: string, cents: number): PurchaseOrderRow {
@@ -135,6 +139,13 @@ describeEachDatabase('order completion', (dialect) => {
       [[buyer.accountId, -12_34], ['system:revenue', 12_34]],
     );
     assert.deepEqual(after.verified.map((row) => row.number), [after.order.did_number]);
+    // 12.34 includes 1.12 of GST (12.34 / 11 = 1.1218…).
+    assert.equal(Number(after.ledger[0]!.gst_cents), -1_12);
+    assert.deepEqual(
+      after.tenure.map((row) => [row.did_number, row.account_id, row.purchased_on, Number(row.next_period), row.next_due_on, row.status]),
+      [[after.order.did_number, buyer.accountId, '2026-11-29', 1, '2026-12-29', 'active']],
+      'the tenure begins with its first month paid',
+    );
 
     const again = await completePendingOrder(ctx.database, completion(orderId, '2026-11-29T05:00:00.000Z'));
     assert.equal(again, undefined, 'a settled order is not completed twice');

@@ -1,4 +1,5 @@
 import { dirname, join } from 'node:path';
+import { DEFAULT_BILLING_TIME_ZONE } from './domain/billing-defaults.js';
 import { CRASH_POINTS, type CrashPoint } from './domain/crash-points.js';
 import { isPostgresUrl, sqlitePath } from './domain/database-url.js';
 import { parseDurationMs } from './domain/duration.js';
@@ -40,6 +41,7 @@ export interface Config {
   upstream: UpstreamConfig | undefined;
   /** @default 30 */
   quarantineDays: number;
+  billing: BillingConfig;
   /** @default 30000 */
   recoveryIntervalMs: number;
   /**
@@ -112,6 +114,17 @@ export interface UpstreamConfig {
    * @default null
    */
   syncIntervalMs: number | null;
+}
+
+export interface BillingConfig {
+  /** Where the rental's calendar dates are taken (BILBY_BILLING_TIME_ZONE, an IANA name). @default "Australia/Sydney" */
+  timeZone: string;
+  /** How often a billing run charges the periods due (BILBY_BILLING_INTERVAL, e.g. `1h`; `off`: only `bilby billing run`). @default 3600000 */
+  intervalMs: number | null;
+  /** Days a number stays suspended unpaid before it is released (BILBY_SUSPEND_DAYS). @default 14 */
+  suspendDays: number;
+  /** Days the releasing account may restore a released number (BILBY_RELEASE_GRACE_DAYS). @default 7 */
+  releaseGraceDays: number;
 }
 
 /** A sync reads the upstream's listing in at least nine requests: more often than this would spend the budget on it. */
@@ -201,6 +214,12 @@ export function loadConfig(env: Env = process.env): Config {
     },
     upstream,
     quarantineDays: number('BILBY_QUARANTINE_DAYS', 30, 0, 3650),
+    billing: {
+      timeZone: readTimeZone(env.BILBY_BILLING_TIME_ZONE, problems),
+      intervalMs: readBillingInterval(env.BILBY_BILLING_INTERVAL, problems),
+      suspendDays: number('BILBY_SUSPEND_DAYS', 14, 0, 3650),
+      releaseGraceDays: number('BILBY_RELEASE_GRACE_DAYS', 7, 0, 3650),
+    },
     recoveryIntervalMs: number('BILBY_RECOVERY_INTERVAL_MS', 30_000, 100, 86_400_000),
     reconcileIntervalMs: number('BILBY_RECONCILE_INTERVAL_MS', 86_400_000, 0, 366 * 86_400_000),
     recoveryGraceMs: number('BILBY_RECOVERY_GRACE_MS', safeRecoveryGraceMs(timeoutMs, longestProvisionMs), 0, 86_400_000),
@@ -262,6 +281,31 @@ function readUpstream(env: Env, number: NumberReader, problems: string[]): Upstr
     requestTimeoutMs: number('BILBY_UPSTREAM_TIMEOUT_MS', 30_000, 100, 600_000),
     syncIntervalMs: readSyncInterval(env.BILBY_UPSTREAM_SYNC_INTERVAL, problems),
   };
+}
+
+function readTimeZone(raw: string | undefined, problems: string[]): string {
+  const zone = raw?.trim() || DEFAULT_BILLING_TIME_ZONE;
+  try {
+    new Intl.DateTimeFormat('en-AU', { timeZone: zone });
+    return zone;
+  } catch {
+    problems.push(`BILBY_BILLING_TIME_ZONE must be an IANA time zone such as Australia/Sydney (got "${zone}")`);
+    return DEFAULT_BILLING_TIME_ZONE;
+  }
+}
+
+const DEFAULT_BILLING_INTERVAL_MS = 3_600_000;
+
+function readBillingInterval(raw: string | undefined, problems: string[]): number | null {
+  const text = raw?.trim() ?? '';
+  if (text === '') return DEFAULT_BILLING_INTERVAL_MS;
+  if (text.toLowerCase() === 'off' || text === '0') return null;
+  const ms = parseDurationMs(text);
+  if (ms === null || ms < 1_000 || ms > 31 * 86_400_000) {
+    problems.push(`BILBY_BILLING_INTERVAL must be a duration from 1s to 31d, like 1h, 15m or 3600 (seconds), or off (got "${raw}")`);
+    return DEFAULT_BILLING_INTERVAL_MS;
+  }
+  return ms;
 }
 
 function readSyncInterval(raw: string | undefined, problems: string[]): number | null {

@@ -77,6 +77,7 @@ export async function createServer(config: Config, log: Logger = createLogger(co
     settings: {
       carrierTimeoutMs: config.carrier.timeoutMs,
       quarantineDays: config.quarantineDays,
+      billing: { timeZone: config.billing.timeZone, suspendDays: config.billing.suspendDays, releaseGraceDays: config.billing.releaseGraceDays },
       recoveryGraceMs: config.recoveryGraceMs,
       rateLimitPerMinute: config.rateLimitPerMinute,
       ...(config.carrier.kind === 'crazytel' && config.upstream ? { upstreamRouting: { route: config.upstream.route, destination: config.upstream.destination } } : {}),

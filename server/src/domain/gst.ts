@@ -21,3 +21,8 @@ export function gstIncluded(inclusiveCents: number): number {
 export function invoiceGst(lineInclusiveCents: readonly number[]): number {
   return gstIncluded(lineInclusiveCents.reduce((sum, cents) => sum + cents, 0));
 }
+
+/** The GST a ledger transaction includes: a supply's charge or refund includes it; money paid in or moved by the operator does not. */
+export function transactionGst(type: string, amountCents: number): number {
+  return type === 'purchase' || type === 'rental' || type === 'refund' ? gstIncluded(amountCents) : 0;
+}

@@ -23,7 +23,7 @@ export type NumberStatus = (typeof NUMBER_STATUSES)[number];
 export const HOLD_STATUSES = ['pending', 'posted', 'voided'] as const;
 export type HoldStatus = (typeof HOLD_STATUSES)[number];
 
-export const TRANSACTION_TYPES = ['credit', 'purchase', 'refund', 'adjustment'] as const;
+export const TRANSACTION_TYPES = ['credit', 'purchase', 'refund', 'adjustment', 'rental'] as const;
 export type TransactionType = (typeof TRANSACTION_TYPES)[number];
 
 /** A purchase order as its buyer sees it. */

@@ -1,3 +1,4 @@
+import { DEFAULT_BILLING_TIME_ZONE } from '../domain/billing-defaults.js';
 import type { UpstreamCatalogue } from '../carriers/catalogue.js';
 import type { Carrier, CarrierRouting } from '../carriers/carrier.js';
 import type { Database } from '../store/database.js';
@@ -28,6 +29,7 @@ export interface ServiceSettings {
   carrierTimeoutMs: number;
   /** How long a released number stays out of stock. 0 returns it at once. */
   quarantineDays: number;
+  billing: BillingSettings;
   /** How old a pending order must be before recovery may settle it. */
   recoveryGraceMs: number;
   /** Requests per API key per minute; 0 switches the limit off (benchmarks). */
@@ -35,6 +37,17 @@ export interface ServiceSettings {
   /** Where upstream sends the numbers' calls unless an account overrides it; absent without an upstream. */
   upstreamRouting?: CarrierRouting;
 }
+
+export interface BillingSettings {
+  /** Where the rental's calendar dates are taken (an IANA name). */
+  timeZone: string;
+  /** Days a number stays suspended unpaid before it is released. */
+  suspendDays: number;
+  /** Days the releasing account may restore a released number. */
+  releaseGraceDays: number;
+}
+
+export const DEFAULT_BILLING_SETTINGS: BillingSettings = { timeZone: DEFAULT_BILLING_TIME_ZONE, suspendDays: 14, releaseGraceDays: 7 };
 
 export interface ServiceLog {
   info(obj: object, msg: string): void;

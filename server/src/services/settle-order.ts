@@ -1,5 +1,6 @@
 import { newId } from '../domain/ids.js';
 import type { OrderFailureCode } from '../domain/order.js';
+import { calendarDateOf, periodStart } from '../domain/rental-period.js';
 import { readBalanceCents } from '../store/account-store.js';
 import type { Executor } from '../store/database.js';
 import { findOrder } from '../store/order-store.js';
@@ -22,13 +23,17 @@ export interface Settled {
  * and a concurrent settlement waits for this one and then finds the order settled.
  */
 export async function completeOrder(deps: ServiceDeps, orderId: string, carrierReference: string): Promise<Settled> {
+  const now = deps.clock();
+  const purchasedOn = calendarDateOf(now, deps.settings.billing.timeZone);
   const completion = {
     orderId,
     carrierReference,
     transactionId: newId('txn'),
     primaryTimeoutS: DEFAULT_PRIMARY_TIMEOUT_S,
     blockPrefs: JSON.stringify(DEFAULT_BLOCK_PREFS),
-    at: isoNow(deps),
+    at: now.toISOString(),
+    purchasedOn,
+    firstRenewalOn: periodStart(purchasedOn, 1),
   };
   deps.faults?.reached('before_final_commit');
   const completed = await completePendingOrder(deps.database, completion);

@@ -1,4 +1,6 @@
 import { sql } from 'kysely';
+import { transactionGst } from '../domain/gst.js';
+import type { TransactionType } from '../domain/order.js';
 import type { Executor } from './database.js';
 import { preparedQuery } from './prepared-query.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
@@ -7,7 +9,7 @@ import type { LedgerTransactionRow } from './tables.js';
 export interface NewLedgerTransaction {
   id: string;
   accountId: string;
-  type: 'credit' | 'purchase' | 'refund' | 'adjustment';
+  type: TransactionType;
   /** Signed change to the customer's balance, in cents (negative = money out). */
   amountCents: number;
   /** The system ledger account on the other side of the entry. */
@@ -36,6 +38,7 @@ export async function postLedgerTransaction(ex: Executor, txn: NewLedgerTransact
     order_id: txn.orderId,
     description: txn.description,
     created_at: txn.at,
+    gst_cents: transactionGst(txn.type, txn.amountCents),
   };
   await insertTransactionRow(ex, row);
   await insertEntryPair(ex, txn.id, txn.accountId, txn.amountCents, txn.counterAccount, -txn.amountCents);

@@ -20,6 +20,7 @@ import * as numberCarrier from './migrations/0016-number-carrier.js';
 import * as catalogueSync from './migrations/0017-catalogue-sync.js';
 import * as reconcileReport from './migrations/0018-reconcile-report.js';
 import * as upstreamConfiguration from './migrations/0019-upstream-configuration.js';
+import * as rental from './migrations/0020-rental.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -42,6 +43,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0017-catalogue-sync': catalogueSync,
   '0018-reconcile-report': reconcileReport,
   '0019-upstream-configuration': upstreamConfiguration,
+  '0020-rental': rental,
 };
 
 /** Every migration's name, in the order they apply. */
@@ -77,23 +79,42 @@ export async function migrateTo(database: Database, name: string): Promise<strin
  * found nothing applied and both ran the first migration ("table account already exists"). There
  * the whole run is one BEGIN IMMEDIATE transaction: the migrator reads its state under the file's
  * write lock, a second process waits for the first to commit and then finds everything applied,
- * and a migration that fails leaves nothing half done.
+ * and a migration that fails leaves nothing half done. Foreign keys are off meanwhile (SQLite can
+ * alter a table's constraints only by rebuilding it, which a parent table with children cannot do
+ * with them on) and checked in full before the commit.
  */
 async function runMigrator(database: Database, run: (migrator: Migrator) => Promise<MigrationResultSet>): Promise<string[]> {
   const migrator = await createMigrator(database);
-  const sqlite = database.dialect === 'sqlite';
-  if (sqlite) await takeWriteLock(database.db);
-  let outcome: MigrationResultSet;
+  if (database.dialect !== 'sqlite') return applied(await run(migrator));
+  await sql`pragma foreign_keys = off`.execute(database.db);
   try {
-    outcome = await run(migrator);
-  } catch (error) {
-    if (sqlite) await sql`rollback`.execute(database.db);
-    throw error;
+    await takeWriteLock(database.db);
+    let outcome: MigrationResultSet;
+    try {
+      outcome = await run(migrator);
+      if (!outcome.error && outcome.results?.length) await assertForeignKeysHold(database.db);
+    } catch (error) {
+      await sql`rollback`.execute(database.db);
+      throw error;
+    }
+    await sql.raw(outcome.error ? 'rollback' : 'commit').execute(database.db);
+    return applied(outcome);
+  } finally {
+    await sql`pragma foreign_keys = on`.execute(database.db);
   }
-  const { error, results } = outcome;
-  if (sqlite) await sql.raw(error ? 'rollback' : 'commit').execute(database.db);
+}
+
+function applied({ error, results }: MigrationResultSet): string[] {
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+async function assertForeignKeysHold(db: Db): Promise<void> {
+  const broken = await sql<{ table: string; parent: string }>`pragma foreign_key_check`.execute(db);
+  if (broken.rows.length > 0) {
+    const first = broken.rows[0]!;
+    throw new Error(`migration left ${broken.rows.length} rows without their parent (first: ${first.table} → ${first.parent})`);
+  }
 }
 
 /** How long a process waits for another's migrations before giving up. */

@@ -25,6 +25,7 @@ export const CLEARED_CONFIGURATION = {
   address_id: null,
   person_id: null,
   purchased_at: null,
+  suspended: 0,
 } as const satisfies PhoneNumberUpdate;
 
 const INSERT_BATCH = 500;

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor } from './database.js';
 import { releaseOwnedNumber } from './number-store.js';
+import { endTenure } from './rental-store.js';
 import type { ReleaseOrderRow } from './tables.js';
 import { removeVerifiedCli } from './verified-cli-store.js';
 
@@ -42,6 +43,7 @@ export async function completeRelease(
     .executeTakeFirst();
   if (settled.numUpdatedRows === 0n) return false;
   await releaseOwnedNumber(ex, release.account_id, release.did_number, quarantineUntil, at);
+  await endTenure(ex, release.account_id, release.did_number, at);
   await removeVerifiedCli(ex, release.account_id, release.did_number);
   return true;
 }

@@ -37,6 +37,8 @@ export interface Tables {
   pricing_rule: PricingRuleTable;
   task_lease: TaskLeaseTable;
   catalogue_sync: CatalogueSyncTable;
+  rental: RentalTable;
+  rental_charge: RentalChargeTable;
 }
 
 export interface AccountTable {
@@ -150,6 +152,8 @@ export interface PhoneNumberTable {
   upstream_monthly_cost_cents: number | null;
   /** 1 while withdrawn because the upstream does not offer it: the catalogue sync reinstates only those. */
   gone_upstream: Generated<number>;
+  /** 1 while a renewal is unpaid: the number stays `active` (its owner's, routing kept), shown as suspended. */
+  suspended: Generated<number>;
   created_at: string;
   updated_at: string;
 }
@@ -196,6 +200,8 @@ export interface LedgerTransactionTable {
   order_id: string | null;
   description: string;
   created_at: string;
+  /** The GST the amount includes, signed as the amount is (0 where no supply is made: a credit). */
+  gst_cents: number;
 }
 
 export interface LedgerEntryTable {
@@ -381,3 +387,38 @@ export interface CatalogueSyncTable {
 }
 
 export type CatalogueSyncRow = Selectable<CatalogueSyncTable>;
+
+export type RentalStatus = 'active' | 'suspended' | 'ended';
+
+/** A number's tenure with one account (one per purchase order): which period it has paid up to. */
+export interface RentalTable {
+  order_id: string;
+  did_number: string;
+  account_id: string;
+  /** The purchase's calendar date in the billing time zone: the anniversary. */
+  purchased_on: string;
+  /** The first period not yet paid (period 0 is paid at purchase). */
+  next_period: number;
+  /** That period's first day. */
+  next_due_on: string;
+  status: RentalStatus;
+  suspended_since: string | null;
+  ended_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type RentalRow = Selectable<RentalTable>;
+
+/** One period charged: the primary key (order, period) is what makes a second charge impossible. */
+export interface RentalChargeTable {
+  order_id: string;
+  period: number;
+  transaction_id: string;
+  period_start: string;
+  period_end: string;
+  amount_cents: number;
+  charged_at: string;
+}
+
+export type RentalChargeRow = Selectable<RentalChargeTable>;

@@ -5,6 +5,7 @@ import { settleHold } from '../hold-store.js';
 import { postLedgerTransaction } from '../ledger-store.js';
 import { activateNumber } from '../number-store.js';
 import { findOrder, settleOrder } from '../order-store.js';
+import { openTenure } from '../rental-store.js';
 import { preparedQuery } from '../prepared-query.js';
 import type { PurchaseOrderRow } from '../tables.js';
 import { addVerifiedCli } from '../verified-cli-store.js';
@@ -17,6 +18,9 @@ export interface OrderCompletion {
   primaryTimeoutS: number;
   blockPrefs: string;
   at: string;
+  /** The purchase's calendar date in the billing time zone, and its first renewal's. */
+  purchasedOn: string;
+  firstRenewalOn: string;
 }
 
 export interface CompletedOrder {
@@ -32,7 +36,7 @@ export function purchaseDescription(didNumber: string): string {
 /**
  * Completes a pending order, all of it or nothing: the order becomes completed, its hold is posted
  * as a purchase (balance, ledger transaction and its two entries), the number becomes active for
- * the buyer and joins the buyer's verified caller IDs. Returns undefined, changing nothing, if the
+ * the buyer and joins the buyer's verified caller IDs, and its tenure begins with the first month paid. Returns undefined, changing nothing, if the
  * order is no longer pending. Throws, changing nothing, if the order has no pending hold or its
  * number is not reserved for it.
  *
@@ -76,6 +80,14 @@ async function completeStepByStep(ex: Executor, c: OrderCompletion): Promise<Com
     updated_at: c.at,
   });
   await addVerifiedCli(ex, order.account_id, order.did_number, c.at);
+  await openTenure(ex, {
+    orderId: c.orderId,
+    didNumber: order.did_number,
+    accountId: order.account_id,
+    purchasedOn: c.purchasedOn,
+    firstRenewalOn: c.firstRenewalOn,
+    at: c.at,
+  });
   const completed: PurchaseOrderRow = { ...order, status: 'completed', carrier_reference: c.carrierReference, completed_at: c.at, updated_at: c.at };
   return { order: completed, balanceAfterCents: txn.balance_after_cents };
 }
@@ -105,8 +117,9 @@ const completeAll = preparedQuery(
         FROM o WHERE account.id = o.account_id AND EXISTS (SELECT 1 FROM h)
         RETURNING account.balance_cents
       ), t AS (
-        INSERT INTO ledger_transaction (id, account_id, type, amount_cents, balance_after_cents, order_id, description, created_at)
-        SELECT ${c.transactionId}, o.account_id, 'purchase', -o.amount_cents, a.balance_cents, o.id, ${purchaseDescription('')}::text || o.did_number, ${c.at}::text
+        INSERT INTO ledger_transaction (id, account_id, type, amount_cents, balance_after_cents, order_id, description, created_at, gst_cents)
+        SELECT ${c.transactionId}, o.account_id, 'purchase', -o.amount_cents, a.balance_cents, o.id, ${purchaseDescription('')}::text || o.did_number, ${c.at}::text,
+          -((o.amount_cents * 2 + 11) / 22)
         FROM o CROSS JOIN a
         RETURNING id, account_id, amount_cents
       ), e AS (
@@ -124,6 +137,10 @@ const completeAll = preparedQuery(
         INSERT INTO verified_cli (account_id, number, created_at)
         SELECT o.account_id, o.did_number, ${c.at}::text FROM o
         ON CONFLICT (account_id, number) DO NOTHING
+      ), r AS (
+        INSERT INTO rental (order_id, did_number, account_id, purchased_on, next_period, next_due_on, status, created_at, updated_at)
+        SELECT o.id, o.did_number, o.account_id, ${c.purchasedOn}::text, 1, ${c.firstRenewalOn}::text, 'active', ${c.at}::text, ${c.at}::text
+        FROM o WHERE EXISTS (SELECT 1 FROM n)
       )
       SELECT o.*, (SELECT balance_cents FROM a) AS balance_after_cents FROM o
       WHERE bilby_check(EXISTS (SELECT 1 FROM a), 'Order ' || o.id || ' has no pending hold')
