@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import type { Carrier } from '../../server/src/carriers/carrier.js';
 import type { Db } from '../../server/src/store/database.js';
+import { DEFAULT_BILLING_TIME_ZONE } from '../../server/src/domain/billing-defaults.js';
+import { gstIncluded } from '../../server/src/domain/gst.js';
+import { calendarDateOf, periodStart } from '../../server/src/domain/rental-period.js';
 
 /**
  * The reliability plan's invariants, read back from the database (and the carrier's own books).
@@ -46,7 +49,12 @@ export async function assertInvariants(db: Db, carrier: Carrier | null, options:
   }
   // Read once: ledger_transaction.order_id is indexed only for purchases, and one query per order
   // read the whole table each time (a 10-minute soak's check ran for over 10 minutes).
-  const linked = await db.selectFrom('ledger_transaction').select(['order_id', 'amount_cents']).where('order_id', 'is not', null).execute();
+  const linked = await db
+    .selectFrom('ledger_transaction')
+    .select(['order_id', 'amount_cents'])
+    .where('order_id', 'is not', null)
+    .where('type', '=', 'purchase')
+    .execute();
   const chargesByOrder = new Map<string, typeof linked>();
   for (const row of linked) chargesByOrder.set(row.order_id!, [...(chargesByOrder.get(row.order_id!) ?? []), row]);
   for (const order of orders) {
@@ -100,12 +108,80 @@ export async function assertInvariants(db: Db, carrier: Carrier | null, options:
     for (const number of theirs) assert.ok(allowed.has(number), `INV-CARRIER-AGREE: carrier holds ${number}`);
   }
 
+  await assertRentalInvariants(db);
+
   if (options.settled) {
     const pending = await db.selectFrom('purchase_order').select('id').where('status', '=', 'pending').execute();
     assert.deepEqual(pending, [], 'INV-NO-LIMBO: pending orders');
     const reserved = await db.selectFrom('phone_number').select('did_number').where('status', '=', 'reserved').execute();
     assert.deepEqual(reserved, [], 'INV-NO-LIMBO: reserved numbers');
   }
+}
+
+/**
+ * Billing's invariants (issue 19): each tenure's charged periods are 1 … next_period − 1, each once,
+ * each with one rental transaction of its amount (and its GST); none charged after the tenure
+ * ended; a suspended tenure owes a period begun when it was suspended, and its number shows it.
+ */
+export async function assertRentalInvariants(db: Db): Promise<void> {
+  const tenures = await db.selectFrom('rental').selectAll().execute();
+  const charges = await db
+    .selectFrom('rental_charge')
+    .leftJoin('ledger_transaction', 'ledger_transaction.id', 'rental_charge.transaction_id')
+    .select([
+      'rental_charge.order_id',
+      'rental_charge.period',
+      'rental_charge.amount_cents',
+      'rental_charge.charged_at',
+      'ledger_transaction.type',
+      'ledger_transaction.order_id as transaction_order',
+      'ledger_transaction.amount_cents as transaction_cents',
+      'ledger_transaction.gst_cents',
+    ])
+    .execute();
+  const rentals = await db.selectFrom('ledger_transaction').select(['id']).where('type', '=', 'rental').execute();
+  assert.equal(rentals.length, charges.length, 'INV-RENTAL-LINK: every rental transaction is one period charged, and each period charged has one');
+  const byOrder = new Map<string, typeof charges>();
+  for (const charge of charges) {
+    assert.equal(charge.type, 'rental', `INV-RENTAL-LINK: ${charge.order_id} period ${charge.period} is a rental transaction`);
+    assert.equal(charge.transaction_order, charge.order_id);
+    assert.equal(Number(charge.transaction_cents), -Number(charge.amount_cents), `INV-RENTAL-LINK: amount of ${charge.order_id} period ${charge.period}`);
+    assert.equal(Number(charge.gst_cents), gstIncluded(-Number(charge.amount_cents)), 'INV-GST: a rental records its GST');
+    byOrder.set(charge.order_id, [...(byOrder.get(charge.order_id) ?? []), charge]);
+  }
+  const numbers = new Map(
+    (await db.selectFrom('phone_number').select(['did_number', 'suspended', 'order_id', 'status']).where('status', '=', 'active').execute()).map((row) => [
+      row.did_number,
+      row,
+    ]),
+  );
+  for (const tenure of tenures) {
+    const periods = (byOrder.get(tenure.order_id) ?? []).map((charge) => Number(charge.period)).sort((a, b) => a - b);
+    assert.deepEqual(
+      periods,
+      Array.from({ length: Number(tenure.next_period) - 1 }, (_, i) => i + 1),
+      `INV-RENTAL-ONCE: ${tenure.did_number} (${tenure.order_id}) charged each period before its next once`,
+    );
+    if (tenure.status === 'ended') {
+      for (const charge of byOrder.get(tenure.order_id) ?? []) {
+        assert.ok(charge.charged_at <= tenure.ended_at!, `INV-RENTAL-ENDED: ${tenure.did_number} charged after its release`);
+      }
+      continue;
+    }
+    const number = numbers.get(tenure.did_number);
+    assert.equal(number?.order_id, tenure.order_id, `a running tenure's number (${tenure.did_number}) is active under its order`);
+    assert.equal(Number(number!.suspended), tenure.status === 'suspended' ? 1 : 0, `INV-SUSPENDED: ${tenure.did_number} shows its tenure's state`);
+    if (tenure.status === 'suspended') {
+      const owedFrom = periodStart(tenure.purchased_on, Number(tenure.next_period));
+      assert.ok(
+        owedFrom <= calendarDateOf(new Date(tenure.updated_at), DEFAULT_BILLING_TIME_ZONE),
+        `INV-SUSPENDED: ${tenure.did_number} is suspended with a period unpaid`,
+      );
+    }
+  }
+  const suspendedNumbers = [...numbers.values()].filter((n) => Number(n.suspended) === 1).map((n) => n.did_number);
+  const suspendedTenures = new Set(tenures.filter((t) => t.status === 'suspended').map((t) => t.did_number));
+  assert.deepEqual(suspendedNumbers.filter((did) => !suspendedTenures.has(did)), [], 'INV-SUSPENDED: a suspended number has a suspended tenure');
 }
 
 /** Everything a rejected request must leave unchanged. */

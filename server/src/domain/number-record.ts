@@ -23,6 +23,8 @@ export interface ListedNumber {
 /** A number as the account that holds it sees it: the listing and its configuration. */
 export interface OwnedNumber extends ListedNumber {
   status: NumberStatus;
+  /** 1 while a renewal is unpaid: shown as `suspended`. */
+  suspended: number;
   description: string | null;
   primary_route: RouteType | null;
   primary_destination: string | null;
@@ -43,6 +45,8 @@ export interface OwnedNumber extends ListedNumber {
 /** A number of the inventory as the operator sees it, whoever holds it. */
 export interface StockedNumber extends ListedNumber {
   status: NumberStatus;
+  /** 1 while a renewal is unpaid: shown as `suspended`. */
+  suspended: number;
   account_id: string | null;
   /** 1 when the number has its own price, 0 when it follows its type's (or its type's pricing rule). */
   custom_price: number;
@@ -62,4 +66,9 @@ export interface TypePrice {
   setup_cost_cents: Cents;
   monthly_cost_cents: Cents;
   updated_at: string;
+}
+
+/** A number's status as shown: an active number whose renewal is unpaid is `suspended`. */
+export function shownStatus(row: { status: NumberStatus; suspended: number }): NumberStatus | 'suspended' {
+  return row.status === 'active' && Number(row.suspended) === 1 ? 'suspended' : row.status;
 }

@@ -1,7 +1,7 @@
 import type { Account } from '../domain/account.js';
 import type { ApiKeyInfo } from '../domain/api-key.js';
 import { availableCents, centsToDollars } from '../domain/money.js';
-import type { StockedNumber, TypePrice } from '../domain/number-record.js';
+import { shownStatus, type StockedNumber, type TypePrice } from '../domain/number-record.js';
 import type { Destination } from '../domain/routing.js';
 import type { StoredPricingRule } from '../services/pricing-rules.js';
 import type { CatalogueSyncRun } from '../services/catalogue-sync-runs.js';
@@ -50,7 +50,7 @@ export function presentTypePrice(row: TypePrice) {
 export function presentInventoryNumber(row: StockedNumber) {
   return {
     ...presentAvailable(row),
-    status: row.status,
+    status: shownStatus(row),
     account_id: row.account_id,
     custom_price: row.custom_price === 1,
     carrier: row.carrier,

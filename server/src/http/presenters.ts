@@ -1,6 +1,6 @@
 import { ADDRESS_OPTIONAL_FIELDS, type Address, type Person } from '../domain/ipnd-record.js';
 import { centsToDollars } from '../domain/money.js';
-import type { ListedNumber, OwnedNumber } from '../domain/number-record.js';
+import { shownStatus, type ListedNumber, type OwnedNumber } from '../domain/number-record.js';
 import type { LedgerTransaction, PurchaseOrder } from '../domain/order.js';
 import { DEFAULT_BLOCK_PREFS } from '../services/settle-order.js';
 
@@ -22,7 +22,7 @@ export function presentAvailable(row: ListedNumber) {
 export function presentOwned(row: OwnedNumber) {
   return {
     ...presentAvailable(row),
-    status: row.status,
+    status: shownStatus(row),
     description: row.description,
     primary_route: row.primary_route,
     primary_destination: row.primary_destination,

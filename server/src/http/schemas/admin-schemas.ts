@@ -108,7 +108,7 @@ export const SetTypePriceResponse = Type.Object({
 export const InventoryNumber = Type.Object(
   {
     ...AvailableNumber.properties,
-    status: StringEnum(NUMBER_STATUSES),
+    status: StringEnum([...NUMBER_STATUSES, 'suspended'], { description: 'suspended: active, with a renewal unpaid' }),
     account_id: Nullable(Type.String()),
     custom_price: Type.Boolean({
       description: "True when the number has its own price, false when it follows its type's price (its type's pricing rule, with an upstream cost)",

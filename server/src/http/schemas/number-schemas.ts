@@ -50,7 +50,7 @@ export const OwnedNumber = Type.Object(
     area_code: Nullable(Type.String()),
     setup_cost: Dollars,
     monthly_cost: Dollars,
-    status: Type.String({ enum: ['active'] }),
+    status: Type.String({ enum: ['active', 'suspended'], description: 'suspended while a renewal is unpaid: still yours, routing kept' }),
     description: Nullable(Type.String()),
     primary_route: Nullable(Type.String()),
     primary_destination: Nullable(Type.String()),

@@ -1,0 +1,98 @@
+import { newId } from '../domain/ids.js';
+import { planRenewals } from '../domain/renewal-plan.js';
+import { calendarDateOf } from '../domain/rental-period.js';
+import { advanceTenures, dueTenures, lockFunds, overdueTenures, postRentalCharges, type TenureCursor } from '../store/billing-store.js';
+import type { ServiceDeps } from './deps.js';
+import { releaseNumber } from './release-number.js';
+
+export interface BillingReport {
+  /** The calendar date (billing time zone) the run charged up to. */
+  asOf: string;
+  /** Periods charged. */
+  renewed: number;
+  chargedCents: number;
+  /** Numbers suspended by this run (a renewal their owner's balance did not cover). */
+  suspended: number;
+  /** Suspended numbers this run found paid up again. */
+  reactivated: number;
+  /** Numbers still suspended after the run (its own and earlier ones). */
+  stillSuspended: number;
+  /** Numbers released for going unpaid longer than the suspension allows. */
+  released: number;
+}
+
+export interface BillingOptions {
+  /** The instant the run bills as of; now by default. */
+  asOf?: Date;
+  /** Only this account's numbers (an operator's credit settles its arrears at once). */
+  accountId?: string;
+  stopping?: () => boolean;
+}
+
+const BATCH = 1_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * Charges every rental period begun by `asOf`, in batches of one write transaction each: the
+ * batch's tenures and their owners' balances are read (locked on PostgreSQL), the charges planned
+ * and posted, and the tenures moved on, together. A crash loses at most the batch under way; a
+ * rerun or a second process can at worst find a period charged already (its primary key), never
+ * charge it twice. Then numbers unpaid for longer than the suspension allows are released.
+ */
+export async function runBilling(deps: ServiceDeps, options: BillingOptions = {}): Promise<BillingReport> {
+  const now = options.asOf ?? deps.clock();
+  const at = now.toISOString();
+  const asOf = calendarDateOf(now, deps.settings.billing.timeZone);
+  const report: BillingReport = { asOf, renewed: 0, chargedCents: 0, suspended: 0, reactivated: 0, stillSuspended: 0, released: 0 };
+  let cursor: TenureCursor | null = null;
+  // A tenure partly paid moves on but stays due, and a later batch may meet it again.
+  const owing = new Set<string>();
+  for (;;) {
+    if (options.stopping?.()) return report;
+    const batch = await deps.database.writeTransaction(async (trx) => {
+      const due = await dueTenures(trx, { asOf, after: cursor, limit: BATCH, ...(options.accountId ? { accountId: options.accountId } : {}) });
+      if (due.length === 0) return undefined;
+      const funds = await lockFunds(trx, [...new Set(due.map((tenure) => tenure.accountId))].sort());
+      const plan = planRenewals(due, funds, asOf);
+      const charges = plan.charges.map((charge) => ({ ...charge, transactionId: newId('txn') }));
+      await postRentalCharges(trx, charges, plan.debits, at);
+      await advanceTenures(trx, plan.tenures, at);
+      const last = due[due.length - 1]!;
+      return { plan, size: due.length, cursor: { dueOn: last.nextDueOn, orderId: last.orderId } };
+    });
+    if (!batch) break;
+    report.renewed += batch.plan.charges.length;
+    for (const charge of batch.plan.charges) report.chargedCents += charge.amountCents;
+    for (const tenure of batch.plan.tenures) {
+      if (!tenure.paidUp && !owing.has(tenure.orderId)) {
+        owing.add(tenure.orderId);
+        report.stillSuspended++;
+        if (!tenure.wasSuspended) report.suspended++;
+      }
+      if (tenure.paidUp && tenure.wasSuspended) report.reactivated++;
+    }
+    cursor = batch.cursor;
+    if (batch.size < BATCH) break;
+  }
+  // A run as of another time releases as a run at that time would.
+  const releaseDeps = options.asOf ? { ...deps, clock: () => new Date(now) } : deps;
+  report.released = await releaseOverdue(releaseDeps, now, options.accountId);
+  if (report.renewed > 0 || report.suspended > 0 || report.released > 0) deps.log.info({ billing: report }, 'billing run');
+  return report;
+}
+
+/** After BILBY_SUSPEND_DAYS unpaid, a number goes back through the release saga into quarantine. */
+async function releaseOverdue(deps: ServiceDeps, now: Date, accountId?: string): Promise<number> {
+  const cutoff = new Date(now.getTime() - deps.settings.billing.suspendDays * DAY_MS).toISOString();
+  let released = 0;
+  for (const tenure of await overdueTenures(deps.database.db, cutoff, accountId)) {
+    try {
+      await releaseNumber(deps, tenure.accountId, tenure.didNumber);
+      released++;
+      deps.log.warn({ did_number: tenure.didNumber, account_id: tenure.accountId }, 'released a number its owner left unpaid');
+    } catch (error) {
+      deps.log.warn({ err: error, did_number: tenure.didNumber }, 'could not release an unpaid number yet; the next run tries again');
+    }
+  }
+  return released;
+}

@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { periodStart } from '../server/src/domain/rental-period.js';
+import type { ServiceDeps } from '../server/src/services/deps.js';
+import { runBilling } from '../server/src/services/run-billing.js';
+import { postRentalCharges } from '../server/src/store/billing-store.js';
+import { createTestContext, purchaseBody, type TestAccount, type TestContextApi } from './helpers/context.js';
+import { describeEachDatabase } from './helpers/databases.js';
+import { assertInvariants } from './helpers/invariants.js';
+
+const NUMBER = '61291234567';
+const OTHER = '61291234568';
+
+/** Midday in Sydney on a calendar date. */
+function middayOn(date: string): Date {
+  return new Date(`${date}T02:00:00.000Z`);
+}
+
+/** Moves the services' clock to `instant`. */
+function moveTo(ctx: TestContextApi, instant: Date): void {
+  ctx.advanceClock(instant.getTime() - ctx.deps.clock().getTime());
+}
+
+async function buy(ctx: TestContextApi, account: TestAccount, did: string): Promise<void> {
+  const bought = await ctx.call('POST', '/api/v1/phone-numbers/purchase', { key: account.key, body: purchaseBody(account, did) });
+  assert.equal(bought.status, 200, JSON.stringify(bought.body));
+}
+
+async function tenureOf(ctx: TestContextApi, did: string) {
+  return ctx.db.selectFrom('rental').selectAll().where('did_number', '=', did).orderBy('created_at', 'desc').executeTakeFirstOrThrow();
+}
+
+async function balanceOf(ctx: TestContextApi, account: TestAccount): Promise<number> {
+  const row = await ctx.db.selectFrom('account').select('balance_cents').where('id', '=', account.accountId).executeTakeFirstOrThrow();
+  return Number(row.balance_cents);
+}
+
+async function shown(ctx: TestContextApi, account: TestAccount, did: string) {
+  const number = await ctx.call('GET', `/api/v1/phone-numbers/${did}`, { key: account.key });
+  assert.equal(number.status, 200, JSON.stringify(number.body));
+  return number.body;
+}
+
+describeEachDatabase('the billing run', (dialect) => {
+  it('charges each number its month on the anniversary, once, whoever runs it: reruns and a second process at once charge nothing twice', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    await ctx.seedNumbers([{ number: NUMBER, setup: 0, monthly: 10_00 }, { number: OTHER, setup: 0, monthly: 7_00 }]);
+    const buyer = await ctx.createAccount({ balance: 100_00 });
+    await buy(ctx, buyer, NUMBER);
+    await buy(ctx, buyer, OTHER);
+    const tenure = await tenureOf(ctx, NUMBER);
+    const renewal = periodStart(tenure.purchased_on, 1);
+    assert.equal(tenure.next_due_on, renewal);
+
+    const early = await runBilling(ctx.deps, { asOf: new Date(middayOn(renewal).getTime() - 86_400_000) });
+    assert.equal(early.renewed, 0, 'nothing is due the day before the anniversary');
+    const onTheDay = await runBilling(ctx.deps, { asOf: middayOn(renewal) });
+    assert.deepEqual([onTheDay.renewed, onTheDay.chargedCents, onTheDay.suspended], [2, 17_00, 0]);
+    assert.equal(await balanceOf(ctx, buyer), 100_00 - 2 * 17_00);
+    const rental = await ctx.db.selectFrom('ledger_transaction').selectAll().where('type', '=', 'rental').where('order_id', '=', tenure.order_id).execute();
+    assert.deepEqual(
+      rental.map((row) => [Number(row.amount_cents), Number(row.gst_cents), row.description]),
+      [[-10_00, -91, `Rental of ${NUMBER}, ${renewal} to ${periodStart(tenure.purchased_on, 2)}`]],
+    );
+    assert.equal((await runBilling(ctx.deps, { asOf: middayOn(renewal) })).renewed, 0, 'a rerun charges nothing');
+    // The database itself refuses a period charged twice, whatever a run believes.
+    const twice = { orderId: tenure.order_id, didNumber: NUMBER, accountId: buyer.accountId, period: 1, start: renewal, end: renewal, amountCents: 0, balanceAfterCents: 0 };
+    await assert.rejects(
+      ctx.database.writeTransaction((trx) => postRentalCharges(trx, [{ ...twice, transactionId: 'txn_twice' }], new Map(), renewal)),
+      /unique|primary|duplicate/i,
+    );
+
+    // Three months later, two processes run at once: each period is charged by one of them.
+    const peer = await ctx.createPeerApp();
+    const peerDeps: ServiceDeps = { ...ctx.deps, database: peer.database };
+    const later = middayOn(periodStart(tenure.purchased_on, 4));
+    const runs = await Promise.all([runBilling(ctx.deps, { asOf: later }), runBilling(peerDeps, { asOf: later })]);
+    assert.equal(runs[0].renewed + runs[1].renewed, 2 * 3, 'periods 2, 3 and 4 of each number, once');
+    assert.equal(await balanceOf(ctx, buyer), 100_00 - 2 * 17_00 - 3 * 17_00);
+    assert.equal(Number((await tenureOf(ctx, NUMBER)).next_period), 5);
+    await assertInvariants(ctx.db, ctx.carrier, { settled: true });
+  });
+
+  it('suspends a number its balance cannot renew (still the owner’s, routing kept), retries each run, reactivates it once paid, and releases it after the suspension days', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    await ctx.seedNumbers([{ number: NUMBER, setup: 0, monthly: 10_00 }]);
+    const buyer = await ctx.createAccount({ balance: 15_00 });
+    await buy(ctx, buyer, NUMBER);
+    const tenure = await tenureOf(ctx, NUMBER);
+    const renewal = middayOn(periodStart(tenure.purchased_on, 1));
+
+    moveTo(ctx, renewal);
+    const first = await runBilling(ctx.deps);
+    assert.deepEqual([first.renewed, first.suspended, first.stillSuspended], [0, 1, 1]);
+    assert.equal(await balanceOf(ctx, buyer), 5_00, 'nothing is charged that the balance cannot cover');
+    const suspended = await shown(ctx, buyer, NUMBER);
+    assert.equal(suspended.status, 'suspended');
+    assert.equal(suspended.primary_destination, '1000000', 'its routing is kept');
+    ctx.advanceClock(86_400_000);
+    const again = await runBilling(ctx.deps);
+    assert.deepEqual([again.renewed, again.suspended, again.stillSuspended], [0, 0, 1], 'each run retries it');
+    await assertInvariants(ctx.db, ctx.carrier, { settled: true });
+
+    // A top-up, then the next run settles the arrears.
+    await ctx.db.updateTable('account').set({ balance_cents: 20_00 }).where('id', '=', buyer.accountId).execute();
+    await ctx.db.insertInto('ledger_transaction').values({
+      id: 'txn_topup', account_id: buyer.accountId, type: 'credit', amount_cents: 15_00, balance_after_cents: 20_00, order_id: null,
+      description: 'Top-up', created_at: renewal.toISOString(), gst_cents: 0,
+    }).execute();
+    await ctx.db.insertInto('ledger_entry').values([
+      { transaction_id: 'txn_topup', ledger_account: buyer.accountId, amount_cents: 15_00 },
+      { transaction_id: 'txn_topup', ledger_account: 'system:funding', amount_cents: -15_00 },
+    ]).execute();
+    ctx.advanceClock(86_400_000);
+    const paid = await runBilling(ctx.deps);
+    assert.deepEqual([paid.renewed, paid.reactivated, paid.stillSuspended], [1, 1, 0]);
+    assert.equal((await shown(ctx, buyer, NUMBER)).status, 'active');
+    assert.equal(await balanceOf(ctx, buyer), 10_00);
+
+    // The next month goes unpaid for longer than the suspension allows: the number is released.
+    const second = middayOn(periodStart(tenure.purchased_on, 2));
+    await ctx.db.updateTable('account').set({ balance_cents: 0 }).where('id', '=', buyer.accountId).execute();
+    await ctx.db.insertInto('ledger_transaction').values({
+      id: 'txn_out', account_id: buyer.accountId, type: 'adjustment', amount_cents: -10_00, balance_after_cents: 0, order_id: null,
+      description: 'Refund by cheque', created_at: second.toISOString(), gst_cents: 0,
+    }).execute();
+    await ctx.db.insertInto('ledger_entry').values([
+      { transaction_id: 'txn_out', ledger_account: buyer.accountId, amount_cents: -10_00 },
+      { transaction_id: 'txn_out', ledger_account: 'system:funding', amount_cents: 10_00 },
+    ]).execute();
+    moveTo(ctx, second);
+    assert.equal((await runBilling(ctx.deps)).suspended, 1);
+    const days = ctx.deps.settings.billing.suspendDays;
+    moveTo(ctx, new Date(second.getTime() + (days - 1) * 86_400_000));
+    const notYet = await runBilling(ctx.deps);
+    assert.equal(notYet.released, 0);
+    ctx.advanceClock(86_400_000);
+    const overdue = await runBilling(ctx.deps);
+    assert.equal(overdue.released, 1);
+    const number = await ctx.db.selectFrom('phone_number').selectAll().where('did_number', '=', NUMBER).executeTakeFirstOrThrow();
+    assert.deepEqual([number.status, number.account_id, Number(number.suspended)], ['quarantine', null, 0]);
+    assert.equal((await tenureOf(ctx, NUMBER)).status, 'ended');
+    moveTo(ctx, middayOn(periodStart(tenure.purchased_on, 5)));
+    const afterRelease = await runBilling(ctx.deps);
+    assert.equal(afterRelease.renewed, 0, 'a released number is charged for no later period');
+    await assertInvariants(ctx.db, ctx.carrier, { settled: true });
+  });
+});
