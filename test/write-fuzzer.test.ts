@@ -54,6 +54,8 @@ function baseBody(op: Operation, fx: Fixture, pick: number): unknown {
       return { label: `key ${pick}` };
     case 'PUT /admin/v1/accounts/{account_id}/upstream-route':
       return { route: 'server', destination: `sip${pick}.example.com` };
+    case 'POST /admin/v1/billing/runs':
+      return { as_of: new Date(Date.UTC(2026, pick % 24, 1 + (pick % 28))).toISOString() };
     case 'POST /admin/v1/inventory/reinstate':
     case 'POST /admin/v1/inventory/withdraw':
       return { did_numbers: [number] };

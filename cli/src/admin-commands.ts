@@ -1,8 +1,9 @@
 import { Command, Option } from 'commander';
-import { amount, defined, integer, month, oneOf, percent } from './arguments.js';
+import { amount, defined, instant, integer, month, oneOf, percent } from './arguments.js';
 import * as adminAccounts from './commands/admin-accounts.js';
 import * as adminInventory from './commands/admin-inventory.js';
 import * as adminPricing from './commands/admin-pricing.js';
+import { runBilling } from './commands/admin-billing.js';
 import { reconcile } from './commands/admin-reconcile.js';
 import { UsageError } from './failures.js';
 import { NUMBER_TYPES, ROUNDING_RULES, type Run } from './choices.js';
@@ -171,4 +172,12 @@ export function addAdminCommands(program: Command, operator: (run: Run) => (...a
     .description('compare what the carrier holds with what customers hold, and list every difference (exit 4 when there are any)')
     .option('--last', 'the last report instead of running one now')
     .action(operator(async (client, io, o: { last?: boolean }) => reconcile(client, defined({ last: o.last }), io)));
+
+  const billing = program.command('billing').description('monthly rental (needs the admin key)');
+  billing
+    .command('run')
+    .description('charge every rental period due, suspend what balances cannot cover, release what stayed unpaid')
+    .option('--as-of <instant>', 'bill as a run at this instant would, e.g. 2027-01-31T00:00:00Z', instant('--as-of'))
+    .action(operator(async (client, io, o: { asOf?: string }) => runBilling(client, defined({ asOf: o.asOf }), io)));
 }
+

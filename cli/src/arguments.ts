@@ -25,6 +25,15 @@ export function month(flag: string) {
   };
 }
 
+/** An instant (an ISO date-time, or a date taken as its midnight UTC), sent as ISO. */
+export function instant(flag: string) {
+  return (text: string): string => {
+    const parsed = new Date(text.trim());
+    if (text.trim() === '' || Number.isNaN(parsed.getTime())) throw new UsageError(`${flag} must be an instant such as 2027-01-31T00:00:00Z (got "${text}")`);
+    return parsed.toISOString();
+  };
+}
+
 export function integer(flag: string, min: number, max: number) {
   return (text: string): number => {
     const value = Number(text);

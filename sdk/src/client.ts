@@ -320,6 +320,15 @@ export function createClient(options: ClientOptions) {
         /** The last reconciliation's report; NotFoundError before the first. */
         last: (): Promise<T.ReconcileReport> => admin('GET', '/reconcile', 'admin.reconcile.last'),
       },
+      billing: {
+        /**
+         * Charges every rental period due now (or as of `asOf`, an ISO instant), suspends what the
+         * balances cannot cover and releases what stayed unpaid too long. ConflictError
+         * (`billing_running`) while another run is under way.
+         */
+        run: (options: { asOf?: string } = {}): Promise<T.BillingRun> =>
+          admin('POST', '/billing/runs', 'admin.billing.run', { body: options.asOf === undefined ? {} : { as_of: options.asOf } }),
+      },
     },
   };
 }

@@ -115,6 +115,7 @@ const CLASS_BY_CODE: Record<string, ApiErrorClass> = {
   already_exists: ConflictError,
   request_in_progress: ConflictError,
   reconcile_running: ConflictError,
+  billing_running: ConflictError,
   idempotency_key_reused: IdempotencyError,
   upstream_error: UpstreamError,
   upstream_pending: UpstreamError,

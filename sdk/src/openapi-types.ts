@@ -213,6 +213,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/billing/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Charge every rental period due now (or as of `as_of`), suspend what cannot be paid, release what stayed unpaid
+         * @description Each period is charged once, whoever runs it and however often. One run at a time across every process: another asked meanwhile is refused with 409 `billing_running`.
+         */
+        post: operations["runBilling"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/inventory/counts": {
         parameters: {
             query?: never;
@@ -906,6 +926,22 @@ export interface components {
             setup_cost: number;
             state: string | null;
         };
+        BillingRun: {
+            /** @description The calendar date (billing time zone) the run charged up to */
+            as_of: string;
+            /** @description Amount in AUD dollars, at most two decimals */
+            charged: number;
+            /** @description Suspended numbers this run found paid up again */
+            reactivated: number;
+            /** @description Numbers released for staying unpaid longer than BILBY_SUSPEND_DAYS */
+            released: number;
+            /** @description Rental periods charged */
+            renewed: number;
+            /** @description Numbers left suspended after the run */
+            still_suspended: number;
+            /** @description Numbers this run suspended: their owner's balance did not cover the renewal */
+            suspended: number;
+        };
         CatalogueSync: {
             /** @description Numbers put on sale: new upstream, or offered again after being withdrawn as gone */
             added: number;
@@ -977,8 +1013,11 @@ export interface components {
             /** @description Amount in AUD dollars, at most two decimals */
             setup_cost: number;
             state: string | null;
-            /** @enum {string} */
-            status: "available" | "reserved" | "active" | "quarantine" | "withdrawn";
+            /**
+             * @description suspended: active, with a renewal unpaid
+             * @enum {string}
+             */
+            status: "available" | "reserved" | "active" | "quarantine" | "withdrawn" | "suspended";
             updated_at: string;
             upstream_monthly_cost: number | null;
             upstream_setup_cost: number | null;
@@ -1035,8 +1074,11 @@ export interface components {
                 route: string;
             } | null;
             state: string | null;
-            /** @enum {string} */
-            status: "active";
+            /**
+             * @description suspended while a renewal is unpaid: still yours, routing kept
+             * @enum {string}
+             */
+            status: "active" | "suspended";
         };
         Person: {
             birthdate: string | null;
@@ -1117,7 +1159,7 @@ export interface components {
             order_id: string | null;
             transaction_id: string;
             /** @enum {string} */
-            type: "credit" | "purchase" | "refund" | "adjustment";
+            type: "credit" | "purchase" | "refund" | "adjustment" | "rental";
         };
         TypePrice: {
             /** @description Amount in AUD dollars, at most two decimals */
@@ -1978,6 +2020,51 @@ export interface operations {
                         pending_numbers: number;
                         route: string;
                     };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    runBilling: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Bill as a run at this instant would (a sandbox moving time forward, or catching up): every period begun by then is charged. Default: now */
+                    as_of?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingRun"];
                 };
             };
             /** @description The request was refused: `code` says why (see the contract for each route) */

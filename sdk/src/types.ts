@@ -77,6 +77,7 @@ export type StockChange = ResponseOf<'/admin/v1/inventory/withdraw', 'post'>;
 export type StockCounts = ResponseOf<'/admin/v1/inventory/counts', 'get'>;
 export type ImportReport = ResponseOf<'/admin/v1/inventory/import', 'post'>;
 export type ReconcileReport = Schemas['ReconcileReport'];
+export type BillingRun = Schemas['BillingRun'];
 export type UpstreamDifference = Schemas['UpstreamDifference'];
 export type NumberType = Schemas['NumberType'];
 export type State = Schemas['State'];

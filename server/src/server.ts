@@ -10,6 +10,7 @@ import { crashAt } from './services/faults.js';
 import { purgeExpiredIdempotencyKeys } from './services/idempotency-keys.js';
 import { checkCarrierHealth } from './services/carrier-health.js';
 import { createRateLimiter } from './services/rate-limiter.js';
+import { scheduleBilling, type BillingSchedule } from './services/billing-runs.js';
 import { scheduleReconcile, type ReconcileSchedule } from './services/reconcile-schedule.js';
 import { recoverOrders, type FullRecoveryReport, type RecoveryReport } from './services/recover-orders.js';
 import { seedDemo } from './services/seed-demo.js';
@@ -100,6 +101,7 @@ export async function createServer(config: Config, log: Logger = createLogger(co
   });
   let timer: NodeJS.Timeout | undefined;
   let reconciling: ReconcileSchedule | undefined;
+  let billing: BillingSchedule | undefined;
   let maintaining: Promise<void> | undefined;
 
   const maintainOnce = async () => {
@@ -138,11 +140,13 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       timer = setInterval(() => void maintain(), config.recoveryIntervalMs);
       timer.unref();
       if (config.reconcileIntervalMs > 0) reconciling = scheduleReconcile(deps, config.reconcileIntervalMs);
+      if (config.billing.intervalMs !== null) billing = scheduleBilling(deps, config.billing.intervalMs);
     },
     async close() {
       if (timer) clearInterval(timer);
       stopping.abort(new Error('the server is shutting down'));
       await reconciling?.stop();
+      await billing?.stop();
       await maintaining;
       await app.close();
       await deps.tasks.drain();

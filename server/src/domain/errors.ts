@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'invalid_csv'
   | 'already_exists'
   | 'reconcile_running'
+  | 'billing_running'
   | 'upstream_not_configured'
   | 'sync_in_progress'
   | 'internal_error';

@@ -40,6 +40,8 @@ import { AvailableNumber, ErrorBody, errorAnswer, ValueSets } from './schemas/co
 import { OwnedNumber } from './schemas/number-schemas.js';
 import { Order } from './schemas/purchase-schemas.js';
 import { ReconcileReport, UpstreamDifference } from './schemas/reconcile-schemas.js';
+import { BillingRun } from './schemas/billing-schemas.js';
+import { registerAdminBillingRoutes } from './routes/admin-billing-routes.js';
 import type { TypedApp } from './typed-app.js';
 
 /**
@@ -154,6 +156,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     CatalogueSync,
     UpstreamDifference,
     ReconcileReport,
+    BillingRun,
   ]) {
     app.addSchema(schema);
   }
@@ -245,6 +248,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
       registerAdminCatalogueRoutes(admin, deps);
       registerAdminReportRoutes(admin, deps);
       registerAdminReconcileRoutes(admin, deps);
+      registerAdminBillingRoutes(admin, deps);
     },
     { prefix: ADMIN_PREFIX },
   );

@@ -34,6 +34,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   invalid_csv: 400,
   already_exists: 409,
   reconcile_running: 409,
+  billing_running: 409,
   upstream_not_configured: 409,
   sync_in_progress: 409,
   internal_error: 500,

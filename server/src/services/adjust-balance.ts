@@ -4,6 +4,7 @@ import { availableCents } from '../domain/money.js';
 import { LEDGER_FUNDING, type LedgerTransaction } from '../domain/order.js';
 import { findAccount } from '../store/account-store.js';
 import { postLedgerTransaction } from '../store/ledger-store.js';
+import { settleArrears } from './billing-runs.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 import { tieToIdempotencyKey, type IdempotencyClaim } from './idempotency-keys.js';
 import { accountNotFound } from './operator-accounts.js';
@@ -18,7 +19,7 @@ export interface BalanceAdjustment {
  * An operator's credit (money in, e.g. a payment received) or debit (money out, e.g. a fee), posted
  * as a ledger transaction with its reason. A debit never takes the available balance below zero.
  * Under an Idempotency-Key the transaction is tied to the key as it posts, so a retry after a crash
- * answers with it instead of posting again.
+ * answers with it instead of posting again. A credit then settles the account's arrears.
  */
 export async function adjustBalance(
   deps: ServiceDeps,
@@ -26,7 +27,7 @@ export async function adjustBalance(
   change: BalanceAdjustment,
   claim?: IdempotencyClaim | null,
 ): Promise<LedgerTransaction> {
-  return deps.database.writeTransaction(async (trx) => {
+  const posted = await deps.database.writeTransaction(async (trx) => {
     const account = await findAccount(trx, accountId);
     if (!account) throw accountNotFound(accountId);
     const available = availableCents(account);
@@ -47,4 +48,7 @@ export async function adjustBalance(
     await tieToIdempotencyKey(trx, claim, posted.id);
     return posted;
   });
+  // Money in settles the arrears at once: suspended numbers the balance now covers are renewed.
+  if (change.direction === 'credit') await settleArrears(deps, accountId);
+  return posted;
 }

@@ -188,3 +188,14 @@ export async function overdueTenures(ex: Executor, before: string, accountId?: s
   if (accountId) query = query.where('account_id', '=', accountId);
   return (await query.execute()).map((row) => ({ accountId: row.account_id, didNumber: row.did_number }));
 }
+
+/** When the account's latest suspension began, if any of its numbers is suspended. */
+export async function latestSuspension(ex: Executor, accountId: string): Promise<string | undefined> {
+  const row = await ex
+    .selectFrom('rental')
+    .select((eb) => eb.fn.max('suspended_since').as('since'))
+    .where('account_id', '=', accountId)
+    .where('status', '=', 'suspended')
+    .executeTakeFirst();
+  return row?.since ?? undefined;
+}
