@@ -19,13 +19,14 @@ import { captureSqlitePurchase, replaySqlitePurchases } from './sqlite-purchase-
 import { captureSearchSql, replaySearchSql, replaySearchSqlOnThreads } from './search-floor.js';
 import { replayImportedRows } from './import-floor.js';
 import { floorInputs, replayPostgresPurchases } from './postgres-floor.js';
+import { benchBilling } from './billing.js';
 import { benchReseller } from './reseller.js';
 import type { Row } from './row.js';
 
 /**
  * `npm run bench`: Bilby against the machine's own ceilings, measured in the same run, each figure
  * the median of RUNS runs. Writes bench/results.md. BENCH_SECONDS, BENCH_RUNS and
- * BENCH_SEARCH_ROWS change the sizes; BENCH_ONLY=search,purchase,postgres,import,footprint,reseller picks figures;
+ * BENCH_SEARCH_ROWS change the sizes; BENCH_ONLY=search,purchase,postgres,import,footprint,reseller,billing picks figures;
  * BENCH_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432) is where bilby_bench is made.
  */
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -38,7 +39,7 @@ const SEARCH_ROWS = Number(process.env.BENCH_SEARCH_ROWS ?? 10_000_000);
  * 10 s, then 411, 440, 466, 463 and 470.
  */
 const WARM_UP = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'search,purchase,postgres,import,footprint,reseller').split(','));
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'search,purchase,postgres,import,footprint,reseller,billing').split(','));
 const DATA = join('bench', '.data');
 const SERVER = ['cli/dist/bilby.mjs', 'serve'];
 /** Node's compile cache for the bin's starts (Node 22 and later), and the bin's own (Node 20). */
@@ -512,4 +513,5 @@ if (ONLY.has('postgres')) await benchPostgres(memory);
 if (ONLY.has('import')) await benchImport();
 if (ONLY.has('footprint')) await benchFootprint(memory);
 if (ONLY.has('reseller')) rows.push(...(await benchReseller(log)));
+if (ONLY.has('billing')) rows.push(...(await benchBilling(log)));
 writeResults();

@@ -174,7 +174,7 @@ export async function assertRentalInvariants(db: Db): Promise<void> {
     if (tenure.status === 'suspended') {
       const owedFrom = periodStart(tenure.purchased_on, Number(tenure.next_period));
       assert.ok(
-        owedFrom <= calendarDateOf(new Date(tenure.updated_at), DEFAULT_BILLING_TIME_ZONE),
+        owedFrom <= calendarDateOf(new Date(tenure.suspended_since!), DEFAULT_BILLING_TIME_ZONE),
         `INV-SUSPENDED: ${tenure.did_number} is suspended with a period unpaid`,
       );
     }

@@ -1,6 +1,7 @@
 import { AppError } from '../domain/errors.js';
 import { newUuid } from '../domain/ids.js';
-import { latestSuspension } from '../store/billing-store.js';
+import { calendarDateOf } from '../domain/rental-period.js';
+import { latestUnpaidDay } from '../store/billing-store.js';
 import type { ServiceDeps } from './deps.js';
 import { runBilling, type BillingOptions, type BillingReport } from './run-billing.js';
 import { holdLease } from './task-lease.js';
@@ -31,12 +32,12 @@ export async function runBillingExclusively(deps: ServiceDeps, options: Omit<Bil
  */
 export async function settleArrears(deps: ServiceDeps, accountId: string): Promise<void> {
   try {
-    // As of its latest suspension at least: a run as of a later instant (a sandbox moving time on)
-    // may have suspended a period not yet begun by the clock.
-    const since = await latestSuspension(deps.database.db, accountId);
-    if (since === undefined) return;
-    const now = deps.clock();
-    await runBilling(deps, { accountId, asOf: new Date(Math.max(now.getTime(), Date.parse(since))) });
+    // Up to its latest unpaid day at least: a run as of a later instant (a sandbox moving time on)
+    // may have suspended a period the clock has not reached.
+    const unpaid = await latestUnpaidDay(deps.database.db, accountId);
+    if (unpaid === undefined) return;
+    const today = calendarDateOf(deps.clock(), deps.settings.billing.timeZone);
+    await runBilling(deps, { accountId, dueBy: unpaid > today ? unpaid : today });
   } catch (error) {
     deps.log.warn({ err: error, account_id: accountId }, "could not settle the account's arrears now; the next billing run does");
   }

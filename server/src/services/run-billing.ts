@@ -22,8 +22,10 @@ export interface BillingReport {
 }
 
 export interface BillingOptions {
-  /** The instant the run bills as of; now by default. */
+  /** The instant the run bills as of; now by default. What it writes is dated by the clock. */
   asOf?: Date;
+  /** The calendar date to charge up to, instead of the date `asOf` falls on. */
+  dueBy?: string;
   /** Only this account's numbers (an operator's credit settles its arrears at once). */
   accountId?: string;
   stopping?: () => boolean;
@@ -41,8 +43,10 @@ const DAY_MS = 86_400_000;
  */
 export async function runBilling(deps: ServiceDeps, options: BillingOptions = {}): Promise<BillingReport> {
   const now = options.asOf ?? deps.clock();
-  const at = now.toISOString();
-  const asOf = calendarDateOf(now, deps.settings.billing.timeZone);
+  // Dated when charged, so that a run as of another time never slips a charge into a month whose
+  // invoices are issued.
+  const at = deps.clock().toISOString();
+  const asOf = options.dueBy ?? calendarDateOf(now, deps.settings.billing.timeZone);
   const report: BillingReport = { asOf, renewed: 0, chargedCents: 0, suspended: 0, reactivated: 0, stillSuspended: 0, released: 0 };
   let cursor: TenureCursor | null = null;
   // A tenure partly paid moves on but stays due, and a later batch may meet it again.
@@ -56,9 +60,9 @@ export async function runBilling(deps: ServiceDeps, options: BillingOptions = {}
       const plan = planRenewals(due, funds, asOf);
       const charges = plan.charges.map((charge) => ({ ...charge, transactionId: newId('txn') }));
       await postRentalCharges(trx, charges, plan.debits, at);
-      await advanceTenures(trx, plan.tenures, at);
+      await advanceTenures(trx, plan.tenures, at, now.toISOString());
       const last = due[due.length - 1]!;
-      return { plan, size: due.length, cursor: { dueOn: last.nextDueOn, orderId: last.orderId } };
+      return { plan, size: due.length, cursor: { accountId: last.accountId, dueOn: last.nextDueOn, orderId: last.orderId } };
     });
     if (!batch) break;
     report.renewed += batch.plan.charges.length;
@@ -74,9 +78,7 @@ export async function runBilling(deps: ServiceDeps, options: BillingOptions = {}
     cursor = batch.cursor;
     if (batch.size < BATCH) break;
   }
-  // A run as of another time releases as a run at that time would.
-  const releaseDeps = options.asOf ? { ...deps, clock: () => new Date(now) } : deps;
-  report.released = await releaseOverdue(releaseDeps, now, options.accountId);
+  report.released = await releaseOverdue(deps, now, options.accountId);
   if (report.renewed > 0 || report.suspended > 0 || report.released > 0) deps.log.info({ billing: report }, 'billing run');
   return report;
 }

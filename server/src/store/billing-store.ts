@@ -4,16 +4,17 @@ import { LEDGER_REVENUE } from '../domain/order.js';
 import type { AccountFunds, DueTenure, PlannedCharge, PlannedTenure } from '../domain/renewal-plan.js';
 import { dialectOf, type Executor } from './database.js';
 
-/** Where a run's batch starts: after this tenure in (next_due_on, order_id) order. */
+/** Where a run's batch starts: after this tenure in (account_id, next_due_on, order_id) order. */
 export interface TenureCursor {
+  accountId: string;
   dueOn: string;
   orderId: string;
 }
 
 /**
- * Tenures with a period begun by `asOf`, in due order after `cursor`, with what a month of each
- * number costs now. PostgreSQL locks them for the run's transaction: a second run waits, then
- * finds them paid (the condition is checked again on the locked row) and skips them.
+ * Tenures with a period begun by `asOf`, account by account after `cursor`, with what a month of
+ * each number costs now. PostgreSQL locks them for the run's transaction: a second run waits,
+ * then finds them paid (the condition is checked again on the locked row) and skips them.
  */
 export async function dueTenures(
   ex: Executor,
@@ -34,14 +35,13 @@ export async function dueTenures(
     ])
     .where('rental.status', '<>', 'ended')
     .where('rental.next_due_on', '<=', options.asOf)
+    .orderBy('rental.account_id')
     .orderBy('rental.next_due_on')
     .orderBy('rental.order_id')
     .limit(options.limit);
   if (options.after) {
-    const { dueOn, orderId } = options.after;
-    query = query.where((eb) =>
-      eb.or([eb('rental.next_due_on', '>', dueOn), eb.and([eb('rental.next_due_on', '=', dueOn), eb('rental.order_id', '>', orderId)])]),
-    );
+    const { accountId, dueOn, orderId } = options.after;
+    query = query.where(sql<boolean>`(rental.account_id, rental.next_due_on, rental.order_id) > (${accountId}, ${dueOn}, ${orderId})`);
   }
   if (options.accountId) query = query.where('rental.account_id', '=', options.accountId);
   if (dialectOf(ex) === 'postgres') query = query.forUpdate('rental');
@@ -145,10 +145,11 @@ export async function postRentalCharges(
 }
 
 /**
- * Moves each tenure to its first unpaid period; a tenure left owing is suspended (since `at`
- * unless it was already), one paid up is active again; the numbers' suspended flags follow.
+ * Moves each tenure to its first unpaid period; a tenure left owing is suspended (since the run's
+ * instant `runAt` unless it was already), one paid up is active again; the numbers' suspended
+ * flags follow.
  */
-export async function advanceTenures(ex: Executor, tenures: readonly PlannedTenure[], at: string): Promise<void> {
+export async function advanceTenures(ex: Executor, tenures: readonly PlannedTenure[], at: string, runAt: string): Promise<void> {
   for (let i = 0; i < tenures.length; i += CHUNK) {
     const chunk = tenures.slice(i, i + CHUNK);
     const rows: RawBuilder<unknown>[] = chunk.map(
@@ -160,7 +161,7 @@ export async function advanceTenures(ex: Executor, tenures: readonly PlannedTenu
         next_period = next.next_period,
         next_due_on = next.next_due_on,
         status = next.status,
-        suspended_since = CASE WHEN next.status = 'active' THEN NULL ELSE COALESCE(rental.suspended_since, ${at}) END,
+        suspended_since = CASE WHEN next.status = 'active' THEN NULL ELSE COALESCE(rental.suspended_since, ${runAt}) END,
         updated_at = ${at}
       FROM next WHERE rental.order_id = next.order_id AND rental.status <> 'ended'`.execute(ex);
   }
@@ -189,13 +190,13 @@ export async function overdueTenures(ex: Executor, before: string, accountId?: s
   return (await query.execute()).map((row) => ({ accountId: row.account_id, didNumber: row.did_number }));
 }
 
-/** When the account's latest suspension began, if any of its numbers is suspended. */
-export async function latestSuspension(ex: Executor, accountId: string): Promise<string | undefined> {
+/** The latest first unpaid day of the account's suspended numbers, if any is suspended. */
+export async function latestUnpaidDay(ex: Executor, accountId: string): Promise<string | undefined> {
   const row = await ex
     .selectFrom('rental')
-    .select((eb) => eb.fn.max('suspended_since').as('since'))
+    .select((eb) => eb.fn.max('next_due_on').as('due'))
     .where('account_id', '=', accountId)
     .where('status', '=', 'suspended')
     .executeTakeFirst();
-  return row?.since ?? undefined;
+  return row?.due ?? undefined;
 }
