@@ -80,6 +80,7 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       billing: { timeZone: config.billing.timeZone, suspendDays: config.billing.suspendDays, releaseGraceDays: config.billing.releaseGraceDays },
       recoveryGraceMs: config.recoveryGraceMs,
       rateLimitPerMinute: config.rateLimitPerMinute,
+      ...(config.supplier ? { supplier: config.supplier } : {}),
       ...(config.carrier.kind === 'crazytel' && config.upstream ? { upstreamRouting: { route: config.upstream.route, destination: config.upstream.destination } } : {}),
     },
     log,
