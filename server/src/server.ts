@@ -8,6 +8,7 @@ import { demoOperatorKey, type DemoOperatorKey } from './services/demo-operator-
 import type { ServiceDeps } from './services/deps.js';
 import { crashAt } from './services/faults.js';
 import { purgeExpiredIdempotencyKeys } from './services/idempotency-keys.js';
+import { issueInvoices } from './services/issue-invoices.js';
 import { checkCarrierHealth } from './services/carrier-health.js';
 import { createRateLimiter } from './services/rate-limiter.js';
 import { scheduleReconcile, type ReconcileSchedule } from './services/reconcile-schedule.js';
@@ -108,6 +109,8 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       const report = await recoverEverything(deps, () => stopping.signal.aborted);
       const returned = await returnQuarantinedNumbers(deps);
       const purged = await purgeExpiredIdempotencyKeys(deps);
+      // Each ended month's invoices, once; a pass after they are issued costs one read.
+      await issueInvoices(deps, deps.clock());
       await checkCarrierHealth(deps);
       await deps.rateLimiter.prune(deps.clock());
       const { releases, upstreamChanges } = report;
