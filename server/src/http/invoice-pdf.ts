@@ -10,7 +10,7 @@ export function formatDollars(cents: number): string {
 }
 
 const MARGIN = 50;
-const COLUMNS = { date: MARGIN, description: 125, amount: 380, gst: 470, right: 545 } as const;
+const COLUMNS = { date: MARGIN, description: 112, amount: 365, gst: 465, right: 545 } as const;
 
 /**
  * The invoice as a PDF (A4) with what an Australian tax invoice must show: the words "Tax invoice",
@@ -53,13 +53,13 @@ export async function renderInvoicePdf({ invoice, lines }: IssuedInvoice): Promi
   y += 15;
   const row = (cells: { date: string; description: string; amount: string; gst: string }, bold = false) => {
     doc.font(bold ? 'Helvetica-Bold' : 'Helvetica');
-    const height = Math.max(14, doc.heightOfString(cells.description, { width: COLUMNS.amount - COLUMNS.description - 10 }) + 4);
+    const height = Math.max(14, doc.heightOfString(cells.description, { width: COLUMNS.amount - COLUMNS.description - 8 }) + 4);
     if (y + height > doc.page.height - MARGIN) {
       doc.addPage();
       y = MARGIN;
     }
     doc.text(cells.date, COLUMNS.date, y, { width: COLUMNS.description - COLUMNS.date - 5, lineBreak: false });
-    doc.text(cells.description, COLUMNS.description, y, { width: COLUMNS.amount - COLUMNS.description - 10 });
+    doc.text(cells.description, COLUMNS.description, y, { width: COLUMNS.amount - COLUMNS.description - 8 });
     doc.text(cells.amount, COLUMNS.amount, y, { width: COLUMNS.gst - COLUMNS.amount - 10, align: 'right', lineBreak: false });
     doc.text(cells.gst, COLUMNS.gst, y, { width: COLUMNS.right - COLUMNS.gst, align: 'right', lineBreak: false });
     y += height;

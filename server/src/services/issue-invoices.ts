@@ -28,8 +28,10 @@ import type { ServiceDeps, SupplierSettings } from './deps.js';
  */
 export const MONTH_SETTLE_MS = 10 * 60_000;
 
-/** Accounts per write transaction: each one's month of transactions is read and written in it. */
-const ACCOUNTS_PER_BATCH = 200;
+export interface IssueOptions {
+  /** Accounts per write transaction: each one's month of transactions is read and written in it. @default 200 */
+  batchSize?: number;
+}
 
 export interface InvoiceRunReport {
   /** The months this run finished, oldest first. */
@@ -52,7 +54,7 @@ export interface InvoiceRunReport {
  * @example
  * await issueInvoices(deps, deps.clock()); // after a billing run has charged the month's rentals
  */
-export async function issueInvoices(deps: ServiceDeps, asOf: Date): Promise<InvoiceRunReport> {
+export async function issueInvoices(deps: ServiceDeps, asOf: Date, options: IssueOptions = {}): Promise<InvoiceRunReport> {
   const supplier = deps.settings.supplier;
   if (!supplier) return { months: [], issued: 0, waiting: 'supplier_not_configured' };
   const { db } = deps.database;
@@ -69,7 +71,9 @@ export async function issueInvoices(deps: ServiceDeps, asOf: Date): Promise<Invo
   const issuedAt = new Date(Math.max(asOf.getTime(), deps.clock().getTime()));
   const report: InvoiceRunReport = { months: [], issued: 0 };
   for (; month <= lastDue; month = addMonths(month, 1)) {
-    report.issued += await issueMonth(deps, supplier, month, issuedAt);
+    const { issued, finished } = await issueMonth(deps, supplier, month, issuedAt, options.batchSize ?? 200);
+    report.issued += issued;
+    if (!finished) break;
     await completeInvoiceMonth(db, month, issuedAt.toISOString());
     report.months.push(month);
   }
@@ -77,13 +81,21 @@ export async function issueInvoices(deps: ServiceDeps, asOf: Date): Promise<Invo
   return report;
 }
 
-async function issueMonth(deps: ServiceDeps, supplier: SupplierSettings, month: string, issuedAt: Date): Promise<number> {
+/** Issues the month's missing invoices; not finished when the server began closing before the last batch. */
+async function issueMonth(
+  deps: ServiceDeps,
+  supplier: SupplierSettings,
+  month: string,
+  issuedAt: Date,
+  batchSize: number,
+): Promise<{ issued: number; finished: boolean }> {
   const timeZone = deps.settings.billing.timeZone;
   const range = monthInstants(month, addMonths(month, 1), timeZone);
   const accounts = await accountsToInvoice(deps.database.db, month, range);
   let issued = 0;
-  for (let i = 0; i < accounts.length; i += ACCOUNTS_PER_BATCH) {
-    const batch = accounts.slice(i, i + ACCOUNTS_PER_BATCH);
+  for (let i = 0; i < accounts.length; i += batchSize) {
+    if (deps.stopping?.aborted) return { issued, finished: false };
+    const batch = accounts.slice(i, i + batchSize);
     issued += await deps.database.writeTransaction(async (trx) => {
       const lastNumber = await lockInvoiceCounter(trx);
       const done = await invoicedAccounts(trx, month, batch);
@@ -117,7 +129,7 @@ async function issueMonth(deps: ServiceDeps, supplier: SupplierSettings, month: 
       return invoices.length;
     }, READ_COMMITTED);
   }
-  return issued;
+  return { issued, finished: true };
 }
 
 function groupByAccount(transactions: LedgerTransactionRow[]): Map<string, LedgerTransactionRow[]> {
