@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import type PDFKit from 'pdfkit';
 import { formatAbn } from '../domain/abn.js';
 import { isSupply } from '../domain/invoice.js';
 import type { IssuedInvoice } from '../services/invoice-queries.js';
@@ -15,11 +17,10 @@ const COLUMNS = { date: MARGIN, description: 112, amount: 365, gst: 465, right: 
 /**
  * The invoice as a PDF (A4) with what an Australian tax invoice must show: the words "Tax invoice",
  * the supplier's name and ABN, the date of issue, each item with its GST-inclusive price and GST,
- * the total and the GST it includes; then the month's statement. pdfkit is loaded on the first
- * PDF, not at start-up.
+ * the total and the GST it includes; then the month's statement.
  */
 export async function renderInvoicePdf({ invoice, lines }: IssuedInvoice): Promise<Buffer> {
-  const { default: PDFDocument } = await import('pdfkit');
+  const PDFDocument = loadPdfKit();
   const doc = new PDFDocument({
     size: 'A4',
     margin: MARGIN,
@@ -85,4 +86,13 @@ export async function renderInvoicePdf({ invoice, lines }: IssuedInvoice): Promi
   doc.end();
   await finished;
   return Buffer.concat(chunks);
+}
+
+/**
+ * pdfkit is required on the first PDF, not imported: a start need not load it, and the bundle (run
+ * from a compiled script, where a dynamic import has no loader) finds it in the CLI package's
+ * dependencies like pg.
+ */
+function loadPdfKit(): typeof PDFKit {
+  return createRequire(import.meta.url)('pdfkit') as typeof PDFKit;
 }
