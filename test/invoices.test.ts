@@ -16,9 +16,12 @@ import { ConfigError, loadConfig } from '../server/src/config.js';
 import { issueInvoices } from '../server/src/services/issue-invoices.js';
 import { postLedgerTransaction } from '../server/src/store/ledger-store.js';
 import type { LedgerTransactionRow } from '../server/src/store/tables.js';
+import { createClient, NotFoundError } from '../sdk/src/index.js';
 import { runCli } from './helpers/cli.js';
 import { createTestContext, purchaseBody, TEST_ADMIN_KEY, type TestAccount, type TestContextApi } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
+import { assertInvoiceInvariants } from './helpers/invoice-invariants.js';
+import { assertInvariants } from './helpers/invariants.js';
 
 const ZONE = 'Australia/Sydney';
 const cents = (dollars: number) => Math.round(dollars * 100);
@@ -215,6 +218,8 @@ describeEachDatabase('tax invoices', (dialect) => {
     const adminPdf = await ctx.app.inject({ method: 'GET', url: `/admin/v1/invoices/${march.id}/pdf`, headers: { authorization: `Bearer ${TEST_ADMIN_KEY}` } });
     assert.equal(adminPdf.statusCode, 200);
     assert.equal((await ctx.admin('GET', '/invoices/inv_nothing')).body.code, 'invoice_not_found');
+    await assertInvoiceInvariants(ctx.db, ZONE);
+    await assertInvariants(ctx.db, ctx.carrier);
   });
 
   it('renders the PDF with "Tax invoice", the supplier’s ABN, each item, the GST and the total, as the ledger has them', async (t) => {
@@ -291,6 +296,7 @@ describeEachDatabase('tax invoices', (dialect) => {
     assert.ok(owners.every((row) => row.month === '2027-08'));
     const months = await ctx.db.selectFrom('invoice_month').selectAll().execute();
     assert.deepEqual(months.map((row) => [row.month, Number(row.invoices)]), [['2027-08', 7]]);
+    await assertInvoiceInvariants(ctx.db, ZONE);
   });
 
   it('after a run that failed midway, a rerun issues only the missing invoices, and the failed batch took no number', async (t) => {
@@ -331,6 +337,7 @@ describeEachDatabase('tax invoices', (dialect) => {
       assert.equal(list.body.results.length, 1);
       await assertMatchesLedger(ctx, (await ctx.call('GET', `/api/v1/account/invoices/${list.body.results[0].id}`, { key: account.key })).body, account.accountId);
     }
+    await assertInvoiceInvariants(ctx.db, ZONE);
   });
 });
 
@@ -402,6 +409,14 @@ describe('invoices from the command line', () => {
     const missing = await runCli(['invoices', 'download', 'inv_nothing', '--output', join(dir, 'x.pdf')], env);
     assert.notEqual(missing.code, 0);
     assert.match(missing.stderr, /inv_nothing/);
+
+    const other = await ctx.createAccount();
+    const sdk = createClient({ baseUrl, apiKey: a.key, adminKey: TEST_ADMIN_KEY });
+    assert.equal((await sdk.invoices.get(invoice!.id)).items.length, 1);
+    assert.deepEqual(Buffer.from(await sdk.invoices.pdf(invoice!.id)), served.rawPayload);
+    await assert.rejects(createClient({ baseUrl, apiKey: other.key }).invoices.pdf(invoice!.id), (error: unknown) => error instanceof NotFoundError && error.code === 'invoice_not_found');
+    assert.equal((await sdk.admin.invoices.get(invoice!.id)).account_id, a.accountId);
+    assert.deepEqual((await sdk.admin.invoices.list({ account_id: other.accountId })).results, []);
 
     const operator = await runCli(['admin', 'invoices', 'list', '--month', '2027-01', '--json'], { BILBY_BASE_URL: baseUrl, BILBY_ADMIN_KEY: TEST_ADMIN_KEY, HOME: dir });
     assert.equal(operator.code, 0, operator.stderr);
