@@ -109,8 +109,6 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       const report = await recoverEverything(deps, () => stopping.signal.aborted);
       const returned = await returnQuarantinedNumbers(deps);
       const purged = await purgeExpiredIdempotencyKeys(deps);
-      // Each ended month's invoices, once; a pass after they are issued costs one read.
-      await issueInvoices(deps, deps.clock());
       await checkCarrierHealth(deps);
       await deps.rateLimiter.prune(deps.clock());
       const { releases, upstreamChanges } = report;
@@ -120,6 +118,13 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       }
     } catch (error) {
       if (!stopping.signal.aborted) log.error({ err: error }, 'maintenance failed');
+    }
+    // Each ended month's invoices, once; a pass after they are issued costs a read. Apart from the
+    // rest, so an invoice that cannot be issued holds up no other maintenance.
+    try {
+      await issueInvoices(deps, deps.clock());
+    } catch (error) {
+      if (!stopping.signal.aborted) log.error({ err: error }, 'issuing invoices failed');
     }
     const syncIntervalMs = config.upstream?.syncIntervalMs;
     if (syncIntervalMs) {
