@@ -421,5 +421,9 @@ describe('invoices from the command line', () => {
     const operator = await runCli(['admin', 'invoices', 'list', '--month', '2027-01', '--json'], { BILBY_BASE_URL: baseUrl, BILBY_ADMIN_KEY: TEST_ADMIN_KEY, HOME: dir });
     assert.equal(operator.code, 0, operator.stderr);
     assert.deepEqual(JSON.parse(operator.stdout).results.map((r: { account_id: string }) => r.account_id), [a.accountId]);
+    const operatorFile = join(dir, 'operator.pdf');
+    const operatorDownload = await runCli(['admin', 'invoices', 'download', invoice!.id, '--output', operatorFile], { BILBY_BASE_URL: baseUrl, BILBY_ADMIN_KEY: TEST_ADMIN_KEY, HOME: dir });
+    assert.equal(operatorDownload.code, 0, operatorDownload.stderr);
+    assert.deepEqual(readFileSync(operatorFile), served.rawPayload);
   });
 });
