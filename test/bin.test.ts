@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { createClient } from '../sdk/src/index.js';
 import { isMigrated, MIGRATION_NAMES } from '../server/src/store/migrate.js';
+import { createTestContext, purchaseBody } from './helpers/context.js';
 import { openTestDatabase, POSTGRES_URL } from './helpers/databases.js';
 import { startServer } from './helpers/server-process.js';
 
@@ -96,6 +97,32 @@ describe('the built bin', () => {
       assert.equal(statSync(bundleEntry).mtimeMs, savedBundleEntryMtime);
     }
     await second.stop();
+  });
+
+  it("issues last month's tax invoices at start and serves their PDF: pdfkit is loaded at run time from the package's dependencies", async (t) => {
+    const { out } = installedCli();
+    const ctx = await createTestContext(t, 'sqlite');
+    // A purchase two months ago, so its month has ended whatever today is.
+    ctx.advanceClock(-62 * 86_400_000);
+    const buyer = await ctx.createAccount({ name: 'Packaged Pty Ltd' });
+    await ctx.seedNumbers(['0291234611']);
+    const bought = await ctx.call('POST', '/api/v1/phone-numbers/purchase', { key: buyer.key, body: purchaseBody(buyer, '0291234611') });
+    assert.equal(bought.status, 200, JSON.stringify(bought.body));
+    const server = await startServer([], {
+      BILBY_DATABASE_URL: ctx.urls.database,
+      BILBY_CARRIER_DATABASE_URL: ctx.urls.carrier,
+      BILBY_ADMIN_KEY: ADMIN_KEY,
+      BILBY_SUPPLIER_NAME: 'Bilby Telecom Pty Ltd',
+      BILBY_SUPPLIER_ABN: '51 824 753 556',
+    }, { bin: join(out, 'bilby.mjs') });
+    t.after(() => server.stop());
+    const admin = createClient({ baseUrl: server.base, adminKey: ADMIN_KEY }).admin;
+    const [invoice] = (await admin.invoices.list()).results;
+    assert.ok(invoice, `an invoice issued at start: ${server.output()}`);
+    assert.deepEqual([invoice.number, invoice.total, invoice.customer.name], [1, 15, 'Packaged Pty Ltd']);
+    const pdf = await admin.invoices.pdf(invoice.id).catch((error: unknown) => assert.fail(`${String(error)}: ${server.output()}`));
+    assert.equal(Buffer.from(pdf.subarray(0, 5)).toString(), '%PDF-');
+    assert.ok(pdf.byteLength > 1_000);
   });
 
   it('migrates a PostgreSQL database with the packages it names: pg is loaded at run time, not bundled', { skip: POSTGRES_URL ? false : 'BILBY_TEST_DATABASE_URL is not set' }, async (t) => {

@@ -9,8 +9,8 @@ import { SERVER_NODE_FLAGS } from './server-node-flags.js';
  * instead of hundreds, which is most of a start's time (docs/performance.md). The bin,
  * cli/dist/bilby.mjs, requires it with Node's compile cache on where Node has one
  * (cli/src/compile-cache.ts). Left outside, and so the CLI package's dependencies: the native SQLite
- * binding, pg (required when a PostgreSQL database is opened) and swagger-ui's files (served from
- * its package directory, which server/src/http/app.ts names); test/bin.test.ts runs the bundle
+ * binding, pg (required when a PostgreSQL database is opened), swagger-ui's files (served from
+ * its package directory, which server/src/http/app.ts names) and pdfkit (invoices' PDFs); test/bin.test.ts runs the bundle
  * with only those. `tsx tools/bundle.ts DIR` writes to DIR instead of cli/dist.
  */
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -20,7 +20,8 @@ const shared: BuildOptions = {
   bundle: true,
   platform: 'node',
   target: 'node20',
-  external: ['better-sqlite3', 'pg-native'],
+  // pdfkit finds its fonts through a require of its own package's files, which a bundle has not.
+  external: ['better-sqlite3', 'pg-native', 'pdfkit'],
   logLevel: 'warning',
   outdir: out,
   absWorkingDir: ROOT,

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { amount, defined, instant, integer, month, oneOf, percent } from './arguments.js';
 import * as adminAccounts from './commands/admin-accounts.js';
 import * as adminInventory from './commands/admin-inventory.js';
+import * as invoices from './commands/invoices.js';
 import * as adminPricing from './commands/admin-pricing.js';
 import { runBilling } from './commands/admin-billing.js';
 import { reconcile } from './commands/admin-reconcile.js';
@@ -40,6 +41,23 @@ export function addAdminCommands(program: Command, operator: (run: Run) => (...a
         return adminAccounts.upstreamRoute(client, id, o.clear ? 'clear' : o.route === undefined ? undefined : defined({ route: o.route, destination: o.destination }), io);
       }),
     );
+
+  const adminInvoices = admin.command('invoices').description("every account's tax invoices");
+  adminInvoices
+    .command('list', { isDefault: true })
+    .option('--account <account>', "only this account's")
+    .option('--month <month>', "only this month's (YYYY-MM)", month('--month'))
+    .option('--limit <n>', 'only the newest n', integer('--limit', 1, 1000))
+    .action(
+      operator(async (client, io, o: { account?: string; month?: string; limit?: number }) =>
+        invoices.listAllInvoices(client, defined({ account_id: o.account, month: o.month, limit: o.limit }), io),
+      ),
+    );
+  adminInvoices
+    .command('download <id>')
+    .description("save any account's invoice as a PDF")
+    .option('--output <file>', 'where to save it, - for standard output (default invoice-<number>.pdf)')
+    .action(operator(async (client, io, o: { output?: string }, id: string) => invoices.downloadInvoice(client, id, defined({ ...o, admin: true }), io)));
 
   const keys = admin.command('keys').description("an account's API keys");
   keys.command('list <account>').action(operator(async (client, io, _o, id: string) => adminAccounts.listKeys(client, id, io)));

@@ -6,6 +6,7 @@ import { amount, defined, integer } from './arguments.js';
 import * as account from './commands/account.js';
 import { buyWithFlags, guidedBuy } from './commands/buy.js';
 import { login } from './commands/login.js';
+import * as invoices from './commands/invoices.js';
 import * as numbers from './commands/numbers.js';
 import { describeFailure, DifferencesFound, EXIT, UsageError } from './failures.js';
 import { processIo, type Io } from './io.js';
@@ -224,6 +225,17 @@ export function createProgram(): Command {
     );
   owners.command('remove <id>').action(customer(async (client, io, _o, id: string) => account.removeOwner(client, id, io)));
   program.command('destinations').description('where your numbers can be routed').action(customer(async (client, io) => account.listDestinations(client, io)));
+
+  const invoicesCommand = program.command('invoices').description('your monthly tax invoices and statements');
+  invoicesCommand
+    .command('list', { isDefault: true })
+    .option('--limit <n>', 'only the newest n', integer('--limit', 1, 1000))
+    .action(customer(async (client, io, o: { limit?: number }) => invoices.listInvoices(client, defined(o), io)));
+  invoicesCommand
+    .command('download <id>')
+    .description('save an invoice as a PDF')
+    .option('--output <file>', 'where to save it, - for standard output (default invoice-<number>.pdf)')
+    .action(customer(async (client, io, o: { output?: string }, id: string) => invoices.downloadInvoice(client, id, defined(o), io)));
 
   addAdminCommands(program, operator);
   return program;

@@ -174,6 +174,22 @@ export function createClient(options: ClientOptions) {
         list('customer', '/account/transactions/', 'transactions.list', options, { extension: true }),
     },
 
+    invoices: {
+      /** [Bilby] The account's monthly tax invoices, newest first. */
+      list: (options: T.ListOptions = {}): PagePromise<T.InvoiceSummary> =>
+        list('customer', '/account/invoices/', 'invoices.list', options, { extension: true }),
+      /** [Bilby] A tax invoice with its items and the month's statement; NotFoundError (`invoice_not_found`) for another account's. */
+      get: (invoiceId: string): Promise<T.Invoice> =>
+        customer('GET', '/account/invoices/{id}', 'invoices.get', { params: { id: invoiceId }, extension: true }),
+      /** [Bilby] The tax invoice as PDF bytes. */
+      pdf: (invoiceId: string): Promise<Uint8Array> =>
+        customer('GET', '/account/invoices/{id}/pdf', 'invoices.pdf', {
+          params: { id: invoiceId },
+          extension: true,
+          responseType: 'bytes',
+        }) as Promise<unknown> as Promise<Uint8Array>,
+    },
+
     /** [Bilby] The operator API; needs `adminKey`. */
     admin: {
       accounts: {
@@ -265,6 +281,16 @@ export function createClient(options: ClientOptions) {
         /** Sets a type's rule (fields left out: 0 and no rounding); its unsold upstream numbers follow it at once. */
         set: (numberType: T.NumberType, rule: T.PricingRuleInput): Promise<T.SetPricingRuleResult> =>
           admin('PUT', '/pricing-rules/{number_type}', 'admin.pricingRules.set', { params: { number_type: numberType }, body: rule }),
+      },
+      invoices: {
+        /** Every account's tax invoices, newest first; `account_id` or `month` (`YYYY-MM`) narrow them. */
+        list: (filters: T.AdminInvoiceFilters = {}): PagePromise<T.AdminInvoiceSummary> =>
+          list('admin', '/invoices', 'admin.invoices.list', filters),
+        get: (invoiceId: string): Promise<T.AdminInvoice> =>
+          admin('GET', '/invoices/{id}', 'admin.invoices.get', { params: { id: invoiceId } }),
+        /** The tax invoice as PDF bytes. */
+        pdf: (invoiceId: string): Promise<Uint8Array> =>
+          admin('GET', '/invoices/{id}/pdf', 'admin.invoices.pdf', { params: { id: invoiceId }, responseType: 'bytes' }) as Promise<unknown> as Promise<Uint8Array>,
       },
       reports: {
         /** Revenue, upstream cost and margin per month (UTC, `YYYY-MM`) and number type; by default the last twelve months. */

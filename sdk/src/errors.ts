@@ -110,6 +110,7 @@ const CLASS_BY_CODE: Record<string, ApiErrorClass> = {
   insufficient_funds: InsufficientFundsError,
   number_unavailable: NumberUnavailableError,
   number_not_found: NotFoundError,
+  invoice_not_found: NotFoundError,
   not_found: NotFoundError,
   in_use: ConflictError,
   already_exists: ConflictError,

@@ -358,6 +358,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every account's tax invoices, newest first; by account or month */
+        get: operations["listAdminInvoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/invoices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Any account’s tax invoice with its items and statement */
+        get: operations["getAdminInvoice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/invoices/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Any account’s tax invoice as a PDF */
+        get: operations["getAdminInvoicePdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/numbers/{did_number}": {
         parameters: {
             query?: never;
@@ -534,6 +585,63 @@ export interface paths {
         post?: never;
         /** Remove an address (409 while a number uses it) */
         delete: operations["deleteAddress"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/invoices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's monthly tax invoices, newest first [Bilby]
+         * @description One per calendar month (in the billing time zone) with charges, issued once the month has ended and never changed after.
+         */
+        get: operations["listInvoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/invoices/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A tax invoice with its items and the month’s statement [Bilby]
+         * @description 404 `invoice_not_found` for an invoice that does not exist or is another account’s.
+         */
+        get: operations["getInvoice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/account/invoices/{id}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tax invoice as a PDF [Bilby] */
+        get: operations["getInvoicePdf"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -902,6 +1010,121 @@ export interface components {
             id: string;
             route: string;
         };
+        AdminInvoice: {
+            account_id: string;
+            /** @description Amount in AUD dollars, at most two decimals */
+            closing_balance: number;
+            customer: {
+                account_code: string;
+                name: string;
+            };
+            /** @description The GST the total includes, rounded once on the total */
+            gst: number;
+            /** @example inv_0190a1b2c3d4e5f60718293a4b5c6d7e */
+            id: string;
+            /**
+             * @description When it was issued
+             * @example 2026-03-31
+             */
+            issue_date: string;
+            /** @description The month's supplies: purchases (setup and first month), rentals and refunds */
+            items: {
+                /** @description GST-inclusive dollars charged (a refund is negative) */
+                amount: number;
+                /**
+                 * @description The day it was charged
+                 * @example 2026-03-31
+                 */
+                date: string;
+                description: string;
+                /** @description The GST this item includes, rounded on its own */
+                gst: number;
+                transaction_id: string;
+                /** @enum {string} */
+                type: "purchase" | "rental" | "refund";
+            }[];
+            /**
+             * @description The calendar month invoiced, in the billing time zone
+             * @example 2026-03
+             */
+            month: string;
+            /** @description Sequential without gaps across every account */
+            number: number;
+            /**
+             * @description The month's last day
+             * @example 2026-03-31
+             */
+            period_end: string;
+            /**
+             * @description The month's first day
+             * @example 2026-03-31
+             */
+            period_start: string;
+            statement: {
+                /** @description The items’ total */
+                charges: number;
+                /** @description opening_balance + credits - charges */
+                closing_balance: number;
+                /** @description Money paid in and the operator’s adjustments (not supplies) */
+                credits: number;
+                /** @description Amount in AUD dollars, at most two decimals */
+                opening_balance: number;
+                /** @description Every transaction of the month, in order */
+                transactions: {
+                    /** @description The change to the balance in dollars, negative for money out */
+                    amount: number;
+                    /**
+                     * @description The day it was made
+                     * @example 2026-03-31
+                     */
+                    date: string;
+                    description: string;
+                    transaction_id: string;
+                    /** @enum {string} */
+                    type: "credit" | "purchase" | "refund" | "adjustment" | "rental";
+                }[];
+            };
+            supplier: {
+                /**
+                 * @description The supplier’s ABN, as the ATO writes it
+                 * @example 51 824 753 556
+                 */
+                abn: string;
+                address: string | null;
+                name: string;
+            };
+            /** @enum {string} */
+            title: "Tax invoice";
+            /** @description GST-inclusive dollars: the sum of the items */
+            total: number;
+        };
+        AdminInvoiceSummary: {
+            account_id: string;
+            /** @description Amount in AUD dollars, at most two decimals */
+            closing_balance: number;
+            customer: {
+                account_code: string;
+                name: string;
+            };
+            /** @description Amount in AUD dollars, at most two decimals */
+            gst: number;
+            /** @example inv_0190a1b2c3d4e5f60718293a4b5c6d7e */
+            id: string;
+            /**
+             * @description When it was issued
+             * @example 2026-03-31
+             */
+            issue_date: string;
+            /**
+             * @description The calendar month invoiced, in the billing time zone
+             * @example 2026-03
+             */
+            month: string;
+            /** @description Sequential without gaps across every account */
+            number: number;
+            /** @description Amount in AUD dollars, at most two decimals */
+            total: number;
+        };
         ApiKeyInfo: {
             created_at: string;
             /** @description The last characters of the key, to tell keys apart */
@@ -1021,6 +1244,119 @@ export interface components {
             updated_at: string;
             upstream_monthly_cost: number | null;
             upstream_setup_cost: number | null;
+        };
+        Invoice: {
+            /** @description Amount in AUD dollars, at most two decimals */
+            closing_balance: number;
+            customer: {
+                account_code: string;
+                name: string;
+            };
+            /** @description The GST the total includes, rounded once on the total */
+            gst: number;
+            /** @example inv_0190a1b2c3d4e5f60718293a4b5c6d7e */
+            id: string;
+            /**
+             * @description When it was issued
+             * @example 2026-03-31
+             */
+            issue_date: string;
+            /** @description The month's supplies: purchases (setup and first month), rentals and refunds */
+            items: {
+                /** @description GST-inclusive dollars charged (a refund is negative) */
+                amount: number;
+                /**
+                 * @description The day it was charged
+                 * @example 2026-03-31
+                 */
+                date: string;
+                description: string;
+                /** @description The GST this item includes, rounded on its own */
+                gst: number;
+                transaction_id: string;
+                /** @enum {string} */
+                type: "purchase" | "rental" | "refund";
+            }[];
+            /**
+             * @description The calendar month invoiced, in the billing time zone
+             * @example 2026-03
+             */
+            month: string;
+            /** @description Sequential without gaps across every account */
+            number: number;
+            /**
+             * @description The month's last day
+             * @example 2026-03-31
+             */
+            period_end: string;
+            /**
+             * @description The month's first day
+             * @example 2026-03-31
+             */
+            period_start: string;
+            statement: {
+                /** @description The items’ total */
+                charges: number;
+                /** @description opening_balance + credits - charges */
+                closing_balance: number;
+                /** @description Money paid in and the operator’s adjustments (not supplies) */
+                credits: number;
+                /** @description Amount in AUD dollars, at most two decimals */
+                opening_balance: number;
+                /** @description Every transaction of the month, in order */
+                transactions: {
+                    /** @description The change to the balance in dollars, negative for money out */
+                    amount: number;
+                    /**
+                     * @description The day it was made
+                     * @example 2026-03-31
+                     */
+                    date: string;
+                    description: string;
+                    transaction_id: string;
+                    /** @enum {string} */
+                    type: "credit" | "purchase" | "refund" | "adjustment" | "rental";
+                }[];
+            };
+            supplier: {
+                /**
+                 * @description The supplier’s ABN, as the ATO writes it
+                 * @example 51 824 753 556
+                 */
+                abn: string;
+                address: string | null;
+                name: string;
+            };
+            /** @enum {string} */
+            title: "Tax invoice";
+            /** @description GST-inclusive dollars: the sum of the items */
+            total: number;
+        };
+        InvoiceSummary: {
+            /** @description Amount in AUD dollars, at most two decimals */
+            closing_balance: number;
+            customer: {
+                account_code: string;
+                name: string;
+            };
+            /** @description Amount in AUD dollars, at most two decimals */
+            gst: number;
+            /** @example inv_0190a1b2c3d4e5f60718293a4b5c6d7e */
+            id: string;
+            /**
+             * @description When it was issued
+             * @example 2026-03-31
+             */
+            issue_date: string;
+            /**
+             * @description The calendar month invoiced, in the billing time zone
+             * @example 2026-03
+             */
+            month: string;
+            /** @description Sequential without gaps across every account */
+            number: number;
+            /** @description Amount in AUD dollars, at most two decimals */
+            total: number;
         };
         /** @enum {string} */
         NumberType: "geographic" | "mobile" | "tollfree" | "local_rate";
@@ -2406,6 +2742,139 @@ export interface operations {
             };
         };
     };
+    listAdminInvoices: {
+        parameters: {
+            query?: {
+                /** @description Only this account's */
+                account_id?: string;
+                /**
+                 * @description Only this month’s
+                 * @example 2026-03
+                 */
+                month?: string;
+                /** @description Rows per page (max 1000) */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        next_cursor: string | null;
+                        results: components["schemas"]["AdminInvoiceSummary"][];
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getAdminInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminInvoice"];
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getAdminInvoicePdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tax invoice as a PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     getInventoryNumber: {
         parameters: {
             query?: never;
@@ -2974,6 +3443,132 @@ export interface operations {
                     "application/json": {
                         message: string;
                     };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listInvoices: {
+        parameters: {
+            query?: {
+                /** @description Rows per page (max 1000) */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        next_cursor: string | null;
+                        results: components["schemas"]["InvoiceSummary"][];
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getInvoice: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getInvoicePdf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tax invoice as a PDF */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": string;
                 };
             };
             /** @description The request was refused: `code` says why (see the contract for each route) */

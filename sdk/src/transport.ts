@@ -51,6 +51,8 @@ export interface RequestSpec {
   extension?: boolean;
   /** Reused by every retry of the call. @default a new UUID per call, for POST, PATCH and DELETE */
   idempotencyKey?: string | undefined;
+  /** `bytes`: the answer is a file (a PDF), returned as a Uint8Array; errors are still JSON. @default "json" */
+  responseType?: 'json' | 'bytes';
 }
 
 const RETRYABLE_CONFLICTS = new Set(['request_in_progress', 'conflict']);
@@ -110,7 +112,7 @@ export class Transport {
         }
         throw new ConnectionError(`${spec.operation}: could not reach ${this.origin} (${reason})`, { cause: error, origin: this.origin, reason });
       }
-      if (response.ok) return (await readJson(response)) as T;
+      if (response.ok) return (spec.responseType === 'bytes' ? new Uint8Array(await response.arrayBuffer()) : await readJson(response)) as T;
       const error = await this.errorFor(response, spec.operation);
       if (attempt < maxRetries && isRetryable(error, unkeyedWrite)) {
         const retryAfter = 'retryAfterSeconds' in error ? (error.retryAfterSeconds as number | undefined) : undefined;
@@ -130,7 +132,7 @@ export class Transport {
   }
 
   private headers(spec: RequestSpec): Record<string, string> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: spec.responseType === 'bytes' ? '*/*' : 'application/json' };
     if (spec.api === 'admin') {
       if (this.options.adminKey) headers.authorization = `Bearer ${this.options.adminKey}`;
     } else if (this.options.apiKey) {

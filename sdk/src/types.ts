@@ -53,6 +53,12 @@ export type NewAddress = BodyOf<'/api/v1/account/address', 'post'>;
 export type NewPerson = BodyOf<'/api/v1/account/person', 'post'>;
 export type Released = ResponseOf<'/api/v1/phone-numbers', 'delete'>;
 
+export type Invoice = Schemas['Invoice'];
+export type InvoiceSummary = Schemas['InvoiceSummary'];
+export type AdminInvoice = Schemas['AdminInvoice'];
+export type AdminInvoiceSummary = Schemas['AdminInvoiceSummary'];
+export type AdminInvoiceFilters = QueryOf<'/admin/v1/invoices', 'get'>;
+
 export type AdminAccount = Schemas['AdminAccount'];
 export type ApiKeyInfo = Schemas['ApiKeyInfo'];
 export type NewApiKey = ResponseOf<'/admin/v1/accounts/{account_id}/keys', 'post', 201>;

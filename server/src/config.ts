@@ -1,4 +1,5 @@
 import { dirname, join } from 'node:path';
+import { parseAbn } from './domain/abn.js';
 import { DEFAULT_BILLING_TIME_ZONE } from './domain/billing-defaults.js';
 import { CRASH_POINTS, type CrashPoint } from './domain/crash-points.js';
 import { isPostgresUrl, sqlitePath } from './domain/database-url.js';
@@ -42,6 +43,12 @@ export interface Config {
   /** @default 30 */
   quarantineDays: number;
   billing: BillingConfig;
+  /**
+   * Who issues the tax invoices (BILBY_SUPPLIER_NAME, BILBY_SUPPLIER_ABN, BILBY_SUPPLIER_ADDRESS):
+   * both name and ABN, or neither, when no invoice is issued until they are set.
+   * @default undefined
+   */
+  supplier: SupplierConfig | undefined;
   /** @default 30000 */
   recoveryIntervalMs: number;
   /**
@@ -125,6 +132,15 @@ export interface BillingConfig {
   suspendDays: number;
   /** Days the releasing account may restore a released number (BILBY_RELEASE_GRACE_DAYS). @default 7 */
   releaseGraceDays: number;
+}
+
+export interface SupplierConfig {
+  /** The supplier's name as on its tax invoices. */
+  name: string;
+  /** Its Australian Business Number, eleven digits (spaces are dropped); checked against the ATO's checksum. */
+  abn: string;
+  /** Printed under the name when set. @default null */
+  address: string | null;
 }
 
 /** A sync reads the upstream's listing in at least nine requests: more often than this would spend the budget on it. */
@@ -220,6 +236,7 @@ export function loadConfig(env: Env = process.env): Config {
       suspendDays: number('BILBY_SUSPEND_DAYS', 14, 0, 3650),
       releaseGraceDays: number('BILBY_RELEASE_GRACE_DAYS', 7, 0, 3650),
     },
+    supplier: readSupplier(env, problems),
     recoveryIntervalMs: number('BILBY_RECOVERY_INTERVAL_MS', 30_000, 100, 86_400_000),
     reconcileIntervalMs: number('BILBY_RECONCILE_INTERVAL_MS', 86_400_000, 0, 366 * 86_400_000),
     recoveryGraceMs: number('BILBY_RECOVERY_GRACE_MS', safeRecoveryGraceMs(timeoutMs, longestProvisionMs), 0, 86_400_000),
@@ -281,6 +298,23 @@ function readUpstream(env: Env, number: NumberReader, problems: string[]): Upstr
     requestTimeoutMs: number('BILBY_UPSTREAM_TIMEOUT_MS', 30_000, 100, 600_000),
     syncIntervalMs: readSyncInterval(env.BILBY_UPSTREAM_SYNC_INTERVAL, problems),
   };
+}
+
+function readSupplier(env: Env, problems: string[]): SupplierConfig | undefined {
+  const name = env.BILBY_SUPPLIER_NAME?.trim() ?? '';
+  const abnText = env.BILBY_SUPPLIER_ABN?.trim() ?? '';
+  const address = env.BILBY_SUPPLIER_ADDRESS?.trim() ?? '';
+  if (name === '' && abnText === '') {
+    if (address !== '') problems.push('BILBY_SUPPLIER_ADDRESS needs BILBY_SUPPLIER_NAME and BILBY_SUPPLIER_ABN');
+    return undefined;
+  }
+  if (name === '') problems.push('BILBY_SUPPLIER_NAME is required with BILBY_SUPPLIER_ABN: the name tax invoices are issued in');
+  else if (name.length > 200) problems.push('BILBY_SUPPLIER_NAME must be at most 200 characters');
+  if (address.length > 500) problems.push('BILBY_SUPPLIER_ADDRESS must be at most 500 characters');
+  const abn = parseAbn(abnText);
+  if (abnText === '') problems.push('BILBY_SUPPLIER_ABN is required with BILBY_SUPPLIER_NAME: a tax invoice must show the supplier\'s ABN');
+  else if (abn === null) problems.push(`BILBY_SUPPLIER_ABN must be an Australian Business Number, 11 digits that pass the ATO's check (got "${abnText}")`);
+  return { name, abn: abn ?? '', address: address === '' ? null : address };
 }
 
 function readTimeZone(raw: string | undefined, problems: string[]): string {

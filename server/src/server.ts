@@ -8,6 +8,7 @@ import { demoOperatorKey, type DemoOperatorKey } from './services/demo-operator-
 import type { ServiceDeps } from './services/deps.js';
 import { crashAt } from './services/faults.js';
 import { purgeExpiredIdempotencyKeys } from './services/idempotency-keys.js';
+import { issueInvoices } from './services/issue-invoices.js';
 import { checkCarrierHealth } from './services/carrier-health.js';
 import { createRateLimiter } from './services/rate-limiter.js';
 import { scheduleBilling, type BillingSchedule } from './services/billing-runs.js';
@@ -81,6 +82,7 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       billing: { timeZone: config.billing.timeZone, suspendDays: config.billing.suspendDays, releaseGraceDays: config.billing.releaseGraceDays },
       recoveryGraceMs: config.recoveryGraceMs,
       rateLimitPerMinute: config.rateLimitPerMinute,
+      ...(config.supplier ? { supplier: config.supplier } : {}),
       ...(config.carrier.kind === 'crazytel' && config.upstream ? { upstreamRouting: { route: config.upstream.route, destination: config.upstream.destination } } : {}),
     },
     log,
@@ -118,6 +120,13 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       }
     } catch (error) {
       if (!stopping.signal.aborted) log.error({ err: error }, 'maintenance failed');
+    }
+    // Each ended month's invoices, once; a pass after they are issued costs a read. Apart from the
+    // rest, so an invoice that cannot be issued holds up no other maintenance.
+    try {
+      await issueInvoices(deps, deps.clock());
+    } catch (error) {
+      if (!stopping.signal.aborted) log.error({ err: error }, 'issuing invoices failed');
     }
     const syncIntervalMs = config.upstream?.syncIntervalMs;
     if (syncIntervalMs) {

@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'upstream_error'
   | 'upstream_pending'
   | 'number_not_found'
+  | 'invoice_not_found'
   | 'sms_not_supported'
   | 'not_found'
   | 'in_use'

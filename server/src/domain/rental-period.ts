@@ -15,10 +15,18 @@ export interface RentalPeriod {
   end: CalendarDate;
 }
 
+/** One formatter per zone: making one costs many times what formatting a date with it does. */
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+
 /** The calendar date an instant falls on in `timeZone` (an IANA name such as Australia/Sydney). */
 export function calendarDateOf(instant: Date, timeZone: string): CalendarDate {
-  // en-CA formats as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+  let format = dateFormats.get(timeZone);
+  if (!format) {
+    // en-CA formats as YYYY-MM-DD.
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    dateFormats.set(timeZone, format);
+  }
+  return format.format(instant);
 }
 
 /**

@@ -29,13 +29,16 @@ import { registerAccountRoutes } from './routes/account-routes.js';
 import { registerAdminAccountRoutes } from './routes/admin-account-routes.js';
 import { registerAdminCatalogueRoutes } from './routes/admin-catalogue-routes.js';
 import { registerAdminInventoryRoutes } from './routes/admin-inventory-routes.js';
+import { registerAdminInvoiceRoutes } from './routes/admin-invoice-routes.js';
 import { registerAdminReportRoutes } from './routes/admin-report-routes.js';
 import { registerAdminReconcileRoutes } from './routes/admin-reconcile-routes.js';
+import { registerInvoiceRoutes } from './routes/invoice-routes.js';
 import { registerNumberRoutes } from './routes/number-routes.js';
 import { registerPurchaseRoutes } from './routes/purchase-routes.js';
 import { Address, Person, Transaction } from './schemas/account-schemas.js';
 import { AdminAccount, AdminDestination, ApiKeyInfo, InventoryNumber, TypePrice } from './schemas/admin-schemas.js';
 import { CatalogueSync, PricingRule } from './schemas/catalogue-schemas.js';
+import { AdminInvoice, AdminInvoiceSummary, Invoice, InvoiceSummary } from './schemas/invoice-schemas.js';
 import { AvailableNumber, ErrorBody, errorAnswer, ValueSets } from './schemas/common-schemas.js';
 import { OwnedNumber } from './schemas/number-schemas.js';
 import { Order } from './schemas/purchase-schemas.js';
@@ -157,6 +160,10 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     UpstreamDifference,
     ReconcileReport,
     BillingRun,
+    Invoice,
+    InvoiceSummary,
+    AdminInvoice,
+    AdminInvoiceSummary,
   ]) {
     app.addSchema(schema);
   }
@@ -226,6 +233,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
       registerNumberRoutes(api, deps);
       registerPurchaseRoutes(api, deps);
       registerAccountRoutes(api, deps);
+      registerInvoiceRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );
@@ -247,6 +255,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
       registerAdminInventoryRoutes(admin, deps);
       registerAdminCatalogueRoutes(admin, deps);
       registerAdminReportRoutes(admin, deps);
+      registerAdminInvoiceRoutes(admin, deps);
       registerAdminReconcileRoutes(admin, deps);
       registerAdminBillingRoutes(admin, deps);
     },

@@ -28,6 +28,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   upstream_error: 500,
   upstream_pending: 500,
   number_not_found: 404,
+  invoice_not_found: 404,
   sms_not_supported: 400,
   not_found: 404,
   in_use: 409,

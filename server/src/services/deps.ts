@@ -36,6 +36,16 @@ export interface ServiceSettings {
   rateLimitPerMinute: number;
   /** Where upstream sends the numbers' calls unless an account overrides it; absent without an upstream. */
   upstreamRouting?: CarrierRouting;
+  /** Who issues the tax invoices; absent, none is issued (a tax invoice must name its supplier's ABN). */
+  supplier?: SupplierSettings;
+}
+
+/** The supplier a tax invoice names, as the operator set it. */
+export interface SupplierSettings {
+  name: string;
+  /** Eleven digits, checksum verified. */
+  abn: string;
+  address: string | null;
 }
 
 export interface BillingSettings {
@@ -46,6 +56,9 @@ export interface BillingSettings {
   /** Days the releasing account may restore a released number. */
   releaseGraceDays: number;
 }
+
+/** The supplier tests and tools issue invoices as (the ATO's example ABN). */
+export const EXAMPLE_SUPPLIER: SupplierSettings = { name: 'Bilby Telecom Pty Ltd', abn: '51824753556', address: '1 George Street, Sydney NSW 2000' };
 
 export const DEFAULT_BILLING_SETTINGS: BillingSettings = { timeZone: DEFAULT_BILLING_TIME_ZONE, suspendDays: 14, releaseGraceDays: 7 };
 

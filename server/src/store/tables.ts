@@ -2,6 +2,7 @@ import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { AccountStatus } from '../domain/account.js';
 import type { CarrierName } from '../domain/carrier-name.js';
 import type { IdempotencyState } from '../domain/idempotency-state.js';
+import type { Invoice, InvoiceLine } from '../domain/invoice.js';
 import type { PersonType } from '../domain/ipnd-record.js';
 import type { RoundingRule } from '../domain/pricing-rule.js';
 import type { HoldStatus, NumberStatus, OrderFailureCode, OrderStatus, TransactionType } from '../domain/order.js';
@@ -39,6 +40,9 @@ export interface Tables {
   catalogue_sync: CatalogueSyncTable;
   rental: RentalTable;
   rental_charge: RentalChargeTable;
+  invoice: InvoiceTable;
+  invoice_line: InvoiceLineTable;
+  invoice_month: InvoiceMonthTable;
 }
 
 export interface AccountTable {
@@ -422,3 +426,16 @@ export interface RentalChargeTable {
 }
 
 export type RentalChargeRow = Selectable<RentalChargeTable>;
+
+/** A tax invoice and the month's statement, as issued (domain/invoice.ts). */
+export type InvoiceTable = Invoice;
+export type InvoiceRow = Selectable<InvoiceTable>;
+export type InvoiceLineTable = InvoiceLine;
+export type InvoiceLineRow = Selectable<InvoiceLineTable>;
+
+/** A month whose every invoice has been issued. */
+export interface InvoiceMonthTable {
+  month: string;
+  invoices: number;
+  completed_at: string;
+}
