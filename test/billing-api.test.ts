@@ -26,7 +26,7 @@ describeEachDatabase('billing through the operator API, the SDK and the CLI', (d
 
     const run = await ctx.call('POST', '/admin/v1/billing/runs', { headers: ADMIN_HEADERS, body: { as_of: middayOn(periodStart(tenure.purchased_on, 1)) } });
     assert.equal(run.status, 200, JSON.stringify(run.body));
-    assert.deepEqual(run.body, { as_of: periodStart(tenure.purchased_on, 1), renewed: 0, charged: 0, suspended: 1, reactivated: 0, still_suspended: 1, released: 0 });
+    assert.deepEqual(run.body, { as_of: periodStart(tenure.purchased_on, 1), renewed: 0, charged: 0, suspended: 1, reactivated: 0, still_suspended: 1, released: 0, released_at_period_end: 0 });
     assert.equal((await ctx.call('GET', `/api/v1/phone-numbers/${NUMBER}`, { key: buyer.key })).body.status, 'suspended');
     const stocked = await ctx.call('GET', `/admin/v1/numbers/${NUMBER}`, { headers: ADMIN_HEADERS });
     assert.equal(stocked.status, 200, JSON.stringify(stocked.body));

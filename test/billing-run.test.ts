@@ -145,4 +145,43 @@ describeEachDatabase('the billing run', (dialect) => {
     assert.equal(afterRelease.renewed, 0, 'a released number is charged for no later period');
     await assertInvariants(ctx.db, ctx.carrier, { settled: true });
   });
+
+  it('releases a number at the end of its paid period when its owner asks: kept and routed until then, never renewed, released that day', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    await ctx.seedNumbers([{ number: NUMBER, setup: 0, monthly: 10_00 }, { number: OTHER, setup: 0, monthly: 10_00 }]);
+    const buyer = await ctx.createAccount({ balance: 100_00 });
+    await buy(ctx, buyer, NUMBER);
+    await buy(ctx, buyer, OTHER);
+    const tenure = await tenureOf(ctx, NUMBER);
+    const endOfPaid = periodStart(tenure.purchased_on, 1);
+
+    const asked = await ctx.call('DELETE', '/api/v1/phone-numbers', { key: buyer.key, body: { did_number: NUMBER, at_period_end: true } });
+    assert.equal(asked.status, 200, JSON.stringify(asked.body));
+    assert.deepEqual([asked.body.did_number, asked.body.release_on], [NUMBER, endOfPaid]);
+    const kept = await shown(ctx, buyer, NUMBER);
+    assert.deepEqual([kept.status, kept.primary_destination], ['active', '1000000'], 'still the owner’s and routed until the period ends');
+    assert.ok((await ctx.carrier.listProvisioned()).includes(NUMBER));
+    const refused = await ctx.call('DELETE', '/api/v1/phone-numbers', { key: (await ctx.createAccount()).key, body: { did_number: NUMBER, at_period_end: true } });
+    assert.equal(refused.status, 404, 'another account cannot schedule it');
+
+    moveTo(ctx, new Date(middayOn(endOfPaid).getTime() - 86_400_000));
+    assert.equal((await runBilling(ctx.deps)).releasedAtPeriodEnd, 0, 'kept until its last paid day');
+    moveTo(ctx, middayOn(endOfPaid));
+    const run = await runBilling(ctx.deps);
+    assert.deepEqual([run.renewed, run.releasedAtPeriodEnd], [1, 1], 'the other number renews; this one is released, not renewed');
+    const number = await ctx.db.selectFrom('phone_number').selectAll().where('did_number', '=', NUMBER).executeTakeFirstOrThrow();
+    assert.deepEqual([number.status, number.account_id], ['quarantine', null]);
+    assert.ok(!(await ctx.carrier.listProvisioned()).includes(NUMBER), 'released at the carrier');
+    assert.equal(await balanceOf(ctx, buyer), 100_00 - 2 * 10_00 - 10_00, 'only the other number was renewed');
+    // A suspended number has no paid period left: at_period_end releases it now.
+    const debit = await ctx.admin('POST', `/accounts/${buyer.accountId}/debits`, { body: { amount: 70, reason: 'Refund by cheque' } });
+    assert.equal(debit.status, 201, JSON.stringify(debit.body));
+    moveTo(ctx, middayOn(periodStart(tenure.purchased_on, 2)));
+    assert.equal((await runBilling(ctx.deps)).suspended, 1);
+    const now = await ctx.call('DELETE', '/api/v1/phone-numbers', { key: buyer.key, body: { did_number: OTHER, at_period_end: true } });
+    assert.equal(now.status, 200, JSON.stringify(now.body));
+    assert.equal(now.body.release_on, undefined);
+    assert.equal((await ctx.db.selectFrom('phone_number').select('status').where('did_number', '=', OTHER).executeTakeFirstOrThrow()).status, 'quarantine');
+    await assertInvariants(ctx.db, ctx.carrier, { settled: true });
+  });
 });

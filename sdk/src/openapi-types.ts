@@ -1158,6 +1158,8 @@ export interface components {
             reactivated: number;
             /** @description Numbers released for staying unpaid longer than BILBY_SUSPEND_DAYS */
             released: number;
+            /** @description Numbers released at the end of their paid period, as their owners asked */
+            released_at_period_end: number;
             /** @description Rental periods charged */
             renewed: number;
             /** @description Numbers left suspended after the run */
@@ -3871,6 +3873,8 @@ export interface operations {
         parameters: {
             query?: {
                 did_number?: string;
+                /** @description [Bilby] Keep the number until its paid period ends, renew it no more, and release it that day (a suspended number is released now) */
+                at_period_end?: boolean;
             };
             header?: never;
             path?: never;
@@ -3879,6 +3883,8 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    /** @description [Bilby] Keep the number until its paid period ends, renew it no more, and release it that day (a suspended number is released now) */
+                    at_period_end?: boolean;
                     did_number?: string;
                 };
             };
@@ -3893,6 +3899,8 @@ export interface operations {
                     "application/json": {
                         did_number: string;
                         message: string;
+                        /** @description [Bilby] With at_period_end: the day it will be released (billing time zone) */
+                        release_on?: string;
                     };
                 };
             };

@@ -4,6 +4,7 @@ import { newId } from '../domain/ids.js';
 import { parseNumber } from '../domain/phone-number.js';
 import { endQuarantines, findOwnedNumber } from '../store/number-store.js';
 import { completeRelease, failRelease, listPendingReleases, openRelease } from '../store/release-order-store.js';
+import { releasesDue, scheduleRelease } from '../store/rental-store.js';
 import type { ReleaseOrderRow } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 import { tieToIdempotencyKey, type IdempotencyClaim } from './idempotency-keys.js';
@@ -40,6 +41,42 @@ export async function releaseNumber(deps: ServiceDeps, accountId: string, didNum
   const completed = await finishRelease(deps, release, claim);
   if (!completed && (await findOwnedNumber(deps.database.db, accountId, e164))) throw numberNotFound(e164);
   return e164;
+}
+
+/**
+ * The owner's release at the end of the period already paid: the number stays the account's until
+ * its first unpaid day, is never renewed, and the billing run releases it that day (as
+ * releaseNumber does). A suspended number has no paid period left and is released now.
+ */
+export async function releaseAtPeriodEnd(
+  deps: ServiceDeps,
+  accountId: string,
+  didNumber: string,
+  claim?: IdempotencyClaim | null,
+): Promise<{ didNumber: string; releaseOn: string | null }> {
+  const e164 = requireOwnedNumberFormat(didNumber);
+  const scheduled = await deps.database.writeTransaction(async (trx) => {
+    if (!(await findOwnedNumber(trx, accountId, e164))) throw numberNotFound(e164);
+    const release = await scheduleRelease(trx, accountId, e164, isoNow(deps));
+    if (release) await tieToIdempotencyKey(trx, claim, `release_on:${e164}:${release.releaseOn}`);
+    return release;
+  });
+  if (scheduled) return { didNumber: e164, releaseOn: scheduled.releaseOn };
+  return { didNumber: await releaseNumber(deps, accountId, e164, claim), releaseOn: null };
+}
+
+/** The billing run's part: every number whose release day has come by `asOf` is released. */
+export async function releaseScheduledNumbers(deps: ServiceDeps, asOf: string): Promise<number> {
+  let released = 0;
+  for (const due of await releasesDue(deps.database.db, asOf)) {
+    try {
+      await releaseNumber(deps, due.accountId, due.didNumber);
+      released++;
+    } catch (error) {
+      deps.log.warn({ err: error, did_number: due.didNumber }, 'could not release a number at the end of its paid period yet; the next run tries again');
+    }
+  }
+  return released;
 }
 
 /** Step 3, for the request or for recovery; false when the release was finished already. */

@@ -3,7 +3,7 @@ import { planRenewals } from '../domain/renewal-plan.js';
 import { calendarDateOf } from '../domain/rental-period.js';
 import { advanceTenures, dueTenures, lockFunds, overdueTenures, postRentalCharges, type TenureCursor } from '../store/billing-store.js';
 import type { ServiceDeps } from './deps.js';
-import { releaseNumber } from './release-number.js';
+import { releaseNumber, releaseScheduledNumbers } from './release-number.js';
 
 export interface BillingReport {
   /** The calendar date (billing time zone) the run charged up to. */
@@ -19,6 +19,8 @@ export interface BillingReport {
   stillSuspended: number;
   /** Numbers released for going unpaid longer than the suspension allows. */
   released: number;
+  /** Numbers released as their owners asked, at the end of the paid period. */
+  releasedAtPeriodEnd: number;
 }
 
 export interface BillingOptions {
@@ -47,7 +49,7 @@ export async function runBilling(deps: ServiceDeps, options: BillingOptions = {}
   // invoices are issued.
   const at = deps.clock().toISOString();
   const asOf = options.dueBy ?? calendarDateOf(now, deps.settings.billing.timeZone);
-  const report: BillingReport = { asOf, renewed: 0, chargedCents: 0, suspended: 0, reactivated: 0, stillSuspended: 0, released: 0 };
+  const report: BillingReport = { asOf, renewed: 0, chargedCents: 0, suspended: 0, reactivated: 0, stillSuspended: 0, released: 0, releasedAtPeriodEnd: 0 };
   let cursor: TenureCursor | null = null;
   // A tenure partly paid moves on but stays due, and a later batch may meet it again.
   const owing = new Set<string>();
@@ -79,7 +81,8 @@ export async function runBilling(deps: ServiceDeps, options: BillingOptions = {}
     if (batch.size < BATCH) break;
   }
   report.released = await releaseOverdue(deps, now, options.accountId);
-  if (report.renewed > 0 || report.suspended > 0 || report.released > 0) deps.log.info({ billing: report }, 'billing run');
+  if (!options.accountId) report.releasedAtPeriodEnd = await releaseScheduledNumbers(deps, asOf);
+  if (report.renewed > 0 || report.suspended > 0 || report.released > 0 || report.releasedAtPeriodEnd > 0) deps.log.info({ billing: report }, 'billing run');
   return report;
 }
 

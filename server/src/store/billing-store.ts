@@ -35,6 +35,8 @@ export async function dueTenures(
     ])
     .where('rental.status', '<>', 'ended')
     .where('rental.next_due_on', '<=', options.asOf)
+    // Released at the end of the paid period: never renewed.
+    .where('rental.release_on', 'is', null)
     .orderBy('rental.account_id')
     .orderBy('rental.next_due_on')
     .orderBy('rental.order_id')

@@ -407,6 +407,8 @@ export interface RentalTable {
   next_due_on: string;
   status: RentalStatus;
   suspended_since: string | null;
+  /** The owner asked to release the number when its paid period ends: this day, the first unpaid. */
+  release_on: string | null;
   ended_at: string | null;
   created_at: string;
   updated_at: string;

@@ -41,5 +41,6 @@ function presentBillingRun(report: BillingReport) {
     reactivated: report.reactivated,
     still_suspended: report.stillSuspended,
     released: report.released,
+    released_at_period_end: report.releasedAtPeriodEnd,
   };
 }

@@ -2,7 +2,7 @@ import { AppError } from '../../domain/errors.js';
 import { numberOf, numbersOf } from '../../services/account-queries.js';
 import type { ServiceDeps } from '../../services/deps.js';
 import { checkAvailability, listCities, searchNumbers } from '../../services/number-catalogue.js';
-import { releaseNumber } from '../../services/release-number.js';
+import { releaseAtPeriodEnd, releaseNumber } from '../../services/release-number.js';
 import { updateNumber } from '../../services/update-number.js';
 import { callerOf } from '../auth.js';
 import { idempotencyClaimOf } from '../idempotency.js';
@@ -146,6 +146,13 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
         throw new AppError('invalid_request', 'did_number is required', {
           errors: [{ field: 'did_number', message: 'is required' }],
         });
+      }
+      if (request.body?.at_period_end ?? request.query.at_period_end) {
+        const release = await releaseAtPeriodEnd(deps, callerOf(request).accountId, didNumber, idempotencyClaimOf(request));
+        if (release.releaseOn) {
+          return { message: `DID number will be released on ${release.releaseOn}, when its paid period ends`, did_number: release.didNumber, release_on: release.releaseOn };
+        }
+        return { message: 'DID number successfully released', did_number: release.didNumber };
       }
       const released = await releaseNumber(deps, callerOf(request).accountId, didNumber, idempotencyClaimOf(request));
       return { message: 'DID number successfully released', did_number: released };

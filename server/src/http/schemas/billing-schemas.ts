@@ -22,6 +22,7 @@ export const BillingRun = Type.Object(
     reactivated: Type.Integer({ description: 'Suspended numbers this run found paid up again' }),
     still_suspended: Type.Integer({ description: 'Numbers left suspended after the run' }),
     released: Type.Integer({ description: 'Numbers released for staying unpaid longer than BILBY_SUSPEND_DAYS' }),
+    released_at_period_end: Type.Integer({ description: 'Numbers released at the end of their paid period, as their owners asked' }),
   },
   { $id: 'BillingRun' },
 );

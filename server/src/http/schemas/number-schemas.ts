@@ -117,6 +117,16 @@ export const NumberUpdateBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const ReleaseBody = Type.Object({ did_number: Type.Optional(ShortText(64)) }, { additionalProperties: false });
-export const ReleaseQuery = Type.Object({ did_number: Type.Optional(ShortText(64)) });
-export const Released = Type.Object({ message: Type.String(), did_number: Type.String() });
+const AtPeriodEnd = Type.Boolean({
+  description: '[Bilby] Keep the number until its paid period ends, renew it no more, and release it that day (a suspended number is released now)',
+});
+export const ReleaseBody = Type.Object(
+  { did_number: Type.Optional(ShortText(64)), at_period_end: Type.Optional(AtPeriodEnd) },
+  { additionalProperties: false },
+);
+export const ReleaseQuery = Type.Object({ did_number: Type.Optional(ShortText(64)), at_period_end: Type.Optional(AtPeriodEnd) });
+export const Released = Type.Object({
+  message: Type.String(),
+  did_number: Type.String(),
+  release_on: Type.Optional(Type.String({ description: '[Bilby] With at_period_end: the day it will be released (billing time zone)' })),
+});

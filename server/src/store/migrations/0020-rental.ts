@@ -8,7 +8,8 @@ import { calendarDateOf, periodStart } from '../../domain/rental-period.js';
  *
  * - `rental`: a number's tenure with one account, one row per purchase order. Period 0 is the month
  *   paid at purchase; `next_period` is the first one not yet paid and `next_due_on` its first day.
- *   `ended` once the number is released, so no later period can be charged.
+ *   `ended` once the number is released, so no later period can be charged. `release_on`: the
+ *   owner asked to release it when the paid period ends; it is not renewed, and released that day.
  * - `rental_charge`: one row per period charged, its primary key the order and the period: a
  *   rerun, a second process or a crash mid-run can at most fail to charge a period twice.
  * - `ledger_transaction.type` gains `rental`, and every transaction records the GST it includes.
@@ -39,6 +40,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('next_due_on', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull().check(sql`status IN ('active', 'suspended', 'ended')`))
     .addColumn('suspended_since', 'text')
+    .addColumn('release_on', 'text')
     .addColumn('ended_at', 'text')
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
