@@ -4,7 +4,7 @@ import type { ServiceDeps } from '../../services/deps.js';
 import { checkAvailability, listCities, searchNumbers } from '../../services/number-catalogue.js';
 import { releaseNumber } from '../../services/release-number.js';
 import { updateNumber } from '../../services/update-number.js';
-import { callerOf } from '../auth.js';
+import { callerOf, sourceOf } from '../auth.js';
 import { idempotencyClaimOf } from '../idempotency.js';
 import { listBody, pageRequest } from '../cursor.js';
 import { presentAvailable, presentOwned } from '../presenters.js';
@@ -121,7 +121,7 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
         response: { 200: { $ref: 'OwnedNumber' }, ...ErrorResponses },
       },
     },
-    async (request) => presentOwned(await updateNumber(deps, callerOf(request).accountId, request.body)),
+    async (request) => presentOwned(await updateNumber(deps, callerOf(request).accountId, request.body, sourceOf(request))),
   );
 
   app.delete(
@@ -147,7 +147,7 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
           errors: [{ field: 'did_number', message: 'is required' }],
         });
       }
-      const released = await releaseNumber(deps, callerOf(request).accountId, didNumber, idempotencyClaimOf(request));
+      const released = await releaseNumber(deps, callerOf(request).accountId, didNumber, sourceOf(request), idempotencyClaimOf(request));
       return { message: 'DID number successfully released', did_number: released };
     },
   );
