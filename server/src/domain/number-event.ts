@@ -113,3 +113,16 @@ function canonicalJson(value: JsonValue): string {
   const keys = Object.keys(value).sort();
   return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key]!)}`).join(',')}}`;
 }
+
+/** One event of a number's history, as the services see it. */
+export interface NumberEvent {
+  id: string;
+  did_number: string;
+  /** The owner whose tenure the event belongs to. */
+  account_id: string;
+  kind: NumberEventKind;
+  details: { [key: string]: JsonValue };
+  actor: string;
+  request_id: string | null;
+  created_at: string;
+}

@@ -37,6 +37,7 @@ import { Address, Person, Transaction } from './schemas/account-schemas.js';
 import { AdminAccount, AdminDestination, ApiKeyInfo, InventoryNumber, TypePrice } from './schemas/admin-schemas.js';
 import { CatalogueSync, PricingRule } from './schemas/catalogue-schemas.js';
 import { AvailableNumber, ErrorBody, errorAnswer, ValueSets } from './schemas/common-schemas.js';
+import { AdminNumberEvent, NumberEvent } from './schemas/history-schemas.js';
 import { OwnedNumber } from './schemas/number-schemas.js';
 import { Order } from './schemas/purchase-schemas.js';
 import { ReconcileReport, UpstreamDifference } from './schemas/reconcile-schemas.js';
@@ -154,6 +155,8 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     CatalogueSync,
     UpstreamDifference,
     ReconcileReport,
+    NumberEvent,
+    AdminNumberEvent,
   ]) {
     app.addSchema(schema);
   }

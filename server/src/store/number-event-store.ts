@@ -1,5 +1,5 @@
 import { newId } from '../domain/ids.js';
-import type { ChangeSource, NumberEventDetailsByKind, NumberEventKind } from '../domain/number-event.js';
+import type { ChangeSource, NumberEvent, NumberEventDetailsByKind, NumberEventKind } from '../domain/number-event.js';
 import type { Executor } from './database.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
 import type { NumberEventRow } from './tables.js';
@@ -62,12 +62,16 @@ export async function listNumberEvents(
   ex: Executor,
   filter: { didNumber: string; accountId?: string },
   page: PageRequest,
-): Promise<Page<NumberEventRow>> {
+): Promise<Page<NumberEvent>> {
   let query = ex.selectFrom('number_event').selectAll().where('did_number', '=', filter.didNumber);
   if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
   if (page.after) query = query.where('id', '<', page.after);
   query = query.orderBy('id', 'desc');
   const limit = fetchLimit(page);
   if (limit !== undefined) query = query.limit(limit);
-  return toPage(await query.execute(), page, (row) => row.id);
+  return toPage((await query.execute()).map(numberEventOf), page, (event) => event.id);
+}
+
+export function numberEventOf(row: NumberEventRow): NumberEvent {
+  return { ...row, details: JSON.parse(row.details) as NumberEvent['details'] };
 }

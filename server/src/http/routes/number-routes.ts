@@ -2,12 +2,14 @@ import { AppError } from '../../domain/errors.js';
 import { numberOf, numbersOf } from '../../services/account-queries.js';
 import type { ServiceDeps } from '../../services/deps.js';
 import { checkAvailability, listCities, searchNumbers } from '../../services/number-catalogue.js';
+import { accountNumberHistory } from '../../services/number-history.js';
 import { releaseNumber } from '../../services/release-number.js';
 import { updateNumber } from '../../services/update-number.js';
 import { callerOf, sourceOf } from '../auth.js';
 import { idempotencyClaimOf } from '../idempotency.js';
 import { listBody, pageRequest } from '../cursor.js';
-import { presentAvailable, presentOwned } from '../presenters.js';
+import { presentAvailable, presentNumberEvent, presentOwned } from '../presenters.js';
+import { HistoryQuery, NumberHistory } from '../schemas/history-schemas.js';
 import { DidNumberParam, ErrorResponses } from '../schemas/common-schemas.js';
 import {
   AvailableList,
@@ -108,6 +110,28 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
       },
     },
     async (request) => presentOwned(await numberOf(deps, callerOf(request).accountId, request.params.did_number)),
+  );
+
+  app.get(
+    '/phone-numbers/:did_number/history',
+    {
+      schema: {
+        operationId: 'getNumberHistory',
+        summary: "A number's history in the caller's hands, newest first [Bilby]",
+        description:
+          'Purchased, each routing, IPND, description or settings change (before and after), renewed, suspended, reactivated, ' +
+          "released and restored, with who (API key id, operator or system) and the request's id. Only the caller's own " +
+          "tenures of the number: nothing of another owner's. number_not_found unless the caller holds or once held it.",
+        tags: ['Bilby'],
+        params: DidNumberParam,
+        querystring: HistoryQuery,
+        response: { 200: NumberHistory, ...ErrorResponses },
+      },
+    },
+    async (request) => {
+      const page = await accountNumberHistory(deps, callerOf(request).accountId, request.params.did_number, pageRequest(request.query));
+      return listBody(page, presentNumberEvent);
+    },
   );
 
   app.patch(
