@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { newUuid } from '../server/src/domain/ids.js';
 import { recoverOrders } from '../server/src/services/recover-orders.js';
+import { SYSTEM_SOURCE } from '../server/src/domain/number-event.js';
 import { insertAddress } from '../server/src/store/ipnd-store.js';
+import { listNumberEvents, recordNumberEvents, type NewNumberEvent } from '../server/src/store/number-event-store.js';
 import { createTestContext, purchaseBody, type TestAccount, type TestContextApi } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 
@@ -178,5 +180,35 @@ describeEachDatabase('number history', (dialect) => {
       history.body.results.map((e: Record<string, unknown>) => [e.kind, e.actor, e.request_id, (e.details as { order_id: string }).order_id]),
       [['purchased', 'system', null, pending.body.order_id]],
     );
+  });
+
+  it('records a batch of events in the transaction it is given, all or none, each listed to its own owner', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const owners = [await ctx.createAccount(), await ctx.createAccount()];
+    const at = '2026-12-29T00:00:00.000Z';
+    const batch: NewNumberEvent[] = Array.from({ length: 2_500 }, (_, i) => ({
+      kind: 'renewed',
+      didNumber: `612912${String(Math.floor(i / 2)).padStart(5, '0')}`,
+      accountId: owners[i % 2]!.accountId,
+      source: SYSTEM_SOURCE,
+      at,
+      details: { order_id: `ord_${i}`, period: 1, amount_cents: 10_00 },
+    }));
+    const rolledBack = ctx.database.writeTransaction(async (trx) => {
+      await recordNumberEvents(trx, batch);
+      throw new Error('the run failed after recording');
+    });
+    await assert.rejects(rolledBack, /the run failed/);
+    assert.equal((await ctx.db.selectFrom('number_event').select('id').execute()).length, 0, 'nothing of a rolled-back batch');
+
+    await ctx.database.writeTransaction((trx) => recordNumberEvents(trx, batch));
+    assert.equal((await ctx.db.selectFrom('number_event').select('id').execute()).length, 2_500);
+    const first = await listNumberEvents(ctx.db, { didNumber: '61291200000', accountId: owners[0]!.accountId }, {});
+    assert.deepEqual(
+      first.rows.map((e) => [e.kind, e.account_id, e.actor, e.request_id, e.created_at, e.details]),
+      [['renewed', owners[0]!.accountId, 'system', null, at, { order_id: 'ord_0', period: 1, amount_cents: 10_00 }]],
+    );
+    const both = await listNumberEvents(ctx.db, { didNumber: '61291200000' }, {});
+    assert.deepEqual(both.rows.map((e) => e.details.order_id), ['ord_1', 'ord_0'], "the operator's view: every owner, newest first");
   });
 });

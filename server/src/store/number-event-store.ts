@@ -2,6 +2,7 @@ import { newId } from '../domain/ids.js';
 import type { ChangeSource, NumberEvent, NumberEventDetailsByKind, NumberEventKind } from '../domain/number-event.js';
 import type { Executor } from './database.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
+import { preparedQuery } from './prepared-query.js';
 import type { NumberEventRow } from './tables.js';
 
 type EventOf<K extends NumberEventKind> = {
@@ -34,11 +35,18 @@ const ROWS_PER_INSERT = 1000;
  * })));
  */
 export async function recordNumberEvents(ex: Executor, events: readonly NewNumberEvent[]): Promise<void> {
+  // One event (a purchase, an update, a release) is the common case, on the purchase's hot path.
+  if (events.length === 1) {
+    await insertOne(ex, eventRow(events[0]!));
+    return;
+  }
   for (let start = 0; start < events.length; start += ROWS_PER_INSERT) {
     const rows = events.slice(start, start + ROWS_PER_INSERT).map(eventRow);
     await ex.insertInto('number_event').values(rows).execute();
   }
 }
+
+const insertOne = preparedQuery((ex, row: NumberEventRow) => ex.insertInto('number_event').values(row));
 
 /** The row an event is stored as. */
 export function eventRow(event: NewNumberEvent): NumberEventRow {
