@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { newUuid } from '../server/src/domain/ids.js';
+import { newId } from '../server/src/domain/ids.js';
 import { recoverOrders } from '../server/src/services/recover-orders.js';
+import { recoverReleases } from '../server/src/services/release-number.js';
+import { openRelease } from '../server/src/store/release-order-store.js';
 import { SYSTEM_SOURCE } from '../server/src/domain/number-event.js';
 import { insertAddress } from '../server/src/store/ipnd-store.js';
 import { listNumberEvents, recordNumberEvents, type NewNumberEvent } from '../server/src/store/number-event-store.js';
@@ -179,6 +182,29 @@ describeEachDatabase('number history', (dialect) => {
     assert.deepEqual(
       history.body.results.map((e: Record<string, unknown>) => [e.kind, e.actor, e.request_id, (e.details as { order_id: string }).order_id]),
       [['purchased', 'system', null, pending.body.order_id]],
+    );
+  });
+
+  it("records a purchase the carrier confirmed late as the buyer's own request, and a release recovery finished as the system's", async (t) => {
+    const ctx = await createTestContext(t, dialect, { carrierTimeoutMs: 50 });
+    const buyer = await ctx.createAccount();
+    await ctx.seedNumbers([NUMBER]);
+    ctx.carrier.inject({ kind: 'hang', ms: 200 });
+    const pending = await ctx.call('POST', '/api/v1/phone-numbers/purchase', { key: buyer.key, body: purchaseBody(buyer, NUMBER) });
+    assert.equal(pending.body.code, 'upstream_pending');
+    await ctx.deps.tasks.drain();
+    // A release whose process died after its first step: recovery finishes it.
+    await openRelease(ctx.db, { id: newId('rel'), accountId: buyer.accountId, didNumber: NUMBER, at: new Date().toISOString() });
+    assert.deepEqual(await recoverReleases(ctx.deps), { completed: 1, unresolved: 0 });
+
+    const history = await ctx.call('GET', HISTORY, { key: buyer.key });
+    assert.deepEqual(
+      history.body.results.map((e: Record<string, unknown>) => [e.kind, e.actor, e.request_id]),
+      [
+        ['released', 'system', null],
+        ['purchased', `api_key:${await keyIdOf(ctx, buyer)}`, String(pending.headers['x-request-id'])],
+      ],
+      'the number is no longer the buyer’s, but its history in their hands still is',
     );
   });
 
