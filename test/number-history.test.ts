@@ -54,8 +54,12 @@ describeEachDatabase('number history', (dialect) => {
     });
     const moved = await patch(ctx, first, { address_id: newAddress, description: 'Reception' });
     assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    const repriced = await ctx.admin('PUT', `/numbers/${NUMBER}/price`, { body: { setup_cost: 5, monthly_cost: 12.5 } });
+    assert.equal(repriced.status, 200, JSON.stringify(repriced.body));
     const released = await ctx.call('DELETE', '/api/v1/phone-numbers', { key: first.key, body: { did_number: NUMBER } });
     assert.equal(released.status, 200, JSON.stringify(released.body));
+    const unsoldPrice = await ctx.admin('PUT', `/numbers/${NUMBER}/price`, { body: { setup_cost: 5, monthly_cost: 10 } });
+    assert.equal(unsoldPrice.status, 200, "an unsold number's price is nobody's history");
     const secondPurchase = await buy(ctx, second);
 
     const firstHistory = await ctx.call('GET', HISTORY, { key: first.key });
@@ -65,6 +69,7 @@ describeEachDatabase('number history', (dialect) => {
       firstHistory.body.results.map((e: Record<string, unknown>) => [e.kind, e.actor, e.request_id]),
       [
         ['released', firstActor, request(released)],
+        ['price_changed', 'operator', request(repriced)],
         ['description_changed', firstActor, request(moved)],
         ['ipnd_changed', firstActor, request(moved)],
         ['routing_changed', firstActor, request(routed)],
@@ -72,7 +77,8 @@ describeEachDatabase('number history', (dialect) => {
       ],
       "the first owner's own events, newest first; the update that changed nothing recorded nothing, and nothing of the second owner's",
     );
-    const [release, description, ipnd, routing, bought] = firstHistory.body.results;
+    const [release, price, description, ipnd, routing, bought] = firstHistory.body.results;
+    assert.deepEqual(price.details, { changes: { monthly_cost: { before: 10, after: 12.5 } } }, 'in dollars, as everywhere');
     assert.deepEqual(routing.details, {
       changes: { primary_route: { before: 'device', after: 'voicemail' }, primary_destination: { before: '1000000', after: '2000' } },
     });
@@ -117,6 +123,7 @@ describeEachDatabase('number history', (dialect) => {
       [
         ['purchased', second.accountId],
         ['released', first.accountId],
+        ['price_changed', first.accountId],
         ['description_changed', first.accountId],
         ['ipnd_changed', first.accountId],
         ['routing_changed', first.accountId],

@@ -932,7 +932,7 @@ export interface components {
             did_number: string;
             event_id: string;
             /** @enum {string} */
-            kind: "purchased" | "routing_changed" | "ipnd_changed" | "description_changed" | "settings_changed" | "renewed" | "suspended" | "reactivated" | "released" | "restored";
+            kind: "purchased" | "routing_changed" | "ipnd_changed" | "description_changed" | "settings_changed" | "price_changed" | "renewed" | "suspended" | "reactivated" | "released" | "restored";
             request_id: string | null;
         };
         ApiKeyInfo: {
@@ -1047,7 +1047,7 @@ export interface components {
             did_number: string;
             event_id: string;
             /** @enum {string} */
-            kind: "purchased" | "routing_changed" | "ipnd_changed" | "description_changed" | "settings_changed" | "renewed" | "suspended" | "reactivated" | "released" | "restored";
+            kind: "purchased" | "routing_changed" | "ipnd_changed" | "description_changed" | "settings_changed" | "price_changed" | "renewed" | "suspended" | "reactivated" | "released" | "restored";
             request_id: string | null;
         };
         /** @enum {string} */

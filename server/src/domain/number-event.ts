@@ -9,6 +9,7 @@ export const NUMBER_EVENT_KINDS = [
   'ipnd_changed',
   'description_changed',
   'settings_changed',
+  'price_changed',
   'renewed',
   'suspended',
   'reactivated',
@@ -24,6 +25,11 @@ export type Actor = `api_key:${string}` | 'operator' | 'system';
 export interface ChangeSource {
   actor: Actor;
   requestId: string | null;
+}
+
+/** The operator's changes, as asked for by the request `requestId`. */
+export function operatorSource(requestId: string): ChangeSource {
+  return { actor: 'operator', requestId };
 }
 
 /** Bilby's own changes: recovery finishing a saga, the billing run. */
@@ -55,6 +61,8 @@ export interface NumberEventDetailsByKind {
   ipnd_changed: { changes: FieldChanges };
   description_changed: { changes: FieldChanges };
   settings_changed: { changes: FieldChanges };
+  /** The operator gave a sold number its own price, or took it back to its type's. */
+  price_changed: { changes: FieldChanges };
   renewed: { order_id: string; period: number; amount_cents: number; [key: string]: JsonValue };
   suspended: { order_id: string; period: number; [key: string]: JsonValue };
   reactivated: { order_id: string; period: number; [key: string]: JsonValue };

@@ -112,14 +112,18 @@ export function presentNumberEvent(event: NumberEvent) {
   };
 }
 
-/** Every `<name>_cents` integer, however deep, becomes `<name>` in dollars. */
-function inDollars(value: JsonValue): JsonValue {
+/**
+ * Every `<name>_cents`, however deep, becomes `<name>` in dollars: an amount, or a change of one
+ * (`{before, after}`).
+ */
+function inDollars(value: JsonValue, cents = false): JsonValue {
+  if (typeof value === 'number') return cents ? centsToDollars(value) : value;
   if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map(inDollars);
+  if (Array.isArray(value)) return value.map((item) => inDollars(item, cents));
   const shown: Record<string, JsonValue> = {};
   for (const [key, item] of Object.entries(value)) {
-    if (key.endsWith('_cents') && typeof item === 'number') shown[key.slice(0, -'_cents'.length)] = centsToDollars(item);
-    else shown[key] = inDollars(item);
+    if (key.endsWith('_cents')) shown[key.slice(0, -'_cents'.length)] = inDollars(item, true);
+    else shown[key] = inDollars(item, cents);
   }
   return shown;
 }

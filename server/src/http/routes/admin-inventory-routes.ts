@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { AppError } from '../../domain/errors.js';
+import { operatorSource } from '../../domain/number-event.js';
 import type { ServiceDeps } from '../../services/deps.js';
 import { importNumbers } from '../../services/import-numbers.js';
 import { MAX_LINE_BYTES } from '../../services/inventory-csv.js';
@@ -99,7 +100,7 @@ export function registerAdminInventoryRoutes(app: TypedApp, deps: ServiceDeps): 
         response: { 200: NumberRef, ...ErrorResponses },
       },
     },
-    async (request) => presentInventoryNumber(await setOwnNumberPrice(deps, request.params.did_number, priceOf(request.body))),
+    async (request) => presentInventoryNumber(await setOwnNumberPrice(deps, request.params.did_number, priceOf(request.body), operatorSource(request.id))),
   );
 
   app.delete(
@@ -113,7 +114,7 @@ export function registerAdminInventoryRoutes(app: TypedApp, deps: ServiceDeps): 
         response: { 200: NumberRef, ...ErrorResponses },
       },
     },
-    async (request) => presentInventoryNumber(await setOwnNumberPrice(deps, request.params.did_number, null)),
+    async (request) => presentInventoryNumber(await setOwnNumberPrice(deps, request.params.did_number, null, operatorSource(request.id))),
   );
 
   app.get(
