@@ -5,7 +5,7 @@ import { newId } from '../server/src/domain/ids.js';
 import { recoverOrders } from '../server/src/services/recover-orders.js';
 import { recoverReleases } from '../server/src/services/release-number.js';
 import { openRelease } from '../server/src/store/release-order-store.js';
-import { SYSTEM_SOURCE } from '../server/src/domain/number-event.js';
+import { SYSTEM_SOURCE, updateEvents } from '../server/src/domain/number-event.js';
 import { insertAddress } from '../server/src/store/ipnd-store.js';
 import { listNumberEvents, recordNumberEvents, type NewNumberEvent } from '../server/src/store/number-event-store.js';
 import { createTestContext, purchaseBody, type TestAccount, type TestContextApi } from './helpers/context.js';
@@ -31,6 +31,26 @@ async function patch(ctx: TestContextApi, account: TestAccount, changes: Record<
 async function eventCount(ctx: TestContextApi): Promise<number> {
   return (await ctx.db.selectFrom('number_event').select('id').where('did_number', '=', NUMBER).execute()).length;
 }
+
+it('groups an update into one event per kind of change, each naming only the fields whose value changed', () => {
+  const before = {
+    primary_route: 'device', primary_destination: '1000000', address_id: 'a1', description: 'Desk',
+    block_prefs: { block_hidden: false, block_list: ['612'] },
+  };
+  assert.deepEqual(
+    updateEvents(before, {
+      primary_route: 'device', primary_destination: '1000001', backup_route: 'voicemail', description: 'Desk',
+      block_prefs: { block_list: ['612'], block_hidden: false },
+    }),
+    [{ kind: 'routing_changed', details: { changes: { primary_destination: { before: '1000000', after: '1000001' }, backup_route: { before: null, after: 'voicemail' } } } }],
+    'the same description and the same settings in another key order are no change',
+  );
+  assert.deepEqual(
+    updateEvents(before, { address_id: 'a2', block_prefs: { block_hidden: true, block_list: ['612'] } }).map((e) => e.kind),
+    ['ipnd_changed', 'settings_changed'],
+  );
+  assert.deepEqual(updateEvents(before, {}), []);
+});
 
 describeEachDatabase('number history', (dialect) => {
   it('shows each owner only their own tenure, before and after, with the key and the request; the operator sees all', async (t) => {
