@@ -116,6 +116,13 @@ describeEachDatabase('the billing run', (dialect) => {
     assert.deepEqual([paid.renewed, paid.reactivated, paid.stillSuspended], [1, 1, 0]);
     assert.equal((await shown(ctx, buyer, NUMBER)).status, 'active');
     assert.equal(await balanceOf(ctx, buyer), 10_00);
+    const history = await ctx.call('GET', `/api/v1/phone-numbers/${NUMBER}/history`, { key: buyer.key });
+    assert.equal(history.status, 200, JSON.stringify(history.body));
+    assert.deepEqual(
+      history.body.results.map((event: { kind: string; actor: string }) => [event.kind, event.actor]),
+      [['reactivated', 'system'], ['renewed', 'system'], ['suspended', 'system'], ['purchased', `api_key:${history.body.results.at(-1).actor.slice(8)}`]],
+      'the history tells the suspension, the renewal that settled it and the reactivation, newest first',
+    );
 
     // The next month goes unpaid for longer than the suspension allows: the number is released.
     const second = middayOn(periodStart(tenure.purchased_on, 2));

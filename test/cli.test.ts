@@ -8,7 +8,7 @@ import { it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as account from '../cli/src/commands/account.js';
 import * as adminAccounts from '../cli/src/commands/admin-accounts.js';
-import { changeStock, importInventory, showCounts, syncInventory } from '../cli/src/commands/admin-inventory.js';
+import { changeStock, importInventory, showCounts, showNumberHistory, syncInventory } from '../cli/src/commands/admin-inventory.js';
 import { setPricingRule, showMargins, showPricingRules } from '../cli/src/commands/admin-pricing.js';
 import { CrazyTelCatalogue } from '../server/src/carriers/crazytel/upstream-catalogue.js';
 import { createApp } from '../server/src/http/app.js';
@@ -324,6 +324,17 @@ it('commands as functions: update, show and release a number; add and remove IPN
   const released = captureIo();
   await numbers.releaseNumber(client, '61291234567', released);
   assert.equal(released.stdout, 'Released 61291234567.\n');
+  const history = captureIo();
+  await numbers.showHistory(client, '61291234567', {}, history);
+  const buyerKey = (await ctx.db.selectFrom('api_key').select('id').where('account_id', '=', acc.accountId).executeTakeFirstOrThrow()).id;
+  const lines = history.stdout.trimEnd().split('\n');
+  assert.match(lines[0]!, /^WHEN\s+EVENT\s+WHAT\s+BY\s+REQUEST$/);
+  assert.deepEqual(lines.slice(1).map((line) => line.split(/\s{2,}/)[1]), ['released', 'description_changed', 'routing_changed', 'purchased']);
+  assert.match(lines[3]!, new RegExp(`primary_route: device → voicemail, primary_destination: 1000000 → 2000\\s+api_key:${buyerKey}\\s+req_`));
+  assert.match(lines[4]!, /order_id ord_\S+, amount \$15\.00\s+api_key:/);
+  const everyOwner = captureIo(true);
+  await showNumberHistory(operator, '61291234567', {}, everyOwner);
+  assert.deepEqual(JSON.parse(everyOwner.stdout).results.map((e: { account_id: string }) => e.account_id), Array(4).fill(acc.accountId));
 
   const added = captureIo(true);
   await account.addAddress(client, { city: 'Hobart', state: 'TAS', postcode: '7000' }, added);

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, loadConfig } from '../server/src/config.js';
+import { SYSTEM_SOURCE } from '../server/src/domain/number-event.js';
 import { purchaseNumber } from '../server/src/services/purchase-number.js';
 import { recoverOrders } from '../server/src/services/recover-orders.js';
 import { createTestContext, purchaseBody } from './helpers/context.js';
@@ -166,7 +167,7 @@ describe('configuration', () => {
     const buyer = await ctx.createAccount({ balance: 50_00 });
     await ctx.seedNumbers(['0291234567']);
     ctx.carrier.inject({ kind: 'hang', ms: config.carrier.hangMs });
-    const answer = await purchaseNumber(ctx.deps, buyer.accountId, purchaseBody(buyer, '0291234567')).catch((e: { code?: string }) => e.code);
+    const answer = await purchaseNumber(ctx.deps, buyer.accountId, purchaseBody(buyer, '0291234567'), SYSTEM_SOURCE).catch((e: { code?: string }) => e.code);
     assert.equal(answer, 'upstream_pending');
     // Recovery's pass as the hang ends: the carrier is about to provision.
     ctx.advanceClock(config.carrier.hangMs);

@@ -182,3 +182,48 @@ describeEachDatabase('upgrading to monthly rental (0020)', (dialect) => {
     assert.equal((await db.selectFrom('ledger_entry').select('transaction_id').execute()).length, 1, 'the entries survived the rebuild');
   });
 });
+
+describeEachDatabase("upgrading to numbers' histories (0022)", (dialect) => {
+  it('gives every sale and release made before it its event, in order, and nothing for a failed purchase', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bilby-upgrade-'));
+    const test = await openTestDatabase(dialect, dir);
+    t.after(async () => {
+      await test.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const db = test.database.db;
+    await migrateTo(test.database, '0020-rental');
+    await sql`INSERT INTO account (id, account_code, name, status, balance_cents, held_cents, created_at)
+              VALUES ('acc_old', 'A0001', 'Old customer', 'active', 0, 0, ${AT})`.execute(db);
+    await sql`INSERT INTO phone_number (did_number, country, number_type, state, city, setup_cost_cents, monthly_cost_cents,
+                status, account_id, block_premium, created_at, updated_at)
+              VALUES ('61291230001', 'AU', 'geographic', 'NSW', 'Sydney', 500, 1000, 'active', 'acc_old', 0, ${AT}, ${AT})`.execute(db);
+    const orders = [
+      ['ord_0190000000007000800000000000001', 'completed', '2026-01-02T00:00:00.000Z'],
+      ['ord_0190000000007000800000000000002', 'failed', '2026-01-03T00:00:00.000Z'],
+      ['ord_0190000000007000800000000000003', 'completed', '2026-01-05T00:00:00.000Z'],
+    ] as const;
+    for (const [id, status, at] of orders) {
+      await sql`INSERT INTO purchase_order (id, account_id, did_number, status, amount_cents, setup_cost_cents, monthly_cost_cents,
+                  address_id, person_id, primary_route, created_at, updated_at, completed_at)
+                VALUES (${id}, 'acc_old', '61291230001', ${status}, 1500, 500, 1000, 'adr', 'per', 'device', ${at}, ${at},
+                  ${status === 'completed' ? at : null})`.execute(db);
+    }
+    await sql`INSERT INTO release_order (id, account_id, did_number, status, created_at, updated_at)
+              VALUES ('rel_0190000000007000800000000000004', 'acc_old', '61291230001', 'completed', '2026-01-04T00:00:00.000Z', '2026-01-04T00:00:00.000Z')`.execute(db);
+
+    assert.deepEqual(await migrateToLatest(test.database), MIGRATION_NAMES.slice(MIGRATION_NAMES.indexOf('0020-rental') + 1));
+    const events = await db.selectFrom('number_event').selectAll().orderBy('id').execute();
+    assert.deepEqual(
+      events.map((row) => [row.id, row.kind, row.account_id, row.actor, row.request_id, row.created_at, JSON.parse(row.details)]),
+      [
+        ['evt_0190000000007000800000000000001', 'purchased', 'acc_old', 'system', null, '2026-01-02T00:00:00.000Z',
+          { order_id: orders[0][0], amount_cents: 1500, configuration: {}, backfilled: true }],
+        ['evt_0190000000007000800000000000003', 'purchased', 'acc_old', 'system', null, '2026-01-05T00:00:00.000Z',
+          { order_id: orders[2][0], amount_cents: 1500, configuration: {}, backfilled: true }],
+        ['evt_0190000000007000800000000000004', 'released', 'acc_old', 'system', null, '2026-01-04T00:00:00.000Z',
+          { release_id: 'rel_0190000000007000800000000000004', backfilled: true }],
+      ],
+    );
+  });
+});

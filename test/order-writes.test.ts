@@ -21,13 +21,14 @@ async function snapshot(ctx: TestContextApi, orderId: string) {
     entries: await ctx.db.selectFrom('ledger_entry').selectAll().where('transaction_id', 'like', 'txn_%').orderBy('ledger_account').execute(),
     verified: await ctx.db.selectFrom('verified_cli').selectAll().where('account_id', '=', order.account_id).execute(),
     tenure: await ctx.db.selectFrom('rental').selectAll().where('order_id', '=', orderId).execute(),
+    events: await ctx.db.selectFrom('number_event').selectAll().where('did_number', '=', order.did_number).execute(),
   };
 }
 
 function completion(orderId: string, at: string): OrderCompletion {
   return {
     orderId, carrierReference: 'carrier-ref-1', transactionId: newId('txn'), primaryTimeoutS: 30, blockPrefs: '{"block_invalid":false}', at,
-    purchasedOn: '2026-11-29', firstRenewalOn: '2026-12-29',
+    purchasedOn: '2026-11-29', firstRenewalOn: '2026-12-29', eventId: newId('evt'), source: { actor: 'api_key:key_buyer', requestId: 'req_buyer' },
   };
 }
 
@@ -145,6 +146,20 @@ describeEachDatabase('order completion', (dialect) => {
       after.tenure.map((row) => [row.did_number, row.account_id, row.purchased_on, Number(row.next_period), row.next_due_on, row.status]),
       [[after.order.did_number, buyer.accountId, '2026-11-29', 1, '2026-12-29', 'active']],
       'the tenure begins with its first month paid',
+    );
+    assert.deepEqual(
+      after.events.map((row) => ({ ...row, id: row.id.slice(0, 4), details: JSON.parse(row.details) })),
+      [
+        {
+          id: 'evt_', did_number: after.order.did_number, account_id: buyer.accountId, kind: 'purchased', actor: 'api_key:key_buyer',
+          request_id: 'req_buyer', created_at: at,
+          details: {
+            order_id: orderId, amount_cents: 12_34,
+            configuration: { primary_route: 'device', primary_destination: '1000000', address_id: buyer.addressId, person_id: buyer.personId, description: after.order.description },
+          },
+        },
+      ],
+      "the number's history records the purchase, by whom and in which request",
     );
 
     const again = await completePendingOrder(ctx.database, completion(orderId, '2026-11-29T05:00:00.000Z'));

@@ -23,6 +23,7 @@ describeEachDatabase('tenant isolation', (dialect) => {
     const before = await snapshot(ctx.db);
     const attempts: Array<[string, 'GET' | 'POST' | 'PATCH' | 'DELETE', string, unknown, number, string]> = [
       ['show B’s number', 'GET', '/api/v1/phone-numbers/61291234567', undefined, 404, 'number_not_found'],
+      ['show B’s number’s history', 'GET', '/api/v1/phone-numbers/61291234567/history', undefined, 404, 'number_not_found'],
       ['update B’s number', 'PATCH', '/api/v1/phone-numbers', { did_number: '61291234567', description: 'mine' }, 404, 'number_not_found'],
       ['release B’s number', 'DELETE', '/api/v1/phone-numbers', { did_number: '61291234567' }, 404, 'number_not_found'],
       ['show B’s order', 'GET', `/api/v1/phone-numbers/orders/${bought.body.order_id}`, undefined, 404, 'not_found'],

@@ -168,6 +168,13 @@ export function addAdminCommands(program: Command, operator: (run: Run) => (...a
     .option('--to <month>', 'last month, YYYY-MM', month('--to'))
     .action(operator(async (client, io, o: { from?: string; to?: string }) => adminPricing.showMargins(client, defined({ from: o.from, to: o.to }), io)));
 
+  const numbers = admin.command('numbers').description('any number, whoever holds it');
+  numbers
+    .command('history <number>')
+    .description("a number's whole history, every owner's: purchases, changes, renewals, releases, and who made them")
+    .option('--limit <n>', 'only the newest this many', integer('--limit', 1, 1000))
+    .action(operator(async (client, io, o: { limit?: number }, number: string) => adminInventory.showNumberHistory(client, number, defined({ limit: o.limit }), io)));
+
   const inventory = admin.command('inventory').description('stock: counts, import, sync, withdraw, reinstate');
   inventory.command('counts', { isDefault: true }).action(operator(async (client, io) => adminInventory.showCounts(client, io)));
   inventory

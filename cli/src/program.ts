@@ -138,6 +138,11 @@ export function createProgram(): Command {
       }),
     );
   numbersCommand
+    .command('history <number>')
+    .description("a number's history while yours: purchase, changes (before → after), renewals, release, and who made them")
+    .option('--limit <n>', 'only the newest this many', integer('--limit', 1, 1000))
+    .action(customer(async (client, io, o: { limit?: number }, number: string) => numbers.showHistory(client, number, defined({ limit: o.limit }), io)));
+  numbersCommand
     .command('release <number>')
     .description('give a number back')
     .action(customer(async (client, io, _o, number: string) => numbers.releaseNumber(client, number, io)));

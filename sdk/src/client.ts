@@ -113,6 +113,15 @@ export function createClient(options: ClientOptions) {
           body: { ...changes, did_number: didNumber },
           idempotencyKey: call.idempotencyKey,
         }),
+      /**
+       * [Bilby] The number's history in this account's hands, newest first: its purchase, each change
+       * (before and after), renewals, suspension, release, with who made it and the request's id.
+       */
+      history: (didNumber: string, options: T.ListOptions = {}): PagePromise<T.NumberEvent> =>
+        list('customer', '/phone-numbers/{did_number}/history', 'numbers.history', options, {
+          params: { did_number: didNumber },
+          extension: true,
+        }),
       /** [CrazyTel] Gives a number back. */
       release: (didNumber: string, call: CallOptions = {}): Promise<T.Released> =>
         customer('DELETE', '/phone-numbers', 'numbers.release', {
@@ -300,6 +309,9 @@ export function createClient(options: ClientOptions) {
       numbers: {
         get: (didNumber: string): Promise<T.InventoryNumber> =>
           admin('GET', '/numbers/{did_number}', 'admin.numbers.get', { params: { did_number: didNumber } }),
+        /** The number's whole history, every owner's, newest first. */
+        history: (didNumber: string, options: T.ListOptions = {}): PagePromise<T.AdminNumberEvent> =>
+          list('admin', '/numbers/{did_number}/history', 'admin.numbers.history', options, { params: { did_number: didNumber } }),
         setPrice: (didNumber: string, price: T.PriceInput): Promise<T.InventoryNumber> =>
           admin('PUT', '/numbers/{did_number}/price', 'admin.numbers.setPrice', { params: { did_number: didNumber }, body: price }),
         clearPrice: (didNumber: string): Promise<T.InventoryNumber> =>

@@ -426,6 +426,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/numbers/{did_number}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A number's whole history, every owner's, newest first */
+        get: operations["getInventoryNumberHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/numbers/{did_number}/price": {
         parameters: {
             query?: never;
@@ -924,6 +941,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/phone-numbers/{did_number}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A number's history in the caller's hands, newest first [Bilby]
+         * @description Purchased, each routing, IPND, description or settings change (before and after), renewed, suspended, reactivated, released and restored, with who (API key id, operator or system) and the request's id. Only the caller's own tenures of the number: nothing of another owner's. number_not_found unless the caller holds or once held it.
+         */
+        get: operations["getNumberHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1124,6 +1161,22 @@ export interface components {
             number: number;
             /** @description Amount in AUD dollars, at most two decimals */
             total: number;
+        };
+        AdminNumberEvent: {
+            /** @description The owner whose tenure the event belongs to */
+            account_id: string;
+            /** @description Who made the change: `api_key:<key id>`, `operator`, or `system` (recovery, billing runs) */
+            actor: string;
+            created_at: string;
+            /** @description What the event records: for a change, `changes` names each field changed with its value `before` and `after`; a purchase its `order_id`, `amount` (dollars) and the number's first `configuration`; a renewal its `order_id`, `period` and `amount` */
+            details: {
+                [key: string]: unknown;
+            };
+            did_number: string;
+            event_id: string;
+            /** @enum {string} */
+            kind: "purchased" | "routing_changed" | "ipnd_changed" | "description_changed" | "settings_changed" | "price_changed" | "renewed" | "suspended" | "reactivated" | "released" | "restored";
+            request_id: string | null;
         };
         ApiKeyInfo: {
             created_at: string;
@@ -1359,6 +1412,20 @@ export interface components {
             number: number;
             /** @description Amount in AUD dollars, at most two decimals */
             total: number;
+        };
+        NumberEvent: {
+            /** @description Who made the change: `api_key:<key id>`, `operator`, or `system` (recovery, billing runs) */
+            actor: string;
+            created_at: string;
+            /** @description What the event records: for a change, `changes` names each field changed with its value `before` and `after`; a purchase its `order_id`, `amount` (dollars) and the number's first `configuration`; a renewal its `order_id`, `period` and `amount` */
+            details: {
+                [key: string]: unknown;
+            };
+            did_number: string;
+            event_id: string;
+            /** @enum {string} */
+            kind: "purchased" | "routing_changed" | "ipnd_changed" | "description_changed" | "settings_changed" | "price_changed" | "renewed" | "suspended" | "reactivated" | "released" | "restored";
+            request_id: string | null;
         };
         /** @enum {string} */
         NumberType: "geographic" | "mobile" | "tollfree" | "local_rate";
@@ -2895,6 +2962,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InventoryNumber"];
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getInventoryNumberHistory: {
+        parameters: {
+            query?: {
+                /** @description Rows per page (max 1000) */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                did_number: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        next_cursor: string | null;
+                        results: components["schemas"]["AdminNumberEvent"][];
+                    };
                 };
             };
             /** @description The request was refused: `code` says why (see the contract for each route) */
@@ -4482,6 +4597,54 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OwnedNumber"];
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getNumberHistory: {
+        parameters: {
+            query?: {
+                /** @description Rows per page (max 1000) */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                did_number: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        next_cursor: string | null;
+                        results: components["schemas"]["NumberEvent"][];
+                    };
                 };
             };
             /** @description The request was refused: `code` says why (see the contract for each route) */

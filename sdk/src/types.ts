@@ -25,6 +25,7 @@ export type Address = Schemas['Address'];
 export type Person = Schemas['Person'];
 export type Order = Schemas['Order'];
 export type Transaction = Schemas['Transaction'];
+export type NumberEvent = Schemas['NumberEvent'];
 export type Destination = ResponseOf<'/api/v1/phone-numbers/destinations', 'get'>['results'][number];
 export type Balance = ResponseOf<'/api/v1/balance', 'get'>;
 
@@ -73,6 +74,7 @@ export type TypePrice = Schemas['TypePrice'];
 export type PriceInput = BodyOf<'/admin/v1/prices/{number_type}', 'put'>;
 export type SetTypePriceResult = ResponseOf<'/admin/v1/prices/{number_type}', 'put'>;
 export type InventoryNumber = Schemas['InventoryNumber'];
+export type AdminNumberEvent = Schemas['AdminNumberEvent'];
 export type PricingRule = Schemas['PricingRule'];
 export type PricingRuleInput = BodyOf<'/admin/v1/pricing-rules/{number_type}', 'put'>;
 export type SetPricingRuleResult = ResponseOf<'/admin/v1/pricing-rules/{number_type}', 'put'>;

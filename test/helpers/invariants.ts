@@ -80,6 +80,21 @@ export async function assertInvariants(db: Db, carrier: Carrier | null, options:
     }
   }
 
+  // INV-HISTORY: every completed order, and only those, has its one `purchased` event, its buyer's:
+  // the event is written by the completion's own transaction.
+  const purchasedEvents = new Map<string, Array<{ account_id: string; did_number: string }>>();
+  for (const event of await db.selectFrom('number_event').select(['did_number', 'account_id', 'details']).where('kind', '=', 'purchased').execute()) {
+    const orderId = (JSON.parse(event.details) as { order_id: string }).order_id;
+    purchasedEvents.set(orderId, [...(purchasedEvents.get(orderId) ?? []), event]);
+  }
+  for (const order of orders) {
+    const events = purchasedEvents.get(order.id) ?? [];
+    purchasedEvents.delete(order.id);
+    const expected = order.status === 'completed' ? [{ account_id: order.account_id, did_number: order.did_number }] : [];
+    assert.deepEqual(events.map((e) => ({ account_id: e.account_id, did_number: e.did_number })), expected, `INV-HISTORY: purchase event of ${order.status} order ${order.id}`);
+  }
+  assert.deepEqual([...purchasedEvents.keys()], [], 'INV-HISTORY: purchase events of no order');
+
   // INV-ONE-OWNER: a number is one row; active/reserved rows name exactly one account (CHECKed),
   // and no number has two completed orders that are both still its current order.
   const doubles = await db
@@ -195,6 +210,7 @@ export async function snapshot(db: Db): Promise<unknown> {
     available: (await db.selectFrom('phone_number').select(sql<number>`count(*)`.as('n')).where('status', '=', 'available').executeTakeFirstOrThrow()).n,
     addresses: await db.selectFrom('address').select('id').orderBy('id').execute(),
     persons: await db.selectFrom('person').select('id').orderBy('id').execute(),
+    events: await db.selectFrom('number_event').select('id').orderBy('id').execute(),
   };
 }
 

@@ -3,6 +3,7 @@ import { it } from 'node:test';
 import fc from 'fast-check';
 import { newId } from '../../server/src/domain/ids.js';
 import { LEDGER_REVENUE } from '../../server/src/domain/order.js';
+import { SYSTEM_SOURCE } from '../../server/src/domain/number-event.js';
 import { creditAccount } from '../../server/src/services/create-account.js';
 import { completeOrder, failOrder } from '../../server/src/services/settle-order.js';
 import type { DialectName } from '../../server/src/store/database.js';
@@ -71,7 +72,7 @@ export function ledgerProperty(dialect: DialectName): void {
             } else if (model.open.length > 0) {
               const [hold] = model.open.splice(op.index % model.open.length, 1);
               if (op.kind === 'post') {
-                await completeOrder(ctx.deps, hold!.orderId, 'ref');
+                await completeOrder(ctx.deps, hold!.orderId, 'ref', SYSTEM_SOURCE);
                 model.balance -= hold!.cents;
               } else {
                 await failOrder(ctx.deps, hold!.orderId, 'upstream_error');

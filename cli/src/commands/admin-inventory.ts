@@ -1,11 +1,20 @@
 import { createReadStream, statSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BilbyClient, CatalogueSync, ImportReport, StockChange } from '@bilby/sdk';
+import type { AdminNumberEvent, BilbyClient, CatalogueSync, ImportReport, StockChange } from '@bilby/sdk';
 import { UsageError } from '../failures.js';
 import { details, emit, table, type Io } from '../io.js';
+import { collect, eventColumns } from './numbers.js';
 
-/** Operator commands on stock: counts, withdraw, reinstate, CSV import and the upstream catalogue's sync. */
+/** Operator commands on stock: counts, withdraw, reinstate, CSV import, the upstream catalogue's sync and a number's history. */
+
+const adminEventColumns: Array<[string, (e: AdminNumberEvent) => unknown]> = [...eventColumns.slice(0, 2), ['account', (e) => e.account_id], ...eventColumns.slice(2)];
+
+/** A number's whole history, every owner's, newest first. */
+export async function showNumberHistory(client: BilbyClient, didNumber: string, options: { limit?: number }, io: Io) {
+  const page = await collect(client.admin.numbers.history(didNumber, options), options.limit === undefined);
+  emit(io, page, (p) => table(p.results, adminEventColumns));
+}
 
 export async function showCounts(client: BilbyClient, io: Io) {
   const counts = await client.admin.inventory.counts();

@@ -1,7 +1,16 @@
-import type { AvailableNumber, AvailableNumberFilters, BilbyClient, NumberUpdate, OwnedNumber, OwnedNumberFilters, PagePromise } from '@bilby/sdk';
+import type {
+  AvailableNumber,
+  AvailableNumberFilters,
+  BilbyClient,
+  NumberEvent,
+  NumberUpdate,
+  OwnedNumber,
+  OwnedNumberFilters,
+  PagePromise,
+} from '@bilby/sdk';
 import { details, dollars, emit, table, type Io } from '../io.js';
 
-/** Customer commands on numbers: search the stock, and list, show, change and release one's own. */
+/** Customer commands on numbers: search the stock, and list, show, change, release one's own and show their history. */
 
 export async function collect<T>(list: PagePromise<T>, all: boolean): Promise<{ results: T[]; next_cursor: string | null }> {
   if (!all) {
@@ -52,6 +61,40 @@ export async function updateNumber(client: BilbyClient, didNumber: string, chang
 
 export async function releaseNumber(client: BilbyClient, didNumber: string, io: Io): Promise<void> {
   emit(io, await client.numbers.release(didNumber), (r) => `Released ${r.did_number}.`);
+}
+
+export async function showHistory(client: BilbyClient, didNumber: string, options: { limit?: number }, io: Io): Promise<void> {
+  const page = await collect(client.numbers.history(didNumber, options), options.limit === undefined);
+  emit(io, page, (p) => table(p.results, eventColumns));
+}
+
+export const eventColumns: Array<[string, (e: NumberEvent) => unknown]> = [
+  ['when', (e) => e.created_at],
+  ['event', (e) => e.kind],
+  ['what', (e) => describeEvent(e.details)],
+  ['by', (e) => e.actor],
+  ['request', (e) => e.request_id],
+];
+
+/** One line for an event's details: each change as `field: before → after`, other details as `name value`. */
+function describeEvent(details: Record<string, unknown>): string {
+  const { changes, ...rest } = details;
+  const parts: string[] = [];
+  if (changes && typeof changes === 'object') {
+    for (const [field, change] of Object.entries(changes as Record<string, { before: unknown; after: unknown }>)) {
+      parts.push(`${field}: ${shown(change.before)} → ${shown(change.after)}`);
+    }
+  }
+  for (const [name, value] of Object.entries(rest)) {
+    if (value === null || value === undefined || name === 'configuration') continue;
+    parts.push(name === 'amount' && typeof value === 'number' ? `amount ${dollars(value)}` : `${name} ${shown(value)}`);
+  }
+  return parts.join(', ');
+}
+
+function shown(value: unknown): string {
+  if (value === null || value === undefined || value === '') return '-';
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
 function describeOwned(n: OwnedNumber): string {

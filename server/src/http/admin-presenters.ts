@@ -1,12 +1,13 @@
 import type { Account } from '../domain/account.js';
 import type { ApiKeyInfo } from '../domain/api-key.js';
 import { availableCents, centsToDollars } from '../domain/money.js';
+import type { NumberEvent } from '../domain/number-event.js';
 import { shownStatus, type StockedNumber, type TypePrice } from '../domain/number-record.js';
 import type { Destination } from '../domain/routing.js';
 import type { StoredPricingRule } from '../services/pricing-rules.js';
 import type { CatalogueSyncRun } from '../services/catalogue-sync-runs.js';
 import type { MarginLine, MarginReport } from '../services/margin-report.js';
-import { presentAvailable } from './presenters.js';
+import { presentAvailable, presentNumberEvent } from './presenters.js';
 
 /** What the operator's services return, to the wire. Secrets (key hashes) never leave. */
 
@@ -113,4 +114,9 @@ export function presentMarginReport(report: MarginReport) {
     results: report.results.map((line) => ({ month: line.month, number_type: line.numberType, ...presentMarginLine(line) })),
     totals: presentMarginLine(report.totals),
   };
+}
+
+/** An event of a number's history as the operator sees it: with the owner it concerns. */
+export function presentAdminNumberEvent(event: NumberEvent) {
+  return { ...presentNumberEvent(event), account_id: event.account_id };
 }

@@ -40,6 +40,7 @@ import { AdminAccount, AdminDestination, ApiKeyInfo, InventoryNumber, TypePrice 
 import { CatalogueSync, PricingRule } from './schemas/catalogue-schemas.js';
 import { AdminInvoice, AdminInvoiceSummary, Invoice, InvoiceSummary } from './schemas/invoice-schemas.js';
 import { AvailableNumber, ErrorBody, errorAnswer, ValueSets } from './schemas/common-schemas.js';
+import { AdminNumberEvent, NumberEvent } from './schemas/history-schemas.js';
 import { OwnedNumber } from './schemas/number-schemas.js';
 import { Order } from './schemas/purchase-schemas.js';
 import { ReconcileReport, UpstreamDifference } from './schemas/reconcile-schemas.js';
@@ -164,6 +165,8 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     InvoiceSummary,
     AdminInvoice,
     AdminInvoiceSummary,
+    NumberEvent,
+    AdminNumberEvent,
   ]) {
     app.addSchema(schema);
   }

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { apiKeyActor, type ChangeSource } from '../domain/number-event.js';
 import { authenticate, unauthenticated, type Caller } from '../services/authenticate.js';
 import type { ServiceDeps } from '../services/deps.js';
 import { enforceRateLimit } from '../services/rate-limiter.js';
@@ -69,4 +70,9 @@ async function admit(deps: ServiceDeps, request: FastifyRequest, key: string): P
 export function callerOf(request: FastifyRequest): Caller {
   if (!request.caller) throw unauthenticated();
   return request.caller;
+}
+
+/** Who a customer request's changes are recorded as: its API key, and the request's id. */
+export function sourceOf(request: FastifyRequest): ChangeSource {
+  return { actor: apiKeyActor(callerOf(request).keyId), requestId: request.id };
 }

@@ -1,5 +1,6 @@
 import { ADDRESS_OPTIONAL_FIELDS, type Address, type Person } from '../domain/ipnd-record.js';
 import { centsToDollars } from '../domain/money.js';
+import type { JsonValue, NumberEvent } from '../domain/number-event.js';
 import { shownStatus, type ListedNumber, type OwnedNumber } from '../domain/number-record.js';
 import type { LedgerTransaction, PurchaseOrder } from '../domain/order.js';
 import { DEFAULT_BLOCK_PREFS } from '../services/settle-order.js';
@@ -96,4 +97,33 @@ export function presentPerson(row: Person) {
     contact_name_2: row.contact_name_2,
     birthdate: row.birthdate,
   };
+}
+
+/** An event of a number's history as its owner sees it: amounts in dollars, as everywhere. */
+export function presentNumberEvent(event: NumberEvent) {
+  return {
+    event_id: event.id,
+    did_number: event.did_number,
+    kind: event.kind,
+    details: inDollars(event.details) as Record<string, JsonValue>,
+    actor: event.actor,
+    request_id: event.request_id,
+    created_at: event.created_at,
+  };
+}
+
+/**
+ * Every `<name>_cents`, however deep, becomes `<name>` in dollars: an amount, or a change of one
+ * (`{before, after}`).
+ */
+function inDollars(value: JsonValue, cents = false): JsonValue {
+  if (typeof value === 'number') return cents ? centsToDollars(value) : value;
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => inDollars(item, cents));
+  const shown: Record<string, JsonValue> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (key.endsWith('_cents')) shown[key.slice(0, -'_cents'.length)] = inDollars(item, true);
+    else shown[key] = inDollars(item, cents);
+  }
+  return shown;
 }

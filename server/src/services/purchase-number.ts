@@ -1,6 +1,7 @@
 import type { ProvisionOutcome, ProvisionRequest } from '../carriers/carrier.js';
 import { AppError } from '../domain/errors.js';
 import { isUuid, newId } from '../domain/ids.js';
+import type { ChangeSource } from '../domain/number-event.js';
 import { availableCents, purchasePrice } from '../domain/money.js';
 import type { OrderFailureCode, PurchaseOrder } from '../domain/order.js';
 import { australianDigits, parseNumber } from '../domain/phone-number.js';
@@ -64,6 +65,8 @@ export async function quotePurchase(deps: ServiceDeps, accountId: string, reques
  * transaction completes the order or compensates. A crash between the steps leaves a pending order
  * that recovery settles by asking the carrier.
  *
+ * The purchase is recorded in the number's history as `source`'s, also when its carrier answers late.
+ *
  * A purchase goes on when its client leaves, and shutdown waits for it like any background task:
  * closing the carrier and database under it would leave its order pending until the next start.
  */
@@ -71,9 +74,10 @@ export function purchaseNumber(
   deps: ServiceDeps,
   accountId: string,
   request: PurchaseRequest,
+  source: ChangeSource,
   claim?: IdempotencyClaim | null,
 ): Promise<PurchaseDone> {
-  const saga = runSaga(deps, accountId, request, claim);
+  const saga = runSaga(deps, accountId, request, source, claim);
   deps.tasks.track(saga);
   return saga;
 }
@@ -82,6 +86,7 @@ async function runSaga(
   deps: ServiceDeps,
   accountId: string,
   request: PurchaseRequest,
+  source: ChangeSource,
   claim: IdempotencyClaim | null | undefined,
 ): Promise<PurchaseDone> {
   const order = await reserve(deps, accountId, request, claim);
@@ -90,7 +95,7 @@ async function runSaga(
   const outcome = provisionWithTimeout(deps, order);
   const answer = await outcome.answer;
   if (answer === 'timeout') {
-    deps.tasks.track(settleLateAnswer(deps, order.id, outcome.provision));
+    deps.tasks.track(settleLateAnswer(deps, order.id, outcome.provision, source));
     throw new AppError('upstream_pending', 'The carrier has not confirmed the number yet; the order is pending', {
       order_id: order.id,
       retryable: false,
@@ -109,7 +114,7 @@ async function runSaga(
     throw await refusalAnswer(deps, order, answer);
   }
   deps.faults?.reached('after_carrier_ok');
-  const settled = await completeOrder(deps, order.id, answer.reference);
+  const settled = await completeOrder(deps, order.id, answer.reference, source);
   deps.faults?.reached('after_final_commit');
   if (settled.order.status !== 'completed') {
     // Recovery failed the order while the carrier was still answering: undo the carrier's side too.
@@ -307,7 +312,7 @@ function provisionWithTimeout(
 }
 
 /** A carrier answer that came after the client was told upstream_pending settles the order then. */
-async function settleLateAnswer(deps: ServiceDeps, orderId: string, provision: Promise<ProvisionOutcome>): Promise<void> {
+async function settleLateAnswer(deps: ServiceDeps, orderId: string, provision: Promise<ProvisionOutcome>, source: ChangeSource): Promise<void> {
   let outcome: ProvisionOutcome;
   try {
     outcome = await provision;
@@ -316,7 +321,7 @@ async function settleLateAnswer(deps: ServiceDeps, orderId: string, provision: P
   }
   const settled =
     outcome.status === 'provisioned'
-      ? await completeOrder(deps, orderId, outcome.reference)
+      ? await completeOrder(deps, orderId, outcome.reference, source)
       : await failOrder(deps, orderId, failureCodeOf(outcome));
   if (outcome.status === 'provisioned' && settled.order.status === 'failed') {
     // Recovery gave up on the order before the carrier answered: give the number back upstream.

@@ -1,3 +1,4 @@
+import { SYSTEM_SOURCE } from '../domain/number-event.js';
 import { listPendingOrders } from '../store/order-store.js';
 import type { ServiceDeps } from './deps.js';
 import type { PushReport } from './push-upstream-change.js';
@@ -39,7 +40,7 @@ export async function recoverOrders(deps: ServiceDeps): Promise<RecoveryReport> 
     }
     const settled =
       state.status === 'provisioned'
-        ? await completeOrder(deps, order.id, state.reference)
+        ? await completeOrder(deps, order.id, state.reference, SYSTEM_SOURCE)
         : await failOrder(deps, order.id, 'upstream_timeout');
     if (!settled.settledNow) continue;
     if (settled.order.status === 'completed') report.completed++;

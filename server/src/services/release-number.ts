@@ -1,7 +1,9 @@
 import { CarrierRefusedError } from '../carriers/carrier.js';
 import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
+import { SYSTEM_SOURCE, type ChangeSource } from '../domain/number-event.js';
 import { parseNumber } from '../domain/phone-number.js';
+import { recordNumberEvents } from '../store/number-event-store.js';
 import { endQuarantines, findOwnedNumber } from '../store/number-store.js';
 import { completeRelease, failRelease, listPendingReleases, openRelease } from '../store/release-order-store.js';
 import { releasesDue, scheduleRelease } from '../store/rental-store.js';
@@ -17,9 +19,16 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * old owner); (3) the number leaves the account and waits out its quarantine before it is sold
  * again. A crash or an unclear answer after step 1 leaves the release pending, and recovery
  * finishes it: a release the customer asked for is completed, never undone. The month already
- * paid is not refunded.
+ * paid is not refunded. The release is recorded in the number's history as `source`'s, or as
+ * Bilby's own when recovery finishes it.
  */
-export async function releaseNumber(deps: ServiceDeps, accountId: string, didNumber: string, claim?: IdempotencyClaim | null): Promise<string> {
+export async function releaseNumber(
+  deps: ServiceDeps,
+  accountId: string,
+  didNumber: string,
+  source: ChangeSource,
+  claim?: IdempotencyClaim | null,
+): Promise<string> {
   const e164 = requireOwnedNumberFormat(didNumber);
   const release = await deps.database.writeTransaction(async (trx) => {
     if (!(await findOwnedNumber(trx, accountId, e164))) return undefined;
@@ -38,7 +47,7 @@ export async function releaseNumber(deps: ServiceDeps, accountId: string, didNum
     throw new AppError('upstream_pending', `The carrier has not confirmed the release of ${e164}; it will be completed`, { retryable: false });
   }
   deps.faults?.reached('after_carrier_release');
-  const completed = await finishRelease(deps, release, claim);
+  const completed = await finishRelease(deps, release, source, claim);
   if (!completed && (await findOwnedNumber(deps.database.db, accountId, e164))) throw numberNotFound(e164);
   return e164;
 }
@@ -52,6 +61,7 @@ export async function releaseAtPeriodEnd(
   deps: ServiceDeps,
   accountId: string,
   didNumber: string,
+  source: ChangeSource,
   claim?: IdempotencyClaim | null,
 ): Promise<{ didNumber: string; releaseOn: string | null }> {
   const e164 = requireOwnedNumberFormat(didNumber);
@@ -62,7 +72,7 @@ export async function releaseAtPeriodEnd(
     return release;
   });
   if (scheduled) return { didNumber: e164, releaseOn: scheduled.releaseOn };
-  return { didNumber: await releaseNumber(deps, accountId, e164, claim), releaseOn: null };
+  return { didNumber: await releaseNumber(deps, accountId, e164, source, claim), releaseOn: null };
 }
 
 /** The billing run's part: every number whose release day has come by `asOf` is released. */
@@ -70,7 +80,7 @@ export async function releaseScheduledNumbers(deps: ServiceDeps, asOf: string): 
   let released = 0;
   for (const due of await releasesDue(deps.database.db, asOf)) {
     try {
-      await releaseNumber(deps, due.accountId, due.didNumber);
+      await releaseNumber(deps, due.accountId, due.didNumber, SYSTEM_SOURCE);
       released++;
     } catch (error) {
       deps.log.warn({ err: error, did_number: due.didNumber }, 'could not release a number at the end of its paid period yet; the next run tries again');
@@ -80,12 +90,23 @@ export async function releaseScheduledNumbers(deps: ServiceDeps, asOf: string): 
 }
 
 /** Step 3, for the request or for recovery; false when the release was finished already. */
-async function finishRelease(deps: ServiceDeps, release: ReleaseOrderRow, claim?: IdempotencyClaim | null): Promise<boolean> {
+async function finishRelease(deps: ServiceDeps, release: ReleaseOrderRow, source: ChangeSource, claim?: IdempotencyClaim | null): Promise<boolean> {
   const now = deps.clock();
   const quarantineUntil =
     deps.settings.quarantineDays > 0 ? new Date(now.getTime() + deps.settings.quarantineDays * DAY_MS).toISOString() : null;
   return deps.database.writeTransaction(async (trx) => {
-    if (!(await completeRelease(trx, release, quarantineUntil, now.toISOString()))) return false;
+    const at = now.toISOString();
+    if (!(await completeRelease(trx, release, quarantineUntil, at))) return false;
+    await recordNumberEvents(trx, [
+      {
+        kind: 'released',
+        didNumber: release.did_number,
+        accountId: release.account_id,
+        source,
+        at,
+        details: { release_id: release.id, quarantine_until: quarantineUntil },
+      },
+    ]);
     await tieToIdempotencyKey(trx, claim, `released:${release.did_number}`);
     return true;
   });
@@ -107,7 +128,7 @@ export async function recoverReleases(deps: ServiceDeps): Promise<{ completed: n
       report.unresolved++;
       continue;
     }
-    if (await finishRelease(deps, release)) {
+    if (await finishRelease(deps, release, SYSTEM_SOURCE)) {
       report.completed++;
       deps.log.info({ release_id: release.id, did_number: release.did_number }, 'recovery completed a release');
     }

@@ -1,6 +1,8 @@
 import { newId } from '../domain/ids.js';
-import { planRenewals } from '../domain/renewal-plan.js';
+import { SYSTEM_SOURCE } from '../domain/number-event.js';
+import { planRenewals, type RenewalPlan } from '../domain/renewal-plan.js';
 import { calendarDateOf } from '../domain/rental-period.js';
+import { recordNumberEvents, type NewNumberEvent } from '../store/number-event-store.js';
 import { advanceTenures, dueTenures, lockFunds, overdueTenures, postRentalCharges, type TenureCursor } from '../store/billing-store.js';
 import type { ServiceDeps } from './deps.js';
 import { releaseNumber, releaseScheduledNumbers } from './release-number.js';
@@ -63,6 +65,7 @@ export async function runBilling(deps: ServiceDeps, options: BillingOptions = {}
       const charges = plan.charges.map((charge) => ({ ...charge, transactionId: newId('txn') }));
       await postRentalCharges(trx, charges, plan.debits, at);
       await advanceTenures(trx, plan.tenures, at, now.toISOString());
+      await recordNumberEvents(trx, billingEvents(plan, at));
       const last = due[due.length - 1]!;
       return { plan, size: due.length, cursor: { accountId: last.accountId, dueOn: last.nextDueOn, orderId: last.orderId } };
     });
@@ -86,13 +89,35 @@ export async function runBilling(deps: ServiceDeps, options: BillingOptions = {}
   return report;
 }
 
+/** The run's changes in each number's history: each period renewed, and each suspension and reactivation. */
+function billingEvents(plan: RenewalPlan, at: string): NewNumberEvent[] {
+  const events: NewNumberEvent[] = [];
+  const common = (did: string, accountId: string) => ({ didNumber: did, accountId, source: SYSTEM_SOURCE, at });
+  for (const charge of plan.charges) {
+    events.push({
+      kind: 'renewed',
+      ...common(charge.didNumber, charge.accountId),
+      details: { order_id: charge.orderId, period: charge.period, amount_cents: charge.amountCents, period_start: charge.start, period_end: charge.end },
+    });
+  }
+  for (const tenure of plan.tenures) {
+    if (tenure.paidUp === !tenure.wasSuspended) continue;
+    events.push({
+      kind: tenure.paidUp ? 'reactivated' : 'suspended',
+      ...common(tenure.didNumber, tenure.accountId),
+      details: { order_id: tenure.orderId, period: tenure.nextPeriod, unpaid_from: tenure.nextDueOn },
+    });
+  }
+  return events;
+}
+
 /** After BILBY_SUSPEND_DAYS unpaid, a number goes back through the release saga into quarantine. */
 async function releaseOverdue(deps: ServiceDeps, now: Date, accountId?: string): Promise<number> {
   const cutoff = new Date(now.getTime() - deps.settings.billing.suspendDays * DAY_MS).toISOString();
   let released = 0;
   for (const tenure of await overdueTenures(deps.database.db, cutoff, accountId)) {
     try {
-      await releaseNumber(deps, tenure.accountId, tenure.didNumber);
+      await releaseNumber(deps, tenure.accountId, tenure.didNumber, SYSTEM_SOURCE);
       released++;
       deps.log.warn({ did_number: tenure.didNumber, account_id: tenure.accountId }, 'released a number its owner left unpaid');
     } catch (error) {

@@ -1,4 +1,5 @@
 import { newId } from '../domain/ids.js';
+import type { ChangeSource } from '../domain/number-event.js';
 import type { OrderFailureCode } from '../domain/order.js';
 import { calendarDateOf, periodStart } from '../domain/rental-period.js';
 import { readBalanceCents } from '../store/account-store.js';
@@ -18,11 +19,12 @@ export interface Settled {
 
 /**
  * The saga's last step when the carrier provisioned the number: post the hold as a purchase,
- * make the number active for the buyer, and add it to the buyer's verified caller IDs.
+ * make the number active for the buyer, and add it to the buyer's verified caller IDs, recording the
+ * purchase in the number's history as `source`'s.
  * Idempotent: if the order was already settled (by recovery or a late answer), changes nothing,
  * and a concurrent settlement waits for this one and then finds the order settled.
  */
-export async function completeOrder(deps: ServiceDeps, orderId: string, carrierReference: string): Promise<Settled> {
+export async function completeOrder(deps: ServiceDeps, orderId: string, carrierReference: string, source: ChangeSource): Promise<Settled> {
   const now = deps.clock();
   const purchasedOn = calendarDateOf(now, deps.settings.billing.timeZone);
   const completion = {
@@ -34,6 +36,8 @@ export async function completeOrder(deps: ServiceDeps, orderId: string, carrierR
     at: now.toISOString(),
     purchasedOn,
     firstRenewalOn: periodStart(purchasedOn, 1),
+    eventId: newId('evt'),
+    source,
   };
   deps.faults?.reached('before_final_commit');
   const completed = await completePendingOrder(deps.database, completion);

@@ -1,8 +1,10 @@
 import { AppError, invalidRequest } from '../domain/errors.js';
+import { UPDATE_FIELD_KINDS, updateEvents, type ChangeSource, type JsonValue, type UpdateField } from '../domain/number-event.js';
 import type { OwnedNumber } from '../domain/number-record.js';
 import { parseNumber } from '../domain/phone-number.js';
 import { SMS_ROUTE_TYPES, type SmsRouteType } from '../domain/routing.js';
 import type { Trx } from '../store/database.js';
+import { recordNumberEvents } from '../store/number-event-store.js';
 import { findOwnedNumber, updateOwnedNumber } from '../store/number-store.js';
 import type { PhoneNumberRow, PhoneNumberUpdate } from '../store/tables.js';
 import { requestUpstreamChange } from '../store/upstream-change-store.js';
@@ -45,8 +47,12 @@ export interface NumberUpdate {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-/** Updates one of the caller's numbers, validating routing exactly as a purchase does. */
-export async function updateNumber(deps: ServiceDeps, accountId: string, update: NumberUpdate): Promise<OwnedNumber> {
+/**
+ * Updates one of the caller's numbers, validating routing exactly as a purchase does. Each group of
+ * fields whose value changed (routing, IPND records, description, settings) is recorded in the
+ * number's history, before and after, as `source`'s, in the update's own transaction.
+ */
+export async function updateNumber(deps: ServiceDeps, accountId: string, update: NumberUpdate, source: ChangeSource): Promise<OwnedNumber> {
   const e164 = requireOwnedNumberFormat(update.did_number);
   let toldUpstream = false;
   const updated = await deps.database.writeTransaction(async (trx) => {
@@ -57,7 +63,15 @@ export async function updateNumber(deps: ServiceDeps, accountId: string, update:
     // Only a number its carrier keeps the records of (the upstream's, not an own range's).
     toldUpstream = deps.carrier.configure !== undefined && current.carrier === deps.carrier.name && ipndReplaced(current, changes);
     if (toldUpstream) await requestUpstreamChange(trx, [e164], at);
-    return updateOwnedNumber(trx, accountId, e164, { ...changes, updated_at: at });
+    const row = await updateOwnedNumber(trx, accountId, e164, { ...changes, updated_at: at });
+    if (row) {
+      const events = updateEvents(eventValues(current), eventValues(changes));
+      await recordNumberEvents(
+        trx,
+        events.map((event) => ({ ...event, didNumber: e164, accountId, source, at })),
+      );
+    }
+    return row;
   });
   if (!updated) throw numberNotFound(e164);
   if (toldUpstream) {
@@ -67,6 +81,19 @@ export async function updateNumber(deps: ServiceDeps, accountId: string, update:
     deps.tasks.track(pushUpstreamChange(deps, e164).catch((error: unknown) => deps.log.warn({ err: error, did_number: e164 }, 'upstream change not pushed')));
   }
   return updated;
+}
+
+/** The history's view of a number's fields: JSON settings as objects, flags as booleans. */
+function eventValues(values: PhoneNumberUpdate): Partial<Record<UpdateField, JsonValue>> {
+  const shown: Partial<Record<UpdateField, JsonValue>> = {};
+  for (const field of Object.keys(UPDATE_FIELD_KINDS) as UpdateField[]) {
+    const value = values[field];
+    if (value === undefined) continue;
+    if (field === 'block_prefs' || field === 'sms_routes') shown[field] = typeof value === 'string' ? (JSON.parse(value) as JsonValue) : null;
+    else if (field === 'block_premium') shown[field] = value === null ? null : Boolean(value);
+    else shown[field] = value as JsonValue;
+  }
+  return shown;
 }
 
 /** Upstream keeps the IPND entry: replacing a number's address or owner must reach it. */

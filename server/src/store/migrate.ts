@@ -22,6 +22,7 @@ import * as reconcileReport from './migrations/0018-reconcile-report.js';
 import * as upstreamConfiguration from './migrations/0019-upstream-configuration.js';
 import * as rental from './migrations/0020-rental.js';
 import * as invoice from './migrations/0021-invoice.js';
+import * as numberHistory from './migrations/0022-number-history.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0019-upstream-configuration': upstreamConfiguration,
   '0020-rental': rental,
   '0021-invoice': invoice,
+  '0022-number-history': numberHistory,
 };
 
 /** Every migration's name, in the order they apply. */

@@ -4,6 +4,7 @@ import type { CarrierName } from '../domain/carrier-name.js';
 import type { IdempotencyState } from '../domain/idempotency-state.js';
 import type { Invoice, InvoiceLine } from '../domain/invoice.js';
 import type { PersonType } from '../domain/ipnd-record.js';
+import type { NumberEventKind } from '../domain/number-event.js';
 import type { RoundingRule } from '../domain/pricing-rule.js';
 import type { HoldStatus, NumberStatus, OrderFailureCode, OrderStatus, TransactionType } from '../domain/order.js';
 import type { Country, NumberType } from '../domain/phone-number.js';
@@ -43,6 +44,7 @@ export interface Tables {
   invoice: InvoiceTable;
   invoice_line: InvoiceLineTable;
   invoice_month: InvoiceMonthTable;
+  number_event: NumberEventTable;
 }
 
 export interface AccountTable {
@@ -441,3 +443,18 @@ export interface InvoiceMonthTable {
   invoices: number;
   completed_at: string;
 }
+/** One change to a number, written with it: `account_id` is the owner whose tenure it belongs to. */
+export interface NumberEventTable {
+  id: string;
+  did_number: string;
+  account_id: string;
+  kind: NumberEventKind;
+  /** JSON: the values before and after, the order, period and amount, as the kind records them. */
+  details: string;
+  /** `api_key:<key id>`, `operator` or `system`. */
+  actor: string;
+  request_id: string | null;
+  created_at: string;
+}
+
+export type NumberEventRow = Selectable<NumberEventTable>;

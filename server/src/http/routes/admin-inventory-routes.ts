@@ -1,12 +1,15 @@
 import type { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { AppError } from '../../domain/errors.js';
+import { operatorSource } from '../../domain/number-event.js';
 import type { ServiceDeps } from '../../services/deps.js';
 import { importNumbers } from '../../services/import-numbers.js';
 import { MAX_LINE_BYTES } from '../../services/inventory-csv.js';
 import { changeStock, stockCounts } from '../../services/inventory-stock.js';
+import { numberHistory } from '../../services/number-history.js';
 import { inventoryNumber, setOwnNumberPrice, setTypePrice, typePrices } from '../../services/number-prices.js';
-import { presentInventoryNumber, presentTypePrice } from '../admin-presenters.js';
+import { presentAdminNumberEvent, presentInventoryNumber, presentTypePrice } from '../admin-presenters.js';
+import { listBody, pageRequest } from '../cursor.js';
 import { centsOf } from '../money-input.js';
 import {
   ImportReport,
@@ -19,6 +22,7 @@ import {
   TypePriceList,
 } from '../schemas/admin-schemas.js';
 import { DidNumberParam, ErrorResponses } from '../schemas/common-schemas.js';
+import { AdminNumberHistory, HistoryQuery } from '../schemas/history-schemas.js';
 import type { TypedApp } from '../typed-app.js';
 
 const tags = ['Operator'];
@@ -69,6 +73,21 @@ export function registerAdminInventoryRoutes(app: TypedApp, deps: ServiceDeps): 
     async (request) => presentInventoryNumber(await inventoryNumber(deps, request.params.did_number)),
   );
 
+  app.get(
+    '/numbers/:did_number/history',
+    {
+      schema: {
+        operationId: 'getInventoryNumberHistory',
+        summary: "A number's whole history, every owner's, newest first",
+        tags,
+        params: DidNumberParam,
+        querystring: HistoryQuery,
+        response: { 200: AdminNumberHistory, ...ErrorResponses },
+      },
+    },
+    async (request) => listBody(await numberHistory(deps, request.params.did_number, pageRequest(request.query)), presentAdminNumberEvent),
+  );
+
   app.put(
     '/numbers/:did_number/price',
     {
@@ -81,7 +100,7 @@ export function registerAdminInventoryRoutes(app: TypedApp, deps: ServiceDeps): 
         response: { 200: NumberRef, ...ErrorResponses },
       },
     },
-    async (request) => presentInventoryNumber(await setOwnNumberPrice(deps, request.params.did_number, priceOf(request.body))),
+    async (request) => presentInventoryNumber(await setOwnNumberPrice(deps, request.params.did_number, priceOf(request.body), operatorSource(request.id))),
   );
 
   app.delete(
@@ -95,7 +114,7 @@ export function registerAdminInventoryRoutes(app: TypedApp, deps: ServiceDeps): 
         response: { 200: NumberRef, ...ErrorResponses },
       },
     },
-    async (request) => presentInventoryNumber(await setOwnNumberPrice(deps, request.params.did_number, null)),
+    async (request) => presentInventoryNumber(await setOwnNumberPrice(deps, request.params.did_number, null, operatorSource(request.id))),
   );
 
   app.get(

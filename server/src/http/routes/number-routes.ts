@@ -2,12 +2,14 @@ import { AppError } from '../../domain/errors.js';
 import { numberOf, numbersOf } from '../../services/account-queries.js';
 import type { ServiceDeps } from '../../services/deps.js';
 import { checkAvailability, listCities, searchNumbers } from '../../services/number-catalogue.js';
+import { accountNumberHistory } from '../../services/number-history.js';
 import { releaseAtPeriodEnd, releaseNumber } from '../../services/release-number.js';
 import { updateNumber } from '../../services/update-number.js';
-import { callerOf } from '../auth.js';
+import { callerOf, sourceOf } from '../auth.js';
 import { idempotencyClaimOf } from '../idempotency.js';
 import { listBody, pageRequest } from '../cursor.js';
-import { presentAvailable, presentOwned } from '../presenters.js';
+import { presentAvailable, presentNumberEvent, presentOwned } from '../presenters.js';
+import { HistoryQuery, NumberHistory } from '../schemas/history-schemas.js';
 import { DidNumberParam, ErrorResponses } from '../schemas/common-schemas.js';
 import {
   AvailableList,
@@ -110,6 +112,28 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
     async (request) => presentOwned(await numberOf(deps, callerOf(request).accountId, request.params.did_number)),
   );
 
+  app.get(
+    '/phone-numbers/:did_number/history',
+    {
+      schema: {
+        operationId: 'getNumberHistory',
+        summary: "A number's history in the caller's hands, newest first [Bilby]",
+        description:
+          'Purchased, each routing, IPND, description or settings change (before and after), renewed, suspended, reactivated, ' +
+          "released and restored, with who (API key id, operator or system) and the request's id. Only the caller's own " +
+          "tenures of the number: nothing of another owner's. number_not_found unless the caller holds or once held it.",
+        tags: ['Bilby'],
+        params: DidNumberParam,
+        querystring: HistoryQuery,
+        response: { 200: NumberHistory, ...ErrorResponses },
+      },
+    },
+    async (request) => {
+      const page = await accountNumberHistory(deps, callerOf(request).accountId, request.params.did_number, pageRequest(request.query));
+      return listBody(page, presentNumberEvent);
+    },
+  );
+
   app.patch(
     '/phone-numbers',
     {
@@ -121,7 +145,7 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
         response: { 200: { $ref: 'OwnedNumber' }, ...ErrorResponses },
       },
     },
-    async (request) => presentOwned(await updateNumber(deps, callerOf(request).accountId, request.body)),
+    async (request) => presentOwned(await updateNumber(deps, callerOf(request).accountId, request.body, sourceOf(request))),
   );
 
   app.delete(
@@ -148,13 +172,13 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
         });
       }
       if (request.body?.at_period_end ?? request.query.at_period_end) {
-        const release = await releaseAtPeriodEnd(deps, callerOf(request).accountId, didNumber, idempotencyClaimOf(request));
+        const release = await releaseAtPeriodEnd(deps, callerOf(request).accountId, didNumber, sourceOf(request), idempotencyClaimOf(request));
         if (release.releaseOn) {
           return { message: `DID number will be released on ${release.releaseOn}, when its paid period ends`, did_number: release.didNumber, release_on: release.releaseOn };
         }
         return { message: 'DID number successfully released', did_number: release.didNumber };
       }
-      const released = await releaseNumber(deps, callerOf(request).accountId, didNumber, idempotencyClaimOf(request));
+      const released = await releaseNumber(deps, callerOf(request).accountId, didNumber, sourceOf(request), idempotencyClaimOf(request));
       return { message: 'DID number successfully released', did_number: released };
     },
   );

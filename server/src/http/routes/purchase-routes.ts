@@ -2,7 +2,7 @@ import { centsToDollars } from '../../domain/money.js';
 import { orderOf, ordersOf } from '../../services/account-queries.js';
 import type { ServiceDeps } from '../../services/deps.js';
 import { purchaseNumber, quotePurchase } from '../../services/purchase-number.js';
-import { callerOf } from '../auth.js';
+import { callerOf, sourceOf } from '../auth.js';
 import { listBody, pageRequest } from '../cursor.js';
 import { idempotencyClaimOf } from '../idempotency.js';
 import { presentOrder, presentPurchaseSuccess } from '../presenters.js';
@@ -62,7 +62,7 @@ export function registerPurchaseRoutes(app: TypedApp, deps: ServiceDeps): void {
           balance_after: centsToDollars(quote.balanceAfterCents),
         };
       }
-      const done = await purchaseNumber(deps, accountId, request.body, idempotencyClaimOf(request));
+      const done = await purchaseNumber(deps, accountId, request.body, sourceOf(request), idempotencyClaimOf(request));
       return presentPurchaseSuccess(done.order, done.balanceCents);
     },
   );

@@ -1,8 +1,10 @@
 import { sql } from 'kysely';
+import type { ChangeSource, NumberEventDetailsByKind } from '../../domain/number-event.js';
 import { LEDGER_REVENUE } from '../../domain/order.js';
 import type { Database, Executor } from '../database.js';
 import { settleHold } from '../hold-store.js';
 import { postLedgerTransaction } from '../ledger-store.js';
+import { recordNumberEvents } from '../number-event-store.js';
 import { activateNumber } from '../number-store.js';
 import { findOrder, settleOrder } from '../order-store.js';
 import { openTenure } from '../rental-store.js';
@@ -21,6 +23,9 @@ export interface OrderCompletion {
   /** The purchase's calendar date in the billing time zone, and its first renewal's. */
   purchasedOn: string;
   firstRenewalOn: string;
+  /** The number's `purchased` event, and who completed the purchase (the buyer's key, or recovery). */
+  eventId: string;
+  source: ChangeSource;
 }
 
 export interface CompletedOrder {
@@ -33,10 +38,28 @@ export function purchaseDescription(didNumber: string): string {
   return `Purchase of ${didNumber}`;
 }
 
+/** What a purchase's event records: the order, its charge and the number's first configuration. */
+export function purchasedDetails(
+  order: Pick<PurchaseOrderRow, 'id' | 'amount_cents' | 'primary_route' | 'primary_destination' | 'address_id' | 'person_id' | 'description'>,
+): NumberEventDetailsByKind['purchased'] {
+  return {
+    order_id: order.id,
+    amount_cents: Number(order.amount_cents),
+    configuration: {
+      primary_route: order.primary_route,
+      primary_destination: order.primary_destination,
+      address_id: order.address_id,
+      person_id: order.person_id,
+      description: order.description,
+    },
+  };
+}
+
 /**
  * Completes a pending order, all of it or nothing: the order becomes completed, its hold is posted
  * as a purchase (balance, ledger transaction and its two entries), the number becomes active for
- * the buyer and joins the buyer's verified caller IDs, and its tenure begins with the first month paid. Returns undefined, changing nothing, if the
+ * the buyer and joins the buyer's verified caller IDs, its tenure begins with the first month paid,
+ * and its history records the purchase. Returns undefined, changing nothing, if the
  * order is no longer pending. Throws, changing nothing, if the order has no pending hold or its
  * number is not reserved for it.
  *
@@ -88,6 +111,9 @@ async function completeStepByStep(ex: Executor, c: OrderCompletion): Promise<Com
     firstRenewalOn: c.firstRenewalOn,
     at: c.at,
   });
+  await recordNumberEvents(ex, [
+    { id: c.eventId, kind: 'purchased', didNumber: order.did_number, accountId: order.account_id, source: c.source, at: c.at, details: purchasedDetails(order) },
+  ]);
   const completed: PurchaseOrderRow = { ...order, status: 'completed', carrier_reference: c.carrierReference, completed_at: c.at, updated_at: c.at };
   return { order: completed, balanceAfterCents: txn.balance_after_cents };
 }
@@ -101,7 +127,7 @@ type CompletionRow = PurchaseOrderRow & { balance_after_cents: number };
  * ends. The last clause refuses (raises) a completion whose hold or number was not as expected.
  */
 const completeAll = preparedQuery(
-  (ex, c: OrderCompletion) =>
+  (ex, c: Omit<OrderCompletion, 'source'>, source: ChangeSource) =>
     sql<CompletionRow>`
       WITH o AS (
         UPDATE purchase_order
@@ -141,6 +167,14 @@ const completeAll = preparedQuery(
         INSERT INTO rental (order_id, did_number, account_id, purchased_on, next_period, next_due_on, status, created_at, updated_at)
         SELECT o.id, o.did_number, o.account_id, ${c.purchasedOn}::text, 1, ${c.firstRenewalOn}::text, 'active', ${c.at}::text, ${c.at}::text
         FROM o WHERE EXISTS (SELECT 1 FROM n)
+      ), ev AS (
+        INSERT INTO number_event (id, did_number, account_id, kind, details, actor, request_id, created_at)
+        SELECT ${c.eventId}, o.did_number, o.account_id, 'purchased',
+          json_build_object('order_id', o.id, 'amount_cents', o.amount_cents, 'configuration', json_build_object(
+            'primary_route', o.primary_route, 'primary_destination', o.primary_destination, 'address_id', o.address_id,
+            'person_id', o.person_id, 'description', o.description))::text,
+          ${source.actor}::text, ${source.requestId}::text, ${c.at}::text
+        FROM o WHERE EXISTS (SELECT 1 FROM n)
       )
       SELECT o.*, (SELECT balance_cents FROM a) AS balance_after_cents FROM o
       WHERE bilby_check(EXISTS (SELECT 1 FROM a), 'Order ' || o.id || ' has no pending hold')
@@ -148,7 +182,8 @@ const completeAll = preparedQuery(
 );
 
 async function completeInOneStatement(ex: Executor, c: OrderCompletion): Promise<CompletedOrder | undefined> {
-  const row = (await completeAll(ex, c)).rows[0];
+  const { source, ...completion } = c;
+  const row = (await completeAll(ex, completion, source)).rows[0];
   if (!row) {
     if (!(await findOrder(ex, c.orderId))) throw new Error(`Order ${c.orderId} does not exist`);
     return undefined;
