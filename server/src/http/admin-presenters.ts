@@ -2,6 +2,8 @@ import type { Account } from '../domain/account.js';
 import type { ApiKeyInfo } from '../domain/api-key.js';
 import { availableCents, centsToDollars } from '../domain/money.js';
 import type { StockedNumber, TypePrice } from '../domain/number-record.js';
+import type { NumberType } from '../domain/phone-number.js';
+import type { PlanTypePrice, StoredPricePlan } from '../domain/price-plan.js';
 import type { Destination } from '../domain/routing.js';
 import type { StoredPricingRule } from '../services/pricing-rules.js';
 import type { CatalogueSyncRun } from '../services/catalogue-sync-runs.js';
@@ -19,6 +21,7 @@ export function presentAdminAccount(row: Account) {
     status: row.status,
     balance: centsToDollars(balance),
     available_balance: centsToDollars(availableCents(row)),
+    price_plan_id: row.price_plan_id,
     created_at: row.created_at,
   };
 }
@@ -113,4 +116,23 @@ export function presentMarginReport(report: MarginReport) {
     results: report.results.map((line) => ({ month: line.month, number_type: line.numberType, ...presentMarginLine(line) })),
     totals: presentMarginLine(report.totals),
   };
+}
+
+export function presentPricePlan(plan: StoredPricePlan) {
+  const prices = (Object.entries(plan.prices) as Array<[NumberType, PlanTypePrice]>)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([numberType, price]) => {
+      const fixed = price.basis === 'fixed';
+      return {
+        number_type: numberType,
+        basis: price.basis,
+        setup_cost: fixed ? centsToDollars(price.setupCents) : null,
+        monthly_cost: fixed ? centsToDollars(price.monthlyCents) : null,
+        markup_percent: fixed ? null : price.markupBasisPoints / 100,
+        setup_markup: fixed ? null : centsToDollars(price.setupMarkupCents),
+        monthly_markup: fixed ? null : centsToDollars(price.monthlyMarkupCents),
+        rounding: fixed ? null : price.rounding,
+      };
+    });
+  return { id: plan.id, name: plan.name, prices, accounts: plan.accounts, created_at: plan.createdAt, updated_at: plan.updatedAt };
 }

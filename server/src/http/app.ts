@@ -30,12 +30,14 @@ import { registerAdminAccountRoutes } from './routes/admin-account-routes.js';
 import { registerAdminCatalogueRoutes } from './routes/admin-catalogue-routes.js';
 import { registerAdminInventoryRoutes } from './routes/admin-inventory-routes.js';
 import { registerAdminReportRoutes } from './routes/admin-report-routes.js';
+import { registerAdminPricePlanRoutes } from './routes/admin-price-plan-routes.js';
 import { registerAdminReconcileRoutes } from './routes/admin-reconcile-routes.js';
 import { registerNumberRoutes } from './routes/number-routes.js';
 import { registerPurchaseRoutes } from './routes/purchase-routes.js';
 import { Address, Person, Transaction } from './schemas/account-schemas.js';
 import { AdminAccount, AdminDestination, ApiKeyInfo, InventoryNumber, TypePrice } from './schemas/admin-schemas.js';
 import { CatalogueSync, PricingRule } from './schemas/catalogue-schemas.js';
+import { PricePlan } from './schemas/price-plan-schemas.js';
 import { AvailableNumber, ErrorBody, errorAnswer, ValueSets } from './schemas/common-schemas.js';
 import { OwnedNumber } from './schemas/number-schemas.js';
 import { Order } from './schemas/purchase-schemas.js';
@@ -151,6 +153,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     TypePrice,
     InventoryNumber,
     PricingRule,
+    PricePlan,
     CatalogueSync,
     UpstreamDifference,
     ReconcileReport,
@@ -244,6 +247,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
       registerAdminInventoryRoutes(admin, deps);
       registerAdminCatalogueRoutes(admin, deps);
       registerAdminReportRoutes(admin, deps);
+      registerAdminPricePlanRoutes(admin, deps);
       registerAdminReconcileRoutes(admin, deps);
     },
     { prefix: ADMIN_PREFIX },

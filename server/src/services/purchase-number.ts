@@ -4,6 +4,7 @@ import { isUuid, newId } from '../domain/ids.js';
 import { availableCents, purchasePrice } from '../domain/money.js';
 import type { OrderFailureCode, PurchaseOrder } from '../domain/order.js';
 import { australianDigits, parseNumber } from '../domain/phone-number.js';
+import { priceFor, type NumberPrice } from '../domain/price-plan.js';
 import { READ_COMMITTED, type Executor } from '../store/database.js';
 import { reservePendingOrder } from '../store/purchase/order-reservation.js';
 import { readPurchaseFacts, type PurchaseFacts, type PurchasedNumber } from '../store/purchase/purchase-facts.js';
@@ -40,6 +41,7 @@ export interface PurchaseDone {
 interface CheckedPurchase {
   number: PurchasedNumber;
   route: ResolvedRoute;
+  price: NumberPrice;
   priceCents: number;
   balanceCents: number;
 }
@@ -156,11 +158,13 @@ async function checkPurchase(
   const route = requireOwnDestination(shape, request.primary_destination, facts.destination ?? undefined);
   const number = facts.number;
   if (number?.status !== 'available') throw await numberUnavailable(ex, didNumber);
-  const priceCents = purchasePrice(Number(number.setup_cost_cents), Number(number.monthly_cost_cents));
+  // The buyer's own price: its plan's, read with the other facts (inside the reservation, in its transaction).
+  const price = priceFor(number, facts.plan);
+  const priceCents = purchasePrice(price.setupCents, price.monthlyCents);
   if (!facts.account) throw new AppError('unauthenticated', 'Invalid API key');
   const available = availableCents(facts.account);
   if (available < priceCents) throw insufficientFunds(priceCents, available);
-  return { number, route, priceCents, balanceCents: facts.account.balance_cents };
+  return { number, route, price, priceCents, balanceCents: facts.account.balance_cents };
 }
 
 /**
@@ -209,8 +213,8 @@ async function reserve(
       did_number: checked.number.did_number,
       status: 'pending',
       amount_cents: checked.priceCents,
-      setup_cost_cents: Number(checked.number.setup_cost_cents),
-      monthly_cost_cents: Number(checked.number.monthly_cost_cents),
+      setup_cost_cents: checked.price.setupCents,
+      monthly_cost_cents: checked.price.monthlyCents,
       address_id: request.address_id,
       person_id: request.person_id,
       primary_route: checked.route.route,

@@ -21,6 +21,7 @@ import * as catalogueSync from './migrations/0017-catalogue-sync.js';
 import * as reconcileReport from './migrations/0018-reconcile-report.js';
 import * as upstreamConfiguration from './migrations/0019-upstream-configuration.js';
 import * as rental from './migrations/0020-rental.js';
+import * as pricePlan from './migrations/0023-price-plan.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0018-reconcile-report': reconcileReport,
   '0019-upstream-configuration': upstreamConfiguration,
   '0020-rental': rental,
+  '0023-price-plan': pricePlan,
 };
 
 /** Every migration's name, in the order they apply. */

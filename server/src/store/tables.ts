@@ -39,6 +39,8 @@ export interface Tables {
   catalogue_sync: CatalogueSyncTable;
   rental: RentalTable;
   rental_charge: RentalChargeTable;
+  price_plan: PricePlanTable;
+  price_plan_price: PricePlanPriceTable;
 }
 
 export interface AccountTable {
@@ -52,6 +54,8 @@ export interface AccountTable {
   /** The operator's override of where upstream sends this account's calls; null: the configured route. */
   upstream_route: RouteType | null;
   upstream_destination: string | null;
+  /** The account's price plan; null: the default prices. */
+  price_plan_id: string | null;
 }
 
 export interface ApiKeyTable {
@@ -422,3 +426,31 @@ export interface RentalChargeTable {
 }
 
 export type RentalChargeRow = Selectable<RentalChargeTable>;
+
+/** A named set of prices the operator puts accounts on (migration 0023). */
+export interface PricePlanTable {
+  id: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export type PricePlanRow = Selectable<PricePlanTable>;
+
+/**
+ * A plan's price for one number type: `fixed` (setup_cents, monthly_cents) or `markup` over the
+ * number's upstream cost (the other four, as a pricing rule); the columns of the other basis are null.
+ */
+export interface PricePlanPriceTable {
+  price_plan_id: string;
+  number_type: NumberType;
+  basis: 'fixed' | 'markup';
+  setup_cents: number | null;
+  monthly_cents: number | null;
+  markup_basis_points: number | null;
+  setup_markup_cents: number | null;
+  monthly_markup_cents: number | null;
+  rounding: RoundingRule | null;
+}
+
+export type PricePlanPriceRow = Selectable<PricePlanPriceTable>;

@@ -43,6 +43,7 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
         deps,
         filters,
         pageRequest({ limit, cursor }, DEFAULT_AVAILABLE_LIMIT),
+        callerOf(request).pricePlanId,
       );
       return listBody(page, presentAvailable);
     },
@@ -59,7 +60,7 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
         response: { 200: { $ref: 'AvailableNumber' }, ...ErrorResponses },
       },
     },
-    async (request) => presentAvailable(await checkAvailability(deps, request.params.did_number)),
+    async (request) => presentAvailable(await checkAvailability(deps, request.params.did_number, callerOf(request).pricePlanId)),
   );
 
   app.get(
