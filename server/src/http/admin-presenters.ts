@@ -8,6 +8,7 @@ import type { Destination } from '../domain/routing.js';
 import type { StoredPricingRule } from '../services/pricing-rules.js';
 import type { CatalogueSyncRun } from '../services/catalogue-sync-runs.js';
 import type { MarginLine, MarginReport } from '../services/margin-report.js';
+import type { BillingReport, RenewalLine, RevenueLine } from '../services/billing-report.js';
 import { presentAvailable } from './presenters.js';
 
 /** What the operator's services return, to the wire. Secrets (key hashes) never leave. */
@@ -135,4 +136,47 @@ export function presentPricePlan(plan: StoredPricePlan) {
       };
     });
   return { id: plan.id, name: plan.name, prices, accounts: plan.accounts, created_at: plan.createdAt, updated_at: plan.updatedAt };
+}
+
+function presentRevenueLine(line: RevenueLine) {
+  return {
+    purchases: centsToDollars(line.purchaseCents),
+    rentals: centsToDollars(line.rentalCents),
+    refunds: centsToDollars(line.refundCents),
+    revenue: centsToDollars(line.revenueCents),
+    gst: centsToDollars(line.gstCents),
+  };
+}
+
+function presentRenewalLine(line: RenewalLine) {
+  return { renewals: line.renewals, amount: centsToDollars(line.amountCents) };
+}
+
+export function presentBillingReport(report: BillingReport) {
+  return {
+    as_of: report.asOf,
+    revenue: {
+      from: report.revenue.from,
+      to: report.revenue.to,
+      results: report.revenue.results.map((line) => ({ month: line.month, number_type: line.numberType, ...presentRevenueLine(line) })),
+      totals: presentRevenueLine(report.revenue.totals),
+    },
+    numbers: report.numbers,
+    renewals: {
+      from: report.renewals.from,
+      to: report.renewals.to,
+      overdue: presentRenewalLine(report.renewals.overdue),
+      days: report.renewals.days.map((day) => ({ date: day.date, ...presentRenewalLine(day) })),
+      totals: presentRenewalLine(report.renewals.totals),
+    },
+    shortfalls: report.shortfalls.map((s) => ({
+      account_id: s.accountId,
+      account_code: s.accountCode,
+      name: s.name,
+      available_balance: centsToDollars(s.availableCents),
+      renewals: s.renewals,
+      due: centsToDollars(s.dueCents),
+      shortfall: centsToDollars(s.shortfallCents),
+    })),
+  };
 }
