@@ -75,6 +75,20 @@ describeEachDatabase('price plans', (dialect) => {
     const byId = Object.fromEntries(balances.map((a) => [a.id, [Number(a.balance_cents), Number(a.held_cents)]]));
     assert.deepEqual(byId[onPlan.accountId], [79_00, 0]);
     assert.deepEqual(byId[onDefault.accountId], [88_00, 0]);
+
+    // A number already sold: the alternatives offered are at the asker's prices too.
+    await ctx.seedNumbers([{ number: '61291230009', setup: 5_00, monthly: 10_00 }]);
+    await followTypePrice(ctx, ['61291230009']);
+    const alternativesOf = (body: { alternatives: Array<{ did_number: string; setup_cost: number; monthly_cost: number }> }) =>
+      body.alternatives.map((n) => [n.did_number, n.setup_cost, n.monthly_cost]);
+    const again = await ctx.call('POST', PURCHASE, { key: onPlan.key, body: purchaseBody(onPlan, '61291230001') });
+    assert.deepEqual([again.status, again.body.code, alternativesOf(again.body)], [404, 'number_unavailable', [['61291230009', 1, 2]]]);
+    const quoted = await ctx.call('POST', PURCHASE, { key: onPlan.key, query: { dry_run: 'true' }, body: purchaseBody(onPlan, '61291230001') });
+    assert.deepEqual(alternativesOf(quoted.body), [['61291230009', 1, 2]]);
+    const checked = await ctx.call('GET', `${LIST}61291230001`, { key: onPlan.key });
+    assert.deepEqual([checked.status, alternativesOf(checked.body)], [404, [['61291230009', 1, 2]]]);
+    const theirs = await ctx.call('POST', PURCHASE, { key: onDefault.key, body: purchaseBody(onDefault, '61291230001') });
+    assert.deepEqual(alternativesOf(theirs.body), [['61291230009', 5, 10]]);
   });
 
   it("marks up an upstream number's cost by a markup plan, and leaves numbers without a cost at their default price", async (t) => {

@@ -92,13 +92,13 @@ export async function checkAvailability(
   const parsed = parseNumber(didNumber);
   if (!parsed) throw new AppError('invalid_number', `"${didNumber}" is not a valid phone number`);
   const row = await findAvailableNumber(deps.database.db, parsed.e164);
-  if (!row) throw await numberUnavailable(deps.database.db, parsed.e164);
   const plan = await planForSearch(deps, pricePlanId);
+  if (!row) throw await numberUnavailable(deps.database.db, parsed.e164, plan);
   return plan ? listedAt(row, plan) : row;
 }
 
-/** The 404 for a number that cannot be bought, carrying up to five numbers that can. */
-export async function numberUnavailable(ex: Executor, e164: string): Promise<AppError> {
+/** The 404 for a number that cannot be bought, carrying up to five numbers that can, at the asker's plan's prices. */
+export async function numberUnavailable(ex: Executor, e164: string, plan?: PricePlan): Promise<AppError> {
   const parsed = parseNumber(e164);
   const alternatives = parsed
     ? await findAlternatives(
@@ -107,7 +107,9 @@ export async function numberUnavailable(ex: Executor, e164: string): Promise<App
         ALTERNATIVES,
       )
     : [];
-  return new AppError('number_unavailable', `${e164} is not available`, { alternatives });
+  return new AppError('number_unavailable', `${e164} is not available`, {
+    alternatives: plan ? alternatives.map((row) => listedAt(row, plan)) : alternatives,
+  });
 }
 
 export async function listCities(deps: Pick<ServiceDeps, 'database'>, country: Country, state?: string): Promise<string[]> {

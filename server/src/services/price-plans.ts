@@ -1,7 +1,7 @@
 import { AppError, invalidRequest } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { changesPrices, type PricePlan, type StoredPricePlan } from '../domain/price-plan.js';
-import type { Database } from '../store/database.js';
+import type { Database, Executor } from '../store/database.js';
 import {
   deletePricePlan,
   findPricePlan,
@@ -128,9 +128,14 @@ function forgetCachedPlans(database: Database): void {
 
 /**
  * The plan a search prices its page by, undefined when it changes no price (no plan, or a plan
- * without prices): such searches run exactly as without plans.
+ * without prices): such searches run exactly as without plans. `ex` reads it when not cached: a
+ * caller inside a transaction passes its own (SQLite's one connection is the transaction's).
  */
-export async function planForSearch(deps: Pick<ServiceDeps, 'database'>, planId: string | null): Promise<PricePlan | undefined> {
+export async function planForSearch(
+  deps: Pick<ServiceDeps, 'database'>,
+  planId: string | null,
+  ex: Executor = deps.database.db,
+): Promise<PricePlan | undefined> {
   if (planId === null) return undefined;
   let cache = planCaches.get(deps.database);
   if (!cache) {
@@ -140,7 +145,7 @@ export async function planForSearch(deps: Pick<ServiceDeps, 'database'>, planId:
   const now = Date.now();
   const hit = cache.get(planId);
   if (hit && now - hit.readAt < PLAN_CACHE_MS) return hit.plan;
-  const [plan] = await listPlansWithoutCounts(deps.database.db, [planId]);
+  const [plan] = await listPlansWithoutCounts(ex, [planId]);
   const usable = changesPrices(plan) ? plan : undefined;
   cache.set(planId, { plan: usable, readAt: now });
   return usable;

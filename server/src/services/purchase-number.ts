@@ -4,13 +4,15 @@ import { isUuid, newId } from '../domain/ids.js';
 import { availableCents, purchasePrice } from '../domain/money.js';
 import type { OrderFailureCode, PurchaseOrder } from '../domain/order.js';
 import { australianDigits, parseNumber } from '../domain/phone-number.js';
-import { priceFor, type NumberPrice } from '../domain/price-plan.js';
+import { priceFor, type NumberPrice, type PricePlan } from '../domain/price-plan.js';
+import { findAccount } from '../store/account-store.js';
 import { READ_COMMITTED, type Executor } from '../store/database.js';
 import { reservePendingOrder } from '../store/purchase/order-reservation.js';
 import { readPurchaseFacts, type PurchaseFacts, type PurchasedNumber } from '../store/purchase/purchase-facts.js';
 import type { PurchaseOrderRow } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 import { numberUnavailable } from './number-catalogue.js';
+import { planForSearch } from './price-plans.js';
 import { ipndRecordInvalid } from './require-ipnd-record.js';
 import { requireOwnDestination, routeShape, type ResolvedRoute } from './resolve-route.js';
 import { tieToIdempotencyKey, type IdempotencyClaim } from './idempotency-keys.js';
@@ -157,7 +159,7 @@ async function checkPurchase(
   if (!shape.ok) throw shape.error;
   const route = requireOwnDestination(shape, request.primary_destination, facts.destination ?? undefined);
   const number = facts.number;
-  if (number?.status !== 'available') throw await numberUnavailable(ex, didNumber);
+  if (number?.status !== 'available') throw await numberUnavailable(ex, didNumber, await planForSearch(deps, facts.pricePlanId, ex));
   // The buyer's own price: its plan's, read with the other facts (inside the reservation, in its transaction).
   const price = priceFor(number, facts.plan);
   const priceCents = purchasePrice(price.setupCents, price.monthlyCents);
@@ -235,8 +237,13 @@ async function reserve(
     await tieToIdempotencyKey(trx, claim, order.id);
     return order;
   }, READ_COMMITTED);
-  if (typeof unavailable === 'string') throw await numberUnavailable(deps.database.db, unavailable);
+  if (typeof unavailable === 'string') throw await numberUnavailable(deps.database.db, unavailable, await callerPlan(deps, accountId));
   return unavailable;
+}
+
+/** The buyer's plan, for the prices of the alternatives a refusal offers. */
+async function callerPlan(deps: ServiceDeps, accountId: string): Promise<PricePlan | undefined> {
+  return planForSearch(deps, (await findAccount(deps.database.db, accountId))?.price_plan_id ?? null);
 }
 
 function nullableCents(cents: number | null): number | null {
@@ -267,7 +274,7 @@ function failureCodeOf(outcome: Failed): OrderFailureCode {
 
 /** The buyer's answer to a refusal: the carrier's own problems stay the operator's. */
 async function refusalAnswer(deps: ServiceDeps, order: PurchaseOrderRow, outcome: Failed): Promise<AppError> {
-  if (outcome.cause === 'number_unavailable') return numberUnavailable(deps.database.db, order.did_number);
+  if (outcome.cause === 'number_unavailable') return numberUnavailable(deps.database.db, order.did_number, await callerPlan(deps, order.account_id));
   if (outcome.cause === 'upstream_account') return purchasesPaused(order.id);
   return new AppError('upstream_error', `The carrier could not provision ${order.did_number}: ${outcome.reason}`, {
     order_id: order.id,

@@ -1,9 +1,9 @@
 import { sql, type RawBuilder } from 'kysely';
 import { NUMBER_TYPES, type Country, type NumberType } from '../domain/phone-number.js';
-import { planCapFor, type PricedNumber, type PricePlan } from '../domain/price-plan.js';
+import { planCapFor, type PricePlan } from '../domain/price-plan.js';
 import { dialectOf, type Executor } from './database.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
-import { LISTED_NUMBER_COLUMNS, type ListedNumberRow } from './tables.js';
+import { LISTED_NUMBER_COLUMNS, PRICED_LISTING_COLUMNS, type ListedNumberRow, type PricedListingRow } from './tables.js';
 
 export interface AvailableSearch {
   country: Country;
@@ -23,8 +23,7 @@ export interface AvailableSearch {
   plan?: PricePlan;
 }
 
-/** A listed number with what a plan prices it by. */
-export type PricedListingRow = ListedNumberRow & Pick<PricedNumber, 'custom_price' | 'upstream_setup_cost_cents' | 'upstream_monthly_cost_cents'>;
+export type { PricedListingRow };
 
 /** The condition of every stock index (partial indexes): written as a literal so they apply. */
 export const AVAILABLE = sql<boolean>`status = 'available'`;
@@ -40,9 +39,7 @@ export const AVAILABLE = sql<boolean>`status = 'available'`;
 const SPARSE_PRICES = 2_000;
 const SPARSE_ENDINGS = 300;
 const LISTED = sql.join(LISTED_NUMBER_COLUMNS.map((column) => sql.ref(column)));
-const PRICED_LISTING = sql.join(
-  [...LISTED_NUMBER_COLUMNS, 'custom_price', 'upstream_setup_cost_cents', 'upstream_monthly_cost_cents'].map((column) => sql.ref(column)),
-);
+const PRICED_LISTING = sql.join(PRICED_LISTING_COLUMNS.map((column) => sql.ref(column)));
 /** The stock_by_tail index holds this many last digits. */
 const TAIL_DIGITS = 4;
 

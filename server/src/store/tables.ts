@@ -290,6 +290,9 @@ export const LISTED_NUMBER_COLUMNS = [
   'monthly_cost_cents',
 ] as const;
 export type ListedNumberRow = Pick<PhoneNumberRow, (typeof LISTED_NUMBER_COLUMNS)[number]>;
+/** A listing and what a price plan prices the number by. */
+export const PRICED_LISTING_COLUMNS = [...LISTED_NUMBER_COLUMNS, 'custom_price', 'upstream_setup_cost_cents', 'upstream_monthly_cost_cents'] as const;
+export type PricedListingRow = Pick<PhoneNumberRow, (typeof PRICED_LISTING_COLUMNS)[number]>;
 export type NewPhoneNumber = Insertable<PhoneNumberTable>;
 export type PhoneNumberUpdate = Updateable<PhoneNumberTable>;
 export type PurchaseOrderRow = Selectable<PurchaseOrderTable>;

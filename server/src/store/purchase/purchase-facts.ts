@@ -43,6 +43,8 @@ export interface PurchaseFacts {
    * the same statement: undefined when the account has no plan or the plan leaves the type out.
    */
   plan: PricePlan | undefined;
+  /** The account's plan; null: the default prices. */
+  pricePlanId: string | null;
 }
 
 type FactsRow = PurchasedNumber & {
@@ -89,6 +91,7 @@ export async function readPurchaseFacts(ex: Executor, names: PurchaseNames, lock
     ...number
   } = row;
   return {
+    pricePlanId: account_price_plan_id ?? null,
     plan:
       account_price_plan_id === null || plan_basis === null
         ? undefined
