@@ -74,8 +74,8 @@ type FactsRow = PurchasedNumber & {
  * 29 columns made this statement three times slower on SQLite (measured: 27 µs → 66 µs).
  *
  * The account's plan price for the number's type comes with the facts on PostgreSQL (a join costs
- * no round trip there). On SQLite the join made the statement half as slow again for every buyer
- * (measured: 11 µs → 17 µs, plan or not), so only a buyer on a plan reads it, in a second statement.
+ * no round trip there). On SQLite the join slowed the statement for every buyer, plan or not, so
+ * only a buyer on a plan reads it, in a second statement.
  */
 export async function readPurchaseFacts(ex: Executor, names: PurchaseNames, lock?: 'share'): Promise<PurchaseFacts> {
   const postgres = dialectOf(ex) === 'postgres';
