@@ -50,6 +50,9 @@ describeEachDatabase('price plans', (dialect) => {
     assert.deepEqual(await listedPrices(ctx, onPlan, { max_monthly_cost: '2' }), { '61291230001': [1, 2] });
     assert.deepEqual(await listedPrices(ctx, onDefault, { max_monthly_cost: '2' }), {});
     assert.deepEqual(Object.keys(await listedPrices(ctx, onPlan, { max_monthly_cost: '9' })), ['61291230001', '61291230002']);
+    // A type the plan leaves out is capped at its default price.
+    assert.deepEqual(await listedPrices(ctx, onPlan, { number_type: 'mobile', max_monthly_cost: '12' }), { '61412345678': [0, 12] });
+    assert.deepEqual(await listedPrices(ctx, onPlan, { number_type: 'mobile', max_monthly_cost: '11.99' }), {});
     const one = await ctx.call('GET', `${LIST}61291230001`, { key: onPlan.key });
     assert.deepEqual([one.body.setup_cost, one.body.monthly_cost], [1, 2]);
 

@@ -56,7 +56,9 @@ const TAIL_DIGITS = 4;
 export async function searchAvailable(ex: Executor, search: AvailableSearch & { plan?: undefined }, page: PageRequest): Promise<Page<ListedNumberRow>>;
 export async function searchAvailable(ex: Executor, search: AvailableSearch, page: PageRequest): Promise<Page<PricedListingRow>>;
 export async function searchAvailable(ex: Executor, search: AvailableSearch, page: PageRequest): Promise<Page<ListedNumberRow>> {
-  const where = conditions(ex, search, page);
+  // A plan that leaves the searched type out caps it as the default does, through the price index too.
+  const planCaps = search.plan !== undefined && (search.numberType ? search.plan.prices[search.numberType] !== undefined : Object.keys(search.plan.prices).length > 0);
+  const where = conditions(ex, search, page, planCaps);
   let index = walkIndex(search);
   const endsIn = search.endsWith && search.endsWith.length >= 2 ? sql`${tailOf(ex)} IN (${sql.join(tailsEndingWith(search.endsWith))})` : undefined;
   // The price index leads with the type: every type is named so that it is read as ranges.
@@ -68,7 +70,7 @@ export async function searchAvailable(ex: Executor, search: AvailableSearch, pag
   } else if (
     search.maxMonthlyCents !== undefined &&
     // A plan's cap is not a range of the price index: such a search walks, as with any other filter.
-    !search.plan &&
+    !planCaps &&
     (await isSparse(ex, 'stock_by_type_price', SPARSE_PRICES, [AVAILABLE, ofTypes, sql`monthly_cost_cents <= ${search.maxMonthlyCents}`]))
   ) {
     where.push(ofTypes);
@@ -88,7 +90,7 @@ function walkIndex(search: AvailableSearch): string {
   return 'stock_by_country';
 }
 
-function conditions(ex: Executor, search: AvailableSearch, page: PageRequest): RawBuilder<unknown>[] {
+function conditions(ex: Executor, search: AvailableSearch, page: PageRequest, planCaps: boolean): RawBuilder<unknown>[] {
   const where: RawBuilder<unknown>[] = [AVAILABLE, sql`country = ${search.country}`];
   if (search.state) where.push(sql`state = ${search.state}`);
   if (search.city) where.push(sql`lower(city) = ${search.city.toLowerCase()}`);
@@ -97,7 +99,7 @@ function conditions(ex: Executor, search: AvailableSearch, page: PageRequest): R
   if (search.contains) where.push(containing(ex, search.contains));
   if (search.endsWith) where.push(endingWith(ex, search.endsWith));
   if (search.maxMonthlyCents !== undefined) {
-    where.push(search.plan ? planCapped(search.plan, search.numberType, search.maxMonthlyCents) : sql`monthly_cost_cents <= ${search.maxMonthlyCents}`);
+    where.push(planCaps ? planCapped(search.plan!, search.numberType, search.maxMonthlyCents) : sql`monthly_cost_cents <= ${search.maxMonthlyCents}`);
   }
   return where;
 }
