@@ -724,7 +724,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List numbers that can be bought now */
+        /**
+         * List numbers that can be bought now
+         * @description [Bilby] Prices are the caller's own: a number's own price, else its account's price plan's for the number's type, else the default; max_monthly_cost caps those prices.
+         */
         get: operations["listAvailableNumbers"];
         put?: never;
         post?: never;
@@ -847,7 +850,7 @@ export interface paths {
         put?: never;
         /**
          * Buy one number and route it
-         * @description Charges setup_cost plus the first monthly_cost. With ?dry_run=true (or 1) [Bilby], runs every check and returns the quote without buying.
+         * @description Charges setup_cost plus the first monthly_cost, at the caller's own prices (its price plan's, where it has one [Bilby]). With ?dry_run=true (or 1) [Bilby], runs every check and returns the quote without buying.
          */
         post: operations["purchaseNumber"];
         delete?: never;

@@ -32,6 +32,9 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
       schema: {
         operationId: 'listAvailableNumbers',
         summary: 'List numbers that can be bought now',
+        description:
+          "[Bilby] Prices are the caller's own: a number's own price, else its account's price plan's for the number's type, " +
+          'else the default; max_monthly_cost caps those prices.',
         tags: ['CrazyTel'],
         querystring: AvailableQuery,
         response: { 200: AvailableList, ...ErrorResponses },
