@@ -191,4 +191,26 @@ describeEachDatabase('the billing run', (dialect) => {
     assert.equal((await ctx.db.selectFrom('phone_number').select('status').where('did_number', '=', OTHER).executeTakeFirstOrThrow()).status, 'quarantine');
     await assertInvariants(ctx.db, ctx.carrier, { settled: true });
   });
+
+  it("renews at the owner's plan price, and a plan changed later reprices from the next period, never one already paid", async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    await ctx.seedNumbers([{ number: NUMBER, setup: 5_00, monthly: 10_00 }]);
+    // It follows its type's price: the plan's comes first.
+    await ctx.db.updateTable('phone_number').set({ custom_price: 0 }).where('did_number', '=', NUMBER).execute();
+    const buyer = await ctx.createAccount({ balance: 100_00 });
+    const plan = await ctx.admin('POST', '/price-plans', { body: { name: 'Wholesale', prices: [{ number_type: 'geographic', setup_cost: 0, monthly_cost: 5 }] } });
+    assert.equal(plan.status, 201, JSON.stringify(plan.body));
+    assert.equal((await ctx.admin('PUT', `/accounts/${buyer.accountId}/price-plan`, { body: { price_plan_id: plan.body.id } })).status, 200);
+    await buy(ctx, buyer, NUMBER);
+    assert.equal(await balanceOf(ctx, buyer), 95_00, 'bought at the plan price');
+    const tenure = await tenureOf(ctx, NUMBER);
+    assert.equal((await runBilling(ctx.deps, { asOf: middayOn(periodStart(tenure.purchased_on, 1)) })).chargedCents, 5_00);
+    const changed = await ctx.admin('PATCH', `/price-plans/${plan.body.id}`, { body: { prices: [{ number_type: 'geographic', setup_cost: 0, monthly_cost: 7 }] } });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.equal((await runBilling(ctx.deps, { asOf: middayOn(periodStart(tenure.purchased_on, 1)) })).renewed, 0, 'the paid period is not charged again');
+    assert.equal((await runBilling(ctx.deps, { asOf: middayOn(periodStart(tenure.purchased_on, 2)) })).chargedCents, 7_00);
+    const charges = await ctx.db.selectFrom('rental_charge').select(['period', 'amount_cents']).orderBy('period').execute();
+    assert.deepEqual(charges.map((row) => [Number(row.period), Number(row.amount_cents)]), [[1, 5_00], [2, 7_00]]);
+    await assertInvariants(ctx.db, ctx.carrier, { settled: true });
+  });
 });

@@ -28,6 +28,7 @@ interface Fixture {
   target: TestAccount;
   destinationId: string;
   keyId: string;
+  planId: string;
   numbers: string[];
 }
 
@@ -64,6 +65,12 @@ function baseBody(op: Operation, fx: Fixture, pick: number): unknown {
     case 'PUT /admin/v1/numbers/{did_number}/price':
     case 'PUT /admin/v1/prices/{number_type}':
       return { setup_cost: 1, monthly_cost: 2.5 };
+    case 'POST /admin/v1/price-plans':
+      return { name: `Plan ${pick}`, prices: [{ number_type: 'mobile', setup_cost: 1, monthly_cost: 2 }, { number_type: 'geographic', markup_percent: 10, rounding: 'up_to_5_cents' }] };
+    case 'PATCH /admin/v1/price-plans/{price_plan_id}':
+      return { name: `Renamed ${pick}`, prices: [{ number_type: 'geographic', setup_cost: 1, monthly_cost: 1.5 }] };
+    case 'PUT /admin/v1/accounts/{account_id}/price-plan':
+      return { price_plan_id: pick % 2 === 0 ? fx.planId : null };
     case 'POST /api/v1/account/address':
       return { city: 'Sydney', state: 'NSW', postcode: '2000' };
     case 'POST /api/v1/account/person':
@@ -90,6 +97,7 @@ const WITHOUT_BODY = new Set([
   'POST /admin/v1/inventory/sync',
   'POST /admin/v1/reconcile',
   'DELETE /admin/v1/numbers/{did_number}/price',
+  'DELETE /admin/v1/price-plans/{price_plan_id}',
   'DELETE /api/v1/account/address/{id}',
   'DELETE /api/v1/account/person/{id}',
 ]);
@@ -102,6 +110,8 @@ function realParam(name: string, fx: Fixture, pick: number): string {
       return fx.destinationId;
     case 'key_id':
       return fx.keyId;
+    case 'price_plan_id':
+      return fx.planId;
     case 'did_number':
       return fx.numbers[pick % fx.numbers.length]!;
     case 'number_type':
@@ -277,5 +287,7 @@ async function fixture(ctx: TestContextApi): Promise<Fixture> {
   assert.equal(destination.status, 201, JSON.stringify(destination.body));
   const key = await ctx.admin('POST', `/accounts/${target.accountId}/keys`, { body: { label: 'spare' } });
   assert.equal(key.status, 201, JSON.stringify(key.body));
-  return { customer, target, destinationId: destination.body.id, keyId: key.body.id, numbers };
+  const plan = await ctx.admin('POST', '/price-plans', { body: { name: 'Fuzzed plan', prices: [{ number_type: 'geographic', setup_cost: 0.5, monthly_cost: 1 }] } });
+  assert.equal(plan.status, 201, JSON.stringify(plan.body));
+  return { customer, target, destinationId: destination.body.id, keyId: key.body.id, planId: plan.body.id, numbers };
 }

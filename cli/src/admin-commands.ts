@@ -5,9 +5,13 @@ import * as adminInventory from './commands/admin-inventory.js';
 import * as invoices from './commands/invoices.js';
 import * as adminPricing from './commands/admin-pricing.js';
 import { runBilling } from './commands/admin-billing.js';
+import * as adminPricePlans from './commands/admin-price-plans.js';
 import { reconcile } from './commands/admin-reconcile.js';
 import { UsageError } from './failures.js';
 import { NUMBER_TYPES, ROUNDING_RULES, type Run } from './choices.js';
+import type { PricePlanPriceInput } from '@bilby/sdk';
+
+type PlanPrices = PricePlanPriceInput[];
 
 /** `bilby admin ...`: the operator API's commands. */
 export function addAdminCommands(program: Command, operator: (run: Run) => (...args: unknown[]) => Promise<void>): void {
@@ -174,6 +178,63 @@ export function addAdminCommands(program: Command, operator: (run: Run) => (...a
     .description("a number's whole history, every owner's: purchases, changes, renewals, releases, and who made them")
     .option('--limit <n>', 'only the newest this many', integer('--limit', 1, 1000))
     .action(operator(async (client, io, o: { limit?: number }, number: string) => adminInventory.showNumberHistory(client, number, defined({ limit: o.limit }), io)));
+
+  const plans = admin.command('price-plans').description("price plans: accounts' own prices per number type, fixed or a markup over the upstream cost");
+  plans.command('list', { isDefault: true }).action(operator(async (client, io) => adminPricePlans.listPricePlans(client, io)));
+  plans.command('show <plan>').action(operator(async (client, io, _o, id: string) => adminPricePlans.showPricePlan(client, id, io)));
+  const priceOptions = (command: Command) =>
+    command
+      .option('--fixed <type:setup:monthly>', 'a fixed price for a type, in dollars (repeatable), e.g. mobile:0:5', adminPricePlans.fixedPrice)
+      .option(
+        '--markup <type:percent[:setup:monthly[:rounding]]>',
+        'a markup over the upstream cost for a type (repeatable), e.g. geographic:10:0:0.5:up_to_95_cents',
+        adminPricePlans.markupPrice,
+      );
+  priceOptions(plans.command('create <name>').description('a new plan; types without --fixed or --markup keep the default price')).action(
+    operator(async (client, io, o: { fixed?: PlanPrices; markup?: PlanPrices }, name: string) =>
+      adminPricePlans.createPricePlan(client, { name, prices: [...(o.fixed ?? []), ...(o.markup ?? [])] }, io),
+    ),
+  );
+  priceOptions(
+    plans
+      .command('update <plan>')
+      .description('rename a plan (--name) or replace all its prices (--fixed, --markup, or --no-prices to clear them)')
+      .option('--name <name>')
+      .option('--no-prices', 'remove every price: the plan charges the default prices'),
+  ).action(
+    operator(async (client, io, o: { name?: string; fixed?: PlanPrices; markup?: PlanPrices; prices: boolean }, id: string) => {
+      const given = [...(o.fixed ?? []), ...(o.markup ?? [])];
+      if (!o.prices && given.length > 0) throw new UsageError('--no-prices cannot go with --fixed or --markup');
+      const changes = defined({ name: o.name, prices: !o.prices ? [] : given.length > 0 ? given : undefined });
+      if (Object.keys(changes).length === 0) throw new UsageError('give --name, --fixed, --markup or --no-prices');
+      return adminPricePlans.updatePricePlan(client, id, changes, io);
+    }),
+  );
+  plans.command('delete <plan>').description('delete a plan no account is on').action(operator(async (client, io, _o, id: string) => adminPricePlans.deletePricePlan(client, id, io)));
+  plans
+    .command('assign <account> [plan]')
+    .description('put an account on a plan; --default for the default prices')
+    .option('--default', 'back to the default prices')
+    .action(
+      operator(async (client, io, o: { default?: boolean }, account: string, plan?: string) => {
+        if (Boolean(o.default) === (plan !== undefined)) throw new UsageError('give a <plan> or --default, not both');
+        return adminPricePlans.assignPricePlan(client, account, plan ?? null, io);
+      }),
+    );
+
+  const reports = admin.command('reports').description("the operator's reports");
+  reports
+    .command('billing')
+    .description('revenue per month and type, numbers by status, renewals due in the next 30 days, accounts that cannot cover them')
+    .option('--from <month>', 'first month of revenue, YYYY-MM', month('--from'))
+    .option('--to <month>', 'last month of revenue, YYYY-MM', month('--to'))
+    .action(operator(async (client, io, o: { from?: string; to?: string }) => adminPricePlans.showBillingReport(client, defined({ from: o.from, to: o.to }), io)));
+  reports
+    .command('margins')
+    .description('revenue, upstream cost and margin per month and number type (as `bilby admin margins`)')
+    .option('--from <month>', 'first month, YYYY-MM', month('--from'))
+    .option('--to <month>', 'last month, YYYY-MM', month('--to'))
+    .action(operator(async (client, io, o: { from?: string; to?: string }) => adminPricing.showMargins(client, defined({ from: o.from, to: o.to }), io)));
 
   const inventory = admin.command('inventory').description('stock: counts, import, sync, withdraw, reinstate');
   inventory.command('counts', { isDefault: true }).action(operator(async (client, io) => adminInventory.showCounts(client, io)));

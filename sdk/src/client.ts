@@ -301,10 +301,44 @@ export function createClient(options: ClientOptions) {
         pdf: (invoiceId: string): Promise<Uint8Array> =>
           admin('GET', '/invoices/{id}/pdf', 'admin.invoices.pdf', { params: { id: invoiceId }, responseType: 'bytes' }) as Promise<unknown> as Promise<Uint8Array>,
       },
+      /**
+       * Price plans: the prices of the accounts put on them, per number type, fixed or a markup over
+       * the upstream cost. A number's own price comes first; a type a plan leaves out keeps the default.
+       *
+       * @example
+       * const plan = await bilby.admin.pricePlans.create({ name: 'Wholesale', prices: [{ number_type: 'mobile', setup_cost: 0, monthly_cost: 5 }] });
+       * await bilby.admin.pricePlans.assign(accountId, plan.id);
+       */
+      pricePlans: {
+        list: (): Promise<T.PricePlan[]> => admin('GET', '/price-plans', 'admin.pricePlans.list').then((r) => r.results),
+        /** ConflictError `already_exists` for a name in use. */
+        create: (input: T.NewPricePlan, call: CallOptions = {}): Promise<T.PricePlan> =>
+          admin('POST', '/price-plans', 'admin.pricePlans.create', { body: input, idempotencyKey: call.idempotencyKey }),
+        get: (planId: string): Promise<T.PricePlan> =>
+          admin('GET', '/price-plans/{price_plan_id}', 'admin.pricePlans.get', { params: { price_plan_id: planId } }),
+        /** Renames the plan or (`prices`) replaces all its prices; renewals follow from the next period. */
+        update: (planId: string, changes: T.PricePlanChanges): Promise<T.PricePlan> =>
+          admin('PATCH', '/price-plans/{price_plan_id}', 'admin.pricePlans.update', { params: { price_plan_id: planId }, body: changes }),
+        /** ConflictError `in_use` while an account is on the plan. */
+        delete: (planId: string): Promise<T.PricePlan> =>
+          admin('DELETE', '/price-plans/{price_plan_id}', 'admin.pricePlans.delete', { params: { price_plan_id: planId } }),
+        /** Puts the account on the plan, or (null) back on the default prices. */
+        assign: (accountId: string, planId: string | null): Promise<T.AdminAccount> =>
+          admin('PUT', '/accounts/{account_id}/price-plan', 'admin.pricePlans.assign', {
+            params: { account_id: accountId },
+            body: { price_plan_id: planId },
+          }),
+      },
       reports: {
         /** Revenue, upstream cost and margin per month (UTC, `YYYY-MM`) and number type; by default the last twelve months. */
         margins: (range: { from?: string; to?: string } = {}): Promise<T.MarginReport> =>
           admin('GET', '/reports/margins', 'admin.reports.margins', { query: range }),
+        /**
+         * Revenue per month and number type (GST shown, net of refunds), numbers by status, renewals due
+         * in the next 30 days and the accounts whose available balance will not cover them.
+         */
+        billing: (range: { from?: string; to?: string } = {}): Promise<T.BillingReport> =>
+          admin('GET', '/reports/billing', 'admin.reports.billing', { query: range }),
       },
       numbers: {
         get: (didNumber: string): Promise<T.InventoryNumber> =>

@@ -143,6 +143,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/accounts/{account_id}/price-plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Put an account on a price plan, or (null) back on the default prices
+         * @description Its searches, quotes and purchases are priced by the plan at once (searches in other server processes within two seconds); its renewals from the next period charged. 400 invalid_request for an unknown plan.
+         */
+        put: operations["setAccountPricePlan"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/accounts/{account_id}/reactivate": {
         parameters: {
             query?: never;
@@ -461,6 +481,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/price-plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Price plans, by name */
+        get: operations["listPricePlans"];
+        put?: never;
+        /** Create a price plan (409 already_exists for a name in use) */
+        post: operations["createPricePlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/price-plans/{price_plan_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One price plan */
+        get: operations["getPricePlan"];
+        put?: never;
+        post?: never;
+        /** Delete a price plan (409 in_use while an account is on it) */
+        delete: operations["deletePricePlan"];
+        options?: never;
+        head?: never;
+        /** Rename a plan or replace its prices: its accounts' searches, quotes and purchases follow at once, renewals from the next period */
+        patch: operations["updatePricePlan"];
+        trace?: never;
+    };
     "/admin/v1/prices": {
         parameters: {
             query?: never;
@@ -547,6 +604,26 @@ export interface paths {
          * @description Reads the carrier and changes nothing there or here. One reconciliation runs at a time across every process: another asked meanwhile is refused with 409 `reconcile_running` (GET answers the last report). 500 `upstream_error` when the carrier could not be read.
          */
         post: operations["reconcile"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/reports/billing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Revenue per month and number type, numbers by status, renewals due in the next 30 days and the accounts that cannot pay them
+         * @description Revenue is what the ledger posted for purchases and renewals, net of refunds, GST included and shown, per month (UTC) and number type (at most 120 months). Renewals are the periods due from today (in the billing time zone) to 29 days on, and those overdue, each at the price the billing run would charge now. Shortfalls: accounts whose available balance is below what those renewals cost.
+         */
+        get: operations["getBillingReport"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -792,7 +869,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List numbers that can be bought now */
+        /**
+         * List numbers that can be bought now
+         * @description [Bilby] Prices are the caller's own: a number's own price, else its account's price plan's for the number's type, else the default; max_monthly_cost caps those prices.
+         */
         get: operations["listAvailableNumbers"];
         put?: never;
         post?: never;
@@ -915,7 +995,7 @@ export interface paths {
         put?: never;
         /**
          * Buy one number and route it
-         * @description Charges setup_cost plus the first monthly_cost. With ?dry_run=true (or 1) [Bilby], runs every check and returns the quote without buying.
+         * @description Charges setup_cost plus the first monthly_cost, at the caller's own prices (its price plan's, where it has one [Bilby]). With ?dry_run=true (or 1) [Bilby], runs every check and returns the quote without buying.
          */
         post: operations["purchaseNumber"];
         delete?: never;
@@ -1036,6 +1116,7 @@ export interface components {
             created_at: string;
             id: string;
             name: string;
+            price_plan_id: string | null;
             /** @enum {string} */
             status: "active" | "suspended";
         };
@@ -1503,6 +1584,27 @@ export interface components {
          * @enum {string}
          */
         PersonType: "R" | "B" | "G" | "C" | "N";
+        /** @description Prices for the accounts on the plan. A number's own price (set with PUT /numbers/{did_number}/price) comes first; then the plan's price for its type: fixed, or setup = upstream cost + cost × markup_percent / 100 + setup_markup (monthly likewise), rounded up by `rounding`, for numbers with an upstream cost (others keep the default price); a type the plan leaves out keeps the default price. A change applies to searches, quotes and purchases at once and to renewals from the next period charged. */
+        PricePlan: {
+            /** @description Accounts on the plan */
+            accounts: number;
+            created_at: string;
+            id: string;
+            name: string;
+            /** @description By number type; the fields of the other basis are null */
+            prices: {
+                /** @enum {string} */
+                basis: "fixed" | "markup";
+                markup_percent: number | null;
+                monthly_cost: number | null;
+                monthly_markup: number | null;
+                number_type: components["schemas"]["NumberType"];
+                rounding: components["schemas"]["RoundingRule"] | null;
+                setup_cost: number | null;
+                setup_markup: number | null;
+            }[];
+            updated_at: string;
+        };
         /** @description The price of a number type's upstream numbers: setup = cost + cost × markup_percent / 100 + setup_markup, monthly likewise with monthly_markup (half a cent of percentage rounds up), then each rounded by `rounding` */
         PricingRule: {
             /** @description Percentage of the upstream cost added to it, e.g. 25 or 12.5 */
@@ -2145,6 +2247,52 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiKeyInfo"];
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    setAccountPricePlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                account_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    price_plan_id: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminAccount"];
                 };
             };
             /** @description The request was refused: `code` says why (see the contract for each route) */
@@ -3121,6 +3269,246 @@ export interface operations {
             };
         };
     };
+    listPricePlans: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: components["schemas"]["PricePlan"][];
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createPricePlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name: string;
+                    /** @description At most one price per number type; a type left out keeps the default price */
+                    prices: {
+                        /** @description Markup: a percentage of the upstream cost, at most two decimals */
+                        markup_percent?: number;
+                        /** @description A fixed monthly price: AUD dollars, at most two decimals */
+                        monthly_cost?: number;
+                        /** @description Markup: a fixed amount added to the monthly cost: AUD dollars, at most two decimals */
+                        monthly_markup?: number;
+                        number_type: components["schemas"]["NumberType"];
+                        rounding?: components["schemas"]["RoundingRule"];
+                        /** @description A fixed setup price: AUD dollars, at most two decimals */
+                        setup_cost?: number;
+                        /** @description Markup: a fixed amount added to the setup cost: AUD dollars, at most two decimals */
+                        setup_markup?: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Prices for the accounts on the plan. A number's own price (set with PUT /numbers/{did_number}/price) comes first; then the plan's price for its type: fixed, or setup = upstream cost + cost × markup_percent / 100 + setup_markup (monthly likewise), rounded up by `rounding`, for numbers with an upstream cost (others keep the default price); a type the plan leaves out keeps the default price. A change applies to searches, quotes and purchases at once and to renewals from the next period charged. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PricePlan"];
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getPricePlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                price_plan_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prices for the accounts on the plan. A number's own price (set with PUT /numbers/{did_number}/price) comes first; then the plan's price for its type: fixed, or setup = upstream cost + cost × markup_percent / 100 + setup_markup (monthly likewise), rounded up by `rounding`, for numbers with an upstream cost (others keep the default price); a type the plan leaves out keeps the default price. A change applies to searches, quotes and purchases at once and to renewals from the next period charged. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PricePlan"];
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deletePricePlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                price_plan_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Prices for the accounts on the plan. A number's own price (set with PUT /numbers/{did_number}/price) comes first; then the plan's price for its type: fixed, or setup = upstream cost + cost × markup_percent / 100 + setup_markup (monthly likewise), rounded up by `rounding`, for numbers with an upstream cost (others keep the default price); a type the plan leaves out keeps the default price. A change applies to searches, quotes and purchases at once and to renewals from the next period charged. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PricePlan"];
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updatePricePlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                price_plan_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    /** @description Replaces every price of the plan. At most one price per number type; a type left out keeps the default price */
+                    prices?: {
+                        /** @description Markup: a percentage of the upstream cost, at most two decimals */
+                        markup_percent?: number;
+                        /** @description A fixed monthly price: AUD dollars, at most two decimals */
+                        monthly_cost?: number;
+                        /** @description Markup: a fixed amount added to the monthly cost: AUD dollars, at most two decimals */
+                        monthly_markup?: number;
+                        number_type: components["schemas"]["NumberType"];
+                        rounding?: components["schemas"]["RoundingRule"];
+                        /** @description A fixed setup price: AUD dollars, at most two decimals */
+                        setup_cost?: number;
+                        /** @description Markup: a fixed amount added to the setup cost: AUD dollars, at most two decimals */
+                        setup_markup?: number;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Prices for the accounts on the plan. A number's own price (set with PUT /numbers/{did_number}/price) comes first; then the plan's price for its type: fixed, or setup = upstream cost + cost × markup_percent / 100 + setup_markup (monthly likewise), rounded up by `rounding`, for numbers with an upstream cost (others keep the default price); a type the plan leaves out keeps the default price. A change applies to searches, quotes and purchases at once and to renewals from the next period charged. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PricePlan"];
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     listPrices: {
         parameters: {
             query?: never;
@@ -3373,6 +3761,152 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReconcileReport"];
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getBillingReport: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The first month (UTC) of the revenue, counted. Default: eleven months before `to`
+                 * @example 2026-03
+                 */
+                from?: string;
+                /**
+                 * @description The last month (UTC) of the revenue, counted. Default: this month
+                 * @example 2026-03
+                 */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description Today in the billing time zone (BILBY_BILLING_TIME_ZONE)
+                         * @example 2026-03-31
+                         */
+                        as_of: string;
+                        /** @description Every number of the inventory by status */
+                        numbers: {
+                            /** @description Held by an account, paid up */
+                            active: number;
+                            available: number;
+                            quarantine: number;
+                            reserved: number;
+                            /** @description Held by an account, a renewal unpaid */
+                            suspended: number;
+                            total: number;
+                            withdrawn: number;
+                        };
+                        renewals: {
+                            /** @description Days with renewals due, in order */
+                            days: {
+                                /** @description Dollars, each at the price the billing run would charge now: the number's own, its owner's plan's, or the default */
+                                amount: number;
+                                date: string;
+                                /** @description Periods due */
+                                renewals: number;
+                            }[];
+                            /**
+                             * @description Today
+                             * @example 2026-03-31
+                             */
+                            from: string;
+                            /** @description Periods due before today and not yet paid */
+                            overdue: {
+                                /** @description Dollars, each at the price the billing run would charge now: the number's own, its owner's plan's, or the default */
+                                amount: number;
+                                /** @description Periods due */
+                                renewals: number;
+                            };
+                            /**
+                             * @description The last day counted: 29 days after today
+                             * @example 2026-03-31
+                             */
+                            to: string;
+                            /** @description Overdue and every day counted */
+                            totals: {
+                                /** @description Dollars, each at the price the billing run would charge now: the number's own, its owner's plan's, or the default */
+                                amount: number;
+                                /** @description Periods due */
+                                renewals: number;
+                            };
+                        };
+                        revenue: {
+                            from: string;
+                            /** @description Months and number types with charges or refunds, in order (number_type null: an order naming no number held) */
+                            results: {
+                                /** @description Dollars of GST the revenue includes */
+                                gst: number;
+                                month: string;
+                                number_type: components["schemas"]["NumberType"] | null;
+                                /** @description Dollars charged for purchases (setup and first month) */
+                                purchases: number;
+                                /** @description Dollars refunded, as a negative amount */
+                                refunds: number;
+                                /** @description Dollars charged for renewals */
+                                rentals: number;
+                                /** @description Dollars: purchases + rentals + refunds, GST included */
+                                revenue: number;
+                            }[];
+                            to: string;
+                            totals: {
+                                /** @description Dollars of GST the revenue includes */
+                                gst: number;
+                                /** @description Dollars charged for purchases (setup and first month) */
+                                purchases: number;
+                                /** @description Dollars refunded, as a negative amount */
+                                refunds: number;
+                                /** @description Dollars charged for renewals */
+                                rentals: number;
+                                /** @description Dollars: purchases + rentals + refunds, GST included */
+                                revenue: number;
+                            };
+                        };
+                        /** @description Accounts whose available balance will not cover their renewals due to `renewals.to`, largest shortfall first */
+                        shortfalls: {
+                            account_code: string;
+                            account_id: string;
+                            /** @description Dollars: balance less funds held by purchases in flight */
+                            available_balance: number;
+                            /** @description Dollars those periods cost */
+                            due: number;
+                            name: string;
+                            /** @description Periods due, overdue ones included */
+                            renewals: number;
+                            /** @description Dollars: due − available_balance */
+                            shortfall: number;
+                        }[];
+                    };
                 };
             };
             /** @description The request was refused: `code` says why (see the contract for each route) */

@@ -11,4 +11,6 @@ export interface Account extends AccountFunds {
   name: string;
   status: AccountStatus;
   created_at: string;
+  /** The account's price plan; null: the default prices. */
+  price_plan_id: string | null;
 }

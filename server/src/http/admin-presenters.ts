@@ -3,10 +3,13 @@ import type { ApiKeyInfo } from '../domain/api-key.js';
 import { availableCents, centsToDollars } from '../domain/money.js';
 import type { NumberEvent } from '../domain/number-event.js';
 import { shownStatus, type StockedNumber, type TypePrice } from '../domain/number-record.js';
+import type { NumberType } from '../domain/phone-number.js';
+import type { PlanTypePrice, StoredPricePlan } from '../domain/price-plan.js';
 import type { Destination } from '../domain/routing.js';
 import type { StoredPricingRule } from '../services/pricing-rules.js';
 import type { CatalogueSyncRun } from '../services/catalogue-sync-runs.js';
 import type { MarginLine, MarginReport } from '../services/margin-report.js';
+import type { BillingReport, RenewalLine, RevenueLine } from '../services/billing-report.js';
 import { presentAvailable, presentNumberEvent } from './presenters.js';
 
 /** What the operator's services return, to the wire. Secrets (key hashes) never leave. */
@@ -20,6 +23,7 @@ export function presentAdminAccount(row: Account) {
     status: row.status,
     balance: centsToDollars(balance),
     available_balance: centsToDollars(availableCents(row)),
+    price_plan_id: row.price_plan_id,
     created_at: row.created_at,
   };
 }
@@ -119,4 +123,66 @@ export function presentMarginReport(report: MarginReport) {
 /** An event of a number's history as the operator sees it: with the owner it concerns. */
 export function presentAdminNumberEvent(event: NumberEvent) {
   return { ...presentNumberEvent(event), account_id: event.account_id };
+}
+
+export function presentPricePlan(plan: StoredPricePlan) {
+  const prices = (Object.entries(plan.prices) as Array<[NumberType, PlanTypePrice]>)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([numberType, price]) => {
+      const fixed = price.basis === 'fixed';
+      return {
+        number_type: numberType,
+        basis: price.basis,
+        setup_cost: fixed ? centsToDollars(price.setupCents) : null,
+        monthly_cost: fixed ? centsToDollars(price.monthlyCents) : null,
+        markup_percent: fixed ? null : price.markupBasisPoints / 100,
+        setup_markup: fixed ? null : centsToDollars(price.setupMarkupCents),
+        monthly_markup: fixed ? null : centsToDollars(price.monthlyMarkupCents),
+        rounding: fixed ? null : price.rounding,
+      };
+    });
+  return { id: plan.id, name: plan.name, prices, accounts: plan.accounts, created_at: plan.createdAt, updated_at: plan.updatedAt };
+}
+
+function presentRevenueLine(line: RevenueLine) {
+  return {
+    purchases: centsToDollars(line.purchaseCents),
+    rentals: centsToDollars(line.rentalCents),
+    refunds: centsToDollars(line.refundCents),
+    revenue: centsToDollars(line.revenueCents),
+    gst: centsToDollars(line.gstCents),
+  };
+}
+
+function presentRenewalLine(line: RenewalLine) {
+  return { renewals: line.renewals, amount: centsToDollars(line.amountCents) };
+}
+
+export function presentBillingReport(report: BillingReport) {
+  return {
+    as_of: report.asOf,
+    revenue: {
+      from: report.revenue.from,
+      to: report.revenue.to,
+      results: report.revenue.results.map((line) => ({ month: line.month, number_type: line.numberType, ...presentRevenueLine(line) })),
+      totals: presentRevenueLine(report.revenue.totals),
+    },
+    numbers: report.numbers,
+    renewals: {
+      from: report.renewals.from,
+      to: report.renewals.to,
+      overdue: presentRenewalLine(report.renewals.overdue),
+      days: report.renewals.days.map((day) => ({ date: day.date, ...presentRenewalLine(day) })),
+      totals: presentRenewalLine(report.renewals.totals),
+    },
+    shortfalls: report.shortfalls.map((s) => ({
+      account_id: s.accountId,
+      account_code: s.accountCode,
+      name: s.name,
+      available_balance: centsToDollars(s.availableCents),
+      renewals: s.renewals,
+      due: centsToDollars(s.dueCents),
+      shortfall: centsToDollars(s.shortfallCents),
+    })),
+  };
 }

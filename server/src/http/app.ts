@@ -31,6 +31,7 @@ import { registerAdminCatalogueRoutes } from './routes/admin-catalogue-routes.js
 import { registerAdminInventoryRoutes } from './routes/admin-inventory-routes.js';
 import { registerAdminInvoiceRoutes } from './routes/admin-invoice-routes.js';
 import { registerAdminReportRoutes } from './routes/admin-report-routes.js';
+import { registerAdminPricePlanRoutes } from './routes/admin-price-plan-routes.js';
 import { registerAdminReconcileRoutes } from './routes/admin-reconcile-routes.js';
 import { registerInvoiceRoutes } from './routes/invoice-routes.js';
 import { registerNumberRoutes } from './routes/number-routes.js';
@@ -39,6 +40,7 @@ import { Address, Person, Transaction } from './schemas/account-schemas.js';
 import { AdminAccount, AdminDestination, ApiKeyInfo, InventoryNumber, TypePrice } from './schemas/admin-schemas.js';
 import { CatalogueSync, PricingRule } from './schemas/catalogue-schemas.js';
 import { AdminInvoice, AdminInvoiceSummary, Invoice, InvoiceSummary } from './schemas/invoice-schemas.js';
+import { PricePlan } from './schemas/price-plan-schemas.js';
 import { AvailableNumber, ErrorBody, errorAnswer, ValueSets } from './schemas/common-schemas.js';
 import { AdminNumberEvent, NumberEvent } from './schemas/history-schemas.js';
 import { OwnedNumber } from './schemas/number-schemas.js';
@@ -157,6 +159,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     TypePrice,
     InventoryNumber,
     PricingRule,
+    PricePlan,
     CatalogueSync,
     UpstreamDifference,
     ReconcileReport,
@@ -259,6 +262,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
       registerAdminCatalogueRoutes(admin, deps);
       registerAdminReportRoutes(admin, deps);
       registerAdminInvoiceRoutes(admin, deps);
+      registerAdminPricePlanRoutes(admin, deps);
       registerAdminReconcileRoutes(admin, deps);
       registerAdminBillingRoutes(admin, deps);
     },

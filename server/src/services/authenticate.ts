@@ -6,6 +6,8 @@ import type { ServiceDeps } from './deps.js';
 export interface Caller {
   accountId: string;
   keyId: string;
+  /** The account's price plan as read with its key; null: the default prices. */
+  pricePlanId: string | null;
 }
 
 const MAX_KEY_LENGTH = 512;
@@ -22,7 +24,7 @@ export async function authenticate(deps: Pick<ServiceDeps, 'database'>, key: str
   if (owner.account_status === 'suspended') {
     throw new AppError('account_suspended', 'This account is suspended; its keys work again once the operator reactivates it');
   }
-  return { accountId: owner.account_id, keyId: owner.key_id };
+  return { accountId: owner.account_id, keyId: owner.key_id, pricePlanId: owner.price_plan_id };
 }
 
 export function unauthenticated(): AppError {

@@ -38,6 +38,7 @@ export async function createAccount(
       created_at: at,
       upstream_route: null,
       upstream_destination: null,
+      price_plan_id: null,
     };
     await insertAccount(trx, row);
     const key = await addApiKey(trx, row.id, apiKey, at, 'initial');

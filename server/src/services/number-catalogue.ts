@@ -6,8 +6,10 @@ import type { Page, PageRequest } from '../domain/page.js';
 import { parseNumber, type Country, type NumberType } from '../domain/phone-number.js';
 import type { Executor } from '../store/database.js';
 import { findAlternatives, findAvailableNumber, listAvailableCities } from '../store/number-store.js';
-import { searchAvailable, type AvailableSearch } from '../store/stock-search.js';
+import { searchAvailable, type AvailableSearch, type PricedListingRow } from '../store/stock-search.js';
+import { priceFor, type PricePlan } from '../domain/price-plan.js';
 import type { ServiceDeps } from './deps.js';
+import { planForSearch } from './price-plans.js';
 
 export interface SearchFilters {
   country?: Country;
@@ -22,11 +24,16 @@ export interface SearchFilters {
 
 const ALTERNATIVES = 5;
 
-/** Available numbers matching every filter given, in did_number order. */
+/**
+ * Available numbers matching every filter given, in did_number order, at the prices of the
+ * caller's plan (`pricePlanId`; null or left out: the default prices). The plan prices the page
+ * after the query; the query reads only what pricing needs besides.
+ */
 export async function searchNumbers(
   deps: Pick<ServiceDeps, 'database'>,
   filters: SearchFilters,
   page: PageRequest,
+  pricePlanId: string | null = null,
 ): Promise<Page<ListedNumber>> {
   const country = filters.country ?? 'AU';
   const search: AvailableSearch = { country };
@@ -55,20 +62,43 @@ export async function searchNumbers(
     if (cents === null || cents < 0) throw invalidRequest('max_monthly_cost', 'must be a non-negative amount in dollars');
     search.maxMonthlyCents = cents;
   }
-  return searchAvailable(deps.database.reads, search, page);
+  const plan = await planForSearch(deps, pricePlanId);
+  if (!plan) return searchAvailable(deps.database.reads, search, page);
+  const found = await searchAvailable(deps.database.reads, { ...search, plan }, page);
+  return { rows: found.rows.map((row) => listedAt(row, plan)), nextAfter: found.nextAfter };
 }
 
-/** The number if it can be bought now, else 404 number_unavailable with alternatives. */
-export async function checkAvailability(deps: Pick<ServiceDeps, 'database'>, didNumber: string): Promise<ListedNumber> {
+/** The listing with the plan's price for the number, and nothing of what it was priced by. */
+function listedAt(row: PricedListingRow, plan: PricePlan): ListedNumber {
+  const price = priceFor(row, plan);
+  return {
+    did_number: row.did_number,
+    number_type: row.number_type,
+    country: row.country,
+    state: row.state,
+    city: row.city,
+    area_code: row.area_code,
+    setup_cost_cents: price.setupCents,
+    monthly_cost_cents: price.monthlyCents,
+  };
+}
+
+/** The number if it can be bought now (at the caller's plan's price), else 404 number_unavailable with alternatives. */
+export async function checkAvailability(
+  deps: Pick<ServiceDeps, 'database'>,
+  didNumber: string,
+  pricePlanId: string | null = null,
+): Promise<ListedNumber> {
   const parsed = parseNumber(didNumber);
   if (!parsed) throw new AppError('invalid_number', `"${didNumber}" is not a valid phone number`);
   const row = await findAvailableNumber(deps.database.db, parsed.e164);
-  if (!row) throw await numberUnavailable(deps.database.db, parsed.e164);
-  return row;
+  const plan = await planForSearch(deps, pricePlanId);
+  if (!row) throw await numberUnavailable(deps.database.db, parsed.e164, plan);
+  return plan ? listedAt(row, plan) : row;
 }
 
-/** The 404 for a number that cannot be bought, carrying up to five numbers that can. */
-export async function numberUnavailable(ex: Executor, e164: string): Promise<AppError> {
+/** The 404 for a number that cannot be bought, carrying up to five numbers that can, at the asker's plan's prices. */
+export async function numberUnavailable(ex: Executor, e164: string, plan?: PricePlan): Promise<AppError> {
   const parsed = parseNumber(e164);
   const alternatives = parsed
     ? await findAlternatives(
@@ -77,7 +107,9 @@ export async function numberUnavailable(ex: Executor, e164: string): Promise<App
         ALTERNATIVES,
       )
     : [];
-  return new AppError('number_unavailable', `${e164} is not available`, { alternatives });
+  return new AppError('number_unavailable', `${e164} is not available`, {
+    alternatives: plan ? alternatives.map((row) => listedAt(row, plan)) : alternatives,
+  });
 }
 
 export async function listCities(deps: Pick<ServiceDeps, 'database'>, country: Country, state?: string): Promise<string[]> {

@@ -5,12 +5,15 @@ import type { ChangeSource } from '../domain/number-event.js';
 import { availableCents, purchasePrice } from '../domain/money.js';
 import type { OrderFailureCode, PurchaseOrder } from '../domain/order.js';
 import { australianDigits, parseNumber } from '../domain/phone-number.js';
+import { priceFor, type NumberPrice, type PricePlan } from '../domain/price-plan.js';
+import { findAccount } from '../store/account-store.js';
 import { READ_COMMITTED, type Executor } from '../store/database.js';
 import { reservePendingOrder } from '../store/purchase/order-reservation.js';
 import { readPurchaseFacts, type PurchaseFacts, type PurchasedNumber } from '../store/purchase/purchase-facts.js';
 import type { PurchaseOrderRow } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 import { numberUnavailable } from './number-catalogue.js';
+import { planForSearch } from './price-plans.js';
 import { ipndRecordInvalid } from './require-ipnd-record.js';
 import { requireOwnDestination, routeShape, type ResolvedRoute } from './resolve-route.js';
 import { tieToIdempotencyKey, type IdempotencyClaim } from './idempotency-keys.js';
@@ -41,6 +44,7 @@ export interface PurchaseDone {
 interface CheckedPurchase {
   number: PurchasedNumber;
   route: ResolvedRoute;
+  price: NumberPrice;
   priceCents: number;
   balanceCents: number;
 }
@@ -160,12 +164,14 @@ async function checkPurchase(
   if (!shape.ok) throw shape.error;
   const route = requireOwnDestination(shape, request.primary_destination, facts.destination ?? undefined);
   const number = facts.number;
-  if (number?.status !== 'available') throw await numberUnavailable(ex, didNumber);
-  const priceCents = purchasePrice(Number(number.setup_cost_cents), Number(number.monthly_cost_cents));
+  if (number?.status !== 'available') throw await numberUnavailable(ex, didNumber, await planForSearch(deps, facts.pricePlanId, ex));
+  // The buyer's own price: its plan's, read with the other facts (inside the reservation, in its transaction).
+  const price = priceFor(number, facts.plan);
+  const priceCents = purchasePrice(price.setupCents, price.monthlyCents);
   if (!facts.account) throw new AppError('unauthenticated', 'Invalid API key');
   const available = availableCents(facts.account);
   if (available < priceCents) throw insufficientFunds(priceCents, available);
-  return { number, route, priceCents, balanceCents: facts.account.balance_cents };
+  return { number, route, price, priceCents, balanceCents: facts.account.balance_cents };
 }
 
 /**
@@ -214,8 +220,8 @@ async function reserve(
       did_number: checked.number.did_number,
       status: 'pending',
       amount_cents: checked.priceCents,
-      setup_cost_cents: Number(checked.number.setup_cost_cents),
-      monthly_cost_cents: Number(checked.number.monthly_cost_cents),
+      setup_cost_cents: checked.price.setupCents,
+      monthly_cost_cents: checked.price.monthlyCents,
       address_id: request.address_id,
       person_id: request.person_id,
       primary_route: checked.route.route,
@@ -236,8 +242,13 @@ async function reserve(
     await tieToIdempotencyKey(trx, claim, order.id);
     return order;
   }, READ_COMMITTED);
-  if (typeof unavailable === 'string') throw await numberUnavailable(deps.database.db, unavailable);
+  if (typeof unavailable === 'string') throw await numberUnavailable(deps.database.db, unavailable, await callerPlan(deps, accountId));
   return unavailable;
+}
+
+/** The buyer's plan, for the prices of the alternatives a refusal offers. */
+async function callerPlan(deps: ServiceDeps, accountId: string): Promise<PricePlan | undefined> {
+  return planForSearch(deps, (await findAccount(deps.database.db, accountId))?.price_plan_id ?? null);
 }
 
 function nullableCents(cents: number | null): number | null {
@@ -268,7 +279,7 @@ function failureCodeOf(outcome: Failed): OrderFailureCode {
 
 /** The buyer's answer to a refusal: the carrier's own problems stay the operator's. */
 async function refusalAnswer(deps: ServiceDeps, order: PurchaseOrderRow, outcome: Failed): Promise<AppError> {
-  if (outcome.cause === 'number_unavailable') return numberUnavailable(deps.database.db, order.did_number);
+  if (outcome.cause === 'number_unavailable') return numberUnavailable(deps.database.db, order.did_number, await callerPlan(deps, order.account_id));
   if (outcome.cause === 'upstream_account') return purchasesPaused(order.id);
   return new AppError('upstream_error', `The carrier could not provision ${order.did_number}: ${outcome.reason}`, {
     order_id: order.id,

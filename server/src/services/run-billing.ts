@@ -2,6 +2,7 @@ import { newId } from '../domain/ids.js';
 import { SYSTEM_SOURCE } from '../domain/number-event.js';
 import { planRenewals, type RenewalPlan } from '../domain/renewal-plan.js';
 import { calendarDateOf } from '../domain/rental-period.js';
+import { renewalPrices } from '../store/price-plan-store.js';
 import { recordNumberEvents, type NewNumberEvent } from '../store/number-event-store.js';
 import { advanceTenures, dueTenures, lockFunds, overdueTenures, postRentalCharges, type TenureCursor } from '../store/billing-store.js';
 import type { ServiceDeps } from './deps.js';
@@ -58,8 +59,11 @@ export async function runBilling(deps: ServiceDeps, options: BillingOptions = {}
   for (;;) {
     if (options.stopping?.()) return report;
     const batch = await deps.database.writeTransaction(async (trx) => {
-      const due = await dueTenures(trx, { asOf, after: cursor, limit: BATCH, ...(options.accountId ? { accountId: options.accountId } : {}) });
-      if (due.length === 0) return undefined;
+      const listed = await dueTenures(trx, { asOf, after: cursor, limit: BATCH, ...(options.accountId ? { accountId: options.accountId } : {}) });
+      if (listed.length === 0) return undefined;
+      // Each month at its owner's price as it is now (a plan changed since applies from this period).
+      const prices = await renewalPrices(trx, listed.map((tenure) => ({ did_number: tenure.didNumber, account_id: tenure.accountId })));
+      const due = listed.map((tenure) => ({ ...tenure, monthlyCents: prices.get(tenure.didNumber) ?? tenure.monthlyCents }));
       const funds = await lockFunds(trx, [...new Set(due.map((tenure) => tenure.accountId))].sort());
       const plan = planRenewals(due, funds, asOf);
       const charges = plan.charges.map((charge) => ({ ...charge, transactionId: newId('txn') }));

@@ -8,6 +8,7 @@ export interface KeyOwner {
   key_hash: string;
   account_id: string;
   account_status: AccountStatus;
+  price_plan_id: string | null;
 }
 
 export async function insertApiKey(ex: Executor, key: ApiKeyTable): Promise<void> {
@@ -24,6 +25,7 @@ const liveKeyOwner = preparedQuery((ex, keyHash: string) =>
       'api_key.key_hash',
       'api_key.account_id',
       'account.status as account_status',
+      'account.price_plan_id',
     ])
     .where('api_key.key_hash', '=', keyHash)
     .where('api_key.revoked_at', 'is', null),

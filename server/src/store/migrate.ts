@@ -23,6 +23,7 @@ import * as upstreamConfiguration from './migrations/0019-upstream-configuration
 import * as rental from './migrations/0020-rental.js';
 import * as invoice from './migrations/0021-invoice.js';
 import * as numberHistory from './migrations/0022-number-history.js';
+import * as pricePlan from './migrations/0023-price-plan.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -48,6 +49,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0020-rental': rental,
   '0021-invoice': invoice,
   '0022-number-history': numberHistory,
+  '0023-price-plan': pricePlan,
 };
 
 /** Every migration's name, in the order they apply. */

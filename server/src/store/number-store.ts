@@ -4,7 +4,7 @@ import { dialectOf, type Executor } from './database.js';
 import { preparedQuery } from './prepared-query.js';
 import { AVAILABLE } from './stock-search.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
-import { LISTED_NUMBER_COLUMNS, type ListedNumberRow, type NewPhoneNumber, type PhoneNumberRow, type PhoneNumberUpdate } from './tables.js';
+import { PRICED_LISTING_COLUMNS, type PricedListingRow, type NewPhoneNumber, type PhoneNumberRow, type PhoneNumberUpdate } from './tables.js';
 
 
 /** The configuration a number carries while an account owns it; cleared when it is released. */
@@ -96,13 +96,13 @@ export async function findAvailableNumber(ex: Executor, didNumber: string): Prom
     .executeTakeFirst();
 }
 
-/** Up to `limit` available numbers like the one asked for: same area code and type first, then same type. */
+/** Up to `limit` available numbers like the one asked for: same area code and type first, then same type (with what a plan prices them by). */
 export async function findAlternatives(
   ex: Executor,
   like: { country: Country; numberType: NumberType; areaCode: string | null; excluding: string },
   limit: number,
-): Promise<ListedNumberRow[]> {
-  const found: ListedNumberRow[] = [];
+): Promise<PricedListingRow[]> {
+  const found: PricedListingRow[] = [];
   const seen = new Set<string>([like.excluding]);
   const tiers = [
     { numberType: like.numberType, areaCode: like.areaCode },
@@ -114,7 +114,7 @@ export async function findAlternatives(
     if (tier.areaCode === null) continue;
     let query = ex
       .selectFrom('phone_number')
-      .select(LISTED_NUMBER_COLUMNS)
+      .select(PRICED_LISTING_COLUMNS)
       .where(AVAILABLE)
       .where('country', '=', like.country)
       .where('did_number', 'not in', [...seen])

@@ -1,8 +1,9 @@
 import { sql, type RawBuilder } from 'kysely';
 import { NUMBER_TYPES, type Country, type NumberType } from '../domain/phone-number.js';
+import { planCapFor, type PricePlan } from '../domain/price-plan.js';
 import { dialectOf, type Executor } from './database.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
-import { LISTED_NUMBER_COLUMNS, type ListedNumberRow } from './tables.js';
+import { LISTED_NUMBER_COLUMNS, PRICED_LISTING_COLUMNS, type ListedNumberRow, type PricedListingRow } from './tables.js';
 
 export interface AvailableSearch {
   country: Country;
@@ -15,7 +16,14 @@ export interface AvailableSearch {
   contains?: string;
   endsWith?: string;
   maxMonthlyCents?: number;
+  /**
+   * The caller's plan, when it changes prices: the price cap then applies to the plan's prices,
+   * and the rows carry what pricing them needs (priced by the caller, page by page).
+   */
+  plan?: PricePlan;
 }
+
+export type { PricedListingRow };
 
 /** The condition of every stock index (partial indexes): written as a literal so they apply. */
 export const AVAILABLE = sql<boolean>`status = 'available'`;
@@ -31,6 +39,7 @@ export const AVAILABLE = sql<boolean>`status = 'available'`;
 const SPARSE_PRICES = 2_000;
 const SPARSE_ENDINGS = 300;
 const LISTED = sql.join(LISTED_NUMBER_COLUMNS.map((column) => sql.ref(column)));
+const PRICED_LISTING = sql.join(PRICED_LISTING_COLUMNS.map((column) => sql.ref(column)));
 /** The stock_by_tail index holds this many last digits. */
 const TAIL_DIGITS = 4;
 
@@ -44,8 +53,12 @@ const TAIL_DIGITS = 4;
  * read the whole stock, an ending or a price cap few numbers meet, are counted first through
  * their own index and, when sparse, read through it instead.
  */
+export async function searchAvailable(ex: Executor, search: AvailableSearch & { plan?: undefined }, page: PageRequest): Promise<Page<ListedNumberRow>>;
+export async function searchAvailable(ex: Executor, search: AvailableSearch, page: PageRequest): Promise<Page<PricedListingRow>>;
 export async function searchAvailable(ex: Executor, search: AvailableSearch, page: PageRequest): Promise<Page<ListedNumberRow>> {
-  const where = conditions(ex, search, page);
+  // A plan that leaves the searched type out caps it as the default does, through the price index too.
+  const planCaps = search.plan !== undefined && (search.numberType ? search.plan.prices[search.numberType] !== undefined : Object.keys(search.plan.prices).length > 0);
+  const where = conditions(ex, search, page, planCaps);
   let index = walkIndex(search);
   const endsIn = search.endsWith && search.endsWith.length >= 2 ? sql`${tailOf(ex)} IN (${sql.join(tailsEndingWith(search.endsWith))})` : undefined;
   // The price index leads with the type: every type is named so that it is read as ranges.
@@ -56,13 +69,15 @@ export async function searchAvailable(ex: Executor, search: AvailableSearch, pag
     index = 'stock_by_tail';
   } else if (
     search.maxMonthlyCents !== undefined &&
+    // A plan's cap is not a range of the price index: such a search walks, as with any other filter.
+    !planCaps &&
     (await isSparse(ex, 'stock_by_type_price', SPARSE_PRICES, [AVAILABLE, ofTypes, sql`monthly_cost_cents <= ${search.maxMonthlyCents}`]))
   ) {
     where.push(ofTypes);
     index = 'stock_by_type_price';
   }
   const limit = fetchLimit(page);
-  const result = await sql<ListedNumberRow>`SELECT ${LISTED} FROM phone_number${indexedBy(ex, index)} WHERE ${sql.join(where, sql` AND `)} ORDER BY did_number${limit === undefined ? sql`` : sql` LIMIT ${limit}`}`.execute(ex);
+  const result = await sql<ListedNumberRow>`SELECT ${search.plan ? PRICED_LISTING : LISTED} FROM phone_number${indexedBy(ex, index)} WHERE ${sql.join(where, sql` AND `)} ORDER BY did_number${limit === undefined ? sql`` : sql` LIMIT ${limit}`}`.execute(ex);
   return toPage(result.rows, page, (row) => row.did_number);
 }
 
@@ -75,7 +90,7 @@ function walkIndex(search: AvailableSearch): string {
   return 'stock_by_country';
 }
 
-function conditions(ex: Executor, search: AvailableSearch, page: PageRequest): RawBuilder<unknown>[] {
+function conditions(ex: Executor, search: AvailableSearch, page: PageRequest, planCaps: boolean): RawBuilder<unknown>[] {
   const where: RawBuilder<unknown>[] = [AVAILABLE, sql`country = ${search.country}`];
   if (search.state) where.push(sql`state = ${search.state}`);
   if (search.city) where.push(sql`lower(city) = ${search.city.toLowerCase()}`);
@@ -83,8 +98,25 @@ function conditions(ex: Executor, search: AvailableSearch, page: PageRequest): R
   where.push(...numberRange(search, page));
   if (search.contains) where.push(containing(ex, search.contains));
   if (search.endsWith) where.push(endingWith(ex, search.endsWith));
-  if (search.maxMonthlyCents !== undefined) where.push(sql`monthly_cost_cents <= ${search.maxMonthlyCents}`);
+  if (search.maxMonthlyCents !== undefined) {
+    where.push(planCaps ? planCapped(search.plan!, search.numberType, search.maxMonthlyCents) : sql`monthly_cost_cents <= ${search.maxMonthlyCents}`);
+  }
   return where;
+}
+
+/** The monthly price cap on the plan's prices (domain/price-plan.ts planCapFor), one branch per number type. */
+function planCapped(plan: PricePlan, numberType: NumberType | undefined, capCents: number): RawBuilder<unknown> {
+  const capped = sql`monthly_cost_cents <= ${capCents}`;
+  const branches = (numberType ? [numberType] : NUMBER_TYPES).map((type) => {
+    const cap = planCapFor(plan, type, capCents);
+    const ofType = sql`number_type = ${type}`;
+    if (cap.kind === 'default') return sql`(${ofType} AND ${capped})`;
+    if (cap.kind === 'fixed') return cap.planMatches ? sql`(${ofType} AND (custom_price = 0 OR ${capped}))` : sql`(${ofType} AND custom_price = 1 AND ${capped})`;
+    const followsPlan = sql`custom_price = 0 AND upstream_setup_cost_cents IS NOT NULL AND upstream_monthly_cost_cents IS NOT NULL`;
+    if (cap.maxUpstreamMonthlyCents === null) return sql`(${ofType} AND NOT (${followsPlan}) AND ${capped})`;
+    return sql`(${ofType} AND CASE WHEN ${followsPlan} THEN upstream_monthly_cost_cents <= ${cap.maxUpstreamMonthlyCents} ELSE ${capped} END)`;
+  });
+  return sql`(${sql.join(branches, sql` OR `)})`;
 }
 
 /** The prefix (a range, never LIKE: LIKE cannot use SQLite's index on did_number) and the page's start. */

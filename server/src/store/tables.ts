@@ -45,6 +45,9 @@ export interface Tables {
   invoice_line: InvoiceLineTable;
   invoice_month: InvoiceMonthTable;
   number_event: NumberEventTable;
+
+  price_plan: PricePlanTable;
+  price_plan_price: PricePlanPriceTable;
 }
 
 export interface AccountTable {
@@ -58,6 +61,8 @@ export interface AccountTable {
   /** The operator's override of where upstream sends this account's calls; null: the configured route. */
   upstream_route: RouteType | null;
   upstream_destination: string | null;
+  /** The account's price plan; null: the default prices. */
+  price_plan_id: string | null;
 }
 
 export interface ApiKeyTable {
@@ -292,6 +297,9 @@ export const LISTED_NUMBER_COLUMNS = [
   'monthly_cost_cents',
 ] as const;
 export type ListedNumberRow = Pick<PhoneNumberRow, (typeof LISTED_NUMBER_COLUMNS)[number]>;
+/** A listing and what a price plan prices the number by. */
+export const PRICED_LISTING_COLUMNS = [...LISTED_NUMBER_COLUMNS, 'custom_price', 'upstream_setup_cost_cents', 'upstream_monthly_cost_cents'] as const;
+export type PricedListingRow = Pick<PhoneNumberRow, (typeof PRICED_LISTING_COLUMNS)[number]>;
 export type NewPhoneNumber = Insertable<PhoneNumberTable>;
 export type PhoneNumberUpdate = Updateable<PhoneNumberTable>;
 export type PurchaseOrderRow = Selectable<PurchaseOrderTable>;
@@ -458,3 +466,31 @@ export interface NumberEventTable {
 }
 
 export type NumberEventRow = Selectable<NumberEventTable>;
+
+/** A named set of prices the operator puts accounts on (migration 0023). */
+export interface PricePlanTable {
+  id: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export type PricePlanRow = Selectable<PricePlanTable>;
+
+/**
+ * A plan's price for one number type: `fixed` (setup_cents, monthly_cents) or `markup` over the
+ * number's upstream cost (the other four, as a pricing rule); the columns of the other basis are null.
+ */
+export interface PricePlanPriceTable {
+  price_plan_id: string;
+  number_type: NumberType;
+  basis: 'fixed' | 'markup';
+  setup_cents: number | null;
+  monthly_cents: number | null;
+  markup_basis_points: number | null;
+  setup_markup_cents: number | null;
+  monthly_markup_cents: number | null;
+  rounding: RoundingRule | null;
+}
+
+export type PricePlanPriceRow = Selectable<PricePlanPriceTable>;

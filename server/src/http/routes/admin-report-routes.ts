@@ -1,8 +1,9 @@
 import type { ServiceDeps } from '../../services/deps.js';
 import { marginReport } from '../../services/margin-report.js';
-import { presentMarginReport } from '../admin-presenters.js';
+import { billingReport } from '../../services/billing-report.js';
+import { presentBillingReport, presentMarginReport } from '../admin-presenters.js';
 import { ErrorResponses } from '../schemas/common-schemas.js';
-import { MarginQuery, MarginReport } from '../schemas/report-schemas.js';
+import { BillingQuery, BillingReport, MarginQuery, MarginReport } from '../schemas/report-schemas.js';
 import type { TypedApp } from '../typed-app.js';
 
 const tags = ['Operator'];
@@ -25,5 +26,24 @@ export function registerAdminReportRoutes(app: TypedApp, deps: ServiceDeps): voi
       },
     },
     async (request) => presentMarginReport(await marginReport(deps, request.query)),
+  );
+
+  app.get(
+    '/reports/billing',
+    {
+      schema: {
+        operationId: 'getBillingReport',
+        summary: 'Revenue per month and number type, numbers by status, renewals due in the next 30 days and the accounts that cannot pay them',
+        description:
+          "Revenue is what the ledger posted for purchases and renewals, net of refunds, GST included and shown, per month (UTC) and " +
+          "number type (at most 120 months). Renewals are the periods due from today (in the billing time zone) to 29 days on, and " +
+          "those overdue, each at the price the billing run would charge now. Shortfalls: accounts whose available balance is below " +
+          'what those renewals cost.',
+        tags,
+        querystring: BillingQuery,
+        response: { 200: BillingReport, ...ErrorResponses },
+      },
+    },
+    async (request) => presentBillingReport(await billingReport(deps, request.query)),
   );
 }

@@ -34,6 +34,9 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
       schema: {
         operationId: 'listAvailableNumbers',
         summary: 'List numbers that can be bought now',
+        description:
+          "[Bilby] Prices are the caller's own: a number's own price, else its account's price plan's for the number's type, " +
+          'else the default; max_monthly_cost caps those prices.',
         tags: ['CrazyTel'],
         querystring: AvailableQuery,
         response: { 200: AvailableList, ...ErrorResponses },
@@ -45,6 +48,7 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
         deps,
         filters,
         pageRequest({ limit, cursor }, DEFAULT_AVAILABLE_LIMIT),
+        callerOf(request).pricePlanId,
       );
       return listBody(page, presentAvailable);
     },
@@ -61,7 +65,7 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
         response: { 200: { $ref: 'AvailableNumber' }, ...ErrorResponses },
       },
     },
-    async (request) => presentAvailable(await checkAvailability(deps, request.params.did_number)),
+    async (request) => presentAvailable(await checkAvailability(deps, request.params.did_number, callerOf(request).pricePlanId)),
   );
 
   app.get(

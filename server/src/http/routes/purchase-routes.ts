@@ -27,7 +27,8 @@ export function registerPurchaseRoutes(app: TypedApp, deps: ServiceDeps): void {
         operationId: 'purchaseNumber',
         summary: 'Buy one number and route it',
         description:
-          'Charges setup_cost plus the first monthly_cost. With ?dry_run=true (or 1) [Bilby], runs every check and returns the quote without buying.',
+          "Charges setup_cost plus the first monthly_cost, at the caller's own prices (its price plan's, where it has one [Bilby]). " +
+          'With ?dry_run=true (or 1) [Bilby], runs every check and returns the quote without buying.',
         tags: ['CrazyTel'],
         querystring: PurchaseQuery,
         body: PurchaseBody,

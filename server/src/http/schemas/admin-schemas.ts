@@ -13,6 +13,7 @@ export const AdminAccount = Type.Object(
     status: StringEnum(ACCOUNT_STATUSES),
     balance: Dollars,
     available_balance: Dollars,
+    price_plan_id: Nullable(Type.String({ description: "The account's price plan; null: the default prices" })),
     created_at: Type.String(),
   },
   { $id: 'AdminAccount' },
