@@ -102,6 +102,24 @@ describe('configuration', () => {
     }
   });
 
+  it('bills in BILBY_BILLING_TIME_ZONE every BILBY_BILLING_INTERVAL (hourly by default, or off), and suspends for BILBY_SUSPEND_DAYS', () => {
+    assert.deepEqual(loadConfig({}).billing, { timeZone: 'Australia/Sydney', intervalMs: 3_600_000, suspendDays: 14 });
+    assert.deepEqual(
+      loadConfig({ BILBY_BILLING_TIME_ZONE: 'Australia/Perth', BILBY_BILLING_INTERVAL: '15m', BILBY_SUSPEND_DAYS: '0' }).billing,
+      { timeZone: 'Australia/Perth', intervalMs: 900_000, suspendDays: 0 },
+    );
+    assert.equal(loadConfig({ BILBY_BILLING_INTERVAL: 'off' }).billing.intervalMs, null);
+    assert.throws(
+      () => loadConfig({ BILBY_BILLING_TIME_ZONE: 'Sydney/Moon', BILBY_BILLING_INTERVAL: 'soon', BILBY_SUSPEND_DAYS: '-1' }),
+      (error: unknown) =>
+        error instanceof ConfigError &&
+        error.problems.length === 3 &&
+        error.problems.some((problem) => problem.startsWith('BILBY_BILLING_TIME_ZONE must be an IANA time zone')) &&
+        error.problems.some((problem) => problem.startsWith('BILBY_BILLING_INTERVAL must be a duration')) &&
+        error.problems.some((problem) => problem.startsWith('BILBY_SUSPEND_DAYS')),
+    );
+  });
+
   it('reports every missing or bad upstream setting with the others at start', () => {
     const problems = (env: Record<string, string>): string[] => {
       try {

@@ -79,7 +79,7 @@ export async function createServer(config: Config, log: Logger = createLogger(co
     settings: {
       carrierTimeoutMs: config.carrier.timeoutMs,
       quarantineDays: config.quarantineDays,
-      billing: { timeZone: config.billing.timeZone, suspendDays: config.billing.suspendDays, releaseGraceDays: config.billing.releaseGraceDays },
+      billing: { timeZone: config.billing.timeZone, suspendDays: config.billing.suspendDays },
       recoveryGraceMs: config.recoveryGraceMs,
       rateLimitPerMinute: config.rateLimitPerMinute,
       ...(config.supplier ? { supplier: config.supplier } : {}),
