@@ -15,5 +15,8 @@ export const CRASH_POINTS = [
   'before_upstream_change',
   // Any write under an Idempotency-Key: committed and answered, its answer not yet stored.
   'before_idempotent_store',
+  // A billing run: a batch's charges written, not committed; and a batch committed, the run not done.
+  'before_billing_commit',
+  'after_billing_batch',
 ] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];

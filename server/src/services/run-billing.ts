@@ -70,10 +70,12 @@ export async function runBilling(deps: ServiceDeps, options: BillingOptions = {}
       await postRentalCharges(trx, charges, plan.debits, at);
       await advanceTenures(trx, plan.tenures, at, now.toISOString());
       await recordNumberEvents(trx, billingEvents(plan, at));
+      deps.faults?.reached('before_billing_commit');
       const last = due[due.length - 1]!;
       return { plan, size: due.length, cursor: { accountId: last.accountId, dueOn: last.nextDueOn, orderId: last.orderId } };
     });
     if (!batch) break;
+    deps.faults?.reached('after_billing_batch');
     report.renewed += batch.plan.charges.length;
     for (const charge of batch.plan.charges) report.chargedCents += charge.amountCents;
     for (const tenure of batch.plan.tenures) {
