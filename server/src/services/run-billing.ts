@@ -63,7 +63,11 @@ export async function runBilling(deps: ServiceDeps, options: BillingOptions = {}
       if (listed.length === 0) return undefined;
       // Each month at its owner's price as it is now (a plan changed since applies from this period).
       const prices = await renewalPrices(trx, listed.map((tenure) => ({ did_number: tenure.didNumber, account_id: tenure.accountId })));
-      const due = listed.map((tenure) => ({ ...tenure, monthlyCents: prices.get(tenure.didNumber) ?? tenure.monthlyCents }));
+      // A tenure whose number left the inventory has no price and nothing to charge.
+      const due = listed.flatMap((tenure) => {
+        const monthlyCents = prices.get(tenure.didNumber);
+        return monthlyCents === undefined ? [] : [{ ...tenure, monthlyCents }];
+      });
       const funds = await lockFunds(trx, [...new Set(due.map((tenure) => tenure.accountId))].sort());
       const plan = planRenewals(due, funds, asOf);
       const charges = plan.charges.map((charge) => ({ ...charge, transactionId: newId('txn') }));
@@ -71,8 +75,8 @@ export async function runBilling(deps: ServiceDeps, options: BillingOptions = {}
       await advanceTenures(trx, plan.tenures, at, now.toISOString());
       await recordNumberEvents(trx, billingEvents(plan, at));
       deps.faults?.reached('before_billing_commit');
-      const last = due[due.length - 1]!;
-      return { plan, size: due.length, cursor: { accountId: last.accountId, dueOn: last.nextDueOn, orderId: last.orderId } };
+      const last = listed[listed.length - 1]!;
+      return { plan, size: listed.length, cursor: { accountId: last.accountId, dueOn: last.nextDueOn, orderId: last.orderId } };
     });
     if (!batch) break;
     deps.faults?.reached('after_billing_batch');

@@ -11,18 +11,19 @@ export interface TenureCursor {
   orderId: string;
 }
 
+/** A due tenure as read, before the run prices its month (renewalPrices). */
+export type ListedTenure = Omit<DueTenure, 'monthlyCents'> & { nextDueOn: string };
+
 /**
- * Tenures with a period begun by `asOf`, account by account after `cursor`, with what a month of
- * each number costs now. PostgreSQL locks them for the run's transaction: a second run waits,
+ * Tenures with a period begun by `asOf`, account by account after `cursor`. PostgreSQL locks them for the run's transaction: a second run waits,
  * then finds them paid (the condition is checked again on the locked row) and skips them.
  */
 export async function dueTenures(
   ex: Executor,
   options: { asOf: string; after: TenureCursor | null; limit: number; accountId?: string },
-): Promise<(DueTenure & { nextDueOn: string })[]> {
+): Promise<ListedTenure[]> {
   let query = ex
     .selectFrom('rental')
-    .innerJoin('phone_number', 'phone_number.did_number', 'rental.did_number')
     .select([
       'rental.order_id',
       'rental.did_number',
@@ -31,7 +32,6 @@ export async function dueTenures(
       'rental.next_period',
       'rental.next_due_on',
       'rental.status',
-      'phone_number.monthly_cost_cents',
     ])
     .where('rental.status', '<>', 'ended')
     .where('rental.next_due_on', '<=', options.asOf)
@@ -56,7 +56,6 @@ export async function dueTenures(
     nextPeriod: Number(row.next_period),
     nextDueOn: row.next_due_on,
     suspended: row.status === 'suspended',
-    monthlyCents: Number(row.monthly_cost_cents),
   }));
 }
 
