@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { it, type TestContext } from 'node:test';
 import fc from 'fast-check';
 import { calendarDateOf, periodsDue, periodStart } from '../server/src/domain/rental-period.js';
+import { returnQuarantinedNumbers } from '../server/src/services/release-number.js';
 import { runBilling } from '../server/src/services/run-billing.js';
 import { createTestContext, purchaseBody, type TestAccount, type TestContextApi } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
@@ -12,22 +13,38 @@ const SETUP = 2_00;
 const MONTHLY = 10_00;
 const DAY = 86_400_000;
 const ZONE = 'Australia/Sydney';
+const GRACE_DAYS = 7;
 
 type Op =
   | { kind: 'buy'; account: number; number: number }
   | { kind: 'credit'; account: number; cents: number }
-  | { kind: 'release'; account: number; number: number; atPeriodEnd: boolean }
+  /** With `byOwner`, of a number held (the `number`-th held, when any is) by its owner. */
+  | { kind: 'release'; account: number; number: number; atPeriodEnd: boolean; byOwner: boolean }
   | { kind: 'plan'; account: number; onPlan: boolean }
+  /** Of a number released (the `pick`-th, when any is), by its releaser or by the other account. */
+  | { kind: 'restore'; pick: number; byReleaser: boolean }
   | { kind: 'price'; monthly: number }
   | { kind: 'wait'; days: number };
 
+// Weighted so that numbers are bought, released and restored often enough to meet in one history.
 const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant('buy' as const), account: fc.nat(1), number: fc.nat(NUMBERS.length - 1) }),
-  fc.record({ kind: fc.constant('credit' as const), account: fc.nat(1), cents: fc.integer({ min: 1, max: 30_00 }) }),
-  fc.record({ kind: fc.constant('release' as const), account: fc.nat(1), number: fc.nat(NUMBERS.length - 1), atPeriodEnd: fc.boolean() }),
-  fc.record({ kind: fc.constant('plan' as const), account: fc.nat(1), onPlan: fc.boolean() }),
-  fc.record({ kind: fc.constant('price' as const), monthly: fc.integer({ min: 1_00, max: 15_00 }) }),
-  fc.record({ kind: fc.constant('wait' as const), days: fc.integer({ min: 1, max: 45 }) }),
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('buy' as const), account: fc.nat(1), number: fc.nat(NUMBERS.length - 1) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('credit' as const), account: fc.nat(1), cents: fc.integer({ min: 1, max: 30_00 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('release' as const),
+      account: fc.nat(1),
+      number: fc.nat(NUMBERS.length - 1),
+      atPeriodEnd: fc.boolean(),
+      byOwner: fc.oneof(fc.constant(true), fc.constant(true), fc.constant(false)),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('restore' as const), pick: fc.nat(9), byReleaser: fc.oneof(fc.constant(true), fc.constant(true), fc.constant(false)) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('plan' as const), account: fc.nat(1), onPlan: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('price' as const), monthly: fc.integer({ min: 1_00, max: 15_00 }) }) },
+  // Short waits too, so that restores come within the grace days.
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('wait' as const), days: fc.oneof(fc.integer({ min: 1, max: 45 }), fc.integer({ min: 1, max: 6 })) }) },
 );
 
 /** What the model holds of a number's tenure. */
@@ -41,17 +58,28 @@ interface Tenure {
   releaseOn: string | null;
 }
 
+/** A number's latest release: who may restore it until when, and whether they have. */
+interface Release {
+  tenure: Tenure;
+  at: number;
+  /** What its restore charged, once restored. */
+  restored: number | null;
+}
+
 /**
  * What each account should have paid, computed the way the issue states the rules: a month in
  * advance on each anniversary at the owner's price of the day, oldest period first while the
  * balance covers it, suspended while unpaid, released after the suspension days or at the end of
- * the paid period when asked; a credit settles the arrears at once.
+ * the paid period when asked; a credit settles the arrears at once. A released number is its
+ * releaser's to restore for the grace days (nobody can buy it meanwhile), paying the months begun
+ * and not paid, and comes back on sale after them (no quarantine here).
  */
 class Model {
   balances: number[];
   tenures: Tenure[] = [];
   onPlan = [false, false];
   planMonthly = 5_00;
+  releases = new Map<number, Release>();
   constructor(opening: number[], readonly suspendDays: number) {
     this.balances = [...opening];
   }
@@ -64,8 +92,14 @@ class Model {
   owner(number: number): Tenure | undefined {
     return this.running().find((tenure) => tenure.number === number);
   }
-  end(tenure: Tenure): void {
+  end(tenure: Tenure, now: number): void {
     tenure.nextPeriod = -tenure.nextPeriod;
+    this.releases.set(tenure.number, { tenure, at: now, restored: null });
+  }
+  /** No tenure of it runs and its grace days are over. */
+  onSale(number: number, now: number): boolean {
+    const release = this.releases.get(number);
+    return this.owner(number) === undefined && (release === undefined || now >= release.at + GRACE_DAYS * DAY);
   }
   /** A run: its charges in the server's order (account, first unpaid day, order), then its releases. */
   bill(now: number, options: { account?: number; accountId?: (i: number) => string; dueBy?: string } = {}): void {
@@ -88,10 +122,10 @@ class Model {
     }
     for (const tenure of this.running()) {
       if (options.account !== undefined && tenure.account !== options.account) continue;
-      if (tenure.suspendedSince !== null && tenure.suspendedSince <= now - this.suspendDays * DAY) this.end(tenure);
+      if (tenure.suspendedSince !== null && tenure.suspendedSince <= now - this.suspendDays * DAY) this.end(tenure, now);
     }
     if (options.account !== undefined) return;
-    for (const tenure of this.running()) if (tenure.releaseOn !== null && tenure.releaseOn <= asOf) this.end(tenure);
+    for (const tenure of this.running()) if (tenure.releaseOn !== null && tenure.releaseOn <= asOf) this.end(tenure, now);
   }
 }
 
@@ -141,7 +175,8 @@ async function runModelIn(ctx: TestContextApi, ops: Op[]): Promise<void> {
     if (step.kind === 'buy') {
       const did = NUMBERS[step.number]!;
       const cost = (model.onPlan[step.account] ? 0 : SETUP) + model.price(step.account);
-      const free = model.owner(step.number) === undefined;
+      const free = model.onSale(step.number, now);
+      await returnQuarantinedNumbers(ctx.deps);
       const bought = await ctx.call('POST', '/api/v1/phone-numbers/purchase', { key: account!.key, body: purchaseBody(account!, did) });
       if (free && cost <= model.balances[step.account]!) {
         assert.equal(bought.status, 200, `${label}: ${JSON.stringify(bought.body)}`);
@@ -161,14 +196,45 @@ async function runModelIn(ctx: TestContextApi, ops: Op[]): Promise<void> {
         model.bill(now, { account: step.account, accountId, dueBy: latest > today ? latest : today });
       }
     } else if (step.kind === 'release') {
-      const tenure = model.owner(step.number);
-      const answer = await ctx.call('DELETE', '/api/v1/phone-numbers', { key: account!.key, body: { did_number: NUMBERS[step.number], at_period_end: step.atPeriodEnd } });
-      if (!tenure || tenure.account !== step.account) {
+      const held = model.running();
+      const chosen = step.byOwner && held.length > 0 ? held[step.number % held.length]! : undefined;
+      const [number, releaser] = chosen ? [chosen.number, chosen.account] : [step.number, step.account];
+      const tenure = model.owner(number);
+      const answer = await ctx.call('DELETE', '/api/v1/phone-numbers', { key: accounts[releaser]!.key, body: { did_number: NUMBERS[number], at_period_end: step.atPeriodEnd } });
+      if (!tenure || tenure.account !== releaser) {
         assert.equal(answer.status, 404, label);
       } else {
         assert.equal(answer.status, 200, `${label}: ${JSON.stringify(answer.body)}`);
         if (step.atPeriodEnd && tenure.suspendedSince === null) tenure.releaseOn = periodStart(tenure.purchasedOn, tenure.nextPeriod);
-        else model.end(tenure);
+        else model.end(tenure, now);
+      }
+    } else if (step.kind === 'restore') {
+      const released = [...model.releases.entries()];
+      const [number, release] = released[step.pick % Math.max(1, released.length)] ?? [step.pick % NUMBERS.length, undefined];
+      const restorer = release ? (step.byReleaser ? release.tenure.account : 1 - release.tenure.account) : step.pick % 2;
+      const answer = await ctx.call('POST', `/api/v1/phone-numbers/${NUMBERS[number]}/restore`, { key: accounts[restorer]!.key });
+      if (!release || release.tenure.account !== restorer) {
+        assert.equal(answer.status, 404, `${label}: ${JSON.stringify(answer.body)}`);
+      } else if (release.restored !== null) {
+        // Asked again: the answer is the restore made before, and nothing is charged now.
+        assert.deepEqual([answer.status, answer.body.charged], [200, release.restored / 100], `${label}: asked again, ${JSON.stringify(answer.body)}`);
+      } else if (now >= release.at + GRACE_DAYS * DAY) {
+        assert.equal(answer.status, 409, `${label}: ${JSON.stringify(answer.body)}`);
+      } else {
+        const tenure = release.tenure;
+        const due = periodsDue(tenure.purchasedOn, -tenure.nextPeriod, calendarDateOf(new Date(now), ZONE));
+        const cost = due.length * model.price(restorer);
+        if (cost > model.balances[restorer]!) {
+          assert.deepEqual([answer.status, answer.body.code], [400, 'insufficient_funds'], `${label}: ${JSON.stringify(answer.body)}`);
+        } else {
+          assert.equal(answer.status, 200, `${label}: ${JSON.stringify(answer.body)}`);
+          assert.equal(answer.body.charged, cost / 100, label);
+          model.balances[restorer]! -= cost;
+          tenure.nextPeriod = -tenure.nextPeriod + due.length;
+          tenure.suspendedSince = null;
+          tenure.releaseOn = null;
+          release.restored = cost;
+        }
       }
     } else if (step.kind === 'plan') {
       const put = await ctx.admin('PUT', `/accounts/${account!.accountId}/price-plan`, { body: { price_plan_id: step.onPlan ? plan.body.id : null } });
@@ -189,9 +255,9 @@ async function runModelIn(ctx: TestContextApi, ops: Op[]): Promise<void> {
 }
 
 describeEachDatabase('billing against a model of what each account should pay', (dialect) => {
-  it('random months of purchases, top-ups, releases (now and at period end), plan changes and runs charge exactly what the rules say', async () => {
+  it('random months of purchases, top-ups, releases (now and at period end), restores, plan changes and runs charge exactly what the rules say', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 5, maxLength: 30 }), (ops) => runModel(dialect, ops)),
+      fc.asyncProperty(fc.array(op, { minLength: 10, maxLength: 40, size: 'max' }), (ops) => runModel(dialect, ops)),
       { numRuns: dialect === 'sqlite' ? 25 : 8, endOnFailure: true },
     );
   });

@@ -22,7 +22,7 @@ import { clientFor, resolveSettings } from '../cli/src/settings.js';
 import { ConnectionError, createClient } from '../sdk/src/index.js';
 import { bilbyCommand } from './helpers/built-bilby.js';
 import { captureIo, HAS_TMUX, runCli } from './helpers/cli.js';
-import { createTestContext, TEST_ADMIN_KEY, type TestContextApi } from './helpers/context.js';
+import { createTestContext, TEST_ADMIN_KEY, type TestContextApi, IMMEDIATE_RESALE } from './helpers/context.js';
 import { closedPort } from './helpers/server-process.js';
 import { startUpstream } from './helpers/upstream.js';
 
@@ -307,7 +307,7 @@ it('says the address it added was saved when the guided purchase is cancelled af
 });
 
 it('commands as functions: update, show and release a number; add and remove IPND records; operator keys, destinations, prices, stock', async (t) => {
-  const ctx = await createTestContext(t, 'sqlite', { quarantineDays: 0 });
+  const ctx = await createTestContext(t, 'sqlite', IMMEDIATE_RESALE);
   await ctx.seedNumbers(['61291234567', '61291234568']);
   const acc = await ctx.createAccount({ balance: 50_00 });
   const baseUrl = await listen(ctx);
@@ -322,7 +322,7 @@ it('commands as functions: update, show and release a number; add and remove IPN
   await numbers.showNumber(client, '61291234567', shown);
   assert.equal(JSON.parse(shown.stdout).primary_route, 'voicemail');
   const released = captureIo();
-  await numbers.releaseNumber(client, '61291234567', released);
+  await numbers.releaseNumber(client, '61291234567', {}, released);
   assert.equal(released.stdout, 'Released 61291234567.\n');
   const history = captureIo();
   await numbers.showHistory(client, '61291234567', {}, history);

@@ -102,12 +102,13 @@ describe('configuration', () => {
     }
   });
 
-  it('bills in BILBY_BILLING_TIME_ZONE every BILBY_BILLING_INTERVAL (hourly by default, or off), and suspends for BILBY_SUSPEND_DAYS', () => {
-    assert.deepEqual(loadConfig({}).billing, { timeZone: 'Australia/Sydney', intervalMs: 3_600_000, suspendDays: 14 });
+  it('bills in BILBY_BILLING_TIME_ZONE every BILBY_BILLING_INTERVAL (hourly by default, or off), suspends for BILBY_SUSPEND_DAYS, and lets a release be undone for BILBY_RELEASE_GRACE_DAYS', () => {
+    assert.deepEqual(loadConfig({}).billing, { timeZone: 'Australia/Sydney', intervalMs: 3_600_000, suspendDays: 14, releaseGraceDays: 7 });
     assert.deepEqual(
-      loadConfig({ BILBY_BILLING_TIME_ZONE: 'Australia/Perth', BILBY_BILLING_INTERVAL: '15m', BILBY_SUSPEND_DAYS: '0' }).billing,
-      { timeZone: 'Australia/Perth', intervalMs: 900_000, suspendDays: 0 },
+      loadConfig({ BILBY_BILLING_TIME_ZONE: 'Australia/Perth', BILBY_BILLING_INTERVAL: '15m', BILBY_SUSPEND_DAYS: '0', BILBY_RELEASE_GRACE_DAYS: '0' }).billing,
+      { timeZone: 'Australia/Perth', intervalMs: 900_000, suspendDays: 0, releaseGraceDays: 0 },
     );
+    assert.throws(() => loadConfig({ BILBY_RELEASE_GRACE_DAYS: '29' }), (error: unknown) => error instanceof ConfigError && error.problems.some((problem) => problem.startsWith('BILBY_RELEASE_GRACE_DAYS')));
     assert.equal(loadConfig({ BILBY_BILLING_INTERVAL: 'off' }).billing.intervalMs, null);
     assert.throws(
       () => loadConfig({ BILBY_BILLING_TIME_ZONE: 'Sydney/Moon', BILBY_BILLING_INTERVAL: 'soon', BILBY_SUSPEND_DAYS: '-1' }),

@@ -8,7 +8,7 @@ import { openRelease } from '../server/src/store/release-order-store.js';
 import { SYSTEM_SOURCE, updateEvents } from '../server/src/domain/number-event.js';
 import { insertAddress } from '../server/src/store/ipnd-store.js';
 import { listNumberEvents, recordNumberEvents, type NewNumberEvent } from '../server/src/store/number-event-store.js';
-import { createTestContext, purchaseBody, type TestAccount, type TestContextApi } from './helpers/context.js';
+import { createTestContext, purchaseBody, type TestAccount, type TestContextApi, IMMEDIATE_RESALE } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 
 const NUMBER = '61291234567';
@@ -54,7 +54,7 @@ it('groups an update into one event per kind of change, each naming only the fie
 
 describeEachDatabase('number history', (dialect) => {
   it('shows each owner only their own tenure, before and after, with the key and the request; the operator sees all', async (t) => {
-    const ctx = await createTestContext(t, dialect, { quarantineDays: 0 });
+    const ctx = await createTestContext(t, dialect, IMMEDIATE_RESALE);
     const first = await ctx.createAccount({ balance: 100_00 });
     const second = await ctx.createAccount({ balance: 100_00 });
     const stranger = await ctx.createAccount();

@@ -14,7 +14,7 @@ import {
   UnsupportedError,
   UpstreamError,
 } from '../sdk/src/index.js';
-import { createTestContext, purchaseBody, TEST_ADMIN_KEY, type TestContextApi } from './helpers/context.js';
+import { createTestContext, purchaseBody, TEST_ADMIN_KEY, type TestContextApi, IMMEDIATE_RESALE } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { startFlakyProxy } from './helpers/flaky-proxy.js';
 import { assertInvariants } from './helpers/invariants.js';
@@ -29,7 +29,7 @@ const fast = { retryBaseDelayMs: 10, maxRetryDelayMs: 50 };
 
 describeEachDatabase('SDK against the real server', (dialect) => {
   it('searches, quotes, buys, lists, updates and releases through typed calls', async (t) => {
-    const ctx = await createTestContext(t, dialect, { quarantineDays: 0 });
+    const ctx = await createTestContext(t, dialect, IMMEDIATE_RESALE);
     await ctx.seedNumbers(['61291234567', '61291234568', '61291234569', '61412345678']);
     const acc = await ctx.createAccount({ balance: 100_00 });
     const client = createClient({ baseUrl: await listen(ctx), apiKey: acc.key });

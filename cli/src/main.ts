@@ -75,6 +75,7 @@ async function recoverCommand(): Promise<void> {
   const report = await recoverOnce(configuration());
   process.stdout.write(`Recovery: ${report.completed} completed, ${report.failed} failed, ${report.unresolved} unresolved\n`);
   process.stdout.write(`Releases: ${report.releases.completed} completed, ${report.releases.unresolved} unresolved\n`);
+  process.stdout.write(`Restores: ${report.restores.completed} completed, ${report.restores.failed} failed, ${report.restores.unresolved} unresolved\n`);
   process.stdout.write(`Upstream changes: ${report.upstreamChanges.pushed} pushed, ${report.upstreamChanges.postponed} postponed\n`);
 }
 

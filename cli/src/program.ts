@@ -145,7 +145,16 @@ export function createProgram(): Command {
   numbersCommand
     .command('release <number>')
     .description('give a number back')
-    .action(customer(async (client, io, _o, number: string) => numbers.releaseNumber(client, number, io)));
+    .option('--at-period-end', 'keep it until its paid month ends, and release it then')
+    .action(
+      customer(async (client, io, o: { atPeriodEnd?: boolean }, number: string) =>
+        numbers.releaseNumber(client, number, defined({ atPeriodEnd: o.atPeriodEnd }), io),
+      ),
+    );
+  numbersCommand
+    .command('restore <number>')
+    .description('take back a number you released, within the grace days after the release')
+    .action(customer(async (client, io, _o, number: string) => numbers.restoreNumber(client, number, io)));
 
   program
     .command('buy [number]')

@@ -122,11 +122,26 @@ export function createClient(options: ClientOptions) {
           params: { did_number: didNumber },
           extension: true,
         }),
-      /** [CrazyTel] Gives a number back. */
-      release: (didNumber: string, call: CallOptions = {}): Promise<T.Released> =>
+      /**
+       * [CrazyTel] Gives a number back. [Bilby] With `atPeriodEnd`, keeps it until its paid month
+       * ends and releases it then (the answer's `release_on`).
+       */
+      release: (didNumber: string, call: CallOptions & { atPeriodEnd?: boolean } = {}): Promise<T.Released> =>
         customer('DELETE', '/phone-numbers', 'numbers.release', {
-          body: { did_number: didNumber },
+          body: call.atPeriodEnd ? { did_number: didNumber, at_period_end: true } : { did_number: didNumber },
           idempotencyKey: call.idempotencyKey,
+          ...(call.atPeriodEnd ? { extension: true } : {}),
+        }),
+      /**
+       * [Bilby] Takes back a number this account released, within the grace days after the release:
+       * the same configuration and anniversary, charging only the months begun and not yet paid.
+       * ConflictError (not_restorable) once the grace days are over.
+       */
+      restore: (didNumber: string, call: CallOptions = {}): Promise<T.Restored> =>
+        customer('POST', '/phone-numbers/{did_number}/restore', 'numbers.restore', {
+          params: { did_number: didNumber },
+          idempotencyKey: call.idempotencyKey,
+          extension: true,
         }),
     },
 

@@ -1041,6 +1041,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/phone-numbers/{did_number}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Take back a number the caller released, within the grace days after the release [Bilby]
+         * @description Within BILBY_RELEASE_GRACE_DAYS of a release, the account that released a number may take it back: it is provisioned again with the configuration it had, keeps its anniversary, and only the months begun and not yet paid are charged (none when it comes back within its paid month). Asking again answers the same restore. number_not_found unless the caller made its latest release; not_restorable once the grace days are over (then it waits out its quarantine); insufficient_funds when the balance cannot cover the month due; invalid_address or invalid_person when a record it had is gone.
+         */
+        post: operations["restoreNumber"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1348,6 +1368,8 @@ export interface components {
             }[];
             order_id?: string;
             request_id: string;
+            /** @description [Bilby] The pending restore an upstream_pending answer is about */
+            restore_id?: string;
             retryable?: boolean;
         };
         InventoryNumber: {
@@ -5178,6 +5200,58 @@ export interface operations {
                     "application/json": {
                         next_cursor: string | null;
                         results: components["schemas"]["NumberEvent"][];
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    restoreNumber: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                did_number: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The balance after the restore, in AUD dollars */
+                        balance: number;
+                        /** @description What the restore charged, in AUD dollars: the months begun since the number was paid up to, if any */
+                        charged: number;
+                        did_number: string;
+                        message: string;
+                        /** @description The next anniversary, when the next month is charged (billing time zone) */
+                        next_renewal_on: string;
+                        restore_id: string;
+                        /** @enum {string} */
+                        status: "active";
                     };
                 };
             };

@@ -53,6 +53,7 @@ export type NumberUpdate = Omit<BodyOf<'/api/v1/phone-numbers', 'patch'>, 'did_n
 export type NewAddress = BodyOf<'/api/v1/account/address', 'post'>;
 export type NewPerson = BodyOf<'/api/v1/account/person', 'post'>;
 export type Released = ResponseOf<'/api/v1/phone-numbers', 'delete'>;
+export type Restored = ResponseOf<'/api/v1/phone-numbers/{did_number}/restore', 'post'>;
 
 export type Invoice = Schemas['Invoice'];
 export type InvoiceSummary = Schemas['InvoiceSummary'];

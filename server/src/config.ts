@@ -130,6 +130,12 @@ export interface BillingConfig {
   intervalMs: number | null;
   /** Days a number stays suspended unpaid before it is released (BILBY_SUSPEND_DAYS). @default 14 */
   suspendDays: number;
+  /**
+   * Days after a release during which the account that released the number may restore it
+   * (BILBY_RELEASE_GRACE_DAYS, at most 28 so that a restore never skips a month); its quarantine
+   * begins when they end. @default 7
+   */
+  releaseGraceDays: number;
 }
 
 export interface SupplierConfig {
@@ -232,6 +238,7 @@ export function loadConfig(env: Env = process.env): Config {
       timeZone: readTimeZone(env.BILBY_BILLING_TIME_ZONE, problems),
       intervalMs: readBillingInterval(env.BILBY_BILLING_INTERVAL, problems),
       suspendDays: number('BILBY_SUSPEND_DAYS', 14, 0, 3650),
+      releaseGraceDays: number('BILBY_RELEASE_GRACE_DAYS', 7, 0, 28),
     },
     supplier: readSupplier(env, problems),
     recoveryIntervalMs: number('BILBY_RECOVERY_INTERVAL_MS', 30_000, 100, 86_400_000),

@@ -18,6 +18,7 @@ import { seedDemo } from './services/seed-demo.js';
 import { pushDueUpstreamChanges } from './services/push-upstream-change.js';
 import { syncWhenDue } from './services/scheduled-sync.js';
 import { recoverReleases, returnQuarantinedNumbers } from './services/release-number.js';
+import { recoverRestores } from './services/restore-number.js';
 import { createDatabase } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
 import { profileStatements } from './store/sqlite/sql-observer.js';
@@ -79,7 +80,7 @@ export async function createServer(config: Config, log: Logger = createLogger(co
     settings: {
       carrierTimeoutMs: config.carrier.timeoutMs,
       quarantineDays: config.quarantineDays,
-      billing: { timeZone: config.billing.timeZone, suspendDays: config.billing.suspendDays },
+      billing: { timeZone: config.billing.timeZone, suspendDays: config.billing.suspendDays, releaseGraceDays: config.billing.releaseGraceDays },
       recoveryGraceMs: config.recoveryGraceMs,
       rateLimitPerMinute: config.rateLimitPerMinute,
       ...(config.supplier ? { supplier: config.supplier } : {}),
@@ -233,13 +234,14 @@ export async function migrateDatabase(config: Pick<Config, 'databaseUrl'>): Prom
 }
 
 /**
- * Settles the purchases and finishes the releases a crash or an unclear carrier answer left
+ * Settles the purchases and restores and finishes the releases a crash or an unclear carrier answer left
  * pending, and tells upstream the number changes it has not heard of yet.
  */
 async function recoverEverything(deps: ServiceDeps, stopping?: () => boolean): Promise<FullRecoveryReport> {
   const orders = await recoverOrders(deps);
   const releases = await recoverReleases(deps);
-  return { ...orders, releases, upstreamChanges: await pushDueUpstreamChanges(deps, stopping ? { stopping } : {}) };
+  const restores = await recoverRestores(deps);
+  return { ...orders, releases, restores, upstreamChanges: await pushDueUpstreamChanges(deps, stopping ? { stopping } : {}) };
 }
 
 /** `bilby recover`: one recovery pass over the orders and releases a crash or a carrier timeout left pending. */

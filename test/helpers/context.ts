@@ -27,6 +27,9 @@ const TEST_DESTINATIONS = [
 
 /** The operator key every test app accepts on /admin/v1. */
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789';
+/** Settings under which a released number is on sale again at once: no grace days, no quarantine. */
+export const IMMEDIATE_RESALE = { quarantineDays: 0, billing: { ...DEFAULT_BILLING_SETTINGS, releaseGraceDays: 0 } };
+
 export const ADMIN_HEADERS = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
 
 export interface TestAccount {

@@ -20,7 +20,7 @@ export async function assertInvariants(db: Db, carrier: Carrier | null, options:
     .execute();
   assert.deepEqual(unbalanced, [], 'INV-ZERO: ledger transactions that do not sum to zero');
 
-  // INV-DERIVED: stored balance = sum of the account's entries; held = sum of pending holds.
+  // INV-DERIVED: stored balance = sum of the account's entries; held = sum of pending holds and restores.
   const accounts = await db.selectFrom('account').select(['id', 'balance_cents', 'held_cents']).execute();
   for (const account of accounts) {
     const entries = await db
@@ -35,7 +35,17 @@ export async function assertInvariants(db: Db, carrier: Carrier | null, options:
       .where('account_id', '=', account.id)
       .where('status', '=', 'pending')
       .executeTakeFirstOrThrow();
-    assert.equal(Number(account.held_cents), Number(holds.total), `held funds of ${account.id} = its pending holds`);
+    const restores = await db
+      .selectFrom('restore_order')
+      .select(sql<number>`coalesce(sum(amount_cents), 0)`.as('total'))
+      .where('account_id', '=', account.id)
+      .where('status', '=', 'pending')
+      .executeTakeFirstOrThrow();
+    assert.equal(
+      Number(account.held_cents),
+      Number(holds.total) + Number(restores.total),
+      `held funds of ${account.id} = its pending holds and pending restores`,
+    );
     // INV-NONNEG
     assert.ok(Number(account.balance_cents) - Number(account.held_cents) >= 0, `INV-NONNEG: ${account.id}`);
   }
@@ -67,7 +77,14 @@ export async function assertInvariants(db: Db, carrier: Carrier | null, options:
       const number = await db.selectFrom('phone_number').selectAll().where('did_number', '=', order.did_number).executeTakeFirstOrThrow();
       // A number whose current order is another one was released since; otherwise it is the buyer's.
       if (number.order_id === order.id) {
-        assert.equal(number.status, 'active', `INV-LINK: number of ${order.id} active`);
+        // Or reserved again for its owner by a restore under way, which links it back to this order.
+        const restoring = await db
+          .selectFrom('restore_order')
+          .select('id')
+          .where('tenure_order_id', '=', order.id)
+          .where('status', '=', 'pending')
+          .executeTakeFirst();
+        assert.equal(number.status, restoring ? 'reserved' : 'active', `INV-LINK: number of ${order.id} ${restoring ? 'reserved for its restore' : 'active'}`);
         assert.equal(number.account_id, order.account_id, `INV-LINK: number of ${order.id} owned by its buyer`);
       }
     } else if (order.status === 'failed') {

@@ -3,7 +3,7 @@ import { it } from 'node:test';
 import fc from 'fast-check';
 import { recoverOrders } from '../../server/src/services/recover-orders.js';
 import type { DialectName } from '../../server/src/store/database.js';
-import { createTestContext, purchaseBody, type TestAccount, type TestContextApi } from './context.js';
+import { createTestContext, purchaseBody, type TestAccount, type TestContextApi, IMMEDIATE_RESALE } from './context.js';
 import { assertInvariants } from './invariants.js';
 
 type Action =
@@ -196,7 +196,7 @@ export function purchaseModel(dialect: DialectName): void {
   it('agrees with a model of balances, ownership and idempotency over random purchase sequences', async (t) => {
     const runs = Number(process.env.BILBY_MODEL_RUNS ?? 300);
     const seed = Number(process.env.BILBY_TEST_SEED ?? Date.now() % 2 ** 31);
-    const ctx = await createTestContext(t, dialect, { quarantineDays: 0 });
+    const ctx = await createTestContext(t, dialect, IMMEDIATE_RESALE);
     await fc.assert(
       fc.asyncProperty(scenario, (input) => runScenario(ctx, input)),
       { numRuns: runs, seed },

@@ -59,8 +59,18 @@ export async function updateNumber(client: BilbyClient, didNumber: string, chang
   emit(io, await client.numbers.update(didNumber, changes), describeOwned);
 }
 
-export async function releaseNumber(client: BilbyClient, didNumber: string, io: Io): Promise<void> {
-  emit(io, await client.numbers.release(didNumber), (r) => `Released ${r.did_number}.`);
+export async function releaseNumber(client: BilbyClient, didNumber: string, options: { atPeriodEnd?: boolean }, io: Io): Promise<void> {
+  emit(io, await client.numbers.release(didNumber, options), (r) =>
+    r.release_on ? `${r.did_number} will be released on ${r.release_on}, when its paid month ends.` : `Released ${r.did_number}.`,
+  );
+}
+
+export async function restoreNumber(client: BilbyClient, didNumber: string, io: Io): Promise<void> {
+  emit(
+    io,
+    await client.numbers.restore(didNumber),
+    (r) => `Restored ${r.did_number}: charged ${dollars(r.charged)}, balance ${dollars(r.balance)}, next renewal on ${r.next_renewal_on}.`,
+  );
 }
 
 export async function showHistory(client: BilbyClient, didNumber: string, options: { limit?: number }, io: Io): Promise<void> {

@@ -18,5 +18,9 @@ export const CRASH_POINTS = [
   // A billing run: a batch's charges written, not committed; and a batch committed, the run not done.
   'before_billing_commit',
   'after_billing_batch',
+  // A restore: reserved, the carrier not yet asked; provisioned again, not yet committed; committed, not answered.
+  'after_restore_reserve',
+  'after_restore_carrier_ok',
+  'after_restore_commit',
 ] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];

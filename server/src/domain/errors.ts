@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'upstream_error'
   | 'upstream_pending'
   | 'number_not_found'
+  | 'not_restorable'
   | 'invoice_not_found'
   | 'sms_not_supported'
   | 'not_found'
@@ -45,6 +46,8 @@ export interface ErrorExtras {
   /** Numbers for sale like the one that is not (number_unavailable). */
   alternatives?: ListedNumber[];
   order_id?: string;
+  /** The pending restore an upstream_pending answer is about. */
+  restore_id?: string;
   retryable?: boolean;
   /** Seconds until a rate-limited client may try again (sent as Retry-After). */
   retryAfterSeconds?: number;

@@ -28,6 +28,7 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   upstream_error: 500,
   upstream_pending: 500,
   number_not_found: 404,
+  not_restorable: 409,
   invoice_not_found: 404,
   sms_not_supported: 400,
   not_found: 404,
@@ -56,6 +57,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: A
   if (error.extras.errors) body.errors = error.extras.errors;
   if (error.extras.alternatives) body.alternatives = error.extras.alternatives.map(presentAvailable);
   if (error.extras.order_id) body.order_id = error.extras.order_id;
+  if (error.extras.restore_id) body.restore_id = error.extras.restore_id;
   if (error.extras.retryable !== undefined) body.retryable = error.extras.retryable;
   if (error.extras.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.extras.retryAfterSeconds));
   return reply.code(STATUS_BY_CODE[error.code]).send(body);

@@ -12,7 +12,7 @@ import {
 import { unauthenticated } from '../services/authenticate.js';
 import { ignoredFieldsOf } from './ignored-fields.js';
 import { presentAdminDestination } from './admin-presenters.js';
-import { presentAddress, presentPerson, presentPurchaseSuccess, presentTransaction } from './presenters.js';
+import { presentAddress, presentPerson, presentPurchaseSuccess, presentRestored, presentTransaction } from './presenters.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -138,6 +138,8 @@ function answerFor(result: CreatedResult): { status: number; body: string } | Ap
       return { status: 201, body: JSON.stringify(presentAdminDestination(result.row)) };
     case 'released':
       return { status: 200, body: JSON.stringify({ message: 'DID number successfully released', did_number: result.didNumber }) };
+    case 'restored':
+      return { status: 200, body: JSON.stringify(presentRestored(result.done)) };
     case 'secret':
       return new AppError(
         'already_exists',

@@ -4,6 +4,7 @@ import type { JsonValue, NumberEvent } from '../domain/number-event.js';
 import { shownStatus, type ListedNumber, type OwnedNumber } from '../domain/number-record.js';
 import type { LedgerTransaction, PurchaseOrder } from '../domain/order.js';
 import { DEFAULT_BLOCK_PREFS } from '../services/settle-order.js';
+import type { RestoreDone } from '../services/restore-number.js';
 
 /** Services' values to the wire: dollars instead of cents, booleans and JSON settings decoded, internal fields dropped. */
 
@@ -63,6 +64,18 @@ export function presentPurchaseSuccess(order: PurchaseOrder, balanceCents: numbe
     charged: centsToDollars(Number(order.amount_cents)),
     balance: centsToDollars(balanceCents),
     status: 'completed',
+  };
+}
+
+export function presentRestored(done: RestoreDone) {
+  return {
+    message: 'DID number successfully restored',
+    did_number: done.restore.did_number,
+    restore_id: done.restore.id,
+    charged: centsToDollars(Number(done.restore.amount_cents)),
+    balance: centsToDollars(done.balanceCents),
+    next_renewal_on: done.nextRenewalOn,
+    status: 'active' as const,
   };
 }
 

@@ -53,12 +53,14 @@ export interface BillingSettings {
   timeZone: string;
   /** Days a number stays suspended unpaid before it is released. */
   suspendDays: number;
+  /** Days after a release during which its account may restore the number; its quarantine follows them. */
+  releaseGraceDays: number;
 }
 
 /** The supplier tests and tools issue invoices as (the ATO's example ABN). */
 export const EXAMPLE_SUPPLIER: SupplierSettings = { name: 'Bilby Telecom Pty Ltd', abn: '51824753556', address: '1 George Street, Sydney NSW 2000' };
 
-export const DEFAULT_BILLING_SETTINGS: BillingSettings = { timeZone: DEFAULT_BILLING_TIME_ZONE, suspendDays: 14 };
+export const DEFAULT_BILLING_SETTINGS: BillingSettings = { timeZone: DEFAULT_BILLING_TIME_ZONE, suspendDays: 14, releaseGraceDays: 7 };
 
 export interface ServiceLog {
   info(obj: object, msg: string): void;

@@ -19,6 +19,7 @@ import { findLedgerTransaction, findPurchaseCharge } from '../store/ledger-store
 import { findOrder } from '../store/order-store.js';
 import { findDestinationById } from '../store/destination-store.js';
 import { findAddress, findPerson } from '../store/ipnd-store.js';
+import { readCompletedRestore, type RestoreDone } from '../store/restore-order-store.js';
 import type { PurchaseOrderRow } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 
@@ -48,6 +49,7 @@ export type CreatedResult =
   | { kind: 'person'; row: Person }
   | { kind: 'destination'; row: Destination }
   | { kind: 'released'; didNumber: string }
+  | { kind: 'restored'; done: RestoreDone }
   /** An account or API key, whose secret was in the lost answer only and is never stored. */
   | { kind: 'secret'; what: 'account' | 'api_key'; id: string };
 
@@ -151,6 +153,10 @@ export async function tieToIdempotencyKey(ex: Executor, claim: IdempotencyClaim 
 async function settledResult(db: Executor, claim: KeyClaim, resultId: string): Promise<IdempotencyStart | undefined> {
   const created = await createdResult(db, resultId);
   if (created) return { kind: 'created', claim, result: created };
+  if (resultId.startsWith('rst_')) {
+    const done = await readCompletedRestore(db, resultId);
+    return done ? { kind: 'created', claim, result: { kind: 'restored', done } } : undefined;
+  }
   if (resultId.startsWith('txn_')) {
     const transaction = await findLedgerTransaction(db, resultId);
     return transaction ? { kind: 'transaction_posted', claim, transaction } : undefined;

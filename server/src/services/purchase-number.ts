@@ -96,7 +96,7 @@ async function runSaga(
   const order = await reserve(deps, accountId, request, claim);
   deps.faults?.reached('after_reserve');
 
-  const outcome = provisionWithTimeout(deps, order);
+  const outcome = provisionWithTimeout(deps, provisionRequestOf(order));
   const answer = await outcome.answer;
   if (answer === 'timeout') {
     deps.tasks.track(settleLateAnswer(deps, order.id, outcome.provision, source));
@@ -259,7 +259,7 @@ function nullableCents(cents: number | null): number | null {
  * While the carrier refuses the reseller's account (out of funds, key refused) a purchase fails at
  * once: the operator has been alerted, and the buyer is told only to try later.
  */
-function refuseWhileCarrierRefuses(deps: ServiceDeps, numberCarrier: string): void {
+export function refuseWhileCarrierRefuses(deps: ServiceDeps, numberCarrier: string): void {
   // An upstream's refusal is its own: the reseller's own ranges sell on meanwhile.
   if (numberCarrier === deps.carrier.name && deps.carrier.health?.().status === 'refusing') throw purchasesPaused();
 }
@@ -299,14 +299,14 @@ export function provisionRequestOf(order: PurchaseOrderRow): ProvisionRequest {
   };
 }
 
-type Answer = ProvisionOutcome | 'timeout' | 'unknown';
+export type Answer = ProvisionOutcome | 'timeout' | 'unknown';
 
 /** Step 2: the carrier call, raced against the configured timeout. */
-function provisionWithTimeout(
+export function provisionWithTimeout(
   deps: ServiceDeps,
-  order: PurchaseOrderRow,
+  request: ProvisionRequest,
 ): { answer: Promise<Answer>; provision: Promise<ProvisionOutcome> } {
-  const provision = deps.carrier.provision(provisionRequestOf(order));
+  const provision = deps.carrier.provision(request);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), deps.settings.carrierTimeoutMs);
@@ -314,7 +314,7 @@ function provisionWithTimeout(
   const answered = provision.then(
     (outcome): Answer => outcome,
     (error: unknown): Answer => {
-      deps.log.warn({ err: error, order_id: order.id }, 'carrier call failed with an unknown outcome');
+      deps.log.warn({ err: error, order_id: request.orderId }, 'carrier call failed with an unknown outcome');
       return 'unknown';
     },
   );

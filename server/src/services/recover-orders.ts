@@ -15,6 +15,7 @@ export interface RecoveryReport {
 /** A recovery pass over purchases and releases, as `bilby recover` and maintenance run it. */
 export interface FullRecoveryReport extends RecoveryReport {
   releases: { completed: number; unresolved: number };
+  restores: { completed: number; failed: number; unresolved: number };
   /** Number changes upstream had not heard of: told now, or postponed (upstream could not be reached). */
   upstreamChanges: PushReport;
 }

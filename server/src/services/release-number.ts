@@ -5,7 +5,7 @@ import { SYSTEM_SOURCE, type ChangeSource } from '../domain/number-event.js';
 import { parseNumber } from '../domain/phone-number.js';
 import { recordNumberEvents } from '../store/number-event-store.js';
 import { endQuarantines, findOwnedNumber } from '../store/number-store.js';
-import { completeRelease, failRelease, listPendingReleases, openRelease } from '../store/release-order-store.js';
+import { completeRelease, failRelease, listPendingReleases, openRelease, type ReleaseTerms } from '../store/release-order-store.js';
 import { releasesDue, scheduleRelease } from '../store/rental-store.js';
 import type { ReleaseOrderRow } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';
@@ -92,11 +92,11 @@ export async function releaseScheduledNumbers(deps: ServiceDeps, asOf: string): 
 /** Step 3, for the request or for recovery; false when the release was finished already. */
 async function finishRelease(deps: ServiceDeps, release: ReleaseOrderRow, source: ChangeSource, claim?: IdempotencyClaim | null): Promise<boolean> {
   const now = deps.clock();
-  const quarantineUntil =
-    deps.settings.quarantineDays > 0 ? new Date(now.getTime() + deps.settings.quarantineDays * DAY_MS).toISOString() : null;
+  const terms = releaseTerms(now, deps.settings.billing.releaseGraceDays, deps.settings.quarantineDays);
+  const quarantineUntil = terms.quarantineUntil;
   return deps.database.writeTransaction(async (trx) => {
     const at = now.toISOString();
-    if (!(await completeRelease(trx, release, quarantineUntil, at))) return false;
+    if (!(await completeRelease(trx, release, terms, at))) return false;
     await recordNumberEvents(trx, [
       {
         kind: 'released',
@@ -104,12 +104,21 @@ async function finishRelease(deps: ServiceDeps, release: ReleaseOrderRow, source
         accountId: release.account_id,
         source,
         at,
-        details: { release_id: release.id, quarantine_until: quarantineUntil },
+        details: { release_id: release.id, quarantine_until: quarantineUntil, restorable_until: terms.restorableUntil },
       },
     ]);
     await tieToIdempotencyKey(trx, claim, `released:${release.did_number}`);
     return true;
   });
+}
+
+/**
+ * A release's grace days (when its account may restore the number) come first; its quarantine
+ * (when nobody can buy it) follows them.
+ */
+function releaseTerms(now: Date, graceDays: number, quarantineDays: number): ReleaseTerms {
+  const after = (days: number) => (days > 0 ? new Date(now.getTime() + days * DAY_MS).toISOString() : null);
+  return { restorableUntil: after(graceDays), quarantineUntil: after(graceDays + quarantineDays) };
 }
 
 /**

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Executor } from './database.js';
 import { releaseOwnedNumber } from './number-store.js';
 import { endTenure } from './rental-store.js';
-import type { ReleaseOrderRow } from './tables.js';
+import type { PhoneNumberRow, PhoneNumberTable, ReleaseOrderRow } from './tables.js';
 import { removeVerifiedCli } from './verified-cli-store.js';
 
 /**
@@ -24,25 +24,69 @@ export async function openRelease(ex: Executor, release: { id: string; accountId
     .executeTakeFirstOrThrow();
 }
 
+/** The columns of a number's configuration a release keeps, so that a restore puts them back. */
+export const RELEASED_CONFIGURATION_COLUMNS = [
+  'description',
+  'primary_route',
+  'primary_destination',
+  'primary_timeout',
+  'backup_route',
+  'backup_destination',
+  'backup_timeout',
+  'max_channels',
+  'block_premium',
+  'block_prefs',
+  'sms_routes',
+  'address_id',
+  'person_id',
+  'purchased_at',
+] as const satisfies readonly (keyof PhoneNumberTable)[];
+
+export type ReleasedConfiguration = Pick<PhoneNumberRow, (typeof RELEASED_CONFIGURATION_COLUMNS)[number]>;
+
+/** When a completed release may be restored until, and the quarantine that follows. */
+export interface ReleaseTerms {
+  /** Null: not restorable (no grace days). */
+  restorableUntil: string | null;
+  /** Null: straight back on sale. */
+  quarantineUntil: string | null;
+}
+
 /**
  * The release's last step once the carrier has released the number: it leaves the account (into
  * quarantine, or straight back on sale) and its verified caller ID goes. Conditional on the
- * release still pending, so of a request and recovery finishing it at once, one does.
+ * release still pending, so of a request and recovery finishing it at once, one does. The release
+ * keeps the number's configuration and its tenure, for a restore.
  */
 export async function completeRelease(
   ex: Executor,
   release: Pick<ReleaseOrderRow, 'id' | 'account_id' | 'did_number'>,
-  quarantineUntil: string | null,
+  terms: ReleaseTerms,
   at: string,
 ): Promise<boolean> {
+  const number = await ex
+    .selectFrom('phone_number')
+    .select(['order_id', ...RELEASED_CONFIGURATION_COLUMNS])
+    .where('did_number', '=', release.did_number)
+    .where('account_id', '=', release.account_id)
+    .where('status', '=', 'active')
+    .executeTakeFirst();
+  const { order_id: tenureOrderId, ...configuration } = number ?? { order_id: null };
   const settled = await ex
     .updateTable('release_order')
-    .set({ status: 'completed', updated_at: at })
+    .set({
+      status: 'completed',
+      updated_at: at,
+      tenure_order_id: tenureOrderId,
+      configuration: number ? JSON.stringify(configuration) : null,
+      restorable_until: number ? terms.restorableUntil : null,
+      quarantine_until: terms.quarantineUntil,
+    })
     .where('id', '=', release.id)
     .where('status', '=', 'pending')
     .executeTakeFirst();
   if (settled.numUpdatedRows === 0n) return false;
-  await releaseOwnedNumber(ex, release.account_id, release.did_number, quarantineUntil, at);
+  await releaseOwnedNumber(ex, release.account_id, release.did_number, terms.quarantineUntil, at);
   await endTenure(ex, release.account_id, release.did_number, at);
   await removeVerifiedCli(ex, release.account_id, release.did_number);
   return true;

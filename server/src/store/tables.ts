@@ -34,6 +34,7 @@ export interface Tables {
   upstream_record: UpstreamRecordTable;
   upstream_budget_slot: UpstreamBudgetSlotTable;
   release_order: ReleaseOrderTable;
+  restore_order: RestoreOrderTable;
   reconcile_report: ReconcileReportTable;
   upstream_change: UpstreamChangeTable;
   pricing_rule: PricingRuleTable;
@@ -333,9 +334,36 @@ export interface ReleaseOrderTable {
   status: ReleaseStatus;
   created_at: string;
   updated_at: string;
+  /** Set when the release completes (null for releases made before restores existed). */
+  tenure_order_id: string | null;
+  /** The number's configuration when it was released (JSON of {@link ReleasedConfiguration}). */
+  configuration: string | null;
+  restorable_until: string | null;
+  quarantine_until: string | null;
 }
 
 export type ReleaseOrderRow = Selectable<ReleaseOrderTable>;
+
+/** A restore of a released number, as a saga: `amount_cents` is held while it is pending. */
+export interface RestoreOrderTable {
+  id: string;
+  account_id: string;
+  did_number: string;
+  release_id: string;
+  tenure_order_id: string;
+  status: ReleaseStatus;
+  amount_cents: number;
+  monthly_cents: number;
+  /** The periods it charges, each at `monthly_cents`: none when `last_period` is `first_period - 1`. */
+  first_period: number;
+  last_period: number;
+  failure_code: OrderFailureCode | null;
+  carrier_reference: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type RestoreOrderRow = Selectable<RestoreOrderTable>;
 
 /** Reconciliation's last report of a carrier: the report as JSON, its difference counts by kind apart for the metrics. */
 export interface ReconcileReportTable {

@@ -4,11 +4,12 @@ import type { ServiceDeps } from '../../services/deps.js';
 import { checkAvailability, listCities, searchNumbers } from '../../services/number-catalogue.js';
 import { accountNumberHistory } from '../../services/number-history.js';
 import { releaseAtPeriodEnd, releaseNumber } from '../../services/release-number.js';
+import { restoreNumber } from '../../services/restore-number.js';
 import { updateNumber } from '../../services/update-number.js';
 import { callerOf, sourceOf } from '../auth.js';
 import { idempotencyClaimOf } from '../idempotency.js';
 import { listBody, pageRequest } from '../cursor.js';
-import { presentAvailable, presentNumberEvent, presentOwned } from '../presenters.js';
+import { presentAvailable, presentNumberEvent, presentOwned, presentRestored } from '../presenters.js';
 import { HistoryQuery, NumberHistory } from '../schemas/history-schemas.js';
 import { DidNumberParam, ErrorResponses } from '../schemas/common-schemas.js';
 import {
@@ -22,6 +23,7 @@ import {
   ReleaseBody,
   ReleaseQuery,
   Released,
+  Restored,
 } from '../schemas/number-schemas.js';
 import type { TypedApp } from '../typed-app.js';
 
@@ -185,5 +187,26 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
       const released = await releaseNumber(deps, callerOf(request).accountId, didNumber, sourceOf(request), idempotencyClaimOf(request));
       return { message: 'DID number successfully released', did_number: released };
     },
+  );
+
+  app.post(
+    '/phone-numbers/:did_number/restore',
+    {
+      schema: {
+        operationId: 'restoreNumber',
+        summary: 'Take back a number the caller released, within the grace days after the release [Bilby]',
+        description:
+          'Within BILBY_RELEASE_GRACE_DAYS of a release, the account that released a number may take it back: it is provisioned ' +
+          'again with the configuration it had, keeps its anniversary, and only the months begun and not yet paid are charged ' +
+          '(none when it comes back within its paid month). Asking again answers the same restore. number_not_found unless the ' +
+          'caller made its latest release; not_restorable once the grace days are over (then it waits out its quarantine); ' +
+          "insufficient_funds when the balance cannot cover the month due; invalid_address or invalid_person when a record it had is gone.",
+        tags: ['Bilby'],
+        params: DidNumberParam,
+        response: { 200: Restored, ...ErrorResponses },
+      },
+    },
+    async (request) =>
+      presentRestored(await restoreNumber(deps, callerOf(request).accountId, request.params.did_number, sourceOf(request), idempotencyClaimOf(request))),
   );
 }

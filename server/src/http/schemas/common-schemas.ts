@@ -67,6 +67,7 @@ export const ErrorBody = Type.Object(
     errors: Type.Optional(Type.Array(FieldError)),
     alternatives: Type.Optional(Type.Array(Type.Ref('AvailableNumber'))),
     order_id: Type.Optional(Type.String()),
+    restore_id: Type.Optional(Type.String({ description: '[Bilby] The pending restore an upstream_pending answer is about' })),
     retryable: Type.Optional(Type.Boolean()),
   },
   { $id: 'ErrorBody' },

@@ -130,3 +130,13 @@ export const Released = Type.Object({
   did_number: Type.String(),
   release_on: Type.Optional(Type.String({ description: '[Bilby] With at_period_end: the day it will be released (billing time zone)' })),
 });
+
+export const Restored = Type.Object({
+  message: Type.String(),
+  did_number: Type.String(),
+  restore_id: Type.String(),
+  charged: Type.Number({ description: 'What the restore charged, in AUD dollars: the months begun since the number was paid up to, if any' }),
+  balance: Type.Number({ description: 'The balance after the restore, in AUD dollars' }),
+  next_renewal_on: Type.String({ description: 'The next anniversary, when the next month is charged (billing time zone)' }),
+  status: Type.Literal('active'),
+});
