@@ -452,3 +452,24 @@ it('shows a progress bar for a catalogue sync on a terminal, then its report', {
   assert.match(shown, /Added:\s+4/);
   assert.match(shown, /EXIT=0/);
 });
+
+it('commands as functions: release at the end of the paid month, release now, and restore within the grace days', async (t) => {
+  const ctx = await createTestContext(t, 'sqlite');
+  await ctx.seedNumbers([{ number: '61291234567', setup: 0, monthly: 10_00 }]);
+  const acc = await ctx.createAccount({ balance: 50_00 });
+  const client = createClient({ baseUrl: await listen(ctx), apiKey: acc.key });
+  await buyWithFlags(client, '61291234567', { address: acc.addressId, owner: acc.personId, route: 'device', destination: '1000000' }, captureIo());
+  const tenure = await ctx.db.selectFrom('rental').select('next_due_on').executeTakeFirstOrThrow();
+  const later = captureIo();
+  await numbers.releaseNumber(client, '61291234567', { atPeriodEnd: true }, later);
+  assert.equal(later.stdout, `61291234567 will be released on ${tenure.next_due_on}, when its paid month ends.\n`);
+  const now = captureIo();
+  await numbers.releaseNumber(client, '61291234567', {}, now);
+  assert.equal(now.stdout, 'Released 61291234567.\n');
+  const restored = captureIo();
+  await numbers.restoreNumber(client, '61291234567', restored);
+  assert.equal(restored.stdout, `Restored 61291234567: charged $0.00, balance $40.00, next renewal on ${tenure.next_due_on}.\n`);
+  const program = createProgram();
+  const restore = program.commands.find((c) => c.name() === 'numbers')?.commands.find((c) => c.name() === 'restore');
+  assert.ok(restore, 'bilby numbers restore exists');
+});

@@ -227,3 +227,41 @@ describeEachDatabase("upgrading to numbers' histories (0022)", (dialect) => {
     );
   });
 });
+
+describeEachDatabase('upgrading to restores (0024)', (dialect) => {
+  it('leaves the releases made before it unrestorable, and checks what a restore records', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bilby-upgrade-'));
+    const test = await openTestDatabase(dialect, dir);
+    t.after(async () => {
+      await test.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const db = test.database.db;
+    await migrateTo(test.database, '0023-price-plan');
+    await sql`INSERT INTO account (id, account_code, name, status, balance_cents, held_cents, created_at)
+              VALUES ('acc_old', 'A0001', 'Old customer', 'active', 0, 0, ${AT})`.execute(db);
+    await sql`INSERT INTO phone_number (did_number, country, number_type, state, city, setup_cost_cents, monthly_cost_cents,
+                status, block_premium, created_at, updated_at, quarantine_until)
+              VALUES ('61291230001', 'AU', 'geographic', 'NSW', 'Sydney', 500, 1000, 'quarantine', 0, ${AT}, ${AT}, '2026-02-01T00:00:00.000Z')`.execute(db);
+    await sql`INSERT INTO purchase_order (id, account_id, did_number, status, amount_cents, setup_cost_cents, monthly_cost_cents,
+                address_id, person_id, primary_route, created_at, updated_at, completed_at)
+              VALUES ('ord_old', 'acc_old', '61291230001', 'completed', 1500, 500, 1000, 'adr', 'per', 'device', ${AT}, ${AT}, ${AT})`.execute(db);
+    await sql`INSERT INTO rental (order_id, did_number, account_id, purchased_on, next_period, next_due_on, status, ended_at, created_at, updated_at)
+              VALUES ('ord_old', '61291230001', 'acc_old', '2026-01-01', 1, '2026-02-01', 'ended', ${AT}, ${AT}, ${AT})`.execute(db);
+    await sql`INSERT INTO release_order (id, account_id, did_number, status, created_at, updated_at)
+              VALUES ('rel_old', 'acc_old', '61291230001', 'completed', ${AT}, ${AT})`.execute(db);
+
+    assert.deepEqual(await migrateToLatest(test.database), MIGRATION_NAMES.slice(MIGRATION_NAMES.indexOf('0024-restore')));
+    const release = await db.selectFrom('release_order').selectAll().executeTakeFirstOrThrow();
+    assert.deepEqual([release.tenure_order_id, release.configuration, release.restorable_until, release.quarantine_until], [null, null, null, null]);
+
+    const restore = (id: string, amount: number, status = 'completed') =>
+      sql`INSERT INTO restore_order (id, account_id, did_number, release_id, tenure_order_id, status, amount_cents, monthly_cents,
+            first_period, last_period, created_at, updated_at)
+          VALUES (${id}, 'acc_old', '61291230001', 'rel_old', 'ord_old', ${status}, ${amount}, 1000, 1, 1, ${AT}, ${AT})`.execute(db);
+    await assert.rejects(restore('rst_wrong', 999), /check|constraint/i, 'the amount is its periods at the monthly price');
+    await restore('rst_failed', 1000, 'failed');
+    await restore('rst_done', 1000);
+    await assert.rejects(restore('rst_twice', 1000), /unique|duplicate/i, 'a release is restored once');
+  });
+});

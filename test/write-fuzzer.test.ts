@@ -100,6 +100,7 @@ const WITHOUT_BODY = new Set([
   'DELETE /admin/v1/price-plans/{price_plan_id}',
   'DELETE /api/v1/account/address/{id}',
   'DELETE /api/v1/account/person/{id}',
+  'POST /api/v1/phone-numbers/{did_number}/restore',
 ]);
 
 function realParam(name: string, fx: Fixture, pick: number): string {
