@@ -33,7 +33,7 @@ export async function runBilling(client: BilbyClient, options: { asOf?: string; 
       bar.update(done, payload);
     }
     const percent = total === 0 ? 100 : Math.floor((done / total) * 100);
-    if (!bar && !io.json && run.tenures_total !== null && run.status === 'running' && percent >= nextLine) {
+    if (!bar && !io.json && run.tenures_total !== null && percent >= nextLine) {
       io.err(`billing: ${percent}% (${done} of ${total} tenures, ${run.renewed} renewed)\n`);
       nextLine = Math.floor(percent / 10) * 10 + 10;
     }
