@@ -88,8 +88,8 @@ it('billing run as a function: follows the run to its report with a line per ten
   await showBillingRuns(client, undefined, listed);
   const lines = listed.stdout.trimEnd().split('\n');
   assert.equal(lines.length, 2);
-  assert.match(lines[0]!, new RegExp(`^${id}  completed    as of ${periodStart(tenure.purchased_on, 1)}  0/0 tenures, 0 renewed$`), 'newest first: nothing left to charge');
-  assert.match(lines[1]!, /^bil_\w+  completed    as of \S+  2\/2 tenures, 2 renewed$/);
+  assert.match(lines[0]!, new RegExp(`^${id}  completed    operator  as of ${periodStart(tenure.purchased_on, 1)}  0/0 tenures, 0 renewed$`), 'newest first: nothing left to charge');
+  assert.match(lines[1]!, /^bil_\w+  completed    operator  as of \S+  2\/2 tenures, 2 renewed$/);
   const json = captureIo(true);
   await showBillingRuns(client, id, json);
   assert.deepEqual([JSON.parse(json.stdout).id, JSON.parse(json.stdout).status], [id, 'completed']);

@@ -18,7 +18,7 @@ export async function runBilling(client: BilbyClient, options: { asOf?: string; 
     return;
   }
   const bar = progressToTerminal
-    ? new SingleBar({ format: 'Billing [{bar}] {value}/{total} tenures | {renewed} renewed, ${charged}', stream: process.stderr, hideCursor: true })
+    ? new SingleBar({ format: 'Billing [{bar}] {value}/{total} tenures | {renewed} renewed, ${charged}', stream: process.stderr, hideCursor: true, emptyOnZero: true })
     : null;
   let started = false;
   let nextLine = 10;
@@ -56,7 +56,7 @@ export async function showBillingRuns(client: BilbyClient, runId: string | undef
     return;
   }
   const runs = await client.admin.billing.list();
-  emit(io, runs, (list) => (list.length === 0 ? '(none)\n' : list.map((r) => `${r.id}  ${r.status.padEnd(11)}  as of ${r.as_of}  ${progressOf(r)} tenures, ${r.renewed} renewed`).join('\n')));
+  emit(io, runs, (list) => (list.length === 0 ? '(none)\n' : list.map((r) => `${r.id}  ${r.status.padEnd(11)}  ${r.started_by.padEnd(8)}  as of ${r.as_of}  ${progressOf(r)} tenures, ${r.renewed} renewed`).join('\n')));
 }
 
 function progressOf(run: BillingRun): string {
