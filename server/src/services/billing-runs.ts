@@ -91,11 +91,16 @@ async function runInBackground(deps: ServiceDeps, lease: HeldLease, started: Bil
     return stopped !== undefined;
   };
   try {
-    await save({ tenures_total: await countDueTenures(deps.database.db, run.as_of) });
+    // A scan of every tenure: on a reader (a thread of its own on SQLite), not the writer's connection.
+    await save({ tenures_total: await countDueTenures(deps.database.reads, run.as_of) });
     const report = await runBilling(deps, {
       asOf,
       stopping: stop,
-      onProgress: (progress, read) => save({ ...reportColumns(progress), tenures_done: read }),
+      // The progress is for the operator to follow: failing to write it must not stop the charging.
+      onProgress: (progress, read) =>
+        save({ ...reportColumns(progress), tenures_done: read }).catch((error: unknown) =>
+          deps.log.warn({ err: error, billing_run_id: run.id }, "could not record the billing run's progress"),
+        ),
     });
     const ended = { ...reportColumns(report), finished_at: isoNow(deps) };
     if (stopped === undefined) await save({ ...ended, status: 'completed' });
