@@ -60,12 +60,16 @@ export async function benchBilling(log: (message: string) => void): Promise<Row[
     log(`billing: searches before the run, p99 ${before.p99Ms} ms`);
     const started = performance.now();
     let finished = false;
-    // node:http, not fetch: fetch gives up on an answer that takes more than 300 s to start.
-    const run = postRun(`${server.base}/admin/v1/billing/runs`, JSON.stringify({ as_of: AS_OF })).then(({ status, body }) => {
-      finished = true;
-      if (status !== 200) throw new Error(`billing run answered ${status}: ${body}`);
-      return { body: JSON.parse(body) as { renewed: number }, seconds: (performance.now() - started) / 1000 };
-    });
+    const run = postRun(`${server.base}/admin/v1/billing/runs`, JSON.stringify({ as_of: AS_OF }))
+      .then(async ({ status, body }) => {
+        if (status !== 202) throw new Error(`billing run answered ${status}: ${body}`);
+        const ended = await followRun(server.base, (JSON.parse(body) as { id: string }).id);
+        if (ended.status !== 'completed') throw new Error(`the billing run ended ${ended.status}: ${ended.error}`);
+        return { body: ended, seconds: (performance.now() - started) / 1000 };
+      })
+      .finally(() => {
+        finished = true;
+      });
     const during: LoadResult[] = [];
     while (!finished) during.push(await search(Math.min(SEARCH_SECONDS, 3)));
     const { body, seconds } = await run;
@@ -82,7 +86,7 @@ export async function benchBilling(log: (message: string) => void): Promise<Row[
         ratio: (perSecond / reference).toFixed(2),
         target: '≥ 20,000 renewals/s',
         met: perSecond >= 20_000,
-        notes: `one POST /admin/v1/billing/runs in a server process; the reference makes the same writes with better-sqlite3 prepared statements, a transaction per 1,000 renewals, on a copy of the file`,
+        notes: `one POST /admin/v1/billing/runs in a server process, followed to its end; the reference makes the same writes with better-sqlite3 prepared statements, a transaction per 1,000 renewals, on a copy of the file`,
       },
       {
         figure: 'search p99 during the billing run',
@@ -96,6 +100,16 @@ export async function benchBilling(log: (message: string) => void): Promise<Row[
     ];
   } finally {
     await cleanup.run();
+  }
+}
+
+/** The run once it has ended, asked every 200 ms (its start answered 202 at once). */
+async function followRun(base: string, id: string): Promise<{ status: string; renewed: number; error: string | null }> {
+  for (;;) {
+    const response = await fetch(`${base}/admin/v1/billing/runs/${id}`, { headers: { authorization: `Bearer ${ADMIN_KEY}` } });
+    const run = (await response.json()) as { status: string; renewed: number; error: string | null };
+    if (run.status !== 'running') return run;
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 

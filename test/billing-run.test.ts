@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { periodStart } from '../server/src/domain/rental-period.js';
 import type { ServiceDeps } from '../server/src/services/deps.js';
+import { latestBillingRuns } from '../server/src/services/billing-run-queries.js';
+import { scheduleBilling, startBillingRun } from '../server/src/services/billing-runs.js';
 import { runBilling } from '../server/src/services/run-billing.js';
 import { postRentalCharges } from '../server/src/store/billing-store.js';
 import { createTestContext, purchaseBody, type TestAccount, type TestContextApi } from './helpers/context.js';
@@ -211,6 +214,47 @@ describeEachDatabase('the billing run', (dialect) => {
     assert.equal((await runBilling(ctx.deps, { asOf: middayOn(periodStart(tenure.purchased_on, 2)) })).chargedCents, 7_00);
     const charges = await ctx.db.selectFrom('rental_charge').select(['period', 'amount_cents']).orderBy('period').execute();
     assert.deepEqual(charges.map((row) => [Number(row.period), Number(row.amount_cents)]), [[1, 5_00], [2, 7_00]]);
+    await assertInvariants(ctx.db, ctx.carrier, { settled: true });
+  });
+  it('records each run as it goes: one at a time (409 billing_running), a shutdown stops it before its next batch as interrupted, and the schedule records its runs', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    await ctx.seedNumbers([{ number: NUMBER, setup: 0, monthly: 10_00 }, { number: OTHER, setup: 0, monthly: 7_00 }]);
+    const buyer = await ctx.createAccount({ balance: 100_00 });
+    await buy(ctx, buyer, NUMBER);
+    await buy(ctx, buyer, OTHER);
+    const tenure = await tenureOf(ctx, NUMBER);
+    const asOf = (period: number) => middayOn(periodStart(tenure.purchased_on, period));
+
+    const shuttingDown = new AbortController();
+    shuttingDown.abort(new Error('the server is shutting down'));
+    const stopped = await startBillingRun({ ...ctx.deps, stopping: shuttingDown.signal }, { asOf: asOf(1), startedBy: 'operator' });
+    assert.equal(stopped.run.status, 'running');
+    const interrupted = await stopped.finished;
+    assert.deepEqual([interrupted.status, interrupted.renewed, interrupted.tenures_total], ['interrupted', 0, 2]);
+    assert.match(interrupted.error ?? '', /^interrupted: the server shut down before it finished/);
+    assert.equal((await ctx.db.selectFrom('rental_charge').select('order_id').execute()).length, 0, 'it stopped before its first batch');
+
+    const running = await startBillingRun(ctx.deps, { asOf: asOf(1), startedBy: 'operator' });
+    await assert.rejects(startBillingRun(ctx.deps, { asOf: asOf(1), startedBy: 'operator' }), (error: { code?: string }) => error.code === 'billing_running');
+    const completed = await running.finished;
+    assert.deepEqual(
+      [completed.status, completed.as_of, completed.tenures_total, completed.tenures_done, completed.renewed, Number(completed.charged_cents), completed.error],
+      ['completed', periodStart(tenure.purchased_on, 1), 2, 2, 2, 17_00, null],
+    );
+    assert.ok(completed.finished_at);
+    const stored = await ctx.db.selectFrom('billing_run').selectAll().where('id', '=', running.run.id).executeTakeFirstOrThrow();
+    assert.deepEqual({ ...stored, charged_cents: Number(stored.charged_cents) }, { ...completed, charged_cents: 17_00 }, 'what the run returned is what it wrote');
+
+    moveTo(ctx, asOf(2));
+    const schedule = scheduleBilling(ctx.deps, 3_600_000);
+    let latest = (await latestBillingRuns(ctx.deps, 1))[0]!;
+    while (latest.id === running.run.id || latest.status === 'running') {
+      await sleep(10);
+      latest = (await latestBillingRuns(ctx.deps, 1))[0]!;
+    }
+    await schedule.stop();
+    assert.deepEqual([latest.started_by, latest.status, latest.renewed], ['schedule', 'completed', 2]);
+    assert.deepEqual((await latestBillingRuns(ctx.deps, 10)).map((run) => run.id), [latest.id, running.run.id, stopped.run.id], 'newest first');
     await assertInvariants(ctx.db, ctx.carrier, { settled: true });
   });
 });

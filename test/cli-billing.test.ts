@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { type AddressInfo } from 'node:net';
 import { it } from 'node:test';
+import { runBilling, showBillingRuns } from '../cli/src/commands/admin-billing.js';
 import * as plans from '../cli/src/commands/admin-price-plans.js';
 import { UsageError } from '../cli/src/failures.js';
 import { createClient } from '../sdk/src/index.js';
 import { captureIo } from './helpers/cli.js';
-import { createTestContext, TEST_ADMIN_KEY } from './helpers/context.js';
+import { periodStart } from '../server/src/domain/rental-period.js';
+import { createTestContext, purchaseBody, TEST_ADMIN_KEY } from './helpers/context.js';
 
 it('operator commands as functions: price plans from --fixed and --markup, assigning one, and the billing report', async (t) => {
   const ctx = await createTestContext(t, 'sqlite');
@@ -53,4 +55,42 @@ it('operator commands as functions: price plans from --fixed and --markup, assig
   assert.match(report.stdout, /^Billing as of \d{4}-\d{2}-\d{2}\n\nRevenue \d{4}-\d{2} to \d{4}-\d{2} \(GST included\)\nMONTH\s+TYPE\s+PURCHASES\s+RENTALS\s+REFUNDS\s+REVENUE\s+GST\ntotal\s+-\s+\$0\.00/);
   assert.match(report.stdout, /\nNumbers: 0 \(available 0, reserved 0, active 0, suspended 0, quarantine 0, withdrawn 0\)\n/);
   assert.match(report.stdout, /\nDATE\s+RENEWALS\s+AMOUNT\noverdue\s+0\s+\$0\.00\ntotal\s+0\s+\$0\.00\n\nAccounts that cannot cover them\n\(none\)\n$/);
+});
+
+it('billing run as a function: follows the run to its report with a line per tenth piped, --no-wait prints only the id, and show lists the runs', async (t) => {
+  const ctx = await createTestContext(t, 'sqlite');
+  const buyer = await ctx.createAccount({ balance: 100_00 });
+  await ctx.seedNumbers([
+    { number: '61291234561', setup: 0, monthly: 10_00 },
+    { number: '61291234562', setup: 0, monthly: 10_00 },
+  ]);
+  for (const did of ['61291234561', '61291234562']) {
+    assert.equal((await ctx.call('POST', '/api/v1/phone-numbers/purchase', { key: buyer.key, body: purchaseBody(buyer, did) })).status, 200);
+  }
+  const tenure = await ctx.db.selectFrom('rental').select('purchased_on').executeTakeFirstOrThrow();
+  const asOf = (period: number) => `${periodStart(tenure.purchased_on, period)}T02:00:00.000Z`;
+  await ctx.app.listen({ port: 0, host: '127.0.0.1' });
+  const client = createClient({ baseUrl: `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`, adminKey: TEST_ADMIN_KEY });
+
+  const followed = captureIo();
+  await runBilling(client, { asOf: asOf(1), wait: true }, followed, false);
+  assert.equal(followed.stdout, `Billed up to ${periodStart(tenure.purchased_on, 1)}: 2 renewals charged, $20.00 in all.\n`);
+  assert.match(followed.stderr, /^billing: 100% \(2 of 2 tenures, 2 renewed\)\n$/);
+
+  const started = captureIo();
+  await runBilling(client, { asOf: asOf(1), wait: false }, started, false);
+  assert.match(started.stdout, /^bil_\w+\n$/);
+  assert.equal(started.stderr, '');
+  const id = started.stdout.trim();
+  while ((await client.admin.billing.get(id)).status === 'running') await new Promise((resolve) => setTimeout(resolve, 10));
+
+  const listed = captureIo();
+  await showBillingRuns(client, undefined, listed);
+  const lines = listed.stdout.trimEnd().split('\n');
+  assert.equal(lines.length, 2);
+  assert.match(lines[0]!, new RegExp(`^${id}  completed    operator  as of ${periodStart(tenure.purchased_on, 1)}  0/0 tenures, 0 renewed$`), 'newest first: nothing left to charge');
+  assert.match(lines[1]!, /^bil_\w+  completed    operator  as of \S+  2\/2 tenures, 2 renewed$/);
+  const json = captureIo(true);
+  await showBillingRuns(client, id, json);
+  assert.deepEqual([JSON.parse(json.stdout).id, JSON.parse(json.stdout).status], [id, 'completed']);
 });

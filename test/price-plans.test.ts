@@ -156,6 +156,41 @@ describeEachDatabase('price plans', (dialect) => {
     assert.equal((await renewalPrices(ctx.db, [{ did_number: '61299999999', account_id: buyer.accountId }])).size, 0, 'unknown numbers are left out');
   });
 
+  it("shows an owner's numbers at the price it pays, in the order renewals charge: its own, then its plan's, then the default", async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const buyer = await ctx.createAccount({ balance: 100_00 });
+    await ctx.seedNumbers([
+      { number: '61291230001', setup: 5_00, monthly: 10_00 },
+      { number: '61291230002', setup: 5_00, monthly: 9_00 },
+      { number: '61412345678', setup: 0, monthly: 12_00 },
+    ]);
+    await followTypePrice(ctx, ['61291230001', '61412345678']);
+    for (const didNumber of ['61291230001', '61291230002', '61412345678']) {
+      assert.equal((await ctx.call('POST', PURCHASE, { key: buyer.key, body: purchaseBody(buyer, didNumber) })).status, 200);
+    }
+    const rentals = await ctx.db.selectFrom('rental').select(['did_number', 'account_id']).orderBy('did_number').execute();
+    const owned = async () => {
+      const res = await ctx.call('GET', '/api/v1/phone-numbers', { key: buyer.key });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return Object.fromEntries(res.body.results.map((n: { did_number: string; setup_cost: number; monthly_cost: number }) => [n.did_number, [n.setup_cost, n.monthly_cost]]));
+    };
+    assert.deepEqual(await owned(), { '61291230001': [5, 10], '61291230002': [5, 9], '61412345678': [0, 12] });
+
+    const planId = await createPlan(ctx, { name: 'Loyal', prices: [{ number_type: 'geographic', setup_cost: 1, monthly_cost: 4 }] });
+    await putOnPlan(ctx, buyer, planId);
+    // The plan's geographic price; the number with its own price keeps it; the mobile type the plan leaves out stays at the default.
+    assert.deepEqual(await owned(), { '61291230001': [1, 4], '61291230002': [5, 9], '61412345678': [0, 12] });
+    const monthlyShown = Object.fromEntries(Object.entries(await owned()).map(([did, [, monthly]]) => [did, Math.round(monthly! * 100)]));
+    assert.deepEqual(monthlyShown, Object.fromEntries(await renewalPrices(ctx.db, rentals)), 'what is shown is what the next renewal charges');
+    const one = await ctx.call('GET', '/api/v1/phone-numbers/61291230001', { key: buyer.key });
+    assert.deepEqual([one.status, one.body.setup_cost, one.body.monthly_cost], [200, 1, 4]);
+    const patched = await ctx.call('PATCH', '/api/v1/phone-numbers', { key: buyer.key, body: { did_number: '61291230001', description: 'Sales' } });
+    assert.deepEqual([patched.status, patched.body.description, patched.body.monthly_cost], [200, 'Sales', 4], JSON.stringify(patched.body));
+
+    await putOnPlan(ctx, buyer, null);
+    assert.deepEqual(await owned(), { '61291230001': [5, 10], '61291230002': [5, 9], '61412345678': [0, 12] });
+  });
+
   it('refuses to delete a plan an account is on (409 in_use), and deletes it once none is', async (t) => {
     const ctx = await createTestContext(t, dialect);
     const account = await ctx.createAccount();

@@ -4,7 +4,7 @@ import * as adminAccounts from './commands/admin-accounts.js';
 import * as adminInventory from './commands/admin-inventory.js';
 import * as invoices from './commands/invoices.js';
 import * as adminPricing from './commands/admin-pricing.js';
-import { runBilling } from './commands/admin-billing.js';
+import { runBilling, showBillingRuns } from './commands/admin-billing.js';
 import * as adminPricePlans from './commands/admin-price-plans.js';
 import { reconcile } from './commands/admin-reconcile.js';
 import { UsageError } from './failures.js';
@@ -264,6 +264,15 @@ export function addAdminCommands(program: Command, operator: (run: Run) => (...a
     .command('run')
     .description('charge every rental period due, suspend what balances cannot cover, release what stayed unpaid')
     .option('--as-of <instant>', 'bill as a run at this instant would, e.g. 2027-01-31T00:00:00Z', instant('--as-of'))
-    .action(operator(async (client, io, o: { asOf?: string }) => runBilling(client, defined({ asOf: o.asOf }), io)));
+    .option('--no-wait', 'print the run id once it has started instead of following it (bilby billing show <run>)')
+    .action(
+      operator(async (client, io, o: { asOf?: string; wait: boolean }) =>
+        runBilling(client, { ...defined({ asOf: o.asOf }), wait: o.wait }, io, Boolean(process.stderr.isTTY) && !io.json),
+      ),
+    );
+  billing
+    .command('show [run]')
+    .description('one billing run (its progress, or its report once it ended), or the latest runs')
+    .action(operator(async (client, io, _o, run?: string) => showBillingRuns(client, run, io)));
 }
 

@@ -1,6 +1,6 @@
 import { pageable, type PagePromise } from './pagination.js';
 import { fillRoute, type Api, type Method, type PathParams, type Route, type Success } from './routes.js';
-import { Transport, type ClientOptions, type RequestSpec } from './transport.js';
+import { sleep, Transport, type ClientOptions, type RequestSpec } from './transport.js';
 import type * as T from './types.js';
 
 /** Per-call options. */
@@ -65,6 +65,9 @@ export function createClient(options: ClientOptions) {
         query: { ...(query as RequestSpec['query']), ...(cursor ? { cursor } : {}) },
       } as Extra<A, 'GET', R>) as Promise<T.Page<Item<Success<A, 'GET', R>>>>,
     );
+
+  const billingRun = (runId: string): Promise<T.BillingRun> =>
+    admin('GET', '/billing/runs/{run_id}', 'admin.billing.get', { params: { run_id: runId } });
 
   return {
     options: transport.options,
@@ -409,12 +412,35 @@ export function createClient(options: ClientOptions) {
       },
       billing: {
         /**
-         * Charges every rental period due now (or as of `asOf`, an ISO instant), suspends what the
-         * balances cannot cover and releases what stayed unpaid too long. ConflictError
-         * (`billing_running`) while another run is under way.
+         * Starts a billing run: charges every rental period due now (or as of `asOf`), suspends what
+         * the balances cannot cover and releases what stayed unpaid too long. The server runs it in the
+         * background; this follows it by polling and returns it once it ends, with its report (check
+         * `status`: `completed`, or `failed`/`interrupted` with `error`). `wait: false` returns it
+         * running. ConflictError (`billing_running`) while another run is under way.
+         *
+         * @example
+         * const run = await bilby.admin.billing.run({ onProgress: (r) => console.log(r.tenures_done, 'of', r.tenures_total) });
+         * console.log(run.status, run.renewed, run.charged);
          */
-        run: (options: { asOf?: string } = {}): Promise<T.BillingRun> =>
-          admin('POST', '/billing/runs', 'admin.billing.run', { body: options.asOf === undefined ? {} : { as_of: options.asOf } }),
+        run: async (options: T.BillingRunOptions = {}, call: CallOptions = {}): Promise<T.BillingRun> => {
+          let run = (await admin('POST', '/billing/runs', 'admin.billing.run', {
+            body: options.asOf === undefined ? {} : { as_of: options.asOf },
+            idempotencyKey: call.idempotencyKey,
+          })) as T.BillingRun;
+          options.onProgress?.(run);
+          if (options.wait === false) return run;
+          while (run.status === 'running') {
+            await sleep(options.pollIntervalMs ?? 1000);
+            run = await billingRun(run.id);
+            options.onProgress?.(run);
+          }
+          return run;
+        },
+        /** One run: its progress while it runs, its report once it ends. */
+        get: (runId: string): Promise<T.BillingRun> => billingRun(runId),
+        /** The latest runs, newest first (the operator's and the schedule's). */
+        list: (options: { limit?: number } = {}): Promise<T.BillingRun[]> =>
+          admin('GET', '/billing/runs', 'admin.billing.list', { query: options }).then((r) => r.results),
       },
     },
   };

@@ -240,13 +240,31 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The latest billing runs, newest first, running or finished (the operator's and the schedule's) */
+        get: operations["listBillingRuns"];
         put?: never;
         /**
-         * Charge every rental period due now (or as of `as_of`), suspend what cannot be paid, release what stayed unpaid
-         * @description Each period is charged once, whoever runs it and however often. One run at a time across every process: another asked meanwhile is refused with 409 `billing_running`.
+         * Start a billing run: charge every rental period due now (or as of `as_of`), suspend what cannot be paid, release what stayed unpaid
+         * @description Answers 202 with the run at once; it goes on in the background: follow it at /billing/runs/{run_id} until its status is no longer `running`. Each period is charged once, whoever runs it and however often. One run at a time across every process: another asked meanwhile is refused with 409 `billing_running`. A retry with the same Idempotency-Key answers the same run, also after a crash.
          */
         post: operations["runBilling"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/billing/runs/{run_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One billing run: its progress while it runs, its report once finished */
+        get: operations["getBillingRun"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1304,22 +1322,40 @@ export interface components {
             state: string | null;
         };
         BillingRun: {
-            /** @description The calendar date (billing time zone) the run charged up to */
+            /** @description The calendar date (billing time zone) the run charges up to */
             as_of: string;
             /** @description Amount in AUD dollars, at most two decimals */
             charged: number;
+            error: string | null;
+            finished_at: string | null;
+            id: string;
             /** @description Suspended numbers this run found paid up again */
             reactivated: number;
-            /** @description Numbers released for staying unpaid longer than BILBY_SUSPEND_DAYS */
+            /** @description Numbers released for staying unpaid longer than BILBY_SUSPEND_DAYS (counted once the charges are done) */
             released: number;
             /** @description Numbers released at the end of their paid period, as their owners asked */
             released_at_period_end: number;
-            /** @description Rental periods charged */
+            /** @description Rental periods charged so far */
             renewed: number;
+            started_at: string;
+            /**
+             * @description The operator (POST /billing/runs) or BILBY_BILLING_INTERVAL
+             * @enum {string}
+             */
+            started_by: "operator" | "schedule";
+            /**
+             * @description `interrupted`: it stopped part way (the server shut down or died, or another process took its lease); what it charged stands and the next run charges the rest
+             * @enum {string}
+             */
+            status: "running" | "completed" | "failed" | "interrupted";
             /** @description Numbers left suspended after the run */
             still_suspended: number;
             /** @description Numbers this run suspended: their owner's balance did not cover the renewal */
             suspended: number;
+            /** @description Tenures read so far (one partly paid may be read again): with tenures_total, the progress */
+            tenures_done: number;
+            tenures_total: number | null;
+            updated_at: string;
         };
         CatalogueSync: {
             /** @description Numbers put on sale: new upstream, or offered again after being withdrawn as gone */
@@ -2617,6 +2653,48 @@ export interface operations {
             };
         };
     };
+    listBillingRuns: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: components["schemas"]["BillingRun"][];
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     runBilling: {
         parameters: {
             query?: never;
@@ -2632,6 +2710,46 @@ export interface operations {
                 };
             };
         };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BillingRun"];
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getBillingRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
         responses: {
             /** @description Default Response */
             200: {

@@ -92,6 +92,18 @@ export type StockCounts = ResponseOf<'/admin/v1/inventory/counts', 'get'>;
 export type ImportReport = ResponseOf<'/admin/v1/inventory/import', 'post'>;
 export type ReconcileReport = Schemas['ReconcileReport'];
 export type BillingRun = Schemas['BillingRun'];
+
+/** How `admin.billing.run` starts a run and follows it. */
+export interface BillingRunOptions {
+  /** Bill as a run at this instant would (an ISO instant). @default now */
+  asOf?: string;
+  /** Follow the run to its end; false returns it as started, running. @default true */
+  wait?: boolean;
+  /** How often the run is asked how far it has got while it runs. @default 1000 */
+  pollIntervalMs?: number;
+  /** Told the run as it was answered and after each poll. */
+  onProgress?: (run: BillingRun) => void;
+}
 export type UpstreamDifference = Schemas['UpstreamDifference'];
 export type NumberType = Schemas['NumberType'];
 export type State = Schemas['State'];

@@ -7,6 +7,7 @@ import type { NumberType } from '../domain/phone-number.js';
 import type { PlanTypePrice, StoredPricePlan } from '../domain/price-plan.js';
 import type { Destination } from '../domain/routing.js';
 import type { StoredPricingRule } from '../services/pricing-rules.js';
+import type { BillingRun } from '../services/billing-run-queries.js';
 import type { CatalogueSyncRun } from '../services/catalogue-sync-runs.js';
 import type { MarginLine, MarginReport } from '../services/margin-report.js';
 import type { BillingReport, RenewalLine, RevenueLine } from '../services/billing-report.js';
@@ -94,6 +95,29 @@ export function presentCatalogueSync(run: CatalogueSyncRun) {
     withdrawn: count(run.withdrawn),
     unchanged: count(run.unchanged),
     skipped_types: JSON.parse(run.skipped_types) as string[],
+    error: run.error,
+    started_at: run.started_at,
+    updated_at: run.updated_at,
+    finished_at: run.finished_at,
+  };
+}
+
+export function presentBillingRun(run: BillingRun) {
+  const count = (value: number) => Number(value);
+  return {
+    id: run.id,
+    status: run.status,
+    started_by: run.started_by,
+    as_of: run.as_of,
+    tenures_total: run.tenures_total === null ? null : count(run.tenures_total),
+    tenures_done: count(run.tenures_done),
+    renewed: count(run.renewed),
+    charged: centsToDollars(count(run.charged_cents)),
+    suspended: count(run.suspended),
+    reactivated: count(run.reactivated),
+    still_suspended: count(run.still_suspended),
+    released: count(run.released),
+    released_at_period_end: count(run.released_at_period_end),
     error: run.error,
     started_at: run.started_at,
     updated_at: run.updated_at,

@@ -11,7 +11,7 @@ import {
 } from '../services/idempotency-keys.js';
 import { unauthenticated } from '../services/authenticate.js';
 import { ignoredFieldsOf } from './ignored-fields.js';
-import { presentAdminDestination } from './admin-presenters.js';
+import { presentAdminDestination, presentBillingRun } from './admin-presenters.js';
 import { presentAddress, presentPerson, presentPurchaseSuccess, presentRestored, presentTransaction } from './presenters.js';
 
 declare module 'fastify' {
@@ -136,6 +136,8 @@ function answerFor(result: CreatedResult): { status: number; body: string } | Ap
       return { status: 201, body: JSON.stringify(presentPerson(result.row)) };
     case 'destination':
       return { status: 201, body: JSON.stringify(presentAdminDestination(result.row)) };
+    case 'billing_run':
+      return { status: 202, body: JSON.stringify(presentBillingRun(result.row)) };
     case 'released':
       return { status: 200, body: JSON.stringify({ message: 'DID number successfully released', did_number: result.didNumber }) };
     case 'restored':

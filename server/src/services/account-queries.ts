@@ -4,6 +4,7 @@ import type { OwnedNumber } from '../domain/number-record.js';
 import type { LedgerTransaction, PurchaseOrder } from '../domain/order.js';
 import type { Page, PageRequest } from '../domain/page.js';
 import { parseNumber, type NumberType } from '../domain/phone-number.js';
+import { priceFor, type PricePlan } from '../domain/price-plan.js';
 import { ROUTE_TYPES, TERMINAL_ROUTES, terminalRouteDescription } from '../domain/routing.js';
 import { findAccount } from '../store/account-store.js';
 import { listDestinations } from '../store/destination-store.js';
@@ -11,8 +12,10 @@ import { listTransactions } from '../store/ledger-store.js';
 import { findOwnedNumber, listOwnedNumbers, type OwnedFilter } from '../store/number-store.js';
 import { findAccountOrder, listOrders } from '../store/order-store.js';
 import { fetchLimit, toPage } from '../store/page.js';
+import type { PhoneNumberRow } from '../store/tables.js';
 import { listVerifiedClis } from '../store/verified-cli-store.js';
 import type { ServiceDeps } from './deps.js';
+import { planForSearch } from './price-plans.js';
 import { numberNotFound, requireOwnedNumberFormat } from './release-number.js';
 
 /** The read side of an account: what a customer sees of its own objects, and nothing of anyone else's. */
@@ -80,9 +83,11 @@ export interface OwnedNumberFilters {
   number_type?: NumberType;
 }
 
-export function numbersOf(
+/** The caller's numbers, each at its owner's price (`pricePlanId`: the caller's plan, null for the default prices). */
+export async function numbersOf(
   deps: ServiceDeps,
   accountId: string,
+  pricePlanId: string | null,
   filters: OwnedNumberFilters,
   page: PageRequest,
 ): Promise<Page<OwnedNumber>> {
@@ -94,14 +99,30 @@ export function numbersOf(
   if (filters.state) filter.state = filters.state;
   if (filters.city) filter.city = filters.city;
   if (filters.number_type) filter.numberType = filters.number_type;
-  return listOwnedNumbers(deps.database.db, accountId, filter, page);
+  const found = await listOwnedNumbers(deps.database.db, accountId, filter, page);
+  const plan = await planForSearch(deps, pricePlanId);
+  return plan ? { ...found, rows: found.rows.map((row) => atOwnersPrice(row, plan)) } : found;
 }
 
-export async function numberOf(deps: ServiceDeps, accountId: string, didNumber: string): Promise<OwnedNumber> {
+export async function numberOf(deps: ServiceDeps, accountId: string, pricePlanId: string | null, didNumber: string): Promise<OwnedNumber> {
   const e164 = requireOwnedNumberFormat(didNumber);
   const row = await findOwnedNumber(deps.database.db, accountId, e164);
   if (!row) throw numberNotFound(e164);
-  return row;
+  return ownedAtOwnersPrice(deps, pricePlanId, row);
+}
+
+/**
+ * An owned number at the price its owner pays, in the order renewals charge it (priceFor): the
+ * number's own price, then its owner's plan's, then the default. The row holds only the default.
+ */
+export async function ownedAtOwnersPrice(deps: ServiceDeps, pricePlanId: string | null, row: PhoneNumberRow): Promise<OwnedNumber> {
+  const plan = await planForSearch(deps, pricePlanId);
+  return plan ? atOwnersPrice(row, plan) : row;
+}
+
+function atOwnersPrice(row: PhoneNumberRow, plan: PricePlan): OwnedNumber {
+  const price = priceFor(row, plan);
+  return { ...row, setup_cost_cents: price.setupCents, monthly_cost_cents: price.monthlyCents };
 }
 
 export function ordersOf(deps: ServiceDeps, accountId: string, page: PageRequest): Promise<Page<PurchaseOrder>> {

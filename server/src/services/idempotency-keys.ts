@@ -21,6 +21,7 @@ import { findDestinationById } from '../store/destination-store.js';
 import { findAddress, findPerson } from '../store/ipnd-store.js';
 import { readCompletedRestore, type RestoreDone } from '../store/restore-order-store.js';
 import type { PurchaseOrderRow } from '../store/tables.js';
+import { billingRun, type BillingRun } from './billing-run-queries.js';
 import { isoNow, type ServiceDeps } from './deps.js';
 
 /** The Idempotency-Key a write runs under (and its claim's token), so the write can tie the key to what it creates. */
@@ -50,6 +51,8 @@ export type CreatedResult =
   | { kind: 'destination'; row: Destination }
   | { kind: 'released'; didNumber: string }
   | { kind: 'restored'; done: RestoreDone }
+  /** A billing run, as it is now (it goes on after the answer, or a crash interrupted it). */
+  | { kind: 'billing_run'; row: BillingRun }
   /** An account or API key, whose secret was in the lost answer only and is never stored. */
   | { kind: 'secret'; what: 'account' | 'api_key'; id: string };
 
@@ -73,7 +76,7 @@ export async function startIdempotentRequest(
     }
     const held: KeyClaim = { scope, key, token: row.claim_token };
     if (row.state === 'in_progress') {
-      const settled = row.result_id ? await settledResult(db, held, row.result_id) : undefined;
+      const settled = row.result_id ? await settledResult(deps, held, row.result_id) : undefined;
       if (settled) return settled;
       if (!(await takeOverIdempotencyKey(db, mine, row.claim_token, leaseStart(deps), at))) {
         throw new AppError('request_in_progress', 'A request with this Idempotency-Key is still running; retry later');
@@ -150,8 +153,9 @@ export async function tieToIdempotencyKey(ex: Executor, claim: IdempotencyClaim 
 }
 
 /** A tied result that is final: a completed order or a posted transaction. */
-async function settledResult(db: Executor, claim: KeyClaim, resultId: string): Promise<IdempotencyStart | undefined> {
-  const created = await createdResult(db, resultId);
+async function settledResult(deps: ServiceDeps, claim: KeyClaim, resultId: string): Promise<IdempotencyStart | undefined> {
+  const db = deps.database.db;
+  const created = await createdResult(deps, resultId);
   if (created) return { kind: 'created', claim, result: created };
   if (resultId.startsWith('rst_')) {
     const done = await readCompletedRestore(db, resultId);
@@ -166,7 +170,8 @@ async function settledResult(db: Executor, claim: KeyClaim, resultId: string): P
 }
 
 /** Ties other than orders and transactions are `kind:id` (written in the write's own transaction). */
-async function createdResult(db: Executor, resultId: string): Promise<CreatedResult | undefined> {
+async function createdResult(deps: ServiceDeps, resultId: string): Promise<CreatedResult | undefined> {
+  const db = deps.database.db;
   const [kind, ...rest] = resultId.split(':');
   const id = rest.join(':');
   if (kind === 'address') {
@@ -183,6 +188,7 @@ async function createdResult(db: Executor, resultId: string): Promise<CreatedRes
     return row && { kind, row };
   }
   if (kind === 'released') return { kind, didNumber: id };
+  if (kind === 'billing_run') return { kind, row: await billingRun(deps, id) };
   if (kind === 'account' || kind === 'api_key') return { kind: 'secret', what: kind, id };
   return undefined;
 }

@@ -34,6 +34,8 @@ export interface BillingOptions {
   /** Only this account's numbers (an operator's credit settles its arrears at once). */
   accountId?: string;
   stopping?: () => boolean;
+  /** Told after each batch: the report so far and how many tenures the run has read. */
+  onProgress?: (report: BillingReport, tenuresRead: number) => Promise<unknown> | void;
 }
 
 const BATCH = 1_000;
@@ -56,6 +58,7 @@ export async function runBilling(deps: ServiceDeps, options: BillingOptions = {}
   let cursor: TenureCursor | null = null;
   // A tenure partly paid moves on but stays due, and a later batch may meet it again.
   const owing = new Set<string>();
+  let read = 0;
   for (;;) {
     if (options.stopping?.()) return report;
     const batch = await deps.database.writeTransaction(async (trx) => {
@@ -91,6 +94,8 @@ export async function runBilling(deps: ServiceDeps, options: BillingOptions = {}
       if (tenure.paidUp && tenure.wasSuspended) report.reactivated++;
     }
     cursor = batch.cursor;
+    read += batch.size;
+    await options.onProgress?.({ ...report }, read);
     if (batch.size < BATCH) break;
   }
   report.released = await releaseOverdue(deps, now, options.accountId);

@@ -1,6 +1,5 @@
 import { AppError, invalidRequest } from '../domain/errors.js';
 import { UPDATE_FIELD_KINDS, updateEvents, type ChangeSource, type JsonValue, type UpdateField } from '../domain/number-event.js';
-import type { OwnedNumber } from '../domain/number-record.js';
 import { parseNumber } from '../domain/phone-number.js';
 import { SMS_ROUTE_TYPES, type SmsRouteType } from '../domain/routing.js';
 import type { Trx } from '../store/database.js';
@@ -52,7 +51,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
  * fields whose value changed (routing, IPND records, description, settings) is recorded in the
  * number's history, before and after, as `source`'s, in the update's own transaction.
  */
-export async function updateNumber(deps: ServiceDeps, accountId: string, update: NumberUpdate, source: ChangeSource): Promise<OwnedNumber> {
+export async function updateNumber(deps: ServiceDeps, accountId: string, update: NumberUpdate, source: ChangeSource): Promise<PhoneNumberRow> {
   const e164 = requireOwnedNumberFormat(update.did_number);
   let toldUpstream = false;
   const updated = await deps.database.writeTransaction(async (trx) => {

@@ -25,6 +25,7 @@ import * as invoice from './migrations/0021-invoice.js';
 import * as numberHistory from './migrations/0022-number-history.js';
 import * as pricePlan from './migrations/0023-price-plan.js';
 import * as restore from './migrations/0024-restore.js';
+import * as billingRun from './migrations/0025-billing-run.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -52,6 +53,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0022-number-history': numberHistory,
   '0023-price-plan': pricePlan,
   '0024-restore': restore,
+  '0025-billing-run': billingRun,
 };
 
 /** Every migration's name, in the order they apply. */

@@ -49,6 +49,7 @@ export interface Tables {
 
   price_plan: PricePlanTable;
   price_plan_price: PricePlanPriceTable;
+  billing_run: BillingRunTable;
 }
 
 export interface AccountTable {
@@ -522,3 +523,31 @@ export interface PricePlanPriceTable {
 }
 
 export type PricePlanPriceRow = Selectable<PricePlanPriceTable>;
+
+export type BillingRunStatus = 'running' | 'completed' | 'failed' | 'interrupted';
+
+/** One billing run (migration 0025): its progress while it runs, its report after. */
+export interface BillingRunTable {
+  id: string;
+  status: BillingRunStatus;
+  started_by: 'operator' | 'schedule';
+  /** The calendar date (billing time zone) the run charges up to. */
+  as_of: string;
+  /** Tenures due when the run began; null until counted. */
+  tenures_total: number | null;
+  /** Tenures read so far (one partly paid may be read again by a later batch). */
+  tenures_done: number;
+  renewed: number;
+  charged_cents: number;
+  suspended: number;
+  reactivated: number;
+  still_suspended: number;
+  released: number;
+  released_at_period_end: number;
+  error: string | null;
+  started_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+export type BillingRunRow = Selectable<BillingRunTable>;

@@ -43,3 +43,9 @@ export async function releaseLease(database: Database, name: string, holder: str
     ex.updateTable('task_lease').set({ expires_at_ms: 0 }).where('name', '=', name).where('holder', '=', holder).execute(),
   );
 }
+
+/** Who holds the task's lease and until when (ms since the epoch); undefined if never taken. */
+export async function findLease(database: Database, name: string): Promise<{ holder: string; expiresAtMs: number } | undefined> {
+  const row = await database.db.selectFrom('task_lease').select(['holder', 'expires_at_ms']).where('name', '=', name).executeTakeFirst();
+  return row && { holder: row.holder, expiresAtMs: Number(row.expires_at_ms) };
+}

@@ -1,5 +1,5 @@
 import { AppError } from '../../domain/errors.js';
-import { numberOf, numbersOf } from '../../services/account-queries.js';
+import { numberOf, numbersOf, ownedAtOwnersPrice } from '../../services/account-queries.js';
 import type { ServiceDeps } from '../../services/deps.js';
 import { checkAvailability, listCities, searchNumbers } from '../../services/number-catalogue.js';
 import { accountNumberHistory } from '../../services/number-history.js';
@@ -99,7 +99,7 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
     },
     async (request) => {
       const { limit, cursor, ...filters } = request.query;
-      const page = await numbersOf(deps, callerOf(request).accountId, filters, pageRequest({ limit, cursor }));
+      const page = await numbersOf(deps, callerOf(request).accountId, callerOf(request).pricePlanId, filters, pageRequest({ limit, cursor }));
       return listBody(page, presentOwned);
     },
   );
@@ -115,7 +115,7 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
         response: { 200: { $ref: 'OwnedNumber' }, ...ErrorResponses },
       },
     },
-    async (request) => presentOwned(await numberOf(deps, callerOf(request).accountId, request.params.did_number)),
+    async (request) => presentOwned(await numberOf(deps, callerOf(request).accountId, callerOf(request).pricePlanId, request.params.did_number)),
   );
 
   app.get(
@@ -151,7 +151,10 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
         response: { 200: { $ref: 'OwnedNumber' }, ...ErrorResponses },
       },
     },
-    async (request) => presentOwned(await updateNumber(deps, callerOf(request).accountId, request.body, sourceOf(request))),
+    async (request) => {
+      const caller = callerOf(request);
+      return presentOwned(await ownedAtOwnersPrice(deps, caller.pricePlanId, await updateNumber(deps, caller.accountId, request.body, sourceOf(request))));
+    },
   );
 
   app.delete(
