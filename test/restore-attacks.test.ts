@@ -48,4 +48,50 @@ describeEachDatabase('attacks on restoring a released number', (dialect) => {
     assert.deepEqual([replayed.status, replayed.body.restore_id], [200, retried.body.restore_id]);
     await assertInvariants(ctx.db, ctx.carrier, { settled: true });
   });
+
+  it("the buyer's IPND address and person cannot be deleted while a restore that names them is pending", async (t) => {
+    const ctx = await createTestContext(t, dialect, { carrierTimeoutMs: 200 });
+    await ctx.seedNumbers([{ number: NUMBER, setup: 0, monthly: 10_00 }]);
+    const owner = await ctx.createAccount({ balance: 50_00 });
+    await buy(ctx, owner);
+    await release(ctx, owner);
+
+    ctx.carrier.inject({ kind: 'hang', ms: 1_000 });
+    const pending = await restore(ctx, owner);
+    assert.deepEqual([pending.status, pending.body.code], [500, 'upstream_pending'], JSON.stringify(pending.body));
+    const address = await ctx.call('DELETE', `/api/v1/account/address/${owner.addressId}`, { key: owner.key });
+    const person = await ctx.call('DELETE', `/api/v1/account/person/${owner.personId}`, { key: owner.key });
+    assert.deepEqual([address.status, address.body.code, person.status, person.body.code], [409, 'in_use', 409, 'in_use']);
+
+    await waitForRestore(ctx, pending.body.restore_id, 'completed');
+    const number = await ctx.db.selectFrom('phone_number').select(['status', 'address_id', 'person_id']).where('did_number', '=', NUMBER).executeTakeFirstOrThrow();
+    assert.deepEqual(number, { status: 'active', address_id: owner.addressId, person_id: owner.personId });
+    const records = await ctx.db.selectFrom('address').select('id').where('id', '=', owner.addressId).execute();
+    assert.equal(records.length, 1, 'the active number names an address that exists');
+    await assertInvariants(ctx.db, ctx.carrier, { settled: true });
+  });
+
+  it('a failed restore leaves the number in quarantine naming no records, so they can be deleted', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    await ctx.seedNumbers([{ number: NUMBER, setup: 0, monthly: 10_00 }]);
+    const owner = await ctx.createAccount({ balance: 50_00 });
+    await buy(ctx, owner);
+    await release(ctx, owner);
+    ctx.carrier.inject({ kind: 'fail' });
+    assert.equal((await restore(ctx, owner)).status, 500);
+    const number = await ctx.db.selectFrom('phone_number').select(['status', 'address_id', 'person_id', 'account_id']).where('did_number', '=', NUMBER).executeTakeFirstOrThrow();
+    assert.deepEqual(number, { status: 'quarantine', address_id: null, person_id: null, account_id: null });
+    assert.equal((await ctx.call('DELETE', `/api/v1/account/address/${owner.addressId}`, { key: owner.key })).status, 200);
+    await assertInvariants(ctx.db, ctx.carrier, { settled: true });
+  });
 });
+
+async function waitForRestore(ctx: TestContextApi, id: string, status: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const row = await ctx.db.selectFrom('restore_order').select('status').where('id', '=', id).executeTakeFirstOrThrow();
+    if (row.status === status) return;
+    assert.ok(Date.now() < deadline, `restore ${id} is ${row.status}, not ${status}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

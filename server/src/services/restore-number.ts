@@ -125,7 +125,7 @@ async function reserve(deps: ServiceDeps, accountId: string, e164: string, claim
     if (!account) throw new AppError('unauthenticated', 'Invalid API key');
     const available = availableCents(account);
     if (available < restore.amount_cents) return { insufficient: available };
-    const reservation = await reserveRestore(trx, restore);
+    const reservation = await reserveRestore(trx, restore, configuration);
     if (reservation === 'unavailable') return { unavailable: true };
     if (reservation === 'insufficient_funds') return { insufficient: 0 };
     await tieToIdempotencyKey(trx, claim, restore.id);
@@ -138,11 +138,14 @@ async function reserve(deps: ServiceDeps, accountId: string, e164: string, claim
   return outcome;
 }
 
-/** The IPND records the number named must still be the account's: the carrier is given them again. */
+/**
+ * The IPND records the number named must still be the account's: the carrier is given them again.
+ * Share-locked, as a purchase's are, so that a deletion waits and then finds the reserved number naming them.
+ */
 async function requireRecordsStillThere(ex: Executor, accountId: string, configuration: ReleasedConfiguration): Promise<void> {
   for (const kind of ['address', 'person'] as const) {
     const id = kind === 'address' ? configuration.address_id : configuration.person_id;
-    if (!id || !(await ipndRecordExists(ex, kind, accountId, id))) {
+    if (!id || !(await ipndRecordExists(ex, kind, accountId, id, 'share'))) {
       throw new AppError(kind === 'address' ? 'invalid_address' : 'invalid_person', `The ${kind} ${id ?? ''} the number had is gone; add it again and buy the number`);
     }
   }

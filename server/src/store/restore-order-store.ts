@@ -52,13 +52,26 @@ export type RestoreReservation = 'reserved' | 'unavailable' | 'insufficient_fund
 /**
  * The restore's first writes, inside the caller's transaction: the number goes from quarantine to
  * reserved for its old tenure's account (its tenure's order, which it will be linked to again),
- * the amount is held on the account's balance, and the pending restore is recorded. Each step is
- * conditional; when one fails the caller rolls back what came before.
+ * naming the IPND records it will have again (so that they cannot be deleted while the restore
+ * is pending), the amount is held on the account's balance, and the pending restore is recorded.
+ * Each step is conditional; when one fails the caller rolls back what came before.
  */
-export async function reserveRestore(ex: Executor, restore: RestoreOrderRow): Promise<RestoreReservation> {
+export async function reserveRestore(
+  ex: Executor,
+  restore: RestoreOrderRow,
+  records: Pick<ReleasedConfiguration, 'address_id' | 'person_id'>,
+): Promise<RestoreReservation> {
   const number = await ex
     .updateTable('phone_number')
-    .set({ status: 'reserved', account_id: restore.account_id, order_id: restore.tenure_order_id, quarantine_until: null, updated_at: restore.created_at })
+    .set({
+      status: 'reserved',
+      account_id: restore.account_id,
+      order_id: restore.tenure_order_id,
+      address_id: records.address_id,
+      person_id: records.person_id,
+      quarantine_until: null,
+      updated_at: restore.created_at,
+    })
     .where('did_number', '=', restore.did_number)
     .where('status', '=', 'quarantine')
     .executeTakeFirst();
@@ -145,6 +158,8 @@ export async function failRestore(
       quarantine_until: change.quarantineUntil,
       account_id: null,
       order_id: null,
+      address_id: null,
+      person_id: null,
       updated_at: change.at,
     })
     .where('did_number', '=', restore.did_number)
