@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { periodStart } from '../server/src/domain/rental-period.js';
+import { issueInvoices } from '../server/src/services/issue-invoices.js';
 import { runBilling } from '../server/src/services/run-billing.js';
-import { createTestContext, purchaseBody, type TestAccount, type TestContextApi } from './helpers/context.js';
+import { ADMIN_HEADERS, createTestContext, purchaseBody, type TestAccount, type TestContextApi } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { assertInvariants } from './helpers/invariants.js';
 
@@ -84,7 +85,57 @@ describeEachDatabase('attacks on restoring a released number', (dialect) => {
     assert.equal((await ctx.call('DELETE', `/api/v1/account/address/${owner.addressId}`, { key: owner.key })).status, 200);
     await assertInvariants(ctx.db, ctx.carrier, { settled: true });
   });
+
+  it('after a release for non-payment: the unpaid month is charged, on its Sydney date, and lands on that month\'s invoice as a renewal would', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    setClock(ctx, '2027-01-10T02:00:00.000Z');
+    await ctx.seedNumbers([{ number: NUMBER, setup: 0, monthly: 10_00 }]);
+    const owner = await ctx.createAccount({ balance: 10_00 });
+    await buy(ctx, owner);
+    const bought = await ctx.db.selectFrom('rental').selectAll().executeTakeFirstOrThrow();
+    assert.equal(bought.purchased_on, '2027-01-10');
+
+    setClock(ctx, '2027-02-10T02:00:00.000Z');
+    assert.equal((await runBilling(ctx.deps)).suspended, 1);
+    setClock(ctx, '2027-02-24T03:00:00.000Z');
+    assert.equal((await runBilling(ctx.deps)).released, 1, 'released for staying unpaid');
+    assert.equal(await numberStatus(ctx), 'quarantine');
+    const credit = await ctx.call('POST', `/admin/v1/accounts/${owner.accountId}/credits`, { headers: ADMIN_HEADERS, body: { amount: 30, reason: 'Top-up' } });
+    assert.equal(credit.status, 201, JSON.stringify(credit.body));
+
+    // 01:30 on 1 March in Sydney (still 28 February in UTC): no new period has begun on the 10th's anniversary.
+    setClock(ctx, '2027-02-28T14:30:00.000Z');
+    const restored = await restore(ctx, owner);
+    assert.equal(restored.status, 200, JSON.stringify(restored.body));
+    assert.deepEqual([restored.body.charged, restored.body.balance, restored.body.next_renewal_on], [10, 20, '2027-03-10']);
+    const charges = await ctx.db.selectFrom('rental_charge').select(['period', 'period_start', 'period_end', 'amount_cents']).execute();
+    assert.deepEqual(charges.map((row) => [Number(row.period), row.period_start, row.period_end, Number(row.amount_cents)]), [[1, '2027-02-10', '2027-03-10', 10_00]]);
+    const running = await ctx.db.selectFrom('rental').selectAll().executeTakeFirstOrThrow();
+    assert.deepEqual([running.status, running.suspended_since, Number(running.next_period)], ['active', null, 2]);
+    assert.equal((await ctx.db.selectFrom('phone_number').select('suspended').where('did_number', '=', NUMBER).executeTakeFirstOrThrow()).suspended, 0);
+
+    // 00:10 on 10 March in Sydney (9 March in UTC): the next month is the billing run's, once.
+    setClock(ctx, '2027-03-09T13:10:00.000Z');
+    assert.equal((await runBilling(ctx.deps)).renewed, 1);
+    await assertInvariants(ctx.db, ctx.carrier, { settled: true });
+
+    setClock(ctx, '2027-04-01T00:00:00.000Z');
+    await issueInvoices(ctx.deps, ctx.deps.clock());
+    const lines = await ctx.db
+      .selectFrom('invoice_line')
+      .innerJoin('invoice', 'invoice.id', 'invoice_line.invoice_id')
+      .select(['invoice.month', 'invoice_line.type', 'invoice_line.amount_cents'])
+      .where('invoice_line.type', '=', 'rental')
+      .orderBy('invoice.month')
+      .execute();
+    // The restore's month was charged on 1 March in Sydney: March's invoice, with the renewal of 10 March.
+    assert.deepEqual(lines.map((line) => [line.month, Number(line.amount_cents)]), [['2027-03', -10_00], ['2027-03', -10_00]]);
+  });
 });
+
+function setClock(ctx: TestContextApi, iso: string): void {
+  ctx.advanceClock(Date.parse(iso) - ctx.deps.clock().getTime());
+}
 
 async function waitForRestore(ctx: TestContextApi, id: string, status: string): Promise<void> {
   const deadline = Date.now() + 10_000;
