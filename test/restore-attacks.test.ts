@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { periodStart } from '../server/src/domain/rental-period.js';
+import { recoverRestores } from '../server/src/services/restore-number.js';
+import { reconcileUpstream } from '../server/src/services/reconcile-upstream.js';
 import { issueInvoices } from '../server/src/services/issue-invoices.js';
 import { runBilling } from '../server/src/services/run-billing.js';
 import { ADMIN_HEADERS, createTestContext, purchaseBody, type TestAccount, type TestContextApi } from './helpers/context.js';
@@ -47,6 +49,48 @@ describeEachDatabase('attacks on restoring a released number', (dialect) => {
     assert.equal(await numberStatus(ctx), 'active');
     const replayed = await restore(ctx, owner, { 'idempotency-key': 'restore-after-refusal' });
     assert.deepEqual([replayed.status, replayed.body.restore_id], [200, retried.body.restore_id]);
+    await assertInvariants(ctx.db, ctx.carrier, { settled: true });
+  });
+
+  it('a retry under the key of a restore left pending is told it is pending, then answered by the restore once it completed', async (t) => {
+    const ctx = await createTestContext(t, dialect, { carrierTimeoutMs: 200 });
+    await ctx.seedNumbers([{ number: NUMBER, setup: 0, monthly: 10_00 }]);
+    const owner = await ctx.createAccount({ balance: 50_00 });
+    await buy(ctx, owner);
+    await release(ctx, owner);
+
+    ctx.carrier.inject({ kind: 'hang', ms: 1_000 });
+    const pending = await restore(ctx, owner, { 'idempotency-key': 'slow-restore' });
+    assert.deepEqual([pending.status, pending.body.code], [500, 'upstream_pending'], JSON.stringify(pending.body));
+    const whilePending = await restore(ctx, owner, { 'idempotency-key': 'slow-restore' });
+    assert.deepEqual([whilePending.status, whilePending.body.code, whilePending.body.restore_id], [500, 'upstream_pending', pending.body.restore_id]);
+    await waitForRestore(ctx, pending.body.restore_id, 'completed');
+    const settled = await restore(ctx, owner, { 'idempotency-key': 'slow-restore' });
+    assert.deepEqual([settled.status, settled.body.restore_id], [200, pending.body.restore_id], JSON.stringify(settled.body));
+    await assertInvariants(ctx.db, ctx.carrier, { settled: true });
+  });
+
+  it('recovery failing a restore while the carrier is still provisioning it: the carrier releases it again and the number waits in quarantine', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    await ctx.seedNumbers([{ number: NUMBER, setup: 0, monthly: 10_00 }]);
+    const owner = await ctx.createAccount({ balance: 50_00 });
+    await buy(ctx, owner);
+    await release(ctx, owner);
+    const balance = Number((await ctx.db.selectFrom('account').select('balance_cents').executeTakeFirstOrThrow()).balance_cents);
+
+    ctx.carrier.inject({ kind: 'hang', ms: 600 });
+    const answer = restore(ctx, owner, { 'idempotency-key': 'raced-by-recovery' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.deepEqual(await recoverRestores(ctx.deps), { completed: 0, failed: 1, unresolved: 0 });
+    const refused = await answer;
+    assert.deepEqual([refused.status, refused.body.code], [500, 'upstream_error'], JSON.stringify(refused.body));
+    assert.equal(await numberStatus(ctx), 'quarantine');
+    assert.deepEqual(await ctx.carrier.listProvisioned(), []);
+    const account = await ctx.db.selectFrom('account').select(['balance_cents', 'held_cents']).executeTakeFirstOrThrow();
+    assert.deepEqual([Number(account.balance_cents), Number(account.held_cents)], [balance, 0]);
+    await assertInvariants(ctx.db, ctx.carrier, { settled: true });
+    const retried = await restore(ctx, owner, { 'idempotency-key': 'raced-by-recovery' });
+    assert.equal(retried.status, 200, JSON.stringify(retried.body));
     await assertInvariants(ctx.db, ctx.carrier, { settled: true });
   });
 
@@ -130,6 +174,23 @@ describeEachDatabase('attacks on restoring a released number', (dialect) => {
       .execute();
     // The restore's month was charged on 1 March in Sydney: March's invoice, with the renewal of 10 March.
     assert.deepEqual(lines.map((line) => [line.month, Number(line.amount_cents)]), [['2027-03', -10_00], ['2027-03', -10_00]]);
+  });
+
+  it('reconciliation does not report a number whose restore is pending, nor once it is restored', async (t) => {
+    const ctx = await createTestContext(t, dialect, { carrierTimeoutMs: 200 });
+    await ctx.seedNumbers([{ number: NUMBER, setup: 0, monthly: 10_00 }]);
+    const owner = await ctx.createAccount({ balance: 50_00 });
+    await buy(ctx, owner);
+    await release(ctx, owner);
+    ctx.carrier.inject({ kind: 'hang', ms: 1_000 });
+    const pending = await restore(ctx, owner);
+    assert.equal(pending.body.code, 'upstream_pending');
+    const before = await reconcileUpstream(ctx.deps);
+    assert.deepEqual(before.differences, []);
+    assert.deepEqual(before.in_flight.map((number) => number.did_number), [NUMBER]);
+    await waitForRestore(ctx, pending.body.restore_id, 'completed');
+    const after = await reconcileUpstream(ctx.deps);
+    assert.deepEqual([after.differences, after.sold, after.owned_upstream], [[], 1, 1]);
   });
 });
 
