@@ -192,6 +192,34 @@ describeEachDatabase('attacks on restoring a released number', (dialect) => {
     const after = await reconcileUpstream(ctx.deps);
     assert.deepEqual([after.differences, after.sold, after.owned_upstream], [[], 1, 1]);
   });
+
+  it("the operator's withdraw and price change while a restore is pending: the number is not withdrawn, and the restore charges the price it held", async (t) => {
+    const ctx = await createTestContext(t, dialect, { carrierTimeoutMs: 200 });
+    await ctx.seedNumbers([{ number: NUMBER, setup: 0, monthly: 10_00 }]);
+    const owner = await ctx.createAccount({ balance: 50_00 });
+    await buy(ctx, owner);
+    const purchasedOn = (await ctx.db.selectFrom('rental').select('purchased_on').executeTakeFirstOrThrow()).purchased_on;
+    const anniversary = Date.parse(`${periodStart(purchasedOn, 1)}T02:00:00.000Z`);
+    ctx.advanceClock(anniversary - 2 * DAY_MS - ctx.deps.clock().getTime());
+    await release(ctx, owner);
+    // A month has begun since the number was paid up to: the restore holds it.
+    ctx.advanceClock(anniversary - ctx.deps.clock().getTime());
+
+    ctx.carrier.inject({ kind: 'hang', ms: 1_000 });
+    const pending = await restore(ctx, owner);
+    assert.equal(pending.body.code, 'upstream_pending', JSON.stringify(pending.body));
+    const withdrawn = await ctx.admin('POST', '/inventory/withdraw', { body: { did_numbers: [NUMBER] } });
+    assert.equal(withdrawn.status, 200, JSON.stringify(withdrawn.body));
+    assert.equal(await numberStatus(ctx), 'reserved');
+    const priced = await ctx.admin('PUT', `/numbers/${NUMBER}/price`, { body: { setup_cost: 0, monthly_cost: 25 } });
+    assert.equal(priced.status, 200, JSON.stringify(priced.body));
+
+    await waitForRestore(ctx, pending.body.restore_id, 'completed');
+    assert.equal(await numberStatus(ctx), 'active');
+    const charges = await ctx.db.selectFrom('rental_charge').select('amount_cents').execute();
+    assert.deepEqual(charges.map((row) => Number(row.amount_cents)), [10_00]);
+    await assertInvariants(ctx.db, ctx.carrier, { settled: true });
+  });
 });
 
 function setClock(ctx: TestContextApi, iso: string): void {
