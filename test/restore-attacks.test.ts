@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { periodStart } from '../server/src/domain/rental-period.js';
+import { recoverReleases } from '../server/src/services/release-number.js';
 import { recoverRestores } from '../server/src/services/restore-number.js';
 import { reconcileUpstream } from '../server/src/services/reconcile-upstream.js';
 import { issueInvoices } from '../server/src/services/issue-invoices.js';
@@ -218,6 +219,37 @@ describeEachDatabase('attacks on restoring a released number', (dialect) => {
     assert.equal(await numberStatus(ctx), 'active');
     const charges = await ctx.db.selectFrom('rental_charge').select('amount_cents').execute();
     assert.deepEqual(charges.map((row) => Number(row.amount_cents)), [10_00]);
+    await assertInvariants(ctx.db, ctx.carrier, { settled: true });
+  });
+
+  it('a restore asked while a later release is still pending is not answered by the earlier restore', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    await ctx.seedNumbers([{ number: NUMBER, setup: 0, monthly: 10_00 }]);
+    const owner = await ctx.createAccount({ balance: 50_00 });
+    await buy(ctx, owner);
+    await release(ctx, owner);
+    const first = await restore(ctx, owner);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+
+    // The carrier's answer to the next release is lost: the release stays pending, for recovery.
+    const carrierRelease = ctx.carrier.release.bind(ctx.carrier);
+    ctx.carrier.release = async (did: string) => {
+      await carrierRelease(did);
+      throw new Error('connection reset');
+    };
+    const releasing = await ctx.call('DELETE', '/api/v1/phone-numbers', { key: owner.key, body: { did_number: NUMBER } });
+    assert.deepEqual([releasing.status, releasing.body.code], [500, 'upstream_pending']);
+    ctx.carrier.release = carrierRelease;
+
+    const again = await restore(ctx, owner);
+    assert.notEqual(again.status, 200, `told it is restored while its release is under way: ${JSON.stringify(again.body)}`);
+    assert.equal(again.body.code, 'upstream_pending', JSON.stringify(again.body));
+    assert.deepEqual(await recoverReleases(ctx.deps), { completed: 1, unresolved: 0 });
+    assert.equal(await numberStatus(ctx), 'quarantine');
+    const restored = await restore(ctx, owner);
+    assert.equal(restored.status, 200, JSON.stringify(restored.body));
+    assert.notEqual(restored.body.restore_id, first.body.restore_id);
+    assert.equal(await numberStatus(ctx), 'active');
     await assertInvariants(ctx.db, ctx.carrier, { settled: true });
   });
 });

@@ -91,6 +91,9 @@ async function reserve(deps: ServiceDeps, accountId: string, e164: string, claim
   const outcome = await deps.database.writeTransaction(async (trx): Promise<Reserved | { unavailable: true } | { insufficient: number }> => {
     const release = await latestRelease(trx, e164);
     if (!release || release.account_id !== accountId) throw notReleasedByYou(e164);
+    if (release.status === 'pending') {
+      throw new AppError('upstream_pending', `The carrier has not confirmed the release of ${e164} yet; restore it once it has`, { retryable: false });
+    }
     const earlier = await restoreOfRelease(trx, release.id);
     if (earlier?.status === 'completed') return { done: await restoreDone(trx, earlier.id) };
     if (earlier?.status === 'pending') throw restorePending(earlier);

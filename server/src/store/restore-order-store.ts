@@ -4,13 +4,16 @@ import type { ReleasedConfiguration } from './release-order-store.js';
 import type { ReleaseOrderRow, RentalRow, RestoreOrderRow } from './tables.js';
 import { addVerifiedCli } from './verified-cli-store.js';
 
-/** The number's latest completed release, whoever made it: only the latest can be restored. */
+/**
+ * The number's latest release that did not fail, whoever made it: only the latest can be restored,
+ * once it has completed (a pending one is the newest, so an earlier release is never taken for it).
+ */
 export async function latestRelease(ex: Executor, didNumber: string): Promise<ReleaseOrderRow | undefined> {
   return ex
     .selectFrom('release_order')
     .selectAll()
     .where('did_number', '=', didNumber)
-    .where('status', '=', 'completed')
+    .where('status', '<>', 'failed')
     .orderBy('updated_at', 'desc')
     .orderBy('id', 'desc')
     .limit(1)
