@@ -252,6 +252,32 @@ describeEachDatabase('attacks on restoring a released number', (dialect) => {
     assert.equal(await numberStatus(ctx), 'active');
     await assertInvariants(ctx.db, ctx.carrier, { settled: true });
   });
+
+  it("a destination the operator removed from the account since the release: the restore is refused with invalid_route, and while a restore is pending it cannot be removed", async (t) => {
+    const ctx = await createTestContext(t, dialect, { carrierTimeoutMs: 200 });
+    await ctx.seedNumbers([{ number: NUMBER, setup: 0, monthly: 10_00 }]);
+    const owner = await ctx.createAccount({ balance: 50_00 });
+    await buy(ctx, owner); // routed to device 1000000
+    await release(ctx, owner);
+    const destinations = await ctx.admin('GET', `/accounts/${owner.accountId}/destinations`);
+    assert.equal(destinations.status, 200, JSON.stringify(destinations.body));
+    const device = destinations.body.results.find((row: { route: string; destination: string }) => row.route === 'device' && row.destination === '1000000');
+
+    ctx.carrier.inject({ kind: 'hang', ms: 1_000 });
+    const pending = await restore(ctx, owner);
+    assert.equal(pending.body.code, 'upstream_pending', JSON.stringify(pending.body));
+    const whilePending = await ctx.admin('DELETE', `/accounts/${owner.accountId}/destinations/${device.id}`);
+    assert.deepEqual([whilePending.status, whilePending.body.code], [409, 'in_use'], 'the number is about to route there again');
+    await waitForRestore(ctx, pending.body.restore_id, 'completed');
+
+    await release(ctx, owner);
+    const removed = await ctx.admin('DELETE', `/accounts/${owner.accountId}/destinations/${device.id}`);
+    assert.equal(removed.status, 200, JSON.stringify(removed.body));
+    const refused = await restore(ctx, owner);
+    assert.deepEqual([refused.status, refused.body.code], [400, 'invalid_route'], JSON.stringify(refused.body));
+    assert.equal(await numberStatus(ctx), 'quarantine');
+    await assertInvariants(ctx.db, ctx.carrier, { settled: true });
+  });
 });
 
 function setClock(ctx: TestContextApi, iso: string): void {

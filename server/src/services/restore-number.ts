@@ -31,6 +31,7 @@ import { isoNow, type ServiceDeps } from './deps.js';
 import { tieToIdempotencyKey, type IdempotencyClaim } from './idempotency-keys.js';
 import { provisionWithTimeout, refuseWhileCarrierRefuses } from './purchase-number.js';
 import { numberNotFound, requireOwnedNumberFormat } from './release-number.js';
+import { BACKUP_ROUTE_FIELDS, PRIMARY_ROUTE_FIELDS, resolveRoute } from './resolve-route.js';
 
 export type { RestoreDone };
 
@@ -104,6 +105,7 @@ async function reserve(deps: ServiceDeps, accountId: string, e164: string, claim
     if (tenure?.status !== 'ended') throw new AppError('not_restorable', `${e164} can no longer be restored`);
     const configuration = JSON.parse(release.configuration) as ReleasedConfiguration;
     await requireRecordsStillThere(trx, accountId, configuration);
+    await requireRoutesStillThere(trx, accountId, configuration);
     refuseWhileCarrierRefuses(deps, await numberCarrier(trx, e164));
 
     const due = periodsDue(tenure.purchased_on, tenure.next_period, calendarDateOf(now, deps.settings.billing.timeZone));
@@ -151,6 +153,14 @@ async function requireRecordsStillThere(ex: Executor, accountId: string, configu
     if (!id || !(await ipndRecordExists(ex, kind, accountId, id, 'share'))) {
       throw new AppError(kind === 'address' ? 'invalid_address' : 'invalid_person', `The ${kind} ${id ?? ''} the number had is gone; add it again and buy the number`);
     }
+  }
+}
+
+/** The destinations the number routed to must still be the account's (the operator may have removed one): share-locked, as a purchase's. */
+async function requireRoutesStillThere(ex: Executor, accountId: string, configuration: ReleasedConfiguration): Promise<void> {
+  await resolveRoute(ex, accountId, configuration.primary_route ?? '', configuration.primary_destination, PRIMARY_ROUTE_FIELDS, 'share');
+  if (configuration.backup_route) {
+    await resolveRoute(ex, accountId, configuration.backup_route, configuration.backup_destination, BACKUP_ROUTE_FIELDS, 'share');
   }
 }
 
