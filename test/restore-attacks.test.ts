@@ -188,7 +188,7 @@ describeEachDatabase('attacks on restoring a released number', (dialect) => {
     assert.equal(pending.body.code, 'upstream_pending');
     const before = await reconcileUpstream(ctx.deps);
     assert.deepEqual(before.differences, []);
-    assert.deepEqual(before.in_flight.map((number) => number.did_number), [NUMBER]);
+    assert.deepEqual(before.in_flight.map((number) => [number.did_number, number.saga]), [[NUMBER, 'restore']]);
     await waitForRestore(ctx, pending.body.restore_id, 'completed');
     const after = await reconcileUpstream(ctx.deps);
     assert.deepEqual([after.differences, after.sold, after.owned_upstream], [[], 1, 1]);
