@@ -1070,7 +1070,7 @@ export interface paths {
         put?: never;
         /**
          * Take back a number the caller released, within the grace days after the release [Bilby]
-         * @description Within BILBY_RELEASE_GRACE_DAYS of a release, the account that released a number may take it back: it is provisioned again with the configuration it had, keeps its anniversary, and only the months begun and not yet paid are charged (none when it comes back within its paid month). Asking again answers the same restore. number_not_found unless the caller made its latest release; not_restorable once the grace days are over (then it waits out its quarantine); insufficient_funds when the balance cannot cover the month due; invalid_address or invalid_person when a record it had is gone.
+         * @description Within BILBY_RELEASE_GRACE_DAYS of a release, the account that released a number may take it back: it is provisioned again with the configuration it had, keeps its anniversary, and only the months begun and not yet paid are charged (none when it comes back within its paid month). Asking again answers the same restore. number_not_found unless the caller made its latest release; not_restorable once the grace days are over (then it waits out its quarantine); insufficient_funds when the balance cannot cover the month due; invalid_address or invalid_person when a record it had is gone, invalid_route when a destination it routed to is no longer the account's; upstream_pending while its release is not confirmed yet.
          */
         post: operations["restoreNumber"];
         delete?: never;
@@ -1687,12 +1687,12 @@ export interface components {
                 sold_not_owned: number;
             };
             differences: components["schemas"]["UpstreamDifference"][];
-            /** @description Sagas under way: a purchase or a release (its ownership is no difference while open), or a change of a number's configuration queued for upstream (its routing and IPND records are not compared while queued) */
+            /** @description Sagas under way: a purchase, a release or a restore (its ownership is no difference while open), or a change of a number's configuration queued for upstream (its routing and IPND records are not compared while queued) */
             in_flight: {
                 did_number: string;
                 owned_upstream: boolean;
                 /** @enum {string} */
-                saga: "purchase" | "release" | "change";
+                saga: "purchase" | "release" | "restore" | "change";
             }[];
             /** @description Numbers the carrier holds for Bilby */
             owned_upstream: number;

@@ -27,13 +27,13 @@ export interface UpstreamDifference {
 }
 
 /**
- * A number whose saga is open: its purchase or release under way (its ownership is no difference
+ * A number whose saga is open: its purchase, release or restore under way (its ownership is no difference
  * meanwhile), or a change of its configuration queued for upstream (its routing and IPND records
  * are not compared meanwhile).
  */
 export interface InFlightNumber {
   did_number: string;
-  saga: 'purchase' | 'release' | 'change';
+  saga: 'purchase' | 'release' | 'restore' | 'change';
   owned_upstream: boolean;
 }
 
@@ -41,8 +41,8 @@ export interface InFlightNumber {
 export interface LocalHoldings {
   /** Numbers customers hold whose release is not under way, with the account holding each. */
   sold: ReadonlyMap<string, string>;
-  /** Numbers being bought (reserved) or released. */
-  inFlight: ReadonlyMap<string, 'purchase' | 'release'>;
+  /** Numbers being bought or restored (reserved), or released. */
+  inFlight: ReadonlyMap<string, 'purchase' | 'release' | 'restore'>;
 }
 
 export interface OwnershipDifferences {

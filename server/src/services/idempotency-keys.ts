@@ -19,7 +19,7 @@ import { findLedgerTransaction, findPurchaseCharge } from '../store/ledger-store
 import { findOrder } from '../store/order-store.js';
 import { findDestinationById } from '../store/destination-store.js';
 import { findAddress, findPerson } from '../store/ipnd-store.js';
-import { readCompletedRestore, type RestoreDone } from '../store/restore-order-store.js';
+import { findRestore, readCompletedRestore, type RestoreDone } from '../store/restore-order-store.js';
 import type { PurchaseOrderRow } from '../store/tables.js';
 import { billingRun, type BillingRun } from './billing-run-queries.js';
 import { isoNow, type ServiceDeps } from './deps.js';
@@ -91,9 +91,9 @@ export async function startIdempotentRequest(
       return { kind: 'proceed', claim: mine };
     }
     if (row.state === 'pending_order' && row.order_id) {
-      const order = await findOrder(db, row.order_id);
-      if (order?.status === 'completed') return orderCompleted(db, held, order);
-      if (order?.status === 'failed') {
+      const settled = await settledResult(db, held, row.order_id);
+      if (settled) return settled;
+      if ((await sagaStatus(db, row.order_id)) === 'failed') {
         // Failed orders are fully compensated, and a failure is not stored: the retry runs again.
         // Only the record as read is released: a concurrent retry may have claimed the key anew.
         await releaseIdempotencyKey(db, held);
@@ -167,6 +167,11 @@ async function settledResult(deps: ServiceDeps, claim: KeyClaim, resultId: strin
   }
   const order = await findOrder(db, resultId);
   return order?.status === 'completed' ? orderCompleted(db, claim, order) : undefined;
+}
+
+/** The state of the purchase order or restore a pending answer was kept with. */
+async function sagaStatus(db: Executor, id: string): Promise<string | undefined> {
+  return id.startsWith('rst_') ? (await findRestore(db, id))?.status : (await findOrder(db, id))?.status;
 }
 
 /** Ties other than orders and transactions are `kind:id` (written in the write's own transaction). */

@@ -15,6 +15,7 @@ import {
   listChangingNumbers,
   listHeldNumbers,
   listReleasingNumbers,
+  listRestoringNumbers,
   numberStatuses,
   saveReconcileReport,
   type HeldNumberRow,
@@ -32,7 +33,7 @@ export interface ReconcileReport {
   owned_upstream: number;
   /** Numbers Bilby's customers hold (their release not under way). */
   sold: number;
-  /** Purchases, releases and configuration changes under way: not differences while their sagas are open. */
+  /** Purchases, releases, restores and configuration changes under way: not differences while their sagas are open. */
   in_flight: InFlightNumber[];
   differences: UpstreamDifference[];
   difference_counts: Record<DifferenceKind, number>;
@@ -150,14 +151,15 @@ interface LocalSide {
 
 async function readLocalSide(deps: ServiceDeps): Promise<LocalSide> {
   const releasing = new Set(await listReleasingNumbers(deps.database.db));
+  const restoring = new Set(await listRestoringNumbers(deps.database.db));
   const queued = new Set(await listChangingNumbers(deps.database.db));
   const rows = (await listHeldNumbers(deps.database.db)).filter((row) => isAtCarrier(row, deps.carrier.name));
   const sold = new Map<string, string>();
-  const inFlight = new Map<string, 'purchase' | 'release'>();
+  const inFlight = new Map<string, 'purchase' | 'release' | 'restore'>();
   const changing = new Set<string>();
   const configurations = new Map<string, NumberConfiguration>();
   for (const row of rows) {
-    if (row.status === 'reserved') inFlight.set(row.did_number, 'purchase');
+    if (row.status === 'reserved') inFlight.set(row.did_number, restoring.has(row.did_number) ? 'restore' : 'purchase');
     else if (row.status === 'active' && releasing.has(row.did_number)) inFlight.set(row.did_number, 'release');
     else if (row.status === 'active') {
       sold.set(row.did_number, row.account_id!);

@@ -16,6 +16,7 @@ export interface ResolvedRoute {
 }
 
 export const PRIMARY_ROUTE_FIELDS: RouteFields = { route: 'primary_route', destination: 'primary_destination' };
+export const BACKUP_ROUTE_FIELDS: RouteFields = { route: 'backup_route', destination: 'backup_destination' };
 
 /** A route's shape checked: the destination to look up among the account's (null: none needed), or why not. */
 export type RouteShape = { ok: true; route: RouteType; target: string | null } | { ok: false; error: AppError };

@@ -31,6 +31,7 @@ import { isoNow, type ServiceDeps } from './deps.js';
 import { tieToIdempotencyKey, type IdempotencyClaim } from './idempotency-keys.js';
 import { provisionWithTimeout, refuseWhileCarrierRefuses } from './purchase-number.js';
 import { numberNotFound, requireOwnedNumberFormat } from './release-number.js';
+import { BACKUP_ROUTE_FIELDS, PRIMARY_ROUTE_FIELDS, resolveRoute } from './resolve-route.js';
 
 export type { RestoreDone };
 
@@ -91,6 +92,9 @@ async function reserve(deps: ServiceDeps, accountId: string, e164: string, claim
   const outcome = await deps.database.writeTransaction(async (trx): Promise<Reserved | { unavailable: true } | { insufficient: number }> => {
     const release = await latestRelease(trx, e164);
     if (!release || release.account_id !== accountId) throw notReleasedByYou(e164);
+    if (release.status === 'pending') {
+      throw new AppError('upstream_pending', `The carrier has not confirmed the release of ${e164} yet; restore it once it has`, { retryable: false });
+    }
     const earlier = await restoreOfRelease(trx, release.id);
     if (earlier?.status === 'completed') return { done: await restoreDone(trx, earlier.id) };
     if (earlier?.status === 'pending') throw restorePending(earlier);
@@ -101,6 +105,7 @@ async function reserve(deps: ServiceDeps, accountId: string, e164: string, claim
     if (tenure?.status !== 'ended') throw new AppError('not_restorable', `${e164} can no longer be restored`);
     const configuration = JSON.parse(release.configuration) as ReleasedConfiguration;
     await requireRecordsStillThere(trx, accountId, configuration);
+    await requireRoutesStillThere(trx, accountId, configuration);
     refuseWhileCarrierRefuses(deps, await numberCarrier(trx, e164));
 
     const due = periodsDue(tenure.purchased_on, tenure.next_period, calendarDateOf(now, deps.settings.billing.timeZone));
@@ -125,7 +130,7 @@ async function reserve(deps: ServiceDeps, accountId: string, e164: string, claim
     if (!account) throw new AppError('unauthenticated', 'Invalid API key');
     const available = availableCents(account);
     if (available < restore.amount_cents) return { insufficient: available };
-    const reservation = await reserveRestore(trx, restore);
+    const reservation = await reserveRestore(trx, restore, configuration);
     if (reservation === 'unavailable') return { unavailable: true };
     if (reservation === 'insufficient_funds') return { insufficient: 0 };
     await tieToIdempotencyKey(trx, claim, restore.id);
@@ -138,13 +143,24 @@ async function reserve(deps: ServiceDeps, accountId: string, e164: string, claim
   return outcome;
 }
 
-/** The IPND records the number named must still be the account's: the carrier is given them again. */
+/**
+ * The IPND records the number named must still be the account's: the carrier is given them again.
+ * Share-locked, as a purchase's are, so that a deletion waits and then finds the reserved number naming them.
+ */
 async function requireRecordsStillThere(ex: Executor, accountId: string, configuration: ReleasedConfiguration): Promise<void> {
   for (const kind of ['address', 'person'] as const) {
     const id = kind === 'address' ? configuration.address_id : configuration.person_id;
-    if (!id || !(await ipndRecordExists(ex, kind, accountId, id))) {
+    if (!id || !(await ipndRecordExists(ex, kind, accountId, id, 'share'))) {
       throw new AppError(kind === 'address' ? 'invalid_address' : 'invalid_person', `The ${kind} ${id ?? ''} the number had is gone; add it again and buy the number`);
     }
+  }
+}
+
+/** The destinations the number routed to must still be the account's (the operator may have removed one): share-locked, as a purchase's. */
+async function requireRoutesStillThere(ex: Executor, accountId: string, configuration: ReleasedConfiguration): Promise<void> {
+  await resolveRoute(ex, accountId, configuration.primary_route ?? '', configuration.primary_destination, PRIMARY_ROUTE_FIELDS, 'share');
+  if (configuration.backup_route) {
+    await resolveRoute(ex, accountId, configuration.backup_route, configuration.backup_destination, BACKUP_ROUTE_FIELDS, 'share');
   }
 }
 

@@ -112,8 +112,8 @@ const tieResult = preparedQuery((ex, claim: KeyClaim, resultId: string) =>
 
 /**
  * The request holding `claim` ended in a 5xx. Untied, nothing was written: the key is released and
- * a retry runs again. Tied to an order, the answer is kept with it and a retry answers from the
- * order once it settles. Tied to anything else, the write committed: the key stays, and a retry
+ * a retry runs again. Tied to an order or a restore, the answer is kept with it and a retry
+ * answers from it once it settles (a failed one runs again). Tied to anything else, the write committed: the key stays, and a retry
  * answers from the result.
  */
 export async function releaseUntiedIdempotencyKey(
@@ -141,7 +141,7 @@ export async function releaseUntiedIdempotencyKey(
     .where('key', '=', claim.key)
     .where('claim_token', '=', claim.token)
     .where('state', '=', 'in_progress')
-    .where(sql`substr(result_id, 1, 4)`, '=', 'ord_')
+    .where(sql`substr(result_id, 1, 4)`, 'in', ['ord_', 'rst_'])
     .execute();
 }
 

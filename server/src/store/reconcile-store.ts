@@ -26,6 +26,12 @@ export async function listReleasingNumbers(ex: Executor): Promise<string[]> {
   return rows.map((row) => row.did_number);
 }
 
+/** The numbers whose restore is under way (reserved for it). */
+export async function listRestoringNumbers(ex: Executor): Promise<string[]> {
+  const rows = await ex.selectFrom('restore_order').select('did_number').where('status', '=', 'pending').execute();
+  return rows.map((row) => row.did_number);
+}
+
 /** The numbers whose new configuration (IPND records, upstream route) is still to be pushed upstream. */
 export async function listChangingNumbers(ex: Executor): Promise<string[]> {
   const rows = await ex.selectFrom('upstream_change').select('did_number').execute();

@@ -1,16 +1,20 @@
 import { sql } from 'kysely';
 import type { Executor } from './database.js';
+import { CLEARED_CONFIGURATION } from './number-store.js';
 import type { ReleasedConfiguration } from './release-order-store.js';
 import type { ReleaseOrderRow, RentalRow, RestoreOrderRow } from './tables.js';
 import { addVerifiedCli } from './verified-cli-store.js';
 
-/** The number's latest completed release, whoever made it: only the latest can be restored. */
+/**
+ * The number's latest release that did not fail, whoever made it: only the latest can be restored,
+ * once it has completed (a pending one is the newest, so an earlier release is never taken for it).
+ */
 export async function latestRelease(ex: Executor, didNumber: string): Promise<ReleaseOrderRow | undefined> {
   return ex
     .selectFrom('release_order')
     .selectAll()
     .where('did_number', '=', didNumber)
-    .where('status', '=', 'completed')
+    .where('status', '<>', 'failed')
     .orderBy('updated_at', 'desc')
     .orderBy('id', 'desc')
     .limit(1)
@@ -52,13 +56,22 @@ export type RestoreReservation = 'reserved' | 'unavailable' | 'insufficient_fund
 /**
  * The restore's first writes, inside the caller's transaction: the number goes from quarantine to
  * reserved for its old tenure's account (its tenure's order, which it will be linked to again),
- * the amount is held on the account's balance, and the pending restore is recorded. Each step is
- * conditional; when one fails the caller rolls back what came before.
+ * with the configuration it will have again (so that its IPND records and destinations cannot be
+ * removed while the restore is pending), the amount is held on the account's balance, and the
+ * pending restore is recorded. Each step is conditional; when one fails the caller rolls back
+ * what came before.
  */
-export async function reserveRestore(ex: Executor, restore: RestoreOrderRow): Promise<RestoreReservation> {
+export async function reserveRestore(ex: Executor, restore: RestoreOrderRow, configuration: ReleasedConfiguration): Promise<RestoreReservation> {
   const number = await ex
     .updateTable('phone_number')
-    .set({ status: 'reserved', account_id: restore.account_id, order_id: restore.tenure_order_id, quarantine_until: null, updated_at: restore.created_at })
+    .set({
+      ...configuration,
+      status: 'reserved',
+      account_id: restore.account_id,
+      order_id: restore.tenure_order_id,
+      quarantine_until: null,
+      updated_at: restore.created_at,
+    })
     .where('did_number', '=', restore.did_number)
     .where('status', '=', 'quarantine')
     .executeTakeFirst();
@@ -131,7 +144,7 @@ export async function completeRestore(
   return true;
 }
 
-/** The carrier did not provision: the hold is let go and the number goes back to its quarantine. */
+/** The carrier did not provision: the hold is let go and the number goes back to its quarantine, configured as none. */
 export async function failRestore(
   ex: Executor,
   restore: RestoreOrderRow,
@@ -141,10 +154,9 @@ export async function failRestore(
   await ex
     .updateTable('phone_number')
     .set({
+      ...CLEARED_CONFIGURATION,
       status: change.quarantineUntil ? 'quarantine' : 'available',
       quarantine_until: change.quarantineUntil,
-      account_id: null,
-      order_id: null,
       updated_at: change.at,
     })
     .where('did_number', '=', restore.did_number)

@@ -203,7 +203,8 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
           'again with the configuration it had, keeps its anniversary, and only the months begun and not yet paid are charged ' +
           '(none when it comes back within its paid month). Asking again answers the same restore. number_not_found unless the ' +
           'caller made its latest release; not_restorable once the grace days are over (then it waits out its quarantine); ' +
-          "insufficient_funds when the balance cannot cover the month due; invalid_address or invalid_person when a record it had is gone.",
+          'insufficient_funds when the balance cannot cover the month due; invalid_address or invalid_person when a record it had is gone, ' +
+          'invalid_route when a destination it routed to is no longer the account\'s; upstream_pending while its release is not confirmed yet.',
         tags: ['Bilby'],
         params: DidNumberParam,
         response: { 200: Restored, ...ErrorResponses },

@@ -33,10 +33,10 @@ export const ReconcileReport = Type.Object(
     owned_upstream: Type.Integer({ description: 'Numbers the carrier holds for Bilby' }),
     sold: Type.Integer({ description: 'Numbers customers hold whose release is not under way' }),
     in_flight: Type.Array(
-      Type.Object({ did_number: Type.String(), saga: StringEnum(['purchase', 'release', 'change'] as const), owned_upstream: Type.Boolean() }),
+      Type.Object({ did_number: Type.String(), saga: StringEnum(['purchase', 'release', 'restore', 'change'] as const), owned_upstream: Type.Boolean() }),
       {
         description:
-          'Sagas under way: a purchase or a release (its ownership is no difference while open), or a change of a ' +
+          'Sagas under way: a purchase, a release or a restore (its ownership is no difference while open), or a change of a ' +
           "number's configuration queued for upstream (its routing and IPND records are not compared while queued)",
       },
     ),
