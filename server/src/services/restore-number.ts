@@ -132,14 +132,13 @@ async function reserve(deps: ServiceDeps, accountId: string, e164: string, claim
     if (available < restore.amount_cents) return { insufficient: available };
     const reservation = await reserveRestore(trx, restore, configuration);
     if (reservation === 'unavailable') return { unavailable: true };
-    if (reservation === 'insufficient_funds') return { insufficient: 0 };
+    // The number is reserved already: throwing rolls that back.
+    if (reservation === 'insufficient_funds') throw insufficientFunds(e164, 0);
     await tieToIdempotencyKey(trx, claim, restore.id);
     return { restore, release };
   });
   if ('unavailable' in outcome) throw new AppError('not_restorable', `${e164} can no longer be restored: it is no longer in quarantine`);
-  if ('insufficient' in outcome) {
-    throw new AppError('insufficient_funds', `Insufficient funds: restoring ${e164} costs the month now due, and $${(outcome.insufficient / 100).toFixed(2)} is available`);
-  }
+  if ('insufficient' in outcome) throw insufficientFunds(e164, outcome.insufficient);
   return outcome;
 }
 
@@ -301,6 +300,10 @@ async function restoreDone(ex: Executor, restoreId: string): Promise<RestoreDone
   const done = await readCompletedRestore(ex, restoreId);
   if (!done) throw new Error(`Restore ${restoreId} has not completed`);
   return done;
+}
+
+function insufficientFunds(e164: string, availableCents: number): AppError {
+  return new AppError('insufficient_funds', `Insufficient funds: restoring ${e164} costs the month now due, and $${(availableCents / 100).toFixed(2)} is available`);
 }
 
 function restorePending(restore: RestoreOrderRow): AppError {
