@@ -91,7 +91,7 @@ export async function startIdempotentRequest(
       return { kind: 'proceed', claim: mine };
     }
     if (row.state === 'pending_order' && row.order_id) {
-      const settled = await settledResult(db, held, row.order_id);
+      const settled = await settledResult(deps, held, row.order_id);
       if (settled) return settled;
       if ((await sagaStatus(db, row.order_id)) === 'failed') {
         // Failed orders are fully compensated, and a failure is not stored: the retry runs again.
