@@ -68,7 +68,7 @@ async function runSaga(deps: ServiceDeps, accountId: string, e164: string, sourc
   if (answer.status === 'failed') {
     await settleFailed(deps, restore, release, answer.cause === 'number_unavailable' ? 'number_unavailable' : 'upstream_error');
     if (answer.cause === 'number_unavailable') {
-      throw new AppError('not_restorable', `${e164} can no longer be restored: the carrier has given it to someone else`);
+      throw new AppError('not_restorable', `${e164} can no longer be restored: the carrier no longer has it to give back`);
     }
     throw new AppError('upstream_error', `The carrier could not provision ${e164} again; it is still released`, { retryable: true });
   }
