@@ -67,7 +67,12 @@ export async function settleOrder(
   return (await settlePendingOrder(ex, orderId, outcome)).numAffectedRows === 1n;
 }
 
-const settlePendingOrder = preparedQuery((ex, orderId: string, outcome: OrderOutcome) =>
+/** settleOrder, answering the order as it settled it: undefined when it was no longer pending. */
+export async function settleOrderReturning(ex: Executor, orderId: string, outcome: OrderOutcome): Promise<PurchaseOrderRow | undefined> {
+  return (await settlePendingOrderReturning(ex, orderId, outcome)).rows[0];
+}
+
+const settlePendingOrderQuery = (ex: Executor, orderId: string, outcome: OrderOutcome) =>
   ex
     .updateTable('purchase_order')
     .set({
@@ -78,5 +83,9 @@ const settlePendingOrder = preparedQuery((ex, orderId: string, outcome: OrderOut
       completed_at: outcome.at,
     })
     .where('id', '=', orderId)
-    .where('status', '=', 'pending'),
+    .where('status', '=', 'pending');
+
+const settlePendingOrder = preparedQuery(settlePendingOrderQuery);
+const settlePendingOrderReturning = preparedQuery((ex, orderId: string, outcome: OrderOutcome) =>
+  settlePendingOrderQuery(ex, orderId, outcome).returningAll(),
 );

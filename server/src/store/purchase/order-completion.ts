@@ -6,7 +6,7 @@ import { settleHold } from '../hold-store.js';
 import { postLedgerTransaction } from '../ledger-store.js';
 import { recordNumberEvents } from '../number-event-store.js';
 import { activateNumber } from '../number-store.js';
-import { findOrder, settleOrder } from '../order-store.js';
+import { findOrder, settleOrderReturning } from '../order-store.js';
 import { openTenure } from '../rental-store.js';
 import { preparedQuery } from '../prepared-query.js';
 import type { PurchaseOrderRow } from '../tables.js';
@@ -64,7 +64,7 @@ export function purchasedDetails(
  * number is not reserved for it.
  *
  * On PostgreSQL every write is one statement (data-modifying WITH clauses) that commits on its
- * own: one round trip instead of ten (a BEGIN, eight statements, a COMMIT); each round trip costs the
+ * own: one round trip instead of eleven (a BEGIN, nine statements, a COMMIT); each round trip costs the
  * server's process more CPU than PostgreSQL spends on it. The statement checks what it wrote
  * (bilby_check) so that an error undoes it. READ COMMITTED: every write is conditional on the state
  * it expects, so a concurrent settlement waits on the order's row and then finds it settled.
@@ -75,10 +75,12 @@ export async function completePendingOrder(database: Database, completion: Order
 }
 
 async function completeStepByStep(ex: Executor, c: OrderCompletion): Promise<CompletedOrder | undefined> {
-  const order = await findOrder(ex, c.orderId);
-  if (!order) throw new Error(`Order ${c.orderId} does not exist`);
-  const won = await settleOrder(ex, c.orderId, { status: 'completed', failureCode: null, carrierReference: c.carrierReference, at: c.at });
-  if (!won) return undefined;
+  // The order comes back from its own conditional update: one statement fewer than reading it first.
+  const order = await settleOrderReturning(ex, c.orderId, { status: 'completed', failureCode: null, carrierReference: c.carrierReference, at: c.at });
+  if (!order) {
+    if (!(await findOrder(ex, c.orderId))) throw new Error(`Order ${c.orderId} does not exist`);
+    return undefined;
+  }
   if (!(await settleHold(ex, c.orderId, 'posted', c.at))) throw new Error(`Order ${c.orderId} has no pending hold`);
   const txn = await postLedgerTransaction(ex, {
     id: c.transactionId,
@@ -114,8 +116,7 @@ async function completeStepByStep(ex: Executor, c: OrderCompletion): Promise<Com
   await recordNumberEvents(ex, [
     { id: c.eventId, kind: 'purchased', didNumber: order.did_number, accountId: order.account_id, source: c.source, at: c.at, details: purchasedDetails(order) },
   ]);
-  const completed: PurchaseOrderRow = { ...order, status: 'completed', carrier_reference: c.carrierReference, completed_at: c.at, updated_at: c.at };
-  return { order: completed, balanceAfterCents: txn.balance_after_cents };
+  return { order, balanceAfterCents: txn.balance_after_cents };
 }
 
 type CompletionRow = PurchaseOrderRow & { balance_after_cents: number };
