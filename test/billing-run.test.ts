@@ -123,6 +123,14 @@ describeEachDatabase('the billing run', (dialect) => {
       [['reactivated', 'system'], ['renewed', 'system'], ['suspended', 'system'], ['purchased', `api_key:${history.body.results.at(-1).actor.slice(8)}`]],
       'the history tells the suspension, the renewal that settled it and the reactivation, newest first',
     );
+    const paged: string[] = [];
+    for (let cursor: string | null = null, pages = 0; pages === 0 || cursor; pages++) {
+      const query: string = cursor ? `?limit=1&cursor=${encodeURIComponent(cursor)}` : '?limit=1';
+      const page = await ctx.call('GET', `/api/v1/phone-numbers/${NUMBER}/history${query}`, { key: buyer.key });
+      paged.push(...page.body.results.map((event: { kind: string }) => event.kind));
+      cursor = page.body.next_cursor;
+    }
+    assert.deepEqual(paged, ['reactivated', 'renewed', 'suspended', 'purchased'], 'a page at a time, the renewal read from its charge takes its place once');
 
     // The next month goes unpaid for longer than the suspension allows: the number is released.
     const second = middayOn(periodStart(tenure.purchased_on, 2));

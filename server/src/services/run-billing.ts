@@ -3,7 +3,7 @@ import { SYSTEM_SOURCE } from '../domain/number-event.js';
 import { planRenewals, type RenewalPlan } from '../domain/renewal-plan.js';
 import { calendarDateOf } from '../domain/rental-period.js';
 import { renewalPrices } from '../store/price-plan-store.js';
-import { recordNumberEvents, type NewNumberEvent } from '../store/number-event-store.js';
+import { billingEventId, recordNumberEvents, type NewNumberEvent } from '../store/number-event-store.js';
 import { advanceTenures, dueTenures, lockFunds, overdueTenures, postRentalCharges, type TenureCursor } from '../store/billing-store.js';
 import type { ServiceDeps } from './deps.js';
 import { releaseNumber, releaseScheduledNumbers } from './release-number.js';
@@ -99,21 +99,19 @@ export async function runBilling(deps: ServiceDeps, options: BillingOptions = {}
   return report;
 }
 
-/** The run's changes in each number's history: each period renewed, and each suspension and reactivation. */
+/**
+ * The run's suspensions and reactivations in each number's history. Its renewals need no event:
+ * the history reads them from the periods charged (store/number-event-store.ts).
+ */
 function billingEvents(plan: RenewalPlan, at: string): NewNumberEvent[] {
   const events: NewNumberEvent[] = [];
   const common = (did: string, accountId: string) => ({ didNumber: did, accountId, source: SYSTEM_SOURCE, at });
-  for (const charge of plan.charges) {
-    events.push({
-      kind: 'renewed',
-      ...common(charge.didNumber, charge.accountId),
-      details: { order_id: charge.orderId, period: charge.period, amount_cents: charge.amountCents, period_start: charge.start, period_end: charge.end },
-    });
-  }
   for (const tenure of plan.tenures) {
     if (tenure.paidUp === !tenure.wasSuspended) continue;
+    const kind = tenure.paidUp ? 'reactivated' : 'suspended';
     events.push({
-      kind: tenure.paidUp ? 'reactivated' : 'suspended',
+      kind,
+      id: billingEventId(kind, at, tenure.orderId, tenure.nextPeriod),
       ...common(tenure.didNumber, tenure.accountId),
       details: { order_id: tenure.orderId, period: tenure.nextPeriod, unpaid_from: tenure.nextDueOn },
     });

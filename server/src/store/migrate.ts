@@ -24,6 +24,7 @@ import * as rental from './migrations/0020-rental.js';
 import * as invoice from './migrations/0021-invoice.js';
 import * as numberHistory from './migrations/0022-number-history.js';
 import * as pricePlan from './migrations/0023-price-plan.js';
+import * as renewalHistory from './migrations/0026-renewal-history.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -50,6 +51,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0021-invoice': invoice,
   '0022-number-history': numberHistory,
   '0023-price-plan': pricePlan,
+  '0026-renewal-history': renewalHistory,
 };
 
 /** Every migration's name, in the order they apply. */
