@@ -276,5 +276,12 @@ describeEachDatabase('upgrading to renewals read from the charges (0026)', (dial
       ],
     );
     assert.deepEqual((await listNumberEvents(db, { didNumber: did, accountId: 'acc_other' }, {})).rows, [], "another account sees none of this tenure's renewals");
+    const indexes =
+      dialect === 'postgres'
+        ? await sql<{ name: string }>`SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'rental'`.execute(db)
+        : await sql<{ name: string }>`SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'rental'`.execute(db);
+    const names = indexes.rows.map((row) => row.name);
+    assert.ok(names.includes('rental_by_number') && names.includes('rental_due'), names.join());
+    assert.ok(!names.includes('rental_due_on'), 'no index moves with every renewal but the run\'s own');
   });
 });
