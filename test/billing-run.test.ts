@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { periodStart } from '../server/src/domain/rental-period.js';
-import type { ServiceDeps } from '../server/src/services/deps.js';
 import { runBilling } from '../server/src/services/run-billing.js';
 import { postRentalCharges } from '../server/src/store/billing-store.js';
-import { createTestContext, purchaseBody, type TestAccount, type TestContextApi } from './helpers/context.js';
+import { createTestContext, purchaseBody, TEST_ADMIN_KEY, type TestAccount, type TestContextApi } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { assertInvariants } from './helpers/invariants.js';
+import { startServer } from './helpers/server-process.js';
 
 const NUMBER = '61291234567';
 const OTHER = '61291234568';
@@ -70,12 +70,26 @@ describeEachDatabase('the billing run', (dialect) => {
       /unique|primary|duplicate/i,
     );
 
-    // Three months later, two processes run at once: each period is charged by one of them.
-    const peer = await ctx.createPeerApp();
-    const peerDeps: ServiceDeps = { ...ctx.deps, database: peer.database };
+    // Three months later, two processes run at once: each period is charged by one of them. A
+    // process of its own: a run lets requests in between its statements, so a second connection
+    // on the same thread would wait for SQLite's lock on the thread the holder needs.
+    const peer = await startServer([], {
+      BILBY_DATABASE_URL: ctx.urls.database,
+      BILBY_CARRIER_DATABASE_URL: ctx.urls.carrier,
+      BILBY_ADMIN_KEY: TEST_ADMIN_KEY,
+      BILBY_RATE_LIMIT_PER_MINUTE: '0',
+      BILBY_BILLING_INTERVAL: 'off',
+    });
+    t.after(() => peer.stop());
     const later = middayOn(periodStart(tenure.purchased_on, 4));
-    const runs = await Promise.all([runBilling(ctx.deps, { asOf: later }), runBilling(peerDeps, { asOf: later })]);
-    assert.equal(runs[0].renewed + runs[1].renewed, 2 * 3, 'periods 2, 3 and 4 of each number, once');
+    const peerRun = fetch(`${peer.base}/admin/v1/billing/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ as_of: later.toISOString() }),
+    }).then(async (response) => ({ status: response.status, body: (await response.json()) as { renewed: number } }));
+    const [ours, theirs] = await Promise.all([runBilling(ctx.deps, { asOf: later }), peerRun]);
+    assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+    assert.equal(ours.renewed + theirs.body.renewed, 2 * 3, 'periods 2, 3 and 4 of each number, once');
     assert.equal(await balanceOf(ctx, buyer), 100_00 - 2 * 17_00 - 3 * 17_00);
     assert.equal(Number((await tenureOf(ctx, NUMBER)).next_period), 5);
     await assertInvariants(ctx.db, ctx.carrier, { settled: true });
