@@ -46,6 +46,9 @@ export async function benchBilling(log: (message: string) => void): Promise<Row[
       BILBY_RATE_LIMIT_PER_MINUTE: '0',
       BILBY_BILLING_INTERVAL: 'off',
       BILBY_LOG_LEVEL: 'warn',
+      // To profile the server through the run: BENCH_SERVER_NODE_OPTIONS='--import FILE', FILE starting
+      // node:inspector's profiler and writing the profile on exit (NODE_OPTIONS refuses --cpu-prof).
+      ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
     });
     cleanup.after(() => server.stop());
     const search = (seconds: number, warmUpSeconds = 0) =>
