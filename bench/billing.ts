@@ -46,6 +46,9 @@ export async function benchBilling(log: (message: string) => void): Promise<Row[
       BILBY_RATE_LIMIT_PER_MINUTE: '0',
       BILBY_BILLING_INTERVAL: 'off',
       BILBY_LOG_LEVEL: 'warn',
+      // To profile the server through the run: BENCH_SERVER_NODE_OPTIONS='--import FILE', FILE starting
+      // node:inspector's profiler and writing the profile on exit (NODE_OPTIONS refuses --cpu-prof).
+      ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
     });
     cleanup.after(() => server.stop());
     const search = (seconds: number, warmUpSeconds = 0) =>
@@ -77,6 +80,7 @@ export async function benchBilling(log: (message: string) => void): Promise<Row[
     const perSecond = ROWS / seconds;
     const worst = Math.max(...during.map((result) => result.p99Ms));
     log(`billing: ${Math.round(perSecond)} renewals/s; searches during the run, worst p99 ${worst} ms`);
+    log(`billing: each stretch's search p99 (ms) ${during.map((result) => result.p99Ms).join(', ')}, searches a second ${during.map((result) => Math.round(result.rps)).join(', ')}; before the run p99 ${before.p99Ms} ms, ${Math.round(before.rps)} a second`);
     const failed = during.reduce((sum, result) => sum + result.non2xx + result.errors, 0);
     return [
       {
@@ -128,7 +132,7 @@ function postRun(url: string, body: string): Promise<{ status: number; body: str
 }
 
 /** The file: migrated, its accounts, ROWS sold numbers each with its tenure, and stock to search. Returns the searcher's key. */
-async function prepare(path: string): Promise<string> {
+export async function prepare(path: string): Promise<string> {
   const database = createDatabase(`file:${path}`);
   try {
     await migrateToLatest(database);
@@ -163,7 +167,7 @@ async function prepare(path: string): Promise<string> {
 }
 
 /** The same renewals as the run, written one row at a time: renewals a second. */
-function renewRowByRow(path: string): number {
+export function renewRowByRow(path: string): number {
   const db = new SqliteDatabase(path);
   try {
     db.pragma('journal_mode = WAL');

@@ -7,9 +7,10 @@ import { latestBillingRuns } from '../server/src/services/billing-run-queries.js
 import { scheduleBilling, startBillingRun } from '../server/src/services/billing-runs.js';
 import { runBilling } from '../server/src/services/run-billing.js';
 import { postRentalCharges } from '../server/src/store/billing-store.js';
-import { createTestContext, purchaseBody, type TestAccount, type TestContextApi } from './helpers/context.js';
+import { createTestContext, purchaseBody, TEST_ADMIN_KEY, type TestAccount, type TestContextApi } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { assertInvariants } from './helpers/invariants.js';
+import { startServer } from './helpers/server-process.js';
 
 const NUMBER = '61291234567';
 const OTHER = '61291234568';
@@ -73,12 +74,26 @@ describeEachDatabase('the billing run', (dialect) => {
       /unique|primary|duplicate/i,
     );
 
-    // Three months later, two processes run at once: each period is charged by one of them.
-    const peer = await ctx.createPeerApp();
-    const peerDeps: ServiceDeps = { ...ctx.deps, database: peer.database };
+    // Three months later, two processes run at once: each period is charged by one of them. A
+    // process of its own: a run lets requests in between its statements, so a second connection
+    // on the same thread would wait for SQLite's lock on the thread the holder needs.
+    const peer = await startServer([], {
+      BILBY_DATABASE_URL: ctx.urls.database,
+      BILBY_CARRIER_DATABASE_URL: ctx.urls.carrier,
+      BILBY_ADMIN_KEY: TEST_ADMIN_KEY,
+      BILBY_RATE_LIMIT_PER_MINUTE: '0',
+      BILBY_BILLING_INTERVAL: 'off',
+    });
+    t.after(() => peer.stop());
     const later = middayOn(periodStart(tenure.purchased_on, 4));
-    const runs = await Promise.all([runBilling(ctx.deps, { asOf: later }), runBilling(peerDeps, { asOf: later })]);
-    assert.equal(runs[0].renewed + runs[1].renewed, 2 * 3, 'periods 2, 3 and 4 of each number, once');
+    const peerRun = fetch(`${peer.base}/admin/v1/billing/runs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ as_of: later.toISOString() }),
+    }).then(async (response) => ({ status: response.status, body: (await response.json()) as { renewed: number } }));
+    const [ours, theirs] = await Promise.all([runBilling(ctx.deps, { asOf: later }), peerRun]);
+    assert.equal(theirs.status, 200, JSON.stringify(theirs.body));
+    assert.equal(ours.renewed + theirs.body.renewed, 2 * 3, 'periods 2, 3 and 4 of each number, once');
     assert.equal(await balanceOf(ctx, buyer), 100_00 - 2 * 17_00 - 3 * 17_00);
     assert.equal(Number((await tenureOf(ctx, NUMBER)).next_period), 5);
     await assertInvariants(ctx.db, ctx.carrier, { settled: true });
@@ -126,6 +141,14 @@ describeEachDatabase('the billing run', (dialect) => {
       [['reactivated', 'system'], ['renewed', 'system'], ['suspended', 'system'], ['purchased', `api_key:${history.body.results.at(-1).actor.slice(8)}`]],
       'the history tells the suspension, the renewal that settled it and the reactivation, newest first',
     );
+    const paged: string[] = [];
+    for (let cursor: string | null = null, pages = 0; pages === 0 || cursor; pages++) {
+      const query: string = cursor ? `?limit=1&cursor=${encodeURIComponent(cursor)}` : '?limit=1';
+      const page = await ctx.call('GET', `/api/v1/phone-numbers/${NUMBER}/history${query}`, { key: buyer.key });
+      paged.push(...page.body.results.map((event: { kind: string }) => event.kind));
+      cursor = page.body.next_cursor;
+    }
+    assert.deepEqual(paged, ['reactivated', 'renewed', 'suspended', 'purchased'], 'a page at a time, the renewal read from its charge takes its place once');
 
     // The next month goes unpaid for longer than the suspension allows: the number is released.
     const second = middayOn(periodStart(tenure.purchased_on, 2));

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import type { Database } from '../server/src/store/database.js';
 import { MIGRATION_NAMES, migrateTo, migrateToLatest } from '../server/src/store/migrate.js';
+import { listNumberEvents } from '../server/src/store/number-event-store.js';
 import { searchAvailable } from '../server/src/store/stock-search.js';
 import { describeEachDatabase, openTestDatabase, type TestDatabase } from './helpers/databases.js';
 
@@ -263,5 +264,62 @@ describeEachDatabase('upgrading to restores (0024)', (dialect) => {
     await restore('rst_failed', 1000, 'failed');
     await restore('rst_done', 1000);
     await assert.rejects(restore('rst_twice', 1000), /unique|duplicate/i, 'a release is restored once');
+  });
+});
+
+describeEachDatabase('upgrading to renewals read from the charges (0026)', (dialect) => {
+  it('drops the renewed events written before it, and the history shows each charged period as one, with the other events kept', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'bilby-upgrade-'));
+    const test = await openTestDatabase(dialect, dir);
+    t.after(async () => {
+      await test.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const db = test.database.db;
+    await migrateTo(test.database, '0023-price-plan');
+    const did = '61291230001';
+    const order = 'ord_0190000000007000800000000000001';
+    const charged = '2026-02-02T01:00:00.000Z';
+    await sql`INSERT INTO account (id, account_code, name, status, balance_cents, held_cents, created_at)
+              VALUES ('acc_old', 'A0001', 'Old customer', 'active', 0, 0, ${AT})`.execute(db);
+    await sql`INSERT INTO phone_number (did_number, country, number_type, state, city, setup_cost_cents, monthly_cost_cents,
+                status, account_id, order_id, block_premium, created_at, updated_at)
+              VALUES (${did}, 'AU', 'geographic', 'NSW', 'Sydney', 0, 1000, 'active', 'acc_old', ${order}, 0, ${AT}, ${AT})`.execute(db);
+    await sql`INSERT INTO purchase_order (id, account_id, did_number, status, amount_cents, setup_cost_cents, monthly_cost_cents,
+                address_id, person_id, primary_route, created_at, updated_at, completed_at)
+              VALUES (${order}, 'acc_old', ${did}, 'completed', 1000, 0, 1000, 'adr', 'per', 'device', ${AT}, ${AT}, ${AT})`.execute(db);
+    await sql`INSERT INTO rental (order_id, did_number, account_id, purchased_on, next_period, next_due_on, status, created_at, updated_at)
+              VALUES (${order}, ${did}, 'acc_old', '2026-01-02', 2, '2026-03-02', 'active', ${AT}, ${charged})`.execute(db);
+    await sql`INSERT INTO ledger_transaction (id, account_id, type, amount_cents, balance_after_cents, order_id, description, created_at, gst_cents)
+              VALUES ('txn_rent', 'acc_old', 'rental', -1000, 0, ${order}, 'Rental', ${charged}, -91)`.execute(db);
+    await sql`INSERT INTO rental_charge (order_id, period, transaction_id, period_start, period_end, amount_cents, charged_at)
+              VALUES (${order}, 1, 'txn_rent', '2026-02-02', '2026-03-02', 1000, ${charged})`.execute(db);
+    for (const [id, kind, details, at] of [
+      ['evt_0190000000007000800000000000001', 'purchased', { order_id: order, amount_cents: 1000, configuration: {} }, AT],
+      ['evt_019c1b6b28007000800000000000002', 'renewed', { order_id: order, period: 1, amount_cents: 1000 }, charged],
+    ] as const) {
+      await sql`INSERT INTO number_event (id, did_number, account_id, kind, details, actor, request_id, created_at)
+                VALUES (${id}, ${did}, 'acc_old', ${kind}, ${JSON.stringify(details)}, 'system', NULL, ${at})`.execute(db);
+    }
+
+    assert.deepEqual(await migrateToLatest(test.database), MIGRATION_NAMES.slice(MIGRATION_NAMES.indexOf('0023-price-plan') + 1));
+    const stored = await db.selectFrom('number_event').select('kind').execute();
+    assert.deepEqual(stored.map((row) => row.kind), ['purchased'], 'the renewed event is gone from the table');
+    const history = await listNumberEvents(db, { didNumber: did, accountId: 'acc_old' }, {});
+    assert.deepEqual(
+      history.rows.map((event) => [event.kind, event.account_id, event.actor, event.request_id, event.created_at, event.details]),
+      [
+        ['renewed', 'acc_old', 'system', null, charged, { order_id: order, period: 1, amount_cents: 1000, period_start: '2026-02-02', period_end: '2026-03-02' }],
+        ['purchased', 'acc_old', 'system', null, AT, { order_id: order, amount_cents: 1000, configuration: {} }],
+      ],
+    );
+    assert.deepEqual((await listNumberEvents(db, { didNumber: did, accountId: 'acc_other' }, {})).rows, [], "another account sees none of this tenure's renewals");
+    const indexes =
+      dialect === 'postgres'
+        ? await sql<{ name: string }>`SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'rental'`.execute(db)
+        : await sql<{ name: string }>`SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'rental'`.execute(db);
+    const names = indexes.rows.map((row) => row.name);
+    assert.ok(names.includes('rental_by_number') && names.includes('rental_due'), names.join());
+    assert.ok(!names.includes('rental_due_on'), 'no index moves with every renewal but the run\'s own');
   });
 });

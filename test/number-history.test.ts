@@ -240,7 +240,7 @@ describeEachDatabase('number history', (dialect) => {
     const owners = [await ctx.createAccount(), await ctx.createAccount()];
     const at = '2026-12-29T00:00:00.000Z';
     const batch: NewNumberEvent[] = Array.from({ length: 2_500 }, (_, i) => ({
-      kind: 'renewed',
+      kind: 'suspended',
       didNumber: `612912${String(Math.floor(i / 2)).padStart(5, '0')}`,
       accountId: owners[i % 2]!.accountId,
       source: SYSTEM_SOURCE,
@@ -259,7 +259,7 @@ describeEachDatabase('number history', (dialect) => {
     const first = await listNumberEvents(ctx.db, { didNumber: '61291200000', accountId: owners[0]!.accountId }, {});
     assert.deepEqual(
       first.rows.map((e) => [e.kind, e.account_id, e.actor, e.request_id, e.created_at, e.details]),
-      [['renewed', owners[0]!.accountId, 'system', null, at, { order_id: 'ord_0', period: 1, amount_cents: 10_00 }]],
+      [['suspended', owners[0]!.accountId, 'system', null, at, { order_id: 'ord_0', period: 1, amount_cents: 10_00 }]],
     );
     const both = await listNumberEvents(ctx.db, { didNumber: '61291200000' }, {});
     assert.deepEqual(both.rows.map((e) => e.details.order_id), ['ord_1', 'ord_0'], "the operator's view: every owner, newest first");

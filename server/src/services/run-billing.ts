@@ -1,9 +1,10 @@
+import { setImmediate as letRequestsIn } from 'node:timers/promises';
 import { newId } from '../domain/ids.js';
 import { SYSTEM_SOURCE } from '../domain/number-event.js';
-import { planRenewals, type RenewalPlan } from '../domain/renewal-plan.js';
+import { planRenewals, type PlannedCharge, type RenewalPlan } from '../domain/renewal-plan.js';
 import { calendarDateOf } from '../domain/rental-period.js';
 import { renewalPrices } from '../store/price-plan-store.js';
-import { recordNumberEvents, type NewNumberEvent } from '../store/number-event-store.js';
+import { billingEventId, recordNumberEvents, type NewNumberEvent } from '../store/number-event-store.js';
 import { advanceTenures, dueTenures, lockFunds, overdueTenures, postRentalCharges, type TenureCursor } from '../store/billing-store.js';
 import type { ServiceDeps } from './deps.js';
 import { releaseNumber, releaseScheduledNumbers } from './release-number.js';
@@ -39,6 +40,8 @@ export interface BillingOptions {
 }
 
 const BATCH = 1_000;
+/** Rows per statement within a batch: what one statement holds the event loop for. */
+const SLICE = 250;
 const DAY_MS = 86_400_000;
 
 /**
@@ -65,7 +68,13 @@ export async function runBilling(deps: ServiceDeps, options: BillingOptions = {}
       const listed = await dueTenures(trx, { asOf, after: cursor, limit: BATCH, ...(options.accountId ? { accountId: options.accountId } : {}) });
       if (listed.length === 0) return undefined;
       // Each month at its owner's price as it is now (a plan changed since applies from this period).
-      const prices = await renewalPrices(trx, listed.map((tenure) => ({ did_number: tenure.didNumber, account_id: tenure.accountId })));
+      // Read a slice at a time, as the batch is written (below).
+      const prices = new Map<string, number>();
+      for (let i = 0; i < listed.length; i += SLICE) {
+        await letRequestsIn();
+        const slice = listed.slice(i, i + SLICE).map((tenure) => ({ did_number: tenure.didNumber, account_id: tenure.accountId }));
+        for (const [did, cents] of await renewalPrices(trx, slice)) prices.set(did, cents);
+      }
       // A tenure whose number left the inventory has no price and nothing to charge.
       const due = listed.flatMap((tenure) => {
         const monthlyCents = prices.get(tenure.didNumber);
@@ -74,8 +83,18 @@ export async function runBilling(deps: ServiceDeps, options: BillingOptions = {}
       const funds = await lockFunds(trx, [...new Set(due.map((tenure) => tenure.accountId))].sort());
       const plan = planRenewals(due, funds, asOf);
       const charges = plan.charges.map((charge) => ({ ...charge, transactionId: newId('txn') }));
-      await postRentalCharges(trx, charges, plan.debits, at);
-      await advanceTenures(trx, plan.tenures, at, now.toISOString());
+      // SQLite runs each statement on the event loop: the batch is written a slice at a time, and
+      // between slices the requests waiting get their turn instead of waiting out the whole batch.
+      // Only other writers wait on the open transaction, as they would for its commit anyway.
+      for (let i = 0; i < charges.length; i += SLICE) {
+        await letRequestsIn();
+        const slice = charges.slice(i, i + SLICE);
+        await postRentalCharges(trx, slice, debitsOf(slice), at);
+      }
+      for (let i = 0; i < plan.tenures.length; i += SLICE) {
+        await letRequestsIn();
+        await advanceTenures(trx, plan.tenures.slice(i, i + SLICE), at, now.toISOString());
+      }
       await recordNumberEvents(trx, billingEvents(plan, at));
       deps.faults?.reached('before_billing_commit');
       const last = listed[listed.length - 1]!;
@@ -104,21 +123,26 @@ export async function runBilling(deps: ServiceDeps, options: BillingOptions = {}
   return report;
 }
 
-/** The run's changes in each number's history: each period renewed, and each suspension and reactivation. */
+/** Each account's total in `charges`, in cents. */
+function debitsOf(charges: readonly PlannedCharge[]): Map<string, number> {
+  const debits = new Map<string, number>();
+  for (const charge of charges) debits.set(charge.accountId, (debits.get(charge.accountId) ?? 0) + charge.amountCents);
+  return debits;
+}
+
+/**
+ * The run's suspensions and reactivations in each number's history. Its renewals need no event:
+ * the history reads them from the periods charged (store/number-event-store.ts).
+ */
 function billingEvents(plan: RenewalPlan, at: string): NewNumberEvent[] {
   const events: NewNumberEvent[] = [];
   const common = (did: string, accountId: string) => ({ didNumber: did, accountId, source: SYSTEM_SOURCE, at });
-  for (const charge of plan.charges) {
-    events.push({
-      kind: 'renewed',
-      ...common(charge.didNumber, charge.accountId),
-      details: { order_id: charge.orderId, period: charge.period, amount_cents: charge.amountCents, period_start: charge.start, period_end: charge.end },
-    });
-  }
   for (const tenure of plan.tenures) {
     if (tenure.paidUp === !tenure.wasSuspended) continue;
+    const kind = tenure.paidUp ? 'reactivated' : 'suspended';
     events.push({
-      kind: tenure.paidUp ? 'reactivated' : 'suspended',
+      kind,
+      id: billingEventId(kind, at, tenure.orderId, tenure.nextPeriod),
       ...common(tenure.didNumber, tenure.accountId),
       details: { order_id: tenure.orderId, period: tenure.nextPeriod, unpaid_from: tenure.nextDueOn },
     });

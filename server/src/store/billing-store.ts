@@ -1,8 +1,9 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import { transactionGst } from '../domain/gst.js';
 import { LEDGER_REVENUE } from '../domain/order.js';
 import type { AccountFunds, DueTenure, PlannedCharge, PlannedTenure } from '../domain/renewal-plan.js';
 import { dialectOf, type Executor } from './database.js';
+import { jsonRows } from './json-rows.js';
 
 /** Where a run's batch starts: after this tenure in (account_id, next_due_on, order_id) order. */
 export interface TenureCursor {
@@ -84,7 +85,7 @@ export function rentalDescription(charge: Pick<PlannedCharge, 'didNumber' | 'sta
 /**
  * Posts the charges: for each, its ledger transaction and two entries, and its period's row,
  * whose primary key refuses a period charged before (the whole transaction then rolls back).
- * The balances move once per account.
+ * One statement per table for the batch; the balances move once per account.
  */
 export async function postRentalCharges(
   ex: Executor,
@@ -92,58 +93,43 @@ export async function postRentalCharges(
   debits: ReadonlyMap<string, number>,
   at: string,
 ): Promise<void> {
-  for (let i = 0; i < charges.length; i += CHUNK) {
-    const chunk = charges.slice(i, i + CHUNK);
-    await ex
-      .insertInto('ledger_transaction')
-      .values(
-        chunk.map((charge) => ({
-          id: charge.transactionId,
-          account_id: charge.accountId,
-          type: 'rental' as const,
-          amount_cents: -charge.amountCents,
-          balance_after_cents: charge.balanceAfterCents,
-          order_id: charge.orderId,
-          description: rentalDescription(charge),
-          created_at: at,
-          gst_cents: transactionGst('rental', -charge.amountCents),
-        })),
-      )
-      .execute();
-    await ex
-      .insertInto('ledger_entry')
-      .values(
-        chunk.flatMap((charge) => [
-          { transaction_id: charge.transactionId, ledger_account: charge.accountId, amount_cents: -charge.amountCents },
-          { transaction_id: charge.transactionId, ledger_account: LEDGER_REVENUE, amount_cents: charge.amountCents },
-        ]),
-      )
-      .execute();
-    await ex
-      .insertInto('rental_charge')
-      .values(
-        chunk.map((charge) => ({
-          order_id: charge.orderId,
-          period: charge.period,
-          transaction_id: charge.transactionId,
-          period_start: charge.start,
-          period_end: charge.end,
-          amount_cents: charge.amountCents,
-          charged_at: at,
-        })),
-      )
-      .execute();
+  if (charges.length > 0) {
+    const rows = jsonRows(
+      ex,
+      charges.map((c) => [c.transactionId, c.accountId, c.orderId, c.period, c.start, c.end, c.amountCents, c.balanceAfterCents, transactionGst('rental', -c.amountCents), rentalDescription(c)]),
+      CHARGE_COLUMNS,
+    );
+    await sql`
+      INSERT INTO ledger_transaction (id, account_id, type, amount_cents, balance_after_cents, order_id, description, created_at, gst_cents)
+      SELECT j.id, j.account_id, 'rental', -j.amount_cents, j.balance_after_cents, j.order_id, j.description, ${at}, j.gst_cents FROM ${rows} AS j`.execute(ex);
+    await sql`
+      INSERT INTO ledger_entry (transaction_id, ledger_account, amount_cents)
+      SELECT j.id, j.account_id, -j.amount_cents FROM ${rows} AS j
+      UNION ALL SELECT j.id, ${LEDGER_REVENUE}, j.amount_cents FROM ${rows} AS j`.execute(ex);
+    await sql`
+      INSERT INTO rental_charge (order_id, period, transaction_id, period_start, period_end, amount_cents, charged_at)
+      SELECT j.order_id, j.period, j.id, j.period_start, j.period_end, j.amount_cents, ${at} FROM ${rows} AS j`.execute(ex);
   }
   const accounts = [...debits].filter(([, cents]) => cents > 0);
-  for (let i = 0; i < accounts.length; i += CHUNK) {
-    const rows = accounts.slice(i, i + CHUNK).map(([id, cents]) => sql`(${id}, CAST(${cents} AS bigint))`);
-    // The account's check (balance never below what is held) refuses a debit the plan got wrong.
-    await sql`
-      WITH debit (account_id, cents) AS (VALUES ${sql.join(rows)})
-      UPDATE account SET balance_cents = account.balance_cents - debit.cents
-      FROM debit WHERE account.id = debit.account_id`.execute(ex);
-  }
+  if (accounts.length === 0) return;
+  // The account's check (balance never below what is held) refuses a debit the plan got wrong.
+  await sql`
+    UPDATE account SET balance_cents = account.balance_cents - debit.cents
+    FROM ${jsonRows(ex, accounts, { account_id: 'text', cents: 'bigint' })} AS debit WHERE account.id = debit.account_id`.execute(ex);
 }
+
+const CHARGE_COLUMNS = {
+  id: 'text',
+  account_id: 'text',
+  order_id: 'text',
+  period: 'integer',
+  period_start: 'text',
+  period_end: 'text',
+  amount_cents: 'bigint',
+  balance_after_cents: 'bigint',
+  gst_cents: 'bigint',
+  description: 'text',
+} as const;
 
 /**
  * Moves each tenure to its first unpaid period; a tenure left owing is suspended (since the run's
@@ -151,33 +137,36 @@ export async function postRentalCharges(
  * flags follow.
  */
 export async function advanceTenures(ex: Executor, tenures: readonly PlannedTenure[], at: string, runAt: string): Promise<void> {
-  for (let i = 0; i < tenures.length; i += CHUNK) {
-    const chunk = tenures.slice(i, i + CHUNK);
-    const rows: RawBuilder<unknown>[] = chunk.map(
-      (t) => sql`(${t.orderId}, CAST(${t.nextPeriod} AS integer), ${t.nextDueOn}, ${t.paidUp ? 'active' : 'suspended'})`,
-    );
+  // Most tenures keep their status: their statement leaves it alone, so the indexes that only
+  // depend on it (their partial condition) are not rewritten for them.
+  const kept = tenures.filter((t) => t.paidUp !== t.wasSuspended);
+  const turned = tenures.filter((t) => t.paidUp === t.wasSuspended);
+  if (kept.length > 0) {
     await sql`
-      WITH next (order_id, next_period, next_due_on, status) AS (VALUES ${sql.join(rows)})
+      UPDATE rental SET next_period = next.next_period, next_due_on = next.next_due_on, updated_at = ${at}
+      FROM ${jsonRows(ex, kept.map((t) => [t.orderId, t.nextPeriod, t.nextDueOn]), ADVANCE_COLUMNS)} AS next
+      WHERE rental.order_id = next.order_id AND rental.status <> 'ended'`.execute(ex);
+  }
+  if (turned.length > 0) {
+    await sql`
       UPDATE rental SET
         next_period = next.next_period,
         next_due_on = next.next_due_on,
         status = next.status,
         suspended_since = CASE WHEN next.status = 'active' THEN NULL ELSE COALESCE(rental.suspended_since, ${runAt}) END,
         updated_at = ${at}
-      FROM next WHERE rental.order_id = next.order_id AND rental.status <> 'ended'`.execute(ex);
+      FROM ${jsonRows(ex, turned.map((t) => [t.orderId, t.nextPeriod, t.nextDueOn, t.paidUp ? 'active' : 'suspended']), { ...ADVANCE_COLUMNS, status: 'text' })} AS next
+      WHERE rental.order_id = next.order_id AND rental.status <> 'ended'`.execute(ex);
   }
-  const flip = (suspended: boolean) => tenures.filter((t) => !t.paidUp === suspended && t.wasSuspended !== suspended).map((t) => t.didNumber);
-  for (const [flag, dids] of [[1, flip(true)], [0, flip(false)]] as const) {
-    for (let i = 0; i < dids.length; i += CHUNK) {
-      await ex
-        .updateTable('phone_number')
-        .set({ suspended: flag, updated_at: at })
-        .where('did_number', 'in', dids.slice(i, i + CHUNK))
-        .where('status', '=', 'active')
-        .execute();
-    }
+  for (const [flag, dids] of [[1, turned.filter((t) => !t.paidUp)], [0, turned.filter((t) => t.paidUp)]] as const) {
+    if (dids.length === 0) continue;
+    await sql`
+      UPDATE phone_number SET suspended = ${flag}, updated_at = ${at}
+      WHERE status = 'active' AND did_number IN (SELECT j.did_number FROM ${jsonRows(ex, dids.map((t) => [t.didNumber]), { did_number: 'text' })} AS j)`.execute(ex);
   }
 }
+
+const ADVANCE_COLUMNS = { order_id: 'text', next_period: 'integer', next_due_on: 'text' } as const;
 
 /** Tenures suspended since `before` or earlier: unpaid too long, to be released. */
 export async function overdueTenures(ex: Executor, before: string, accountId?: string): Promise<{ accountId: string; didNumber: string }[]> {

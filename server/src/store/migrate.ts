@@ -26,6 +26,7 @@ import * as numberHistory from './migrations/0022-number-history.js';
 import * as pricePlan from './migrations/0023-price-plan.js';
 import * as restore from './migrations/0024-restore.js';
 import * as billingRun from './migrations/0025-billing-run.js';
+import * as renewalHistory from './migrations/0026-renewal-history.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -54,6 +55,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0023-price-plan': pricePlan,
   '0024-restore': restore,
   '0025-billing-run': billingRun,
+  '0026-renewal-history': renewalHistory,
 };
 
 /** Every migration's name, in the order they apply. */

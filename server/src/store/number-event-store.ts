@@ -1,5 +1,5 @@
 import { newId } from '../domain/ids.js';
-import type { ChangeSource, NumberEvent, NumberEventDetailsByKind, NumberEventKind } from '../domain/number-event.js';
+import { SYSTEM_SOURCE, type ChangeSource, type NumberEvent, type NumberEventDetailsByKind, type NumberEventKind } from '../domain/number-event.js';
 import type { Executor } from './database.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
 import { preparedQuery } from './prepared-query.js';
@@ -26,12 +26,12 @@ const ROWS_PER_INSERT = 1000;
 /**
  * Records events in the caller's transaction, so that they commit or roll back with the change
  * they describe: pass the same `trx` that writes the change. One multi-row INSERT per thousand
- * events, so a set-based run (renewals, suspensions) records a batch in one round trip.
+ * events, so a set-based run (suspensions, reactivations) records a batch in one round trip.
  *
  * @example
- * await recordNumberEvents(trx, renewed.map((r) => ({
- *   kind: 'renewed', didNumber: r.did_number, accountId: r.account_id, source: SYSTEM_SOURCE, at,
- *   details: { order_id: r.order_id, period: r.period, amount_cents: r.amount_cents },
+ * await recordNumberEvents(trx, unpaid.map((t) => ({
+ *   kind: 'suspended', didNumber: t.did_number, accountId: t.account_id, source: SYSTEM_SOURCE, at,
+ *   details: { order_id: t.order_id, period: t.next_period },
  * })));
  */
 export async function recordNumberEvents(ex: Executor, events: readonly NewNumberEvent[]): Promise<void> {
@@ -64,7 +64,8 @@ export function eventRow(event: NewNumberEvent): NumberEventRow {
 
 /**
  * A number's events, newest first: with `accountId`, only that owner's (a customer's own tenures);
- * without, every owner's (the operator).
+ * without, every owner's (the operator). Renewals are read from the periods charged
+ * (renewalEvents) and take their place among the events by their id.
  */
 export async function listNumberEvents(
   ex: Executor,
@@ -77,7 +78,64 @@ export async function listNumberEvents(
   query = query.orderBy('id', 'desc');
   const limit = fetchLimit(page);
   if (limit !== undefined) query = query.limit(limit);
-  return toPage((await query.execute()).map(numberEventOf), page, (event) => event.id);
+  const events = (await query.execute()).map(numberEventOf);
+  const renewals = (await renewalEvents(ex, filter)).filter((event) => page.after === undefined || event.id < page.after);
+  const merged = [...events, ...renewals].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  return toPage(limit === undefined ? merged : merged.slice(0, limit), page, (event) => event.id);
+}
+
+/**
+ * Each period charged for the number as a `renewed` event (the billing run, so `system`, without
+ * a request), with the id billingEventId gives it.
+ * A number is renewed once a month, so reading all of its charges stays small.
+ */
+async function renewalEvents(ex: Executor, filter: { didNumber: string; accountId?: string }): Promise<NumberEvent[]> {
+  let query = ex
+    .selectFrom('rental')
+    .innerJoin('rental_charge', 'rental_charge.order_id', 'rental.order_id')
+    .select([
+      'rental.did_number',
+      'rental.account_id',
+      'rental_charge.order_id',
+      'rental_charge.period',
+      'rental_charge.amount_cents',
+      'rental_charge.period_start',
+      'rental_charge.period_end',
+      'rental_charge.charged_at',
+    ])
+    .where('rental.did_number', '=', filter.didNumber);
+  if (filter.accountId !== undefined) query = query.where('rental.account_id', '=', filter.accountId);
+  return (await query.execute()).map((row) => ({
+    id: billingEventId('renewed', row.charged_at, row.order_id, Number(row.period)),
+    did_number: row.did_number,
+    account_id: row.account_id,
+    kind: 'renewed' as const,
+    details: {
+      order_id: row.order_id,
+      period: Number(row.period),
+      amount_cents: Number(row.amount_cents),
+      period_start: row.period_start,
+      period_end: row.period_end,
+    },
+    actor: SYSTEM_SOURCE.actor,
+    request_id: SYSTEM_SOURCE.requestId,
+    created_at: row.charged_at,
+  }));
+}
+
+/** Where a billing run's events sort among the run's others, all dated by the run's instant. */
+const RUN_EVENT_ORDER = { renewed: '7', suspended: '8', reactivated: '9' } as const;
+
+/**
+ * The id of a billing run's event of a tenure's period: an `evt_` id as newId makes at the run's
+ * instant `at` (a UUIDv7 begins with its milliseconds), then the kind, so that a run's renewals
+ * come before its suspensions and reactivations, then the period and the tenure. A renewal's id is
+ * made again at each read from its charge; the run writes the others with theirs. A run records
+ * one of each kind at most per tenure and period, so no two collide.
+ */
+export function billingEventId(kind: keyof typeof RUN_EVENT_ORDER, at: string, orderId: string, period: number): string {
+  const millis = new Date(at).getTime().toString(16).padStart(12, '0');
+  return `evt_${millis}${RUN_EVENT_ORDER[kind]}${period.toString(16).padStart(3, '0')}${orderId.slice(-16).padStart(16, '0')}`;
 }
 
 export function numberEventOf(row: NumberEventRow): NumberEvent {

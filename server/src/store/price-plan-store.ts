@@ -1,7 +1,9 @@
+import { sql } from 'kysely';
 import type { NumberType } from '../domain/phone-number.js';
 import type { PlanTypePrice, PricePlan, StoredPricePlan } from '../domain/price-plan.js';
 import { monthlyPriceFor } from '../domain/price-plan.js';
 import type { Executor } from './database.js';
+import { jsonRows } from './json-rows.js';
 import type { PricePlanPriceRow, PricePlanRow } from './tables.js';
 
 /** A plan's rows as the domain's plan. */
@@ -148,7 +150,7 @@ export async function renewalPrices(ex: Executor, rows: ReadonlyArray<{ did_numb
   const numbers = await ex
     .selectFrom('phone_number')
     .select(['did_number', 'number_type', 'custom_price', 'setup_cost_cents', 'monthly_cost_cents', 'upstream_setup_cost_cents', 'upstream_monthly_cost_cents'])
-    .where('did_number', 'in', didNumbers)
+    .where(sql<boolean>`did_number IN (SELECT j.did_number FROM ${jsonRows(ex, didNumbers.map((did) => [did]), { did_number: 'text' })} AS j)`)
     .execute();
   const planOf = await plansOfAccounts(ex, [...new Set(rows.map((row) => row.account_id))]);
   const plans = new Map((await listPlansWithoutCounts(ex, [...new Set(planOf.values())])).map((plan) => [plan.id, plan]));
