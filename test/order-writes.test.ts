@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { newId } from '../server/src/domain/ids.js';
 import { completePendingOrder, type OrderCompletion } from '../server/src/store/purchase/order-completion.js';
+import { listNumberEvents } from '../server/src/store/number-event-store.js';
 import { reservePendingOrder } from '../server/src/store/purchase/order-reservation.js';
 import type { PurchaseOrderRow } from '../server/src/store/tables.js';
 import { createTestContext, type TestContextApi } from './helpers/context.js';
@@ -21,7 +22,8 @@ async function snapshot(ctx: TestContextApi, orderId: string) {
     entries: await ctx.db.selectFrom('ledger_entry').selectAll().where('transaction_id', 'like', 'txn_%').orderBy('ledger_account').execute(),
     verified: await ctx.db.selectFrom('verified_cli').selectAll().where('account_id', '=', order.account_id).execute(),
     tenure: await ctx.db.selectFrom('rental').selectAll().where('order_id', '=', orderId).execute(),
-    events: await ctx.db.selectFrom('number_event').selectAll().where('did_number', '=', order.did_number).execute(),
+    events: (await listNumberEvents(ctx.db, { didNumber: order.did_number }, {})).rows,
+    stored: await ctx.db.selectFrom('number_event').selectAll().where('did_number', '=', order.did_number).execute(),
   };
 }
 
@@ -38,7 +40,7 @@ function pendingOrder(accountId: string, addressId: string, personId: string, di
     id: newId('ord'), account_id: accountId, did_number: didNumber, status: 'pending', amount_cents: cents, setup_cost_cents: 0,
     monthly_cost_cents: cents, address_id: addressId, person_id: personId, primary_route: 'device', primary_destination: '1000000',
     description: 'my line', failure_code: null, carrier_reference: null, upstream_setup_cost_cents: 1_00, upstream_monthly_cost_cents: 5_00,
-    created_at: at, updated_at: at, completed_at: null,
+    created_at: at, updated_at: at, completed_at: null, actor: 'api_key:key_buyer', request_id: 'req_buyer',
   };
 }
 
@@ -105,6 +107,18 @@ describeEachDatabase('order reservation', (dialect) => {
 });
 
 describeEachDatabase('order completion', (dialect) => {
+  it('writes the purchase event of an order placed before orders named who placed them, once', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const buyer = await ctx.createAccount({ balance: 100_00 });
+    const orderId = (await placeHold(ctx, buyer.accountId, buyer.addressId, buyer.personId, 5_00))!;
+    await ctx.db.updateTable('purchase_order').set({ actor: null, request_id: null }).where('id', '=', orderId).execute();
+    assert.ok(await completePendingOrder(ctx.database, completion(orderId, '2026-11-29T04:00:00.000Z')));
+    const after = await snapshot(ctx, orderId);
+    assert.deepEqual(after.stored.map((row) => [row.kind, row.actor, row.request_id]), [['purchased', 'api_key:key_buyer', 'req_buyer']], 'the completion wrote it, as its source');
+    assert.deepEqual(after.events.map((event) => event.kind), ['purchased'], 'and the history shows it once');
+    await assertInvariants(ctx.db, null);
+  });
+
   it('posts the hold, activates the number and adds the caller ID in one go, once', async (t) => {
     const ctx = await createTestContext(t, dialect);
     const buyer = await ctx.createAccount({ balance: 100_00 });
@@ -148,7 +162,7 @@ describeEachDatabase('order completion', (dialect) => {
       'the tenure begins with its first month paid',
     );
     assert.deepEqual(
-      after.events.map((row) => ({ ...row, id: row.id.slice(0, 4), details: JSON.parse(row.details) })),
+      after.events.map((row) => ({ ...row, id: row.id.slice(0, 4) })),
       [
         {
           id: 'evt_', did_number: after.order.did_number, account_id: buyer.accountId, kind: 'purchased', actor: 'api_key:key_buyer',
@@ -159,8 +173,9 @@ describeEachDatabase('order completion', (dialect) => {
           },
         },
       ],
-      "the number's history records the purchase, by whom and in which request",
+      "the number's history shows the purchase, by whom and in which request",
     );
+    assert.deepEqual(after.stored, [], 'read from the order: the purchase writes no event row');
 
     const again = await completePendingOrder(ctx.database, completion(orderId, '2026-11-29T05:00:00.000Z'));
     assert.equal(again, undefined, 'a settled order is not completed twice');

@@ -98,12 +98,20 @@ export async function assertInvariants(db: Db, carrier: Carrier | null, options:
   }
 
   // INV-HISTORY: every completed order, and only those, has its one `purchased` event, its buyer's:
-  // the event is written by the completion's own transaction.
+  // read from the order and the tenure its completion began (an order naming who placed it), or
+  // written by the completion's own transaction (an order placed before orders named it).
   const purchasedEvents = new Map<string, Array<{ account_id: string; did_number: string }>>();
   for (const event of await db.selectFrom('number_event').select(['did_number', 'account_id', 'details']).where('kind', '=', 'purchased').execute()) {
     const orderId = (JSON.parse(event.details) as { order_id: string }).order_id;
     purchasedEvents.set(orderId, [...(purchasedEvents.get(orderId) ?? []), event]);
   }
+  const readFromOrders = await db
+    .selectFrom('rental')
+    .innerJoin('purchase_order', 'purchase_order.id', 'rental.order_id')
+    .select(['purchase_order.id', 'rental.account_id', 'rental.did_number'])
+    .where('purchase_order.actor', 'is not', null)
+    .execute();
+  for (const row of readFromOrders) purchasedEvents.set(row.id, [...(purchasedEvents.get(row.id) ?? []), row]);
   for (const order of orders) {
     const events = purchasedEvents.get(order.id) ?? [];
     purchasedEvents.delete(order.id);

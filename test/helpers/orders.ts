@@ -22,7 +22,7 @@ export async function placeHold(ctx: TestContextApi, accountId: string, addressI
     await insertOrder(trx, {
       id: orderId, account_id: accountId, did_number: did, status: 'pending', amount_cents: cents, setup_cost_cents: 0,
       monthly_cost_cents: cents, address_id: addressId, person_id: personId, primary_route: 'device', primary_destination: '1000000',
-      description: null, failure_code: null, carrier_reference: null, upstream_setup_cost_cents: null, upstream_monthly_cost_cents: null, created_at: at, updated_at: at, completed_at: null,
+      description: null, failure_code: null, carrier_reference: null, upstream_setup_cost_cents: null, upstream_monthly_cost_cents: null, created_at: at, updated_at: at, completed_at: null, actor: 'api_key:key_buyer', request_id: 'req_buyer',
     });
     await insertHold(trx, { id: newId('hld'), accountId, orderId, amountCents: cents, at });
     return orderId;

@@ -93,7 +93,7 @@ async function runSaga(
   source: ChangeSource,
   claim: IdempotencyClaim | null | undefined,
 ): Promise<PurchaseDone> {
-  const order = await reserve(deps, accountId, request, claim);
+  const order = await reserve(deps, accountId, request, source, claim);
   deps.faults?.reached('after_reserve');
 
   const outcome = provisionWithTimeout(deps, provisionRequestOf(order));
@@ -209,6 +209,7 @@ async function reserve(
   deps: ServiceDeps,
   accountId: string,
   request: PurchaseRequest,
+  source: ChangeSource,
   claim: IdempotencyClaim | null | undefined,
 ): Promise<PurchaseOrderRow> {
   const at = isoNow(deps);
@@ -234,6 +235,8 @@ async function reserve(
       created_at: at,
       updated_at: at,
       completed_at: null,
+      actor: source.actor,
+      request_id: source.requestId,
     };
     refuseWhileCarrierRefuses(deps, checked.number.carrier);
     const reservation = await reservePendingOrder(trx, order, newId('hld'));

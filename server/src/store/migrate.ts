@@ -27,6 +27,7 @@ import * as pricePlan from './migrations/0023-price-plan.js';
 import * as restore from './migrations/0024-restore.js';
 import * as billingRun from './migrations/0025-billing-run.js';
 import * as renewalHistory from './migrations/0026-renewal-history.js';
+import * as purchaseSource from './migrations/0027-purchase-source.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -56,6 +57,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0024-restore': restore,
   '0025-billing-run': billingRun,
   '0026-renewal-history': renewalHistory,
+  '0027-purchase-source': purchaseSource,
 };
 
 /** Every migration's name, in the order they apply. */

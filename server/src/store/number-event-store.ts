@@ -64,8 +64,8 @@ export function eventRow(event: NewNumberEvent): NumberEventRow {
 
 /**
  * A number's events, newest first: with `accountId`, only that owner's (a customer's own tenures);
- * without, every owner's (the operator). Renewals are read from the periods charged
- * (renewalEvents) and take their place among the events by their id.
+ * without, every owner's (the operator). Purchases are read from their orders (purchaseEvents) and
+ * renewals from the periods charged (renewalEvents); each takes its place among the events by its id.
  */
 export async function listNumberEvents(
   ex: Executor,
@@ -79,9 +79,59 @@ export async function listNumberEvents(
   const limit = fetchLimit(page);
   if (limit !== undefined) query = query.limit(limit);
   const events = (await query.execute()).map(numberEventOf);
-  const renewals = (await renewalEvents(ex, filter)).filter((event) => page.after === undefined || event.id < page.after);
-  const merged = [...events, ...renewals].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  const derived = [...(await purchaseEvents(ex, filter)), ...(await renewalEvents(ex, filter))].filter(
+    (event) => page.after === undefined || event.id < page.after,
+  );
+  const merged = [...events, ...derived].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
   return toPage(limit === undefined ? merged : merged.slice(0, limit), page, (event) => event.id);
+}
+
+/**
+ * Each completed order of the number that names who placed it (migration 0027 on) as its
+ * `purchased` event, found through its tenure: the order's own configuration, actor and request,
+ * at its completion, with the id billingEventId gives period 0. A number has a tenure per sale.
+ */
+async function purchaseEvents(ex: Executor, filter: { didNumber: string; accountId?: string }): Promise<NumberEvent[]> {
+  let query = ex
+    .selectFrom('rental')
+    .innerJoin('purchase_order', 'purchase_order.id', 'rental.order_id')
+    .select([
+      'purchase_order.id',
+      'purchase_order.did_number',
+      'purchase_order.account_id',
+      'purchase_order.amount_cents',
+      'purchase_order.primary_route',
+      'purchase_order.primary_destination',
+      'purchase_order.address_id',
+      'purchase_order.person_id',
+      'purchase_order.description',
+      'purchase_order.actor',
+      'purchase_order.request_id',
+      'purchase_order.completed_at',
+    ])
+    .where('rental.did_number', '=', filter.didNumber)
+    .where('purchase_order.actor', 'is not', null);
+  if (filter.accountId !== undefined) query = query.where('rental.account_id', '=', filter.accountId);
+  return (await query.execute()).map((row) => ({
+    id: billingEventId('purchased', row.completed_at!, row.id, 0),
+    did_number: row.did_number,
+    account_id: row.account_id,
+    kind: 'purchased' as const,
+    details: {
+      order_id: row.id,
+      amount_cents: Number(row.amount_cents),
+      configuration: {
+        primary_route: row.primary_route,
+        primary_destination: row.primary_destination,
+        address_id: row.address_id,
+        person_id: row.person_id,
+        description: row.description,
+      },
+    },
+    actor: row.actor!,
+    request_id: row.request_id,
+    created_at: row.completed_at!,
+  }));
 }
 
 /**
@@ -123,8 +173,11 @@ async function renewalEvents(ex: Executor, filter: { didNumber: string; accountI
   }));
 }
 
-/** Where a billing run's events sort among the run's others, all dated by the run's instant. */
-const RUN_EVENT_ORDER = { renewed: '7', suspended: '8', reactivated: '9' } as const;
+/**
+ * Where a billing run's events sort among the run's others, all dated by the run's instant; a
+ * purchase comes before any event made with newId in the same millisecond (a UUIDv7's next digit is 7).
+ */
+const RUN_EVENT_ORDER = { purchased: '6', renewed: '7', suspended: '8', reactivated: '9' } as const;
 
 /**
  * The id of a billing run's event of a tenure's period: an `evt_` id as newId makes at the run's

@@ -4,7 +4,7 @@ import type { CarrierName } from '../domain/carrier-name.js';
 import type { IdempotencyState } from '../domain/idempotency-state.js';
 import type { Invoice, InvoiceLine } from '../domain/invoice.js';
 import type { PersonType } from '../domain/ipnd-record.js';
-import type { NumberEventKind } from '../domain/number-event.js';
+import type { Actor, NumberEventKind } from '../domain/number-event.js';
 import type { RoundingRule } from '../domain/pricing-rule.js';
 import type { HoldStatus, NumberStatus, OrderFailureCode, OrderStatus, TransactionType } from '../domain/order.js';
 import type { Country, NumberType } from '../domain/phone-number.js';
@@ -192,6 +192,9 @@ export interface PurchaseOrderTable {
   created_at: string;
   updated_at: string;
   completed_at: string | null;
+  /** Who placed the order and in which request: its `purchased` event's (null before migration 0027). */
+  actor: Actor | null;
+  request_id: string | null;
 }
 
 export interface FundsHoldTable {

@@ -59,7 +59,7 @@ export function purchasedDetails(
  * Completes a pending order, all of it or nothing: the order becomes completed, its hold is posted
  * as a purchase (balance, ledger transaction and its two entries), the number becomes active for
  * the buyer and joins the buyer's verified caller IDs, its tenure begins with the first month paid,
- * and its history records the purchase. Returns undefined, changing nothing, if the
+ * and its history shows the purchase (read from the order and its tenure). Returns undefined, changing nothing, if the
  * order is no longer pending. Throws, changing nothing, if the order has no pending hold or its
  * number is not reserved for it.
  *
@@ -113,9 +113,13 @@ async function completeStepByStep(ex: Executor, c: OrderCompletion): Promise<Com
     firstRenewalOn: c.firstRenewalOn,
     at: c.at,
   });
-  await recordNumberEvents(ex, [
-    { id: c.eventId, kind: 'purchased', didNumber: order.did_number, accountId: order.account_id, source: c.source, at: c.at, details: purchasedDetails(order) },
-  ]);
+  // The history reads the purchase from the order and its tenure; only an order placed before the
+  // orders named who placed them (migration 0027) needs its event written.
+  if (order.actor === null) {
+    await recordNumberEvents(ex, [
+      { id: c.eventId, kind: 'purchased', didNumber: order.did_number, accountId: order.account_id, source: c.source, at: c.at, details: purchasedDetails(order) },
+    ]);
+  }
   return { order, balanceAfterCents: txn.balance_after_cents };
 }
 
@@ -175,7 +179,7 @@ const completeAll = preparedQuery(
             'primary_route', o.primary_route, 'primary_destination', o.primary_destination, 'address_id', o.address_id,
             'person_id', o.person_id, 'description', o.description))::text,
           ${source.actor}::text, ${source.requestId}::text, ${c.at}::text
-        FROM o WHERE EXISTS (SELECT 1 FROM n)
+        FROM o WHERE EXISTS (SELECT 1 FROM n) AND o.actor IS NULL
       )
       SELECT o.*, (SELECT balance_cents FROM a) AS balance_after_cents FROM o
       WHERE bilby_check(EXISTS (SELECT 1 FROM a), 'Order ' || o.id || ' has no pending hold')

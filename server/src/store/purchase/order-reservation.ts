@@ -45,11 +45,12 @@ const reserveAll = preparedQuery(
       ), o AS (
         INSERT INTO purchase_order (id, account_id, did_number, status, amount_cents, setup_cost_cents, monthly_cost_cents, address_id,
           person_id, primary_route, primary_destination, description, failure_code, carrier_reference, upstream_setup_cost_cents,
-          upstream_monthly_cost_cents, created_at, updated_at, completed_at)
+          upstream_monthly_cost_cents, created_at, updated_at, completed_at, actor, request_id)
         SELECT ${o.id}, ${o.account_id}, ${o.did_number}, ${o.status}::text, ${o.amount_cents}::bigint, ${o.setup_cost_cents}::bigint,
           ${o.monthly_cost_cents}::bigint, ${o.address_id}::text, ${o.person_id}::text, ${o.primary_route}::text, ${o.primary_destination}::text,
           ${o.description}::text, ${o.failure_code}::text, ${o.carrier_reference}::text, ${o.upstream_setup_cost_cents}::bigint,
-          ${o.upstream_monthly_cost_cents}::bigint, ${o.created_at}::text, ${o.updated_at}::text, ${o.completed_at}::text
+          ${o.upstream_monthly_cost_cents}::bigint, ${o.created_at}::text, ${o.updated_at}::text, ${o.completed_at}::text,
+          ${o.actor}::text, ${o.request_id}::text
         WHERE EXISTS (SELECT 1 FROM a)
         RETURNING id, account_id, amount_cents, created_at
       ), h AS (
