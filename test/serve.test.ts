@@ -148,6 +148,6 @@ describe('bilby serve', () => {
     const first = await runCli(['migrate'], env);
     assert.deepEqual([first.code, first.stdout], [0, `Applied: ${MIGRATION_NAMES.join(', ')}\n`], first.stderr);
     const recovery = await runCli(['recover'], env);
-    assert.deepEqual([recovery.code, recovery.stdout], [0, 'Recovery: 0 completed, 0 failed, 0 unresolved\nReleases: 0 completed, 0 unresolved\nUpstream changes: 0 pushed, 0 postponed\n'], recovery.stderr);
+    assert.deepEqual([recovery.code, recovery.stdout], [0, 'Recovery: 0 completed, 0 failed, 0 unresolved\nReleases: 0 completed, 0 unresolved\nRestores: 0 completed, 0 failed, 0 unresolved\nUpstream changes: 0 pushed, 0 postponed\n'], recovery.stderr);
   });
 });

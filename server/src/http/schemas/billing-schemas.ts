@@ -39,5 +39,6 @@ export const BillingRun = Type.Object(
   { $id: 'BillingRun' },
 );
 export const BillingRunList = Type.Object({ results: Type.Array(Type.Ref('BillingRun')) });
-export const BillingRunIdParam = Type.Object({ run_id: Type.String({ maxLength: 100 }) });
+// No length limit: a malformed id is answered as an unknown one (404), as every id in a path is.
+export const BillingRunIdParam = Type.Object({ run_id: Type.String() });
 export const BillingRunListQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })) });
