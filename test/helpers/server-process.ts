@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SERVER_NODE_FLAGS } from '../../tools/server-node-flags.js';
@@ -59,7 +60,9 @@ async function startOnPort(port: number, [command, ...prefix]: string[], args: s
   for (let i = 0; ; i++) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`serve exited: ${output}`);
     try {
-      if ((await fetch(`${base}/readyz`)).ok) break;
+      // A ready answer may come from another test's server that bound the port first: only a
+      // socket the child listens on counts.
+      if ((await fetch(`${base}/readyz`)).ok && listensOn(child.pid!, port)) break;
     } catch {
       // not listening yet
     }
@@ -95,4 +98,36 @@ export async function closedPort(): Promise<number> {
   const { port } = probe.address() as AddressInfo;
   await new Promise((resolve) => probe.close(resolve));
   return port;
+}
+
+/**
+ * Whether process `pid` holds the socket listening on `port` (Linux's /proc). Where /proc cannot
+ * tell (another system), the ready answer is taken as the child's.
+ */
+function listensOn(pid: number, port: number): boolean {
+  let listening: Set<string>;
+  let fds: string[];
+  try {
+    listening = new Set();
+    const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+    for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+      for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+        const fields = line.trim().split(/\s+/);
+        // local_address is ADDRESS:PORT in hex, st 0A is LISTEN, the tenth field the socket's inode.
+        if (fields[1]?.endsWith(`:${hexPort}`) && fields[3] === '0A') listening.add(fields[9]!);
+      }
+    }
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return true;
+  }
+  for (const fd of fds) {
+    try {
+      const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
+      if (inode && listening.has(inode)) return true;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return false;
 }
