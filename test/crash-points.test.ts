@@ -23,12 +23,13 @@ describeEachDatabase('crash points', (dialect) => {
     // The release's point has a test of its own below (and in the reseller suite, with an upstream);
     // the point before upstream hears of a number's new IPND records is in the reseller routing suite,
     // as only a carrier that keeps them upstream reaches it.
-    // The billing run's are in billing-crash.test.ts; the restore's in restore-crash.test.ts.
+    // The billing run's are in billing-crash.test.ts and billing-thread.test.ts; the restore's in restore-crash.test.ts.
     const ofTheirOwn: CrashPoint[] = [
       'after_carrier_release',
       'before_upstream_change',
       'before_billing_commit',
       'after_billing_batch',
+      'before_billing_thread_commit',
       'after_restore_reserve',
       'after_restore_carrier_ok',
       'after_restore_commit',

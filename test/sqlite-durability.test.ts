@@ -139,6 +139,47 @@ it('starts the log over while reader threads read without pause', async (t) => {
   assert.equal(Number(rows[0]?.n), 5_000);
 });
 
+it("gives a thread's writer the file alone: no transaction open on the server's connection meanwhile, later writes queued behind it, its failure its own", async (t) => {
+  const { database, path } = await sqliteFile(t);
+  assert.ok(database.threadWrites);
+  assert.equal(database.threadWrites.path, path);
+  // Another connection, as the billing thread's, taking the write lock at once: it would wait
+  // (busy_timeout 0: fail) if the server's connection held a transaction open.
+  const other = new SqliteDatabase(path);
+  t.after(() => other.close());
+  other.pragma('busy_timeout = 0');
+  const order: string[] = [];
+  const earlier = database.writeTransaction(async (trx) => {
+    await trx.insertInto('rate_limit_window').values({ key_id: 'before', window_start: 'w', hits: 1 }).execute();
+    order.push('earlier');
+  });
+  const alone = database.threadWrites.run(async () => {
+    await sleep(30);
+    other.exec("BEGIN IMMEDIATE; INSERT INTO rate_limit_window (key_id, window_start, hits) VALUES ('thread', 'w', 1); COMMIT");
+    order.push('alone');
+    return 'written';
+  });
+  const later = database.writeTransaction(async (trx) => {
+    await trx.insertInto('rate_limit_window').values({ key_id: 'after', window_start: 'w', hits: 1 }).execute();
+    order.push('later');
+  });
+  const refused = database.threadWrites
+    .run(async () => {
+      throw new Error('the thread failed');
+    })
+    .then(
+      () => 'fulfilled',
+      (error: Error) => error.message,
+    );
+  const last = database.writeTransaction((trx) => trx.insertInto('rate_limit_window').values({ key_id: 'last', window_start: 'w', hits: 1 }).execute());
+  assert.equal(await alone, 'written');
+  await Promise.all([earlier, later, last]);
+  assert.equal(await refused, 'the thread failed');
+  assert.deepEqual(order, ['earlier', 'alone', 'later']);
+  const keys = await database.db.selectFrom('rate_limit_window').select('key_id').orderBy('key_id').execute();
+  assert.deepEqual(keys.map((row) => row.key_id), ['after', 'before', 'last', 'thread']);
+});
+
 it('waits for transactions still syncing before it closes', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bilby-durable-'));
   const path = join(dir, 'bilby.db');

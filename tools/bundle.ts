@@ -50,6 +50,7 @@ await build({
   ...esModule,
   entryPoints: {
     'inventory-csv-thread': 'server/src/services/inventory-csv-thread.ts',
+    'billing-thread': 'server/src/services/billing-thread.ts',
     'sqlite-reader-thread': 'server/src/store/sqlite/sqlite-reader-thread.ts',
     'sqlite-checkpoint-thread': 'server/src/store/sqlite/sqlite-checkpoint-thread.ts',
   },

@@ -10,7 +10,11 @@ import { threadFromSource } from '../thread-script.js';
  * (src/thread-script.ts), as the SQLite threads are: Node 20 does not pass a parent's module hooks
  * on to its workers, and tsx registered in each thread cost several times the thread's own start.
  */
-export function startModuleThread(from: string, name: string, options: WorkerOptions = {}): Worker {
+export function startModuleThread(from: string, name: string, options: WorkerOptions = {}, source: 'module' | 'script' = 'module'): Worker {
   if (!from.endsWith('.ts')) return new Worker(new URL(`./${name}.mjs`, from), options);
-  return new Worker(threadFromSource(fileURLToPath(new URL(`./${name}.ts`, from)), 'module'), { ...options, execArgv: [] });
+  const file = fileURLToPath(new URL(`./${name}.ts`, from));
+  // A module from a data: URL cannot import a package (better-sqlite3 is left out of the bundle):
+  // a thread that opens the database runs as a script, which requires it from the module's folder.
+  if (source === 'script') return new Worker(threadFromSource(file, 'script'), { ...options, eval: true, execArgv: [] });
+  return new Worker(threadFromSource(file, 'module'), { ...options, execArgv: [] });
 }

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { transactionGst } from '../domain/gst.js';
 import { LEDGER_REVENUE } from '../domain/order.js';
 import type { AccountFunds, DueTenure, PlannedCharge, PlannedTenure } from '../domain/renewal-plan.js';
-import { dialectOf, type Executor } from './database.js';
+import { dialectOf, type Executor } from './dialect.js';
 import { jsonRows } from './json-rows.js';
 
 /** Where a run's batch starts: after this tenure in (account_id, next_due_on, order_id) order. */

@@ -1,16 +1,10 @@
-import { PostgresAdapter, type Kysely, type Transaction } from 'kysely';
 import { isPostgresUrl, sqlitePath } from '../domain/database-url.js';
 import { createPostgres, type IsolationLevel, type PostgresOptions } from './postgres/postgres-database.js';
 import type { CommitCounter } from './sqlite/sqlite-connection.js';
 import { createSqlite, type SqliteOptions } from './sqlite/sqlite-database.js';
-import type { Tables } from './tables.js';
+import type { DialectName, Db, Executor, Trx } from './dialect.js';
 
-export type Db = Kysely<Tables>;
-export type Trx = Transaction<Tables>;
-/** Either the database or a transaction: store functions accept both. */
-export type Executor = Db | Trx;
-
-export type DialectName = 'sqlite' | 'postgres';
+export { dialectOf, type DialectName, type Db, type Executor, type Trx } from './dialect.js';
 
 export interface WriteOptions {
   /**
@@ -23,11 +17,6 @@ export interface WriteOptions {
 }
 
 export const READ_COMMITTED: WriteOptions = { isolation: 'read committed' };
-
-/** Which dialect a query builder (database, transaction or migration's Kysely) speaks. */
-export function dialectOf(ex: Pick<Kysely<unknown>, 'getExecutor'>): DialectName {
-  return ex.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
-}
 
 export interface Database {
   readonly db: Db;
@@ -50,6 +39,13 @@ export interface Database {
    * SQLite: writeTransaction (where a transaction costs no round trips).
    */
   writeStatement<T>(fn: (ex: Executor) => Promise<T>): Promise<T>;
+  /**
+   * A SQLite file only: for a worker thread that writes the file through a connection of its own
+   * (store/sqlite/sqlite-thread-writer.ts). `run` gives fn this process's turn to write: nothing is
+   * written through `db` while it runs, so the thread never waits on this connection's lock, and
+   * this connection never blocks the event loop waiting on the thread's.
+   */
+  readonly threadWrites?: { readonly path: string; run<T>(fn: () => Promise<T>): Promise<T> };
   /** Durable commits so far (SQLite; PostgreSQL counts write transactions committed). */
   readonly stats: CommitCounter;
   close(): Promise<void>;

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import { dialectOf, type Executor } from './database.js';
+import { dialectOf, type Executor } from './dialect.js';
 
 /** What a column of a JSON row source is read as. */
 export type JsonColumnType = 'text' | 'integer' | 'bigint';

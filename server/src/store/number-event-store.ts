@@ -1,6 +1,6 @@
 import { newId } from '../domain/ids.js';
 import { SYSTEM_SOURCE, type ChangeSource, type NumberEvent, type NumberEventDetailsByKind, type NumberEventKind } from '../domain/number-event.js';
-import type { Executor } from './database.js';
+import type { Executor } from './dialect.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
 import { preparedQuery } from './prepared-query.js';
 import type { NumberEventRow } from './tables.js';

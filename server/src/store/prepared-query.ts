@@ -1,6 +1,6 @@
 import { CompiledQuery, type Compilable, type QueryResult, type RawBuilder } from 'kysely';
 import { nameStatement } from './postgres/postgres-prepared.js';
-import { dialectOf, type Executor } from './database.js';
+import { dialectOf, type Executor } from './dialect.js';
 
 type Argument = string | number | bigint | null | object;
 /** Where a compiled query's parameter comes from: an argument, a field of one, or a constant. */

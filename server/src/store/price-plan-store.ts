@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { NumberType } from '../domain/phone-number.js';
 import type { PlanTypePrice, PricePlan, StoredPricePlan } from '../domain/price-plan.js';
 import { monthlyPriceFor } from '../domain/price-plan.js';
-import type { Executor } from './database.js';
+import type { Executor } from './dialect.js';
 import { jsonRows } from './json-rows.js';
 import type { PricePlanPriceRow, PricePlanRow } from './tables.js';
 

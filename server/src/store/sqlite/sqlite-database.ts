@@ -47,6 +47,7 @@ export function createSqlite(path: string, options: SqliteOptions = {}) {
     location: path,
     writeTransaction: write,
     writeStatement: write,
+    ...(onDisk ? { threadWrites: { path, run: <T>(fn: () => Promise<T>) => group.alone(fn) } } : {}),
     stats,
     close: async () => {
       await group.idle();

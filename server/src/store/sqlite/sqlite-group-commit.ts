@@ -10,6 +10,8 @@ export interface LogLimit {
 
 interface Job<DB> {
   fn: (trx: Transaction<DB>) => Promise<unknown>;
+  /** Runs with no transaction open on this connection, none starting until it ends (alone()). */
+  alone: boolean;
   resolve(value: unknown): void;
   reject(error: unknown): void;
 }
@@ -47,8 +49,22 @@ export class SqliteGroupCommit<DB> {
   }
 
   run<T>(fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+    return this.#enqueue(fn, false);
+  }
+
+  /**
+   * Runs fn in the writer's turn without a transaction on this connection: no write transaction is
+   * open here while it runs, and none begins until it settles. For work that writes the file
+   * through a connection of its own (a worker thread's) and must not wait on this one's lock, nor
+   * hold the event loop while this one waits on its own.
+   */
+  alone<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#enqueue(fn, true);
+  }
+
+  #enqueue<T>(fn: (trx: Transaction<DB>) => Promise<T>, alone: boolean): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      this.#queue.push({ fn, alone, resolve: resolve as (value: unknown) => void, reject });
       if (!this.#draining) {
         this.#draining = true;
         // Wait for the requests already read from the sockets to queue their transactions too.
@@ -62,7 +78,15 @@ export class SqliteGroupCommit<DB> {
       while (this.#queue.length > 0) {
         // Between batches no write transaction is open: the log can be copied whole and start over.
         if (this.#logLimit?.mustDrain()) await this.#logLimit.drain();
-        await this.#commit(this.#queue.splice(0, MAX_BATCH));
+        if (this.#queue[0]!.alone) {
+          const job = this.#queue.shift()!;
+          const outcome = await settle((job.fn as () => Promise<unknown>)());
+          if (outcome.ok) job.resolve(outcome.value);
+          else job.reject(outcome.error);
+          continue;
+        }
+        const alone = this.#queue.findIndex((job) => job.alone);
+        await this.#commit(this.#queue.splice(0, alone === -1 ? MAX_BATCH : Math.min(alone, MAX_BATCH)));
       }
     } finally {
       this.#draining = false;
