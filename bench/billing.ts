@@ -8,7 +8,7 @@ import { soakAccount, soakNumbers } from '../soak/setup.js';
 import { createDatabase } from '../server/src/store/database.js';
 import { migrateToLatest } from '../server/src/store/migrate.js';
 import { cleanupList } from '../test/helpers/cleanup.js';
-import { startServer } from '../test/helpers/server-process.js';
+import { startServer, type ServerFrom } from '../test/helpers/server-process.js';
 import { load, type LoadResult } from './load.js';
 import type { Row } from './row.js';
 
@@ -40,17 +40,61 @@ export async function benchBilling(log: (message: string) => void): Promise<Row[
     const reference = renewRowByRow(referencePath);
     log(`billing: row by row with better-sqlite3, ${Math.round(reference)} renewals/s`);
 
-    const server = await startServer([], {
-      BILBY_DATABASE_URL: `file:${path}`,
-      BILBY_ADMIN_KEY: ADMIN_KEY,
-      BILBY_RATE_LIMIT_PER_MINUTE: '0',
-      BILBY_BILLING_INTERVAL: 'off',
-      BILBY_LOG_LEVEL: 'warn',
-      // To profile the server through the run: BENCH_SERVER_NODE_OPTIONS='--import FILE', FILE starting
-      // node:inspector's profiler and writing the profile on exit (NODE_OPTIONS refuses --cpu-prof).
-      ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
-    });
-    cleanup.after(() => server.stop());
+    const { perSecond, worst, before, during } = await measureBillingRun(path, searcher, 'bundle', log);
+    const failed = during.reduce((sum, result) => sum + result.non2xx + result.errors, 0);
+    return [
+      {
+        figure: `billing run, ${ROWS.toLocaleString('en')} renewals (SQLite)`,
+        bilby: `${Math.round(perSecond).toLocaleString('en')} renewals/s`,
+        ceiling: `${Math.round(reference).toLocaleString('en')} renewals/s row by row`,
+        ratio: (perSecond / reference).toFixed(2),
+        target: '≥ 20,000 renewals/s',
+        met: perSecond >= 20_000,
+        notes: `one POST /admin/v1/billing/runs in a server process, followed to its end; the reference makes the same writes with better-sqlite3 prepared statements, a transaction per 1,000 renewals, on a copy of the file`,
+      },
+      {
+        figure: 'search p99 during the billing run',
+        bilby: `${worst} ms`,
+        ceiling: `${before.p99Ms} ms before the run`,
+        ratio: (worst / Math.max(before.p99Ms, 1)).toFixed(2),
+        target: '≤ 2× (ratio ≤ 2)',
+        met: worst <= 2 * Math.max(before.p99Ms, 1) && failed === 0,
+        notes: `10 connections of searches in ${during.length} stretches while the run went on (worst stretch shown), ${failed} failed`,
+      },
+    ];
+  } finally {
+    await cleanup.run();
+  }
+}
+
+export interface MeasuredRun {
+  perSecond: number;
+  /** The worst search p99 of the stretches during the run. */
+  worst: number;
+  /** The searches just before the run. */
+  before: LoadResult;
+  /** Each stretch's searches during the run. */
+  during: LoadResult[];
+}
+
+/**
+ * One billing run over the file at `path` (prepared by `prepare`) in a server process started
+ * `from` this tree's bundle or a built bin: the searches' load before it, then during it in
+ * stretches, and its renewals a second from its POST to its end.
+ */
+export async function measureBillingRun(path: string, searcher: string, from: ServerFrom, log: (message: string) => void): Promise<MeasuredRun> {
+  const env = {
+    BILBY_DATABASE_URL: `file:${path}`,
+    BILBY_ADMIN_KEY: ADMIN_KEY,
+    BILBY_RATE_LIMIT_PER_MINUTE: '0',
+    BILBY_BILLING_INTERVAL: 'off',
+    BILBY_LOG_LEVEL: 'warn',
+    // To profile the server through the run: BENCH_SERVER_NODE_OPTIONS='--import FILE', FILE starting
+    // node:inspector's profiler and writing the profile on exit (NODE_OPTIONS refuses --cpu-prof).
+    ...(process.env.BENCH_SERVER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_SERVER_NODE_OPTIONS } : {}),
+  };
+  const server = await startServer([], env, from);
+  try {
     const search = (seconds: number, warmUpSeconds = 0) =>
       load({
         url: `${server.base}/api/v1/phone-numbers/available-numbers/?state=NSW&limit=20`,
@@ -81,29 +125,9 @@ export async function benchBilling(log: (message: string) => void): Promise<Row[
     const worst = Math.max(...during.map((result) => result.p99Ms));
     log(`billing: ${Math.round(perSecond)} renewals/s; searches during the run, worst p99 ${worst} ms`);
     log(`billing: each stretch's search p99 (ms) ${during.map((result) => result.p99Ms).join(', ')}, searches a second ${during.map((result) => Math.round(result.rps)).join(', ')}; before the run p99 ${before.p99Ms} ms, ${Math.round(before.rps)} a second`);
-    const failed = during.reduce((sum, result) => sum + result.non2xx + result.errors, 0);
-    return [
-      {
-        figure: `billing run, ${ROWS.toLocaleString('en')} renewals (SQLite)`,
-        bilby: `${Math.round(perSecond).toLocaleString('en')} renewals/s`,
-        ceiling: `${Math.round(reference).toLocaleString('en')} renewals/s row by row`,
-        ratio: (perSecond / reference).toFixed(2),
-        target: '≥ 20,000 renewals/s',
-        met: perSecond >= 20_000,
-        notes: `one POST /admin/v1/billing/runs in a server process, followed to its end; the reference makes the same writes with better-sqlite3 prepared statements, a transaction per 1,000 renewals, on a copy of the file`,
-      },
-      {
-        figure: 'search p99 during the billing run',
-        bilby: `${worst} ms`,
-        ceiling: `${before.p99Ms} ms before the run`,
-        ratio: (worst / Math.max(before.p99Ms, 1)).toFixed(2),
-        target: '≤ 2× (ratio ≤ 2)',
-        met: worst <= 2 * Math.max(before.p99Ms, 1) && failed === 0,
-        notes: `10 connections of searches in ${during.length} stretches while the run went on (worst stretch shown), ${failed} failed`,
-      },
-    ];
+    return { perSecond, worst, before, during };
   } finally {
-    await cleanup.run();
+    await server.stop();
   }
 }
 

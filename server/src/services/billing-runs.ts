@@ -92,9 +92,11 @@ async function runInBackground(deps: ServiceDeps, lease: HeldLease, started: Bil
   };
   try {
     // A scan of every tenure: on a reader (a thread of its own on SQLite), not the writer's connection.
-    await save({ tenures_total: await countDueTenures(deps.database.reads, run.as_of) });
+    const due = await countDueTenures(deps.database.reads, run.as_of);
+    await save({ tenures_total: due });
     const report = await runBilling(deps, {
       asOf,
+      expectedTenures: due,
       stopping: stop,
       // The progress is for the operator to follow: failing to write it must not stop the charging.
       onProgress: (progress, read) =>

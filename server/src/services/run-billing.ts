@@ -32,6 +32,8 @@ export interface BillingOptions {
   dueBy?: string;
   /** Only this account's numbers (an operator's credit settles its arrears at once). */
   accountId?: string;
+  /** How many tenures are due, if the caller counted them: a run of more than a batch starts on its thread. */
+  expectedTenures?: number;
   stopping?: () => boolean;
   /** Told after each batch: the report so far and how many tenures the run has read. */
   onProgress?: (report: BillingReport, tenuresRead: number) => Promise<unknown> | void;
@@ -45,9 +47,10 @@ const DAY_MS = 86_400_000;
  * can at worst find a period charged already (its primary key), never charge it twice. Then
  * numbers unpaid for longer than the suspension allows are released.
  *
- * The first batch is written on the event loop, a slice at a time with the requests waiting let in
- * between. On a SQLite file, a run with more to bill continues on a thread of its own
- * (services/bill-off-thread.ts), so that the event loop keeps answering requests while it runs.
+ * A small run is written on the event loop, a slice of a batch at a time with the requests waiting
+ * let in between. On a SQLite file, a run of more than a batch (counted by the caller, or found
+ * after the first batch) is written on a thread of its own (services/bill-off-thread.ts), so that
+ * the event loop keeps answering requests while it runs.
  */
 export async function runBilling(deps: ServiceDeps, options: BillingOptions = {}): Promise<BillingReport> {
   const now = options.asOf ?? deps.clock();
@@ -56,7 +59,8 @@ export async function runBilling(deps: ServiceDeps, options: BillingOptions = {}
   const at = deps.clock().toISOString();
   const asOf = options.dueBy ?? calendarDateOf(now, deps.settings.billing.timeZone);
   const report: BillingReport = { asOf, renewed: 0, chargedCents: 0, suspended: 0, reactivated: 0, stillSuspended: 0, released: 0, releasedAtPeriodEnd: 0 };
-  let thread: BillingThread | undefined;
+  const toThread = () => (deps.database.threadWrites ? startBillingThread(deps.database.threadWrites, deps.faults?.point) : undefined);
+  let thread: BillingThread | undefined = (options.expectedTenures ?? 0) > BATCH_TENURES ? toThread() : undefined;
   const bill = (input: BatchInput) =>
     thread ? thread.bill(input) : deps.database.writeTransaction((trx) => billBatch(trx, input, { pause: letRequestsIn, ...(deps.faults ? { faults: deps.faults } : {}) }));
   let cursor: TenureCursor | null = null;
@@ -85,7 +89,7 @@ export async function runBilling(deps: ServiceDeps, options: BillingOptions = {}
       if (batch.size < BATCH_TENURES) break;
       // More is due than a batch: the rest goes to a thread where the database allows it (a
       // thread's start costs more than a small run's writes).
-      if (!thread && deps.database.threadWrites) thread = startBillingThread(deps.database.threadWrites, deps.faults?.point);
+      thread ??= toThread();
     }
   } finally {
     await thread?.close();
