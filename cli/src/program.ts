@@ -4,6 +4,7 @@ import { addAdminCommands } from './admin-commands.js';
 import { NUMBER_TYPES, PERSON_TYPES, ROUTES, STATES, type Run } from './choices.js';
 import { amount, defined, integer } from './arguments.js';
 import * as account from './commands/account.js';
+import * as events from './commands/events.js';
 import { buyWithFlags, guidedBuy } from './commands/buy.js';
 import { login } from './commands/login.js';
 import * as invoices from './commands/invoices.js';
@@ -186,6 +187,20 @@ export function createProgram(): Command {
     .description('your ledger, newest first')
     .option('--limit <n>', 'only this many', integer('--limit', 1, 1000))
     .action(customer(async (client, io, o: { limit?: number }) => account.listTransactions(client, defined({ limit: o.limit }), io)));
+  program
+    .command('events')
+    .description("your account's events, oldest first (each change to your numbers and orders)")
+    .option('--after <cursor>', "only those after this event's cursor")
+    .option('--limit <n>', 'only this many', integer('--limit', 1, 1000))
+    .option('--follow', 'keep printing events as they come, until Ctrl-C')
+    .action(
+      customer(async (client, io, o: { after?: string; limit?: number; follow?: boolean }) => {
+        if (!o.follow) return events.listEvents(client, defined({ after: o.after, limit: o.limit }), io);
+        const stop = new AbortController();
+        process.once('SIGINT', () => stop.abort());
+        await events.followEvents(client, defined({ after: o.after, signal: stop.signal }), io);
+      }),
+    );
 
   const addresses = program.command('addresses').description('your IPND service addresses');
   addresses.command('list', { isDefault: true }).action(customer(async (client, io) => account.listAddresses(client, io)));

@@ -1,6 +1,6 @@
 import { pageable, type PagePromise } from './pagination.js';
 import { fillRoute, type Api, type Method, type PathParams, type Route, type Success } from './routes.js';
-import { sleep, Transport, type ClientOptions, type RequestSpec } from './transport.js';
+import { sleep, sleepUnless, Transport, type ClientOptions, type RequestSpec } from './transport.js';
 import type * as T from './types.js';
 
 /** Per-call options. */
@@ -199,6 +199,30 @@ export function createClient(options: ClientOptions) {
       /** [Bilby] The account's ledger, newest first. */
       list: (options: T.ListOptions = {}): PagePromise<T.Transaction> =>
         list('customer', '/account/transactions/', 'transactions.list', options, { extension: true }),
+    },
+
+    events: {
+      /** [Bilby] The account's events after the cursor `after` (from the start without it), oldest first. */
+      list: (options: T.EventListOptions = {}): PagePromise<T.AccountEvent> =>
+        list('customer', '/events/', 'events.list', options, { extension: true }),
+      /**
+       * [Bilby] Every event after `after`, as they come, until `signal` aborts: the events there are
+       * now, then a poll every `intervalMs` (default 1,000) while there are none.
+       *
+       * @example
+       * for await (const event of client.events.follow({ after: saved, signal })) save(event.cursor);
+       */
+      follow: async function* (options: T.EventFollowOptions = {}): AsyncGenerator<T.AccountEvent> {
+        let after = options.after;
+        while (!options.signal?.aborted) {
+          const page = await customer('GET', '/events/', 'events.list', { query: { limit: 1000, ...(after ? { after } : {}) }, extension: true });
+          for (const event of page.results) {
+            yield event;
+            after = event.cursor;
+          }
+          if (page.results.length === 0) await sleepUnless(options.intervalMs ?? 1_000, options.signal);
+        }
+      },
     },
 
     invoices: {

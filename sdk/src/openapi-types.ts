@@ -844,6 +844,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The account's events after a cursor, oldest first [Bilby]
+         * @description Each event is written in the transaction of the change it reports: number.purchased, purchase.failed, purchase.pending, number.updated, number.released, number.restored, number.suspended, number.reactivated. Poll with `after` set to the last event's cursor (or the page's next_cursor); an empty page's next_cursor is null: ask again with the same `after`.
+         */
+        get: operations["listEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/phone-numbers": {
         parameters: {
             query?: never;
@@ -1120,6 +1140,20 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccountEvent: {
+            created_at: string;
+            /** @description Its place in the account’s stream: pass it as `after` for the events that came after it */
+            cursor: string;
+            /** @description What happened: the number, the order or release, amounts in dollars, a change’s fields `before` and `after`, and who asked for it (`actor`, `request_id`) */
+            data: {
+                [key: string]: unknown;
+            };
+            did_number: string | null;
+            /** @description The event’s id (`evt_…`), the same in every listing and delivery */
+            id: string;
+            /** @enum {string} */
+            kind: "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "number.renewed";
+        };
         Address: {
             building_location: string | null;
             building_name: string | null;
@@ -4585,6 +4619,54 @@ export interface operations {
                         available_balance: number;
                         /** @description Amount in AUD dollars, at most two decimals */
                         balance: number;
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listEvents: {
+        parameters: {
+            query?: {
+                /** @description Rows per page (max 1000) */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+                /** @description An event’s cursor: the events after it (a page’s next_cursor, as cursor, takes its place for the pages after the first). Events are kept 30 days */
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        next_cursor: string | null;
+                        results: components["schemas"]["AccountEvent"][];
                     };
                 };
             };

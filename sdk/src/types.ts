@@ -26,12 +26,21 @@ export type Person = Schemas['Person'];
 export type Order = Schemas['Order'];
 export type Transaction = Schemas['Transaction'];
 export type NumberEvent = Schemas['NumberEvent'];
+export type AccountEvent = Schemas['AccountEvent'];
 export type Destination = ResponseOf<'/api/v1/phone-numbers/destinations', 'get'>['results'][number];
 export type Balance = ResponseOf<'/api/v1/balance', 'get'>;
 
 export type AvailableNumberFilters = QueryOf<'/api/v1/phone-numbers/available-numbers', 'get'>;
 export type OwnedNumberFilters = QueryOf<'/api/v1/phone-numbers', 'get'>;
 export type ListOptions = { limit?: number; cursor?: string };
+export type EventListOptions = ListOptions & { after?: string };
+export interface EventFollowOptions {
+  /** The cursor of the last event seen; from the oldest kept without it. */
+  after?: string;
+  /** How long to wait between polls that found nothing. @default 1000 */
+  intervalMs?: number;
+  signal?: AbortSignal;
+}
 
 export type PurchaseInput = BodyOf<'/api/v1/phone-numbers/purchase', 'post'>;
 export interface PurchaseResult {

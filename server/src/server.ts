@@ -3,6 +3,7 @@ import { openCarrier } from './carrier-from-config.js';
 import { safeRecoveryGraceMs, type Config } from './config.js';
 import { createApp } from './http/app.js';
 import type { TypedApp } from './http/typed-app.js';
+import { pruneOldEvents } from './services/account-events.js';
 import { BackgroundTasks } from './services/background-tasks.js';
 import { demoOperatorKey, type DemoOperatorKey } from './services/demo-operator-key.js';
 import type { ServiceDeps } from './services/deps.js';
@@ -112,12 +113,13 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       const report = await recoverEverything(deps, () => stopping.signal.aborted);
       const returned = await returnQuarantinedNumbers(deps);
       const purged = await purgeExpiredIdempotencyKeys(deps);
+      const eventsPruned = await pruneOldEvents(deps);
       await checkCarrierHealth(deps);
       await deps.rateLimiter.prune(deps.clock());
       const { releases, upstreamChanges } = report;
       const changed = releases.completed + releases.unresolved + upstreamChanges.pushed + upstreamChanges.postponed;
-      if (report.completed + report.failed + report.unresolved + changed + returned + purged > 0) {
-        log.info({ ...report, returned_from_quarantine: returned, idempotency_keys_purged: purged }, 'maintenance');
+      if (report.completed + report.failed + report.unresolved + changed + returned + purged + eventsPruned > 0) {
+        log.info({ ...report, returned_from_quarantine: returned, idempotency_keys_purged: purged, events_pruned: eventsPruned }, 'maintenance');
       }
     } catch (error) {
       if (!stopping.signal.aborted) log.error({ err: error }, 'maintenance failed');

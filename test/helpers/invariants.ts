@@ -50,6 +50,36 @@ export async function assertInvariants(db: Db, carrier: Carrier | null, options:
     assert.ok(Number(account.balance_cents) - Number(account.held_cents) >= 0, `INV-NONNEG: ${account.id}`);
   }
 
+  // INV-EVENTS: each account's stream counter is at or past its newest event, and every order
+  // settled as the stream began to be kept (an order with an actor, migration 0027) left its event.
+  const streams = await db
+    .selectFrom('account')
+    .leftJoin('account_event', 'account_event.account_id', 'account.id')
+    .select(['account.id', 'account.event_seq', sql<number | null>`max(account_event.seq)`.as('newest')])
+    .groupBy(['account.id', 'account.event_seq'])
+    .execute();
+  for (const stream of streams) {
+    assert.ok(Number(stream.event_seq) >= Number(stream.newest ?? 0), `INV-EVENTS: the counter of ${stream.id} is behind its events`);
+  }
+  const silent = await db
+    .selectFrom('purchase_order')
+    .select(['purchase_order.id', 'purchase_order.status'])
+    .where('purchase_order.status', 'in', ['completed', 'failed'])
+    .where('purchase_order.actor', 'is not', null)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('account_event')
+            .select('account_event.seq')
+            .whereRef('account_event.account_id', '=', 'purchase_order.account_id')
+            .where('account_event.kind', 'in', ['number.purchased', 'purchase.failed'])
+            .where(sql<boolean>`account_event.data LIKE '%' || purchase_order.id || '%'`),
+        ),
+      ),
+    )
+    .execute();
+  assert.deepEqual(silent, [], 'INV-EVENTS: settled orders without their number.purchased or purchase.failed event');
+
   // INV-LINK: completed orders have one charge at their price and an active number for the buyer;
   // failed orders net zero and their number is not the buyer's.
   const orders = await db.selectFrom('purchase_order').selectAll().execute();

@@ -21,3 +21,8 @@ export function isUuid(value: string): boolean {
 export function newRequestId(): string {
   return `req_${uuidv7().replaceAll('-', '')}`;
 }
+
+/** The smallest id `newId(prefix)` can give at `instant`: every id made before it sorts below it. */
+export function firstIdAt(prefix: IdPrefix, instant: Date): string {
+  return `${prefix}_${instant.getTime().toString(16).padStart(12, '0')}`;
+}

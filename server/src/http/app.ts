@@ -26,6 +26,7 @@ import { dropUnwritableHeaders } from './safe-headers.js';
 import { refuseNulCharacters } from './text-input.js';
 import { authenticateOperator } from './admin-auth.js';
 import { registerAccountRoutes } from './routes/account-routes.js';
+import { registerEventRoutes } from './routes/event-routes.js';
 import { registerAdminAccountRoutes } from './routes/admin-account-routes.js';
 import { registerAdminCatalogueRoutes } from './routes/admin-catalogue-routes.js';
 import { registerAdminInventoryRoutes } from './routes/admin-inventory-routes.js';
@@ -42,6 +43,7 @@ import { CatalogueSync, PricingRule } from './schemas/catalogue-schemas.js';
 import { AdminInvoice, AdminInvoiceSummary, Invoice, InvoiceSummary } from './schemas/invoice-schemas.js';
 import { PricePlan } from './schemas/price-plan-schemas.js';
 import { AvailableNumber, ErrorBody, errorAnswer, ValueSets } from './schemas/common-schemas.js';
+import { AccountEvent } from './schemas/event-schemas.js';
 import { AdminNumberEvent, NumberEvent } from './schemas/history-schemas.js';
 import { OwnedNumber } from './schemas/number-schemas.js';
 import { Order } from './schemas/purchase-schemas.js';
@@ -170,6 +172,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     AdminInvoiceSummary,
     NumberEvent,
     AdminNumberEvent,
+    AccountEvent,
   ]) {
     app.addSchema(schema);
   }
@@ -240,6 +243,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
       registerPurchaseRoutes(api, deps);
       registerAccountRoutes(api, deps);
       registerInvoiceRoutes(api, deps);
+      registerEventRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

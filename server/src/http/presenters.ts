@@ -1,9 +1,11 @@
+import type { AccountEvent } from '../domain/account-event.js';
 import { ADDRESS_OPTIONAL_FIELDS, type Address, type Person } from '../domain/ipnd-record.js';
 import { centsToDollars } from '../domain/money.js';
 import type { JsonValue, NumberEvent } from '../domain/number-event.js';
 import { shownStatus, type ListedNumber, type OwnedNumber } from '../domain/number-record.js';
 import type { LedgerTransaction, PurchaseOrder } from '../domain/order.js';
 import { DEFAULT_BLOCK_PREFS } from '../services/settle-order.js';
+import { encodeCursor } from './cursor.js';
 import type { RestoreDone } from '../services/restore-number.js';
 
 /** Services' values to the wire: dollars instead of cents, booleans and JSON settings decoded, internal fields dropped. */
@@ -121,6 +123,18 @@ export function presentNumberEvent(event: NumberEvent) {
     details: inDollars(event.details) as Record<string, JsonValue>,
     actor: event.actor,
     request_id: event.request_id,
+    created_at: event.created_at,
+  };
+}
+
+/** An event of the account's stream: amounts in dollars, its cursor opaque as every cursor. */
+export function presentAccountEvent(event: AccountEvent) {
+  return {
+    id: event.id,
+    cursor: encodeCursor(event.cursor)!,
+    kind: event.kind,
+    did_number: event.did_number,
+    data: inDollars(event.data) as Record<string, JsonValue>,
     created_at: event.created_at,
   };
 }

@@ -39,6 +39,7 @@ export async function createAccount(
       upstream_route: null,
       upstream_destination: null,
       price_plan_id: null,
+      event_seq: 0,
     };
     await insertAccount(trx, row);
     const key = await addApiKey(trx, row.id, apiKey, at, 'initial');

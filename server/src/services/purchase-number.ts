@@ -6,6 +6,7 @@ import { availableCents, purchasePrice } from '../domain/money.js';
 import type { OrderFailureCode, PurchaseOrder } from '../domain/order.js';
 import { australianDigits, parseNumber } from '../domain/phone-number.js';
 import { priceFor, type NumberPrice, type PricePlan } from '../domain/price-plan.js';
+import { appendAccountEvents } from '../store/account-event-store.js';
 import { findAccount } from '../store/account-store.js';
 import { READ_COMMITTED, type Executor } from '../store/database.js';
 import { reservePendingOrder } from '../store/purchase/order-reservation.js';
@@ -100,6 +101,7 @@ async function runSaga(
   const answer = await outcome.answer;
   if (answer === 'timeout') {
     deps.tasks.track(settleLateAnswer(deps, order.id, outcome.provision, source));
+    await tellPending(deps, order);
     throw new AppError('upstream_pending', 'The carrier has not confirmed the number yet; the order is pending', {
       order_id: order.id,
       retryable: false,
@@ -107,6 +109,7 @@ async function runSaga(
   }
   if (answer === 'unknown') {
     // The carrier may or may not have provisioned: only recovery, asking it, can tell.
+    await tellPending(deps, order);
     throw new AppError('upstream_pending', 'The carrier did not give a clear answer; the order is pending', {
       order_id: order.id,
       retryable: false,
@@ -323,6 +326,30 @@ export function provisionWithTimeout(
   );
   const answer = Promise.race([answered, timeout]).finally(() => clearTimeout(timer));
   return { answer, provision };
+}
+
+/**
+ * `purchase.pending` for the buyer's integrations: the order stays pending, and its
+ * `number.purchased` or `purchase.failed` follows when it settles. It records an answer, not a
+ * change: if it cannot be written the buyer is still told upstream_pending.
+ */
+async function tellPending(deps: ServiceDeps, order: PurchaseOrderRow): Promise<void> {
+  const at = isoNow(deps);
+  try {
+    await deps.database.writeTransaction((trx) =>
+      appendAccountEvents(trx, [
+        {
+          accountId: order.account_id,
+          kind: 'purchase.pending',
+          didNumber: order.did_number,
+          at,
+          data: { did_number: order.did_number, order_id: order.id, actor: order.actor, request_id: order.request_id },
+        },
+      ]),
+    );
+  } catch (error) {
+    deps.log.warn({ err: error, order_id: order.id }, 'could not record purchase.pending');
+  }
 }
 
 /** A carrier answer that came after the client was told upstream_pending settles the order then. */

@@ -28,6 +28,7 @@ import * as restore from './migrations/0024-restore.js';
 import * as billingRun from './migrations/0025-billing-run.js';
 import * as renewalHistory from './migrations/0026-renewal-history.js';
 import * as purchaseSource from './migrations/0027-purchase-source.js';
+import * as accountEvents from './migrations/0028-account-events.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -58,6 +59,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0025-billing-run': billingRun,
   '0026-renewal-history': renewalHistory,
   '0027-purchase-source': purchaseSource,
+  '0028-account-events': accountEvents,
 };
 
 /** Every migration's name, in the order they apply. */

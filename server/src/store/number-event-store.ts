@@ -1,5 +1,7 @@
+import { accountEventKindOf, type NewAccountEvent } from '../domain/account-event.js';
 import { newId } from '../domain/ids.js';
-import { SYSTEM_SOURCE, type ChangeSource, type NumberEvent, type NumberEventDetailsByKind, type NumberEventKind } from '../domain/number-event.js';
+import { SYSTEM_SOURCE, type ChangeSource, type JsonValue, type NumberEvent, type NumberEventDetailsByKind, type NumberEventKind } from '../domain/number-event.js';
+import { appendAccountEvents } from './account-event-store.js';
 import type { Executor } from './dialect.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
 import { preparedQuery } from './prepared-query.js';
@@ -35,15 +37,39 @@ const ROWS_PER_INSERT = 1000;
  * })));
  */
 export async function recordNumberEvents(ex: Executor, events: readonly NewNumberEvent[]): Promise<void> {
-  // One event (a purchase, an update, a release) is the common case, on the purchase's hot path.
-  if (events.length === 1) {
-    await insertOne(ex, eventRow(events[0]!));
-    return;
+  const rows = events.map(eventRow);
+  // One event (an update, a release) is the common case.
+  if (rows.length === 1) await insertOne(ex, rows[0]!);
+  else {
+    for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+      await ex.insertInto('number_event').values(rows.slice(start, start + ROWS_PER_INSERT)).execute();
+    }
   }
-  for (let start = 0; start < events.length; start += ROWS_PER_INSERT) {
-    const rows = events.slice(start, start + ROWS_PER_INSERT).map(eventRow);
-    await ex.insertInto('number_event').values(rows).execute();
-  }
+  // Each change is heard by its owner's integrations too, from the same transaction.
+  await appendAccountEvents(ex, rows.flatMap((row, i) => heardAs(events[i]!, row.id)));
+}
+
+/** The account event a history event is heard as (none for a purchase: its completion appends it). */
+function heardAs(event: NewNumberEvent, historyEventId: string): NewAccountEvent[] {
+  const kind = accountEventKindOf(event.kind);
+  if (!kind) return [];
+  const change: { [key: string]: JsonValue } = kind === 'number.updated' ? { change: event.kind } : {};
+  return [
+    {
+      accountId: event.accountId,
+      kind,
+      didNumber: event.didNumber,
+      at: event.at,
+      data: {
+        did_number: event.didNumber,
+        ...change,
+        ...(event.details as { [key: string]: JsonValue }),
+        history_event_id: historyEventId,
+        actor: event.source.actor,
+        request_id: event.source.requestId,
+      },
+    },
+  ];
 }
 
 const insertOne = preparedQuery((ex, row: NumberEventRow) => ex.insertInto('number_event').values(row));

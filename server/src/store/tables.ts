@@ -1,4 +1,5 @@
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { AccountEventKind } from '../domain/account-event.js';
 import type { AccountStatus } from '../domain/account.js';
 import type { CarrierName } from '../domain/carrier-name.js';
 import type { IdempotencyState } from '../domain/idempotency-state.js';
@@ -46,6 +47,7 @@ export interface Tables {
   invoice_line: InvoiceLineTable;
   invoice_month: InvoiceMonthTable;
   number_event: NumberEventTable;
+  account_event: AccountEventTable;
 
   price_plan: PricePlanTable;
   price_plan_price: PricePlanPriceTable;
@@ -65,6 +67,8 @@ export interface AccountTable {
   upstream_destination: string | null;
   /** The account's price plan; null: the default prices. */
   price_plan_id: string | null;
+  /** The number of the account's latest event (account_event.seq). */
+  event_seq: Generated<number>;
 }
 
 export interface ApiKeyTable {
@@ -554,3 +558,15 @@ export interface BillingRunTable {
 }
 
 export type BillingRunRow = Selectable<BillingRunTable>;
+
+export interface AccountEventTable {
+  account_id: string;
+  /** The event's place in its account's stream, from 1. */
+  seq: number;
+  id: string;
+  kind: AccountEventKind;
+  did_number: string | null;
+  /** JSON: what the event reports. */
+  data: string;
+  created_at: string;
+}

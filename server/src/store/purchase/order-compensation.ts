@@ -1,5 +1,6 @@
 import type { OrderFailureCode } from '../../domain/order.js';
 import { readBalanceCents, releaseHeldFunds } from '../account-store.js';
+import { appendAccountEvents } from '../account-event-store.js';
 import { READ_COMMITTED, type Database } from '../database.js';
 import { settleHold } from '../hold-store.js';
 import { unreserveNumber } from '../number-store.js';
@@ -39,6 +40,15 @@ export async function failPendingOrder(database: Database, failure: OrderFailure
       await releaseHeldFunds(trx, order.account_id, Number(order.amount_cents));
     }
     await unreserveNumber(trx, order.did_number, orderId, at, failure.withdrawNumber ? 'withdrawn' : 'available');
+    await appendAccountEvents(trx, [
+      {
+        accountId: order.account_id,
+        kind: 'purchase.failed',
+        didNumber: order.did_number,
+        at,
+        data: { did_number: order.did_number, order_id: orderId, failure_code: failureCode, actor: order.actor, request_id: order.request_id },
+      },
+    ]);
     const failed: PurchaseOrderRow = { ...order, status: 'failed', failure_code: failureCode, completed_at: at, updated_at: at };
     return { order: failed, balanceCents: await readBalanceCents(trx, order.account_id) };
   }, READ_COMMITTED);

@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
+import type { NewAccountEvent } from '../../domain/account-event.js';
 import type { ChangeSource, NumberEventDetailsByKind } from '../../domain/number-event.js';
 import { LEDGER_REVENUE } from '../../domain/order.js';
+import { appendAccountEvents } from '../account-event-store.js';
 import type { Database, Executor } from '../database.js';
 import { settleHold } from '../hold-store.js';
 import { postLedgerTransaction } from '../ledger-store.js';
@@ -120,7 +122,25 @@ async function completeStepByStep(ex: Executor, c: OrderCompletion): Promise<Com
       { id: c.eventId, kind: 'purchased', didNumber: order.did_number, accountId: order.account_id, source: c.source, at: c.at, details: purchasedDetails(order) },
     ]);
   }
+  await appendAccountEvents(ex, [purchasedEvent(order, c)]);
   return { order, balanceAfterCents: txn.balance_after_cents };
+}
+
+/** The buyer's `number.purchased`: who placed the order, in which request (recovery may complete it). */
+function purchasedEvent(order: PurchaseOrderRow, c: OrderCompletion): NewAccountEvent {
+  return {
+    id: c.eventId,
+    accountId: order.account_id,
+    kind: 'number.purchased',
+    didNumber: order.did_number,
+    at: c.at,
+    data: {
+      did_number: order.did_number,
+      ...purchasedDetails(order),
+      actor: order.actor ?? c.source.actor,
+      request_id: order.actor === null ? c.source.requestId : order.request_id,
+    },
+  };
 }
 
 type CompletionRow = PurchaseOrderRow & { balance_after_cents: number };
@@ -144,9 +164,10 @@ const completeAll = preparedQuery(
         WHERE order_id IN (SELECT id FROM o) AND status = 'pending'
         RETURNING order_id
       ), a AS (
-        UPDATE account SET balance_cents = account.balance_cents - o.amount_cents, held_cents = account.held_cents - o.amount_cents
+        UPDATE account SET balance_cents = account.balance_cents - o.amount_cents, held_cents = account.held_cents - o.amount_cents,
+          event_seq = account.event_seq + 1
         FROM o WHERE account.id = o.account_id AND EXISTS (SELECT 1 FROM h)
-        RETURNING account.balance_cents
+        RETURNING account.balance_cents, account.event_seq
       ), t AS (
         INSERT INTO ledger_transaction (id, account_id, type, amount_cents, balance_after_cents, order_id, description, created_at, gst_cents)
         SELECT ${c.transactionId}, o.account_id, 'purchase', -o.amount_cents, a.balance_cents, o.id, ${purchaseDescription('')}::text || o.did_number, ${c.at}::text,
@@ -180,6 +201,16 @@ const completeAll = preparedQuery(
             'person_id', o.person_id, 'description', o.description))::text,
           ${source.actor}::text, ${source.requestId}::text, ${c.at}::text
         FROM o WHERE EXISTS (SELECT 1 FROM n) AND o.actor IS NULL
+      ), ae AS (
+        INSERT INTO account_event (account_id, seq, id, kind, did_number, data, created_at)
+        SELECT o.account_id, a.event_seq, ${c.eventId}, 'number.purchased', o.did_number,
+          json_build_object('did_number', o.did_number, 'order_id', o.id, 'amount_cents', o.amount_cents, 'configuration', json_build_object(
+            'primary_route', o.primary_route, 'primary_destination', o.primary_destination, 'address_id', o.address_id,
+            'person_id', o.person_id, 'description', o.description),
+            'actor', coalesce(o.actor, ${source.actor}::text),
+            'request_id', CASE WHEN o.actor IS NULL THEN ${source.requestId}::text ELSE o.request_id END)::text,
+          ${c.at}::text
+        FROM o CROSS JOIN a WHERE EXISTS (SELECT 1 FROM n)
       )
       SELECT o.*, (SELECT balance_cents FROM a) AS balance_after_cents FROM o
       WHERE bilby_check(EXISTS (SELECT 1 FROM a), 'Order ' || o.id || ' has no pending hold')
