@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ensureInventoryDatabase } from './inventory-db.js';
 import { median } from './load.js';
@@ -21,6 +21,13 @@ const stock = join('bench', '.data', 'inventory-200000.db');
 await ensureInventoryDatabase(stock, 200_000, console.log);
 
 const results: Record<'A' | 'B', number[]> = { A: [], B: [] };
+const cpu: Record<'A' | 'B', number[]> = { A: [], B: [] };
+
+/** CPU time the process has used, every thread's, in microseconds (/proc: user and system ticks). */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / 100;
+}
 for (let round = 0; round < ROUNDS; round++) {
   const prepared = join(DATA, 'prepared.db');
   const buyers = await preparePurchaseDatabase(stock, prepared, 64);
@@ -39,10 +46,16 @@ for (let round = 0; round < ROUNDS; round++) {
     });
     const counter = { next: 0 };
     await loadPurchases(server.base, buyers, { counter, seconds: SECONDS });
+    const cpuBefore = cpuMicros(server.pid);
     const measured = await loadPurchases(server.base, buyers, { counter, seconds: SECONDS });
+    const perPurchase = (cpuMicros(server.pid) - cpuBefore) / Math.max(1, measured.rps * SECONDS);
     results[side].push(measured.rps);
-    console.log(`round ${round + 1} ${side}: ${Math.round(measured.rps)} purchases/s (${measured.non2xx} non-2xx, ${measured.errors} errors)`);
+    cpu[side].push(perPurchase);
+    console.log(
+      `round ${round + 1} ${side}: ${Math.round(measured.rps)} purchases/s, the server's CPU ${Math.round(perPurchase)} µs a purchase (${measured.non2xx} non-2xx, ${measured.errors} errors)`,
+    );
     await server.stop();
   }
 }
 console.log(`A: ${results.A.map(Math.round).join(', ')}; B: ${results.B.map(Math.round).join(', ')}; B / A (medians) ${(median(results.B) / median(results.A)).toFixed(3)}`);
+console.log(`CPU µs a purchase, A: ${cpu.A.map(Math.round).join(', ')}; B: ${cpu.B.map(Math.round).join(', ')}; B / A (medians) ${(median(cpu.B) / median(cpu.A)).toFixed(3)}`);

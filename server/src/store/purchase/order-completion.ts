@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { NewAccountEvent } from '../../domain/account-event.js';
 import type { ChangeSource, NumberEventDetailsByKind } from '../../domain/number-event.js';
 import { LEDGER_REVENUE } from '../../domain/order.js';
-import { appendAccountEvents } from '../account-event-store.js';
+import { appendNumberedEvents } from '../account-event-store.js';
 import type { Database, Executor } from '../database.js';
 import { settleHold } from '../hold-store.js';
 import { postLedgerTransaction } from '../ledger-store.js';
@@ -94,6 +94,7 @@ async function completeStepByStep(ex: Executor, c: OrderCompletion): Promise<Com
     orderId: c.orderId,
     description: purchaseDescription(order.did_number),
     at: c.at,
+    events: 1,
   });
   await activateNumber(ex, order.did_number, c.orderId, {
     description: order.description,
@@ -122,7 +123,7 @@ async function completeStepByStep(ex: Executor, c: OrderCompletion): Promise<Com
       { id: c.eventId, kind: 'purchased', didNumber: order.did_number, accountId: order.account_id, source: c.source, at: c.at, details: purchasedDetails(order) },
     ]);
   }
-  await appendAccountEvents(ex, [purchasedEvent(order, c)]);
+  await appendNumberedEvents(ex, [purchasedEvent(order, c)], txn.eventSeq);
   return { order, balanceAfterCents: txn.balance_after_cents };
 }
 
