@@ -80,8 +80,10 @@ describeEachDatabase('account events', (dialect) => {
     assert.deepEqual(nextPage.results.map((e) => e.kind), ['number.released'], 'the page cursor takes over from after');
     assert.deepEqual((await events(ctx, buyer, { after: releasedEvent!.cursor })).results, [], 'nothing after the last');
     assert.deepEqual((await events(ctx, stranger)).results, [], "another account sees nothing of the buyer's");
-    const forged = await ctx.call('GET', '/api/v1/events/', { key: buyer.key, query: { after: 'not-a-cursor' } });
-    assert.deepEqual([forged.status, forged.body.code], [400, 'invalid_request']);
+    for (const after of ['not-a-cursor', Buffer.from('v1:abc').toString('base64url'), Buffer.from('v1:-1').toString('base64url'), Buffer.from(`v1:${'9'.repeat(40)}`).toString('base64url')]) {
+      const forged = await ctx.call('GET', '/api/v1/events/', { key: buyer.key, query: { after } });
+      assert.deepEqual([forged.status, forged.body.code], [400, 'invalid_request'], after);
+    }
     const anonymous = await ctx.call('GET', '/api/v1/events/', { key: null });
     assert.equal(anonymous.status, 401);
   });

@@ -1,10 +1,13 @@
 import { EVENT_RETENTION_DAYS, type AccountEvent } from '../domain/account-event.js';
+import { invalidRequest } from '../domain/errors.js';
 import { listAccountEvents, pruneAccountEvents } from '../store/account-event-store.js';
 import type { Page, PageRequest } from '../store/page.js';
 import type { ServiceDeps } from './deps.js';
 
 /** `GET /events/`: the account's events after a cursor, oldest first. */
-export function eventsOf(deps: Pick<ServiceDeps, 'database'>, accountId: string, page: PageRequest): Promise<Page<AccountEvent>> {
+export async function eventsOf(deps: Pick<ServiceDeps, 'database'>, accountId: string, page: PageRequest): Promise<Page<AccountEvent>> {
+  // An event's cursor is its number in the stream; anything else was not made by this API.
+  if (page.after !== undefined && !/^[0-9]{1,15}$/.test(page.after)) throw invalidRequest('after', 'is not a cursor this API returned');
   return listAccountEvents(deps.database.db, accountId, page);
 }
 
