@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { periodStart } from '../server/src/domain/rental-period.js';
-import { createTestContext, purchaseBody, TEST_ADMIN_KEY, type TestAccount, type TestContextApi } from './helpers/context.js';
+import { createTestContext, processEnv, purchaseBody, TEST_ADMIN_KEY, type TestAccount, type TestContextApi } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { assertInvariants } from './helpers/invariants.js';
 import { startServer, type ServerProcess } from './helpers/server-process.js';
@@ -68,14 +68,7 @@ async function threeTenures(ctx: TestContextApi): Promise<{ buyer: TestAccount; 
     assert.equal((await ctx.call('POST', '/api/v1/phone-numbers/purchase', { key: buyer.key, body: purchaseBody(buyer, did) })).status, 200);
   }
   const tenure = await ctx.db.selectFrom('rental').select('purchased_on').executeTakeFirstOrThrow();
-  const env = (crash?: string): Record<string, string> => ({
-    BILBY_DATABASE_URL: ctx.urls.database,
-    BILBY_CARRIER_DATABASE_URL: ctx.urls.carrier,
-    BILBY_ADMIN_KEY: TEST_ADMIN_KEY,
-    BILBY_RATE_LIMIT_PER_MINUTE: '0',
-    BILBY_BILLING_INTERVAL: 'off',
-    ...(crash ? { BILBY_CRASH_POINT: crash } : {}),
-  });
+  const env = (crash?: string) => processEnv(ctx, crash);
   return { buyer, asOf: (period: number) => `${periodStart(tenure.purchased_on, period)}T02:00:00.000Z`, env };
 }
 

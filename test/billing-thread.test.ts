@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { periodStart } from '../server/src/domain/rental-period.js';
 import { runBilling, type BillingReport } from '../server/src/services/run-billing.js';
-import { createTestContext, purchaseBody, TEST_ADMIN_KEY, type TestAccount, type TestContextApi } from './helpers/context.js';
+import { createTestContext, processEnv, purchaseBody, TEST_ADMIN_KEY, type TestAccount, type TestContextApi } from './helpers/context.js';
 import { describeOnDatabase } from './helpers/databases.js';
 import { assertInvariants } from './helpers/invariants.js';
 import { startServer } from './helpers/server-process.js';
@@ -82,14 +82,7 @@ describeOnDatabase('a billing run of more than a batch on a SQLite file', 'sqlit
   it("killed as kill -9 would on its thread, before its batch commits: a run counted larger than a batch starts there, its batch is lost, and the next run charges each period once", async (t) => {
     const ctx = await createTestContext(t, dialect);
     const { payers, renewal } = await manyTenures(ctx);
-    const env = (crash?: string): Record<string, string> => ({
-      BILBY_DATABASE_URL: ctx.urls.database,
-      BILBY_CARRIER_DATABASE_URL: ctx.urls.carrier,
-      BILBY_ADMIN_KEY: TEST_ADMIN_KEY,
-      BILBY_RATE_LIMIT_PER_MINUTE: '0',
-      BILBY_BILLING_INTERVAL: 'off',
-      ...(crash ? { BILBY_CRASH_POINT: crash } : {}),
-    });
+    const env = (crash?: string) => processEnv(ctx, crash);
     const post = (base: string) =>
       fetch(`${base}/admin/v1/billing/runs`, {
         method: 'POST',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { recoverRestores } from '../server/src/services/restore-number.js';
-import { createTestContext, purchaseBody, TEST_ADMIN_KEY, type TestAccount, type TestContextApi } from './helpers/context.js';
+import { createTestContext, processEnv, purchaseBody, type TestAccount, type TestContextApi } from './helpers/context.js';
 import { describeEachDatabase } from './helpers/databases.js';
 import { assertInvariants } from './helpers/invariants.js';
 import { startServer, type ServerProcess } from './helpers/server-process.js';
@@ -39,16 +39,8 @@ describeEachDatabase('a restore killed as kill -9 would', (dialect) => {
     const owner = await ctx.createAccount({ balance: 50_00 });
     assert.equal((await ctx.call('POST', '/api/v1/phone-numbers/purchase', { key: owner.key, body: purchaseBody(owner, NUMBER) })).status, 200);
     assert.equal((await ctx.call('DELETE', '/api/v1/phone-numbers', { key: owner.key, body: { did_number: NUMBER } })).status, 200);
-    const env = (crash?: string): Record<string, string> => ({
-      BILBY_DATABASE_URL: ctx.urls.database,
-      BILBY_CARRIER_DATABASE_URL: ctx.urls.carrier,
-      BILBY_ADMIN_KEY: TEST_ADMIN_KEY,
-      BILBY_RATE_LIMIT_PER_MINUTE: '0',
-      BILBY_BILLING_INTERVAL: 'off',
-      // Recovery is this test's own, run when it chooses.
-      BILBY_RECOVERY_INTERVAL_MS: '86400000',
-      ...(crash ? { BILBY_CRASH_POINT: crash } : {}),
-    });
+    // Recovery is this test's own, run when it chooses.
+    const env = (crash?: string) => processEnv(ctx, crash, { BILBY_RECOVERY_INTERVAL_MS: '86400000' });
     const balance = 50_00 - 10_00;
 
     // Killed before the carrier was asked: recovery finds nothing there and fails the restore.

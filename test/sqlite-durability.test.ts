@@ -180,6 +180,31 @@ it("gives a thread's writer the file alone: no transaction open on the server's 
   assert.deepEqual(keys.map((row) => row.key_id), ['after', 'before', 'last', 'thread']);
 });
 
+it("keeps a statement sent outside the group commit waiting while a thread's writer has the file, instead of blocking the event loop on SQLite's lock", async (t) => {
+  const { database, path } = await sqliteFile(t);
+  const other = new SqliteDatabase(path);
+  t.after(() => other.close());
+  const order: string[] = [];
+  const alone = database.threadWrites!.run(async () => {
+    // The thread's transaction stays open across turns of the event loop, as a batch's does.
+    other.exec("BEGIN IMMEDIATE; INSERT INTO rate_limit_window (key_id, window_start, hits) VALUES ('thread', 'w', 1)");
+    await sleep(20);
+    order.push('timer ran while the thread held the lock');
+    await sleep(20);
+    other.exec('COMMIT');
+    order.push('thread committed');
+  });
+  await sleep(5);
+  // Idempotency claims and maintenance write through the database itself, not the group commit.
+  const direct = database.db
+    .insertInto('rate_limit_window')
+    .values({ key_id: 'direct', window_start: 'w', hits: 1 })
+    .execute()
+    .then(() => order.push('direct write'));
+  await Promise.all([alone, direct]);
+  assert.deepEqual(order, ['timer ran while the thread held the lock', 'thread committed', 'direct write']);
+});
+
 it('waits for transactions still syncing before it closes', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bilby-durable-'));
   const path = join(dir, 'bilby.db');

@@ -197,7 +197,11 @@ export function createProgram(): Command {
       customer(async (client, io, o: { after?: string; limit?: number; follow?: boolean }) => {
         if (!o.follow) return events.listEvents(client, defined({ after: o.after, limit: o.limit }), io);
         const stop = new AbortController();
-        process.once('SIGINT', () => stop.abort());
+        process.once('SIGINT', () => {
+          stop.abort();
+          // A poll under way may wait for its answer: nothing is left to do but leave.
+          setTimeout(() => process.exit(0), 200).unref();
+        });
         await events.followEvents(client, defined({ after: o.after, signal: stop.signal }), io);
       }),
     );

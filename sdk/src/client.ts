@@ -217,6 +217,7 @@ export function createClient(options: ClientOptions) {
         while (!options.signal?.aborted) {
           const page = await customer('GET', '/events/', 'events.list', { query: { limit: 1000, ...(after ? { after } : {}) }, extension: true });
           for (const event of page.results) {
+            if (options.signal?.aborted) return;
             yield event;
             after = event.cursor;
           }

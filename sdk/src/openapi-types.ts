@@ -1152,7 +1152,7 @@ export interface components {
             /** @description The event’s id (`evt_…`), the same in every listing and delivery */
             id: string;
             /** @enum {string} */
-            kind: "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "number.renewed";
+            kind: "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated";
         };
         Address: {
             building_location: string | null;

@@ -237,6 +237,22 @@ export async function createTestContext(
 }
 
 /** A purchase body for the account, buying `didNumber` routed to its device 1000000. */
+/**
+ * What a server process needs to serve this test's database and carrier: the test's admin key, no
+ * rate limit, no scheduled billing, and BILBY_CRASH_POINT when `crash` names a point.
+ */
+export function processEnv(ctx: Pick<TestContextApi, 'urls'>, crash?: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    BILBY_DATABASE_URL: ctx.urls.database,
+    BILBY_CARRIER_DATABASE_URL: ctx.urls.carrier,
+    BILBY_ADMIN_KEY: TEST_ADMIN_KEY,
+    BILBY_RATE_LIMIT_PER_MINUTE: '0',
+    BILBY_BILLING_INTERVAL: 'off',
+    ...extra,
+    ...(crash ? { BILBY_CRASH_POINT: crash } : {}),
+  };
+}
+
 export function purchaseBody(account: TestAccount, didNumber: string, extra: Record<string, unknown> = {}) {
   return {
     did_number: didNumber,

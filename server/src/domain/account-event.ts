@@ -14,7 +14,6 @@ export const ACCOUNT_EVENT_KINDS = [
   'number.restored',
   'number.suspended',
   'number.reactivated',
-  'number.renewed',
 ] as const;
 export type AccountEventKind = (typeof ACCOUNT_EVENT_KINDS)[number];
 
@@ -49,7 +48,9 @@ export interface AccountEvent {
  */
 export function accountEventKindOf(kind: NumberEventKind): AccountEventKind | undefined {
   switch (kind) {
+    // A renewal's record is its charge (a history event only before migration 0026): no event yet.
     case 'purchased':
+    case 'renewed':
       return undefined;
     case 'routing_changed':
     case 'ipnd_changed':
@@ -57,8 +58,6 @@ export function accountEventKindOf(kind: NumberEventKind): AccountEventKind | un
     case 'settings_changed':
     case 'price_changed':
       return 'number.updated';
-    case 'renewed':
-      return 'number.renewed';
     case 'suspended':
       return 'number.suspended';
     case 'reactivated':

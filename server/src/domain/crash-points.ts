@@ -18,7 +18,7 @@ export const CRASH_POINTS = [
   // A billing run: a batch's charges written, not committed; and a batch committed, the run not done.
   'before_billing_commit',
   'after_billing_batch',
-  // A billing run past its first batch: a batch written on the billing thread, not committed.
+  // A billing run of more than a batch: a batch written on the billing thread, not committed.
   'before_billing_thread_commit',
   // A restore: reserved, the carrier not yet asked; provisioned again, not yet committed; committed, not answered.
   'after_restore_reserve',

@@ -8,7 +8,10 @@ import type { ServiceDeps } from './deps.js';
 export async function eventsOf(deps: Pick<ServiceDeps, 'database'>, accountId: string, page: PageRequest): Promise<Page<AccountEvent>> {
   // An event's cursor is its number in the stream; anything else was not made by this API.
   if (page.after !== undefined && !/^[0-9]{1,15}$/.test(page.after)) throw invalidRequest('after', 'is not a cursor this API returned');
-  return listAccountEvents(deps.database.db, accountId, page);
+  const events = await listAccountEvents(deps.database.db, accountId, page);
+  // A cursor handed out must never be handed out again: only events a power cut cannot undo.
+  await deps.database.durable();
+  return events;
 }
 
 /** Events dropped per maintenance pass at most: the pass is a write, and others wait for it. */

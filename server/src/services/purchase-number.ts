@@ -9,6 +9,7 @@ import { priceFor, type NumberPrice, type PricePlan } from '../domain/price-plan
 import { appendAccountEvents } from '../store/account-event-store.js';
 import { findAccount } from '../store/account-store.js';
 import { READ_COMMITTED, type Executor } from '../store/database.js';
+import { holdPendingOrder } from '../store/order-store.js';
 import { reservePendingOrder } from '../store/purchase/order-reservation.js';
 import { readPurchaseFacts, type PurchaseFacts, type PurchasedNumber } from '../store/purchase/purchase-facts.js';
 import type { PurchaseOrderRow } from '../store/tables.js';
@@ -329,15 +330,17 @@ export function provisionWithTimeout(
 }
 
 /**
- * `purchase.pending` for the buyer's integrations: the order stays pending, and its
+ * `purchase.pending` for the buyer's integrations while the order is still pending: its
  * `number.purchased` or `purchase.failed` follows when it settles. It records an answer, not a
  * change: if it cannot be written the buyer is still told upstream_pending.
  */
 async function tellPending(deps: ServiceDeps, order: PurchaseOrderRow): Promise<void> {
   const at = isoNow(deps);
   try {
-    await deps.database.writeTransaction((trx) =>
-      appendAccountEvents(trx, [
+    await deps.database.writeTransaction(async (trx) => {
+      // Settled meanwhile (a late answer, recovery): its own event says so, and pending would follow it.
+      if (!(await holdPendingOrder(trx, order.id))) return;
+      await appendAccountEvents(trx, [
         {
           accountId: order.account_id,
           kind: 'purchase.pending',
@@ -345,8 +348,8 @@ async function tellPending(deps: ServiceDeps, order: PurchaseOrderRow): Promise<
           at,
           data: { did_number: order.did_number, order_id: order.id, actor: order.actor, request_id: order.request_id },
         },
-      ]),
-    );
+      ]);
+    });
   } catch (error) {
     deps.log.warn({ err: error, order_id: order.id }, 'could not record purchase.pending');
   }

@@ -3,6 +3,7 @@ import { AppError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { SYSTEM_SOURCE, type ChangeSource } from '../domain/number-event.js';
 import { parseNumber } from '../domain/phone-number.js';
+import { holdEventStream } from '../store/account-event-store.js';
 import { recordNumberEvents } from '../store/number-event-store.js';
 import { endQuarantines, findOwnedNumber } from '../store/number-store.js';
 import { completeRelease, failRelease, listPendingReleases, openRelease, type ReleaseTerms } from '../store/release-order-store.js';
@@ -96,6 +97,7 @@ async function finishRelease(deps: ServiceDeps, release: ReleaseOrderRow, source
   const quarantineUntil = terms.quarantineUntil;
   return deps.database.writeTransaction(async (trx) => {
     const at = now.toISOString();
+    await holdEventStream(trx, release.account_id);
     if (!(await completeRelease(trx, release, terms, at))) return false;
     await recordNumberEvents(trx, [
       {

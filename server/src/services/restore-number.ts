@@ -7,6 +7,7 @@ import type { OrderFailureCode } from '../domain/order.js';
 import type { PlannedCharge } from '../domain/renewal-plan.js';
 import type { RouteType } from '../domain/routing.js';
 import { calendarDateOf, periodsDue, periodStart } from '../domain/rental-period.js';
+import { holdEventStream } from '../store/account-event-store.js';
 import { findAccount, readBalanceCents } from '../store/account-store.js';
 import { postRentalCharges } from '../store/billing-store.js';
 import type { Executor } from '../store/database.js';
@@ -198,6 +199,7 @@ async function settleProvisioned(
   const nextPeriod = Number(restore.last_period) + 1;
   return deps.database.writeTransaction(async (trx) => {
     const at = isoNow(deps);
+    await holdEventStream(trx, restore.account_id);
     const nextDueOn = periodStart(tenure.purchased_on, nextPeriod);
     if (!(await completeRestore(trx, restore, { carrierReference: reference, configuration, nextPeriod, nextDueOn, at }))) return undefined;
     const balanceBefore = await readBalanceCents(trx, restore.account_id);

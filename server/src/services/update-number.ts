@@ -2,6 +2,7 @@ import { AppError, invalidRequest } from '../domain/errors.js';
 import { UPDATE_FIELD_KINDS, updateEvents, type ChangeSource, type JsonValue, type UpdateField } from '../domain/number-event.js';
 import { parseNumber } from '../domain/phone-number.js';
 import { SMS_ROUTE_TYPES, type SmsRouteType } from '../domain/routing.js';
+import { holdEventStream } from '../store/account-event-store.js';
 import type { Trx } from '../store/database.js';
 import { recordNumberEvents } from '../store/number-event-store.js';
 import { findOwnedNumber, updateOwnedNumber } from '../store/number-store.js';
@@ -55,6 +56,7 @@ export async function updateNumber(deps: ServiceDeps, accountId: string, update:
   const e164 = requireOwnedNumberFormat(update.did_number);
   let toldUpstream = false;
   const updated = await deps.database.writeTransaction(async (trx) => {
+    await holdEventStream(trx, accountId);
     const current = await findOwnedNumber(trx, accountId, e164);
     if (!current) throw numberNotFound(e164);
     const changes = await buildChanges(trx, accountId, current, update);

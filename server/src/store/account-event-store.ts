@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { AccountEvent, NewAccountEvent } from '../domain/account-event.js';
 import { firstIdAt, newId } from '../domain/ids.js';
-import type { Executor } from './dialect.js';
+import { dialectOf, type Executor } from './dialect.js';
 import { jsonRows } from './json-rows.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
 import { preparedQuery } from './prepared-query.js';
@@ -16,7 +16,11 @@ import type { AccountEventTable } from './tables.js';
 export async function appendAccountEvents(ex: Executor, events: readonly NewAccountEvent[]): Promise<void> {
   if (events.length === 0) return;
   const byAccount = new Map<string, NewAccountEvent[]>();
-  for (const event of events) byAccount.set(event.accountId, [...(byAccount.get(event.accountId) ?? []), event]);
+  for (const event of events) {
+    const own = byAccount.get(event.accountId);
+    if (own) own.push(event);
+    else byAccount.set(event.accountId, [event]);
+  }
   const rows: AccountEventTable[] = [];
   // In a fixed order, so two transactions appending for the same accounts lock them alike.
   for (const accountId of [...byAccount.keys()].sort()) {
@@ -36,6 +40,16 @@ export async function appendAccountEvents(ex: Executor, events: readonly NewAcco
       rows.map((row) => [row.account_id, row.seq, row.id, row.kind, row.did_number, row.data, row.created_at]),
       { account_id: 'text', seq: 'bigint', id: 'text', kind: 'text', did_number: 'text', data: 'text', created_at: 'text' },
     )} AS j`.execute(ex);
+}
+
+/**
+ * PostgreSQL: locks the account's row for the rest of the transaction, as appending its events
+ * will. A transaction that changes a number and then appends its event calls this first, so that
+ * it takes the account before the number as the billing run does (balances, then the numbers'
+ * flags), and the two never wait on each other in a circle.
+ */
+export async function holdEventStream(ex: Executor, accountId: string): Promise<void> {
+  if (dialectOf(ex) === 'postgres') await sql`SELECT id FROM account WHERE id = ${accountId} FOR NO KEY UPDATE`.execute(ex);
 }
 
 /**

@@ -46,6 +46,12 @@ export interface Database {
    * this connection never blocks the event loop waiting on the thread's.
    */
   readonly threadWrites?: { readonly path: string; run<T>(fn: () => Promise<T>): Promise<T> };
+  /**
+   * Resolves once every commit made so far is on disk. SQLite's group commit lets readers see a
+   * batch before its log is synced (its callers are answered after); a reader that hands out
+   * positions others keep (an event's cursor) waits for it. PostgreSQL: at once.
+   */
+  durable(): Promise<void>;
   /** Durable commits so far (SQLite; PostgreSQL counts write transactions committed). */
   readonly stats: CommitCounter;
   close(): Promise<void>;

@@ -89,3 +89,19 @@ const settlePendingOrder = preparedQuery(settlePendingOrderQuery);
 const settlePendingOrderReturning = preparedQuery((ex, orderId: string, outcome: OrderOutcome) =>
   settlePendingOrderQuery(ex, orderId, outcome).returningAll(),
 );
+
+/**
+ * Locks a pending order's row for the rest of the transaction; false when it is no longer
+ * pending. On PostgreSQL a settlement of the order waits for the transaction, or the transaction
+ * for it.
+ */
+export async function holdPendingOrder(ex: Executor, orderId: string): Promise<boolean> {
+  const row = await ex
+    .updateTable('purchase_order')
+    .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+    .where('id', '=', orderId)
+    .where('status', '=', 'pending')
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -73,6 +73,7 @@ export function createPostgres(url: string, options: PostgresOptions = {}) {
       stats.commits++;
       return result;
     },
+    durable: async () => undefined,
     stats,
     close: () => db.destroy(),
   };

@@ -48,6 +48,7 @@ export function createSqlite(path: string, options: SqliteOptions = {}) {
     writeTransaction: write,
     writeStatement: write,
     ...(onDisk ? { threadWrites: { path, run: <T>(fn: () => Promise<T>) => group.alone(fn) } } : {}),
+    durable: () => group.synced(),
     stats,
     close: async () => {
       await group.idle();

@@ -54,7 +54,7 @@ export class SqliteGroupCommit<DB> {
 
   /**
    * Runs fn in the writer's turn without a transaction on this connection: no write transaction is
-   * open here while it runs, and none begins until it settles. For work that writes the file
+   * open here while it runs, and no statement runs here until it settles. For work that writes the file
    * through a connection of its own (a worker thread's) and must not wait on this one's lock, nor
    * hold the event loop while this one waits on its own.
    */
@@ -80,7 +80,9 @@ export class SqliteGroupCommit<DB> {
         if (this.#logLimit?.mustDrain()) await this.#logLimit.drain();
         if (this.#queue[0]!.alone) {
           const job = this.#queue.shift()!;
-          const outcome = await settle((job.fn as () => Promise<unknown>)());
+          // Holding the connection, so that a statement sent to the database outside the group
+          // commit meanwhile waits for it here instead of on SQLite's lock, on the event loop.
+          const outcome = await settle(this.#db.connection().execute(() => (job.fn as () => Promise<unknown>)()));
           if (outcome.ok) job.resolve(outcome.value);
           else job.reject(outcome.error);
           continue;
@@ -136,6 +138,11 @@ export class SqliteGroupCommit<DB> {
     });
     this.#syncing.add(synced);
     void synced.finally(() => this.#syncing.delete(synced));
+  }
+
+  /** Resolves when every batch committed so far is synced (what a reader saw is on disk). */
+  async synced(): Promise<void> {
+    await Promise.all(this.#syncing);
   }
 
   /** Resolves when every transaction queued so far is committed, synced and answered. */

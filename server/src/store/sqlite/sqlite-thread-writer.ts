@@ -10,7 +10,7 @@ const WRITER_CACHE_KIB = 65_536;
  * A second writing connection to a file, for a worker thread that writes in the server's name
  * (the billing run): each commit synced by SQLite itself (synchronous=FULL), no checkpoints of its
  * own (the server's checkpointer thread copies the log for every connection). The server lets it
- * write only while its own connection writes nothing (Database.writeAlone), so neither waits on the
+ * write only while its own connection writes nothing (Database.threadWrites), so neither waits on the
  * other's lock.
  */
 export function openThreadWriter(path: string): { db: Kysely<Tables>; close(): Promise<void> } {
