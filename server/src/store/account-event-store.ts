@@ -52,15 +52,6 @@ export async function holdEventStream(ex: Executor, accountId: string): Promise<
   if (dialectOf(ex) === 'postgres') await sql`SELECT id FROM account WHERE id = ${accountId} FOR NO KEY UPDATE`.execute(ex);
 }
 
-/**
- * Appends events whose numbers the caller took already, moving the account's counter in its own
- * update of the account (postLedgerTransaction's `events`): `lastSeq` is the counter after it.
- */
-export async function appendNumberedEvents(ex: Executor, events: readonly NewAccountEvent[], lastSeq: number): Promise<void> {
-  const rows = events.map((event, i) => rowOf(event, lastSeq - events.length + 1 + i));
-  for (const row of rows) await insertOne(ex, row);
-}
-
 const moveCounterBy = preparedQuery((ex, accountId: string, count: number) =>
   ex
     .updateTable('account')

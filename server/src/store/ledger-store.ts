@@ -19,11 +19,6 @@ export interface NewLedgerTransaction {
   orderId: string | null;
   description: string;
   at: string;
-  /**
-   * Events the caller appends to the account's stream for this change (appendNumberedEvents): the
-   * account's update moves its counter too, one statement fewer on the purchase's path. @default 0
-   */
-  events?: number;
 }
 
 /**
@@ -31,8 +26,8 @@ export interface NewLedgerTransaction {
  * to zero, and the stored balance moves by exactly the customer's entry in the same statement group.
  * A change that would leave the available balance negative violates the account's CHECK and throws.
  */
-export async function postLedgerTransaction(ex: Executor, txn: NewLedgerTransaction): Promise<LedgerTransactionRow & { eventSeq: number }> {
-  const account = (await moveBalance(ex, txn.accountId, txn.amountCents, txn.releasesHeldCents, txn.events ?? 0)).rows[0];
+export async function postLedgerTransaction(ex: Executor, txn: NewLedgerTransaction): Promise<LedgerTransactionRow> {
+  const account = (await moveBalance(ex, txn.accountId, txn.amountCents, txn.releasesHeldCents)).rows[0];
   if (!account) throw new Error(`Account ${txn.accountId} does not exist`);
   const row: LedgerTransactionRow = {
     id: txn.id,
@@ -47,15 +42,15 @@ export async function postLedgerTransaction(ex: Executor, txn: NewLedgerTransact
   };
   await insertTransactionRow(ex, row);
   await insertEntryPair(ex, txn.id, txn.accountId, txn.amountCents, txn.counterAccount, -txn.amountCents);
-  return { ...row, eventSeq: Number(account.event_seq) };
+  return row;
 }
 
-const moveBalance = preparedQuery((ex, accountId: string, amountCents: number, releasesHeldCents: number, events: number) =>
+const moveBalance = preparedQuery((ex, accountId: string, amountCents: number, releasesHeldCents: number) =>
   ex
     .updateTable('account')
-    .set({ balance_cents: sql`balance_cents + ${amountCents}`, held_cents: sql`held_cents - ${releasesHeldCents}`, event_seq: sql`event_seq + ${events}` })
+    .set({ balance_cents: sql`balance_cents + ${amountCents}`, held_cents: sql`held_cents - ${releasesHeldCents}` })
     .where('id', '=', accountId)
-    .returning(['balance_cents', 'event_seq']),
+    .returning('balance_cents'),
 );
 
 const insertTransactionRow = preparedQuery((ex, row: LedgerTransactionRow) => ex.insertInto('ledger_transaction').values(row));

@@ -1,8 +1,6 @@
 import { sql } from 'kysely';
-import type { NewAccountEvent } from '../../domain/account-event.js';
 import type { ChangeSource, NumberEventDetailsByKind } from '../../domain/number-event.js';
 import { LEDGER_REVENUE } from '../../domain/order.js';
-import { appendNumberedEvents } from '../account-event-store.js';
 import type { Database, Executor } from '../database.js';
 import { settleHold } from '../hold-store.js';
 import { postLedgerTransaction } from '../ledger-store.js';
@@ -61,7 +59,9 @@ export function purchasedDetails(
  * Completes a pending order, all of it or nothing: the order becomes completed, its hold is posted
  * as a purchase (balance, ledger transaction and its two entries), the number becomes active for
  * the buyer and joins the buyer's verified caller IDs, its tenure begins with the first month paid,
- * and its history shows the purchase (read from the order and its tenure). Returns undefined, changing nothing, if the
+ * and its history shows the purchase (read from the order and its tenure). The account's event stream
+ * gets its `number.purchased` from the order's completion: on SQLite the trigger of migration 0028,
+ * on PostgreSQL a clause of the one statement. Returns undefined, changing nothing, if the
  * order is no longer pending. Throws, changing nothing, if the order has no pending hold or its
  * number is not reserved for it.
  *
@@ -94,7 +94,6 @@ async function completeStepByStep(ex: Executor, c: OrderCompletion): Promise<Com
     orderId: c.orderId,
     description: purchaseDescription(order.did_number),
     at: c.at,
-    events: 1,
   });
   await activateNumber(ex, order.did_number, c.orderId, {
     description: order.description,
@@ -123,25 +122,7 @@ async function completeStepByStep(ex: Executor, c: OrderCompletion): Promise<Com
       { id: c.eventId, kind: 'purchased', didNumber: order.did_number, accountId: order.account_id, source: c.source, at: c.at, details: purchasedDetails(order) },
     ]);
   }
-  await appendNumberedEvents(ex, [purchasedEvent(order, c)], txn.eventSeq);
   return { order, balanceAfterCents: txn.balance_after_cents };
-}
-
-/** The buyer's `number.purchased`: who placed the order, in which request (recovery may complete it). */
-function purchasedEvent(order: PurchaseOrderRow, c: OrderCompletion): NewAccountEvent {
-  return {
-    id: c.eventId,
-    accountId: order.account_id,
-    kind: 'number.purchased',
-    didNumber: order.did_number,
-    at: c.at,
-    data: {
-      did_number: order.did_number,
-      ...purchasedDetails(order),
-      actor: order.actor ?? c.source.actor,
-      request_id: order.actor === null ? c.source.requestId : order.request_id,
-    },
-  };
 }
 
 type CompletionRow = PurchaseOrderRow & { balance_after_cents: number };
@@ -204,7 +185,7 @@ const completeAll = preparedQuery(
         FROM o WHERE EXISTS (SELECT 1 FROM n) AND o.actor IS NULL
       ), ae AS (
         INSERT INTO account_event (account_id, seq, id, kind, did_number, data, created_at)
-        SELECT o.account_id, a.event_seq, ${c.eventId}, 'number.purchased', o.did_number,
+        SELECT o.account_id, a.event_seq, 'evt_' || substr(o.id, 5), 'number.purchased', o.did_number,
           json_build_object('did_number', o.did_number, 'order_id', o.id, 'amount_cents', o.amount_cents, 'configuration', json_build_object(
             'primary_route', o.primary_route, 'primary_destination', o.primary_destination, 'address_id', o.address_id,
             'person_id', o.person_id, 'description', o.description),
