@@ -27,7 +27,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // the statement that completes the order instead of by one more statement from the server, on
   // the purchase's hot path (PostgreSQL's completion is one statement, which has a clause for it).
   // Its id is the order's: one purchase event per order. An order placed before migration 0027
-  // names no actor: its event names the system's.
+  // names no actor: its event names the system's (on both engines).
   if (dialectOf(db) === 'sqlite') {
     await sql`
       CREATE TRIGGER account_event_on_purchase AFTER UPDATE OF status ON purchase_order

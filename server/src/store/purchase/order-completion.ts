@@ -189,8 +189,7 @@ const completeAll = preparedQuery(
           json_build_object('did_number', o.did_number, 'order_id', o.id, 'amount_cents', o.amount_cents, 'configuration', json_build_object(
             'primary_route', o.primary_route, 'primary_destination', o.primary_destination, 'address_id', o.address_id,
             'person_id', o.person_id, 'description', o.description),
-            'actor', coalesce(o.actor, ${source.actor}::text),
-            'request_id', CASE WHEN o.actor IS NULL THEN ${source.requestId}::text ELSE o.request_id END)::text,
+            'actor', coalesce(o.actor, 'system'), 'request_id', o.request_id)::text,
           ${c.at}::text
         FROM o CROSS JOIN a WHERE EXISTS (SELECT 1 FROM n)
       )
