@@ -8,6 +8,7 @@ import { it, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as account from '../cli/src/commands/account.js';
 import * as adminAccounts from '../cli/src/commands/admin-accounts.js';
+import * as events from '../cli/src/commands/events.js';
 import { changeStock, importInventory, showCounts, showNumberHistory, syncInventory } from '../cli/src/commands/admin-inventory.js';
 import { setPricingRule, showMargins, showPricingRules } from '../cli/src/commands/admin-pricing.js';
 import { CrazyTelCatalogue } from '../server/src/carriers/crazytel/upstream-catalogue.js';
@@ -33,7 +34,7 @@ async function listen(ctx: TestContextApi): Promise<string> {
   return `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`;
 }
 
-it('commands as functions: search as a table and as JSON, buy with flags, balance and orders', async (t) => {
+it('commands as functions: search as a table and as JSON, buy with flags, balance, orders and events', async (t) => {
   const ctx = await createTestContext(t, 'sqlite');
   await ctx.seedNumbers(['61291234567', '61291234568']);
   const acc = await ctx.createAccount({ balance: 50_00 });
@@ -68,6 +69,14 @@ it('commands as functions: search as a table and as JSON, buy with flags, balanc
   const ledger = captureIo();
   await account.listTransactions(client, {}, ledger);
   assert.match(ledger.stdout, /purchase\s+-\$15\.00\s+\$35\.00/);
+  const listed = captureIo();
+  await events.listEvents(client, {}, listed);
+  assert.match(listed.stdout, /^CURSOR\s+WHEN\s+KIND\s+NUMBER\s+ORDER\n\S+\s+\S+\s+number\.purchased\s+61291234567\s+ord_\S+\n$/);
+  const stop = new AbortController();
+  const followed = captureIo(true);
+  const following = events.followEvents(client, { signal: stop.signal, intervalMs: 10 }, { ...followed, out: (text) => (followed.out(text), stop.abort()) });
+  await following;
+  assert.deepEqual(followed.stdout.trim().split('\n').map((line) => JSON.parse(line).kind), ['number.purchased'], 'one JSON line an event, until stopped');
 });
 
 it('operator commands as functions: open an account, credit it, import a file with a report', async (t) => {
