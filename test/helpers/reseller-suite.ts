@@ -260,7 +260,10 @@ export function resellerSuite(dialect: DialectName): void {
 
   it('a purchase whose answer is lost upstream_pending: recovery completes it when upstream bought, and fails it (refunding the hold) when not', async (t) => {
     const { ctx, buyer, upstream } = await setUp(t, dialect);
-    const server = await startReseller(t, ctx, upstream, { BILBY_RECOVERY_GRACE_MS: '1500' });
+    // Recovery leaves a pending order alone this long: longer than a purchase's call upstream takes
+    // on a loaded machine, or recovery would ask upstream before the purchase reached it, fail the
+    // order, and the saga would then undo the purchase upstream (CI saw 'failed' for the first).
+    const server = await startReseller(t, ctx, upstream, { BILBY_RECOVERY_GRACE_MS: '5000' });
     // Bought upstream, the answer lost on the way back.
     upstream.proxy.faults.push({ match: PURCHASE_PATH, kind: 'lose_answer' });
     const lost = await buy(server, buyer, NUMBERS[0]!);
