@@ -1,7 +1,7 @@
 import type { CrashPoint } from '../domain/crash-points.js';
 import type { BatchInput, BatchOutcome } from './bill-batch.js';
 import type { BillingThreadSettings, FromBillingThread, ToBillingThread } from './billing-thread.js';
-import { startModuleThread } from './module-thread.js';
+import { startModuleThread } from '../thread-script.js';
 
 export interface BillingThread {
   /** Bills one batch on the thread, in the server's turn to write (Database.threadWrites.run). */

@@ -4,7 +4,7 @@ import { AppError } from '../domain/errors.js';
 import type { TypePrices } from '../domain/inventory-row.js';
 import type { InventoryCsvBatch } from './inventory-csv.js';
 import type { FromReader, ReaderSettings, ToReader } from './inventory-csv-thread.js';
-import { startModuleThread } from './module-thread.js';
+import { startModuleThread } from '../thread-script.js';
 
 /**
  * readInventoryCsv on a worker thread: parsing the CSV and checking its numbers took half of an

@@ -1,6 +1,5 @@
-import { fileURLToPath } from 'node:url';
-import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { threadFromSource } from '../../thread-script.js';
+import type { Worker, WorkerOptions } from 'node:worker_threads';
+import { startModuleThread } from '../../thread-script.js';
 
 /**
  * Starts a worker thread running the SQLite thread module `name` (sqlite-reader-thread.ts,
@@ -21,9 +20,7 @@ export function startSqliteThread(from: string, name: string, workerData: { path
     execArgv: [],
     resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 2, codeRangeSizeMb: 2, stackSizeMb: 1 },
   };
-  const worker = from.endsWith('.ts')
-    ? new Worker(threadFromSource(fileURLToPath(new URL(`./${name}.ts`, from)), 'script'), { ...options, eval: true })
-    : new Worker(new URL(`./${name}.mjs`, from), options);
+  const worker = startModuleThread(from, name, options, 'script');
   worker.unref();
   return worker;
 }
