@@ -1,11 +1,11 @@
 import type { AccountEvent } from '../domain/account-event.js';
+import { eventPayload, inDollars } from '../domain/event-payload.js';
 import { ADDRESS_OPTIONAL_FIELDS, type Address, type Person } from '../domain/ipnd-record.js';
 import { centsToDollars } from '../domain/money.js';
 import type { JsonValue, NumberEvent } from '../domain/number-event.js';
 import { shownStatus, type ListedNumber, type OwnedNumber } from '../domain/number-record.js';
 import type { LedgerTransaction, PurchaseOrder } from '../domain/order.js';
 import { DEFAULT_BLOCK_PREFS } from '../services/settle-order.js';
-import { encodeCursor } from './cursor.js';
 import type { RestoreDone } from '../services/restore-number.js';
 
 /** Services' values to the wire: dollars instead of cents, booleans and JSON settings decoded, internal fields dropped. */
@@ -129,28 +129,6 @@ export function presentNumberEvent(event: NumberEvent) {
 
 /** An event of the account's stream: amounts in dollars, its cursor opaque as every cursor. */
 export function presentAccountEvent(event: AccountEvent) {
-  return {
-    id: event.id,
-    cursor: encodeCursor(event.cursor)!,
-    kind: event.kind,
-    did_number: event.did_number,
-    data: inDollars(event.data) as Record<string, JsonValue>,
-    created_at: event.created_at,
-  };
+  return eventPayload(event);
 }
 
-/**
- * Every `<name>_cents`, however deep, becomes `<name>` in dollars: an amount, or a change of one
- * (`{before, after}`).
- */
-function inDollars(value: JsonValue, cents = false): JsonValue {
-  if (typeof value === 'number') return cents ? centsToDollars(value) : value;
-  if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((item) => inDollars(item, cents));
-  const shown: Record<string, JsonValue> = {};
-  for (const [key, item] of Object.entries(value)) {
-    if (key.endsWith('_cents')) shown[key.slice(0, -'_cents'.length)] = inDollars(item, true);
-    else shown[key] = inDollars(item, cents);
-  }
-  return shown;
-}
