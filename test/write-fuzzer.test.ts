@@ -29,11 +29,17 @@ interface Fixture {
   destinationId: string;
   keyId: string;
   planId: string;
+  webhookId: string;
   numbers: string[];
 }
 
 /** Operations whose answer shows an API key once. */
-const SECRET_ANSWERS = new Set(['POST /admin/v1/accounts', 'POST /admin/v1/accounts/{account_id}/keys']);
+const SECRET_ANSWERS = new Set([
+  'POST /admin/v1/accounts',
+  'POST /admin/v1/accounts/{account_id}/keys',
+  'POST /api/v1/webhooks',
+  'POST /api/v1/webhooks/{webhook_id}/rotate-secret',
+]);
 
 const RUNS = Number(process.env.BILBY_FUZZ_RUNS ?? 600);
 
@@ -81,6 +87,14 @@ function baseBody(op: Operation, fx: Fixture, pick: number): unknown {
       return { did_number: number };
     case 'POST /api/v1/phone-numbers/purchase':
       return purchaseBody(fx.customer, number);
+    case 'POST /api/v1/webhooks':
+      return { url: `https://hooks.example.com/bilby/${pick}`, events: pick % 2 === 0 ? ['*'] : ['number.purchased', 'number.released'] };
+    case 'PATCH /api/v1/webhooks/{webhook_id}':
+      return pick % 3 === 0 ? { status: pick % 2 === 0 ? 'disabled' : 'enabled' } : { description: `hook ${pick}` };
+    case 'POST /api/v1/webhooks/{webhook_id}/rotate-secret':
+      return { expire_previous_in_hours: pick % 48 };
+    case 'POST /api/v1/webhooks/{webhook_id}/replay':
+      return {};
     default:
       return undefined;
   }
@@ -101,6 +115,7 @@ const WITHOUT_BODY = new Set([
   'DELETE /api/v1/account/address/{id}',
   'DELETE /api/v1/account/person/{id}',
   'POST /api/v1/phone-numbers/{did_number}/restore',
+  'DELETE /api/v1/webhooks/{webhook_id}',
 ]);
 
 function realParam(name: string, fx: Fixture, pick: number): string {
@@ -113,6 +128,8 @@ function realParam(name: string, fx: Fixture, pick: number): string {
       return fx.keyId;
     case 'price_plan_id':
       return fx.planId;
+    case 'webhook_id':
+      return fx.webhookId;
     case 'did_number':
       return fx.numbers[pick % fx.numbers.length]!;
     case 'number_type':
@@ -239,7 +256,7 @@ describeEachDatabase('generated writes to every operation', (dialect) => {
         if (r.idempotencyKey) {
           assert.notEqual(res.statusCode === 422 && res.json().code, 'idempotency_key_reused', `${where}: a key's first use`);
           // An answer holding an API key is never stored: a retry is told what the key created.
-          const secret = SECRET_ANSWERS.has(name) && res.statusCode === 201;
+          const secret = SECRET_ANSWERS.has(name) && res.statusCode >= 200 && res.statusCode < 300;
           for (const retry of [payload, `{"zz_added_on_retry":1,${payload.slice(1)}`]) {
             if (retry.startsWith('{"zz') && !payload.startsWith('{"')) continue;
             const again = await send(retry);
@@ -290,5 +307,7 @@ async function fixture(ctx: TestContextApi): Promise<Fixture> {
   assert.equal(key.status, 201, JSON.stringify(key.body));
   const plan = await ctx.admin('POST', '/price-plans', { body: { name: 'Fuzzed plan', prices: [{ number_type: 'geographic', setup_cost: 0.5, monthly_cost: 1 }] } });
   assert.equal(plan.status, 201, JSON.stringify(plan.body));
-  return { customer, target, destinationId: destination.body.id, keyId: key.body.id, planId: plan.body.id, numbers };
+  const webhook = await ctx.call('POST', '/api/v1/webhooks', { key: customer.key, body: { url: 'https://hooks.example.com/bilby', events: ['*'] } });
+  assert.equal(webhook.status, 201, JSON.stringify(webhook.body));
+  return { customer, target, destinationId: destination.body.id, keyId: key.body.id, planId: plan.body.id, webhookId: webhook.body.id, numbers };
 }

@@ -1099,6 +1099,103 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account’s webhook endpoints [Bilby] */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /**
+         * Add a webhook endpoint hearing the account’s events from now on; its signing secret is in this answer only [Bilby]
+         * @description Each delivery is a POST of the event as `GET /events/` shows it, with `Bilby-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the secret>` (Stripe’s scheme; two v1 while a rotated-out secret still signs) and `Bilby-Event-Id`. Answer 2xx within the timeout; anything else is retried with a doubling wait for 3 days, each number’s events in their order, and an endpoint that fails for all of that time is disabled (event `webhook_endpoint.disabled`). 400 url_not_allowed for a URL on a loopback, private or link-local address; 409 limit_reached past the endpoints an account may have.
+         */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One webhook endpoint, with its deliveries still to be made [Bilby] */
+        get: operations["getWebhookEndpoint"];
+        put?: never;
+        post?: never;
+        /** Delete an endpoint, its queued deliveries and its log [Bilby] */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an endpoint’s URL, kinds or description, or disable and enable it [Bilby]
+         * @description Enabling an endpoint again resumes its deliveries where they stopped, the events queued meanwhile included.
+         */
+        patch: operations["updateWebhookEndpoint"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/attempts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every attempt to deliver to the endpoint, newest first: its status, time and error [Bilby] */
+        get: operations["listWebhookAttempts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver a range of the account’s events to the endpoint again [Bilby]
+         * @description The events of the kinds the endpoint hears, after `after` and through `through` (cursors from `GET /events/` or a delivery), each a new delivery marked `Bilby-Replay`.
+         */
+        post: operations["replayWebhooks"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{webhook_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new signing secret, in this answer only; the old one keeps signing beside it for a while [Bilby] */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1152,7 +1249,7 @@ export interface components {
             /** @description The event’s id (`evt_…`), the same in every listing and delivery */
             id: string;
             /** @enum {string} */
-            kind: "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated";
+            kind: "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "webhook_endpoint.disabled";
         };
         Address: {
             building_location: string | null;
@@ -1789,6 +1886,23 @@ export interface components {
             /** @enum {string} */
             record?: "address" | "person";
             upstream_id?: string;
+        };
+        WebhookEndpoint: {
+            created_at: string;
+            description: string | null;
+            disabled_reason: string | null;
+            /** @description The event kinds it hears; `["*"]` for every kind */
+            events: ("*" | "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "webhook_endpoint.disabled")[];
+            failing_since: string | null;
+            /** @description The endpoint’s id (`whe_…`) */
+            id: string;
+            /** @description Deliveries still to be made (on the endpoint’s own page only) */
+            pending_deliveries?: number;
+            previous_secret_expires_at: string | null;
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            updated_at: string;
+            url: string;
         };
     };
     responses: never;
@@ -5452,6 +5566,434 @@ export interface operations {
                         restore_id: string;
                         /** @enum {string} */
                         status: "active";
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: components["schemas"]["WebhookEndpoint"][];
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description An account has at most 16 endpoints */
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string | null;
+                    /** @description Event kinds (number.purchased, purchase.failed, purchase.pending, number.updated, number.released, number.restored, number.suspended, number.reactivated, webhook_endpoint.disabled) or "*" for every kind */
+                    events: string[];
+                    /** @description An http or https URL on the public internet */
+                    url: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        created_at: string;
+                        description: string | null;
+                        disabled_reason: string | null;
+                        /** @description The event kinds it hears; `["*"]` for every kind */
+                        events: ("*" | "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "webhook_endpoint.disabled")[];
+                        failing_since: string | null;
+                        /** @description The endpoint’s id (`whe_…`) */
+                        id: string;
+                        /** @description Deliveries still to be made (on the endpoint’s own page only) */
+                        pending_deliveries?: number;
+                        previous_secret_expires_at: string | null;
+                        /** @description The signing secret (`whsec_…`), shown in this answer only: keep it to check the Bilby-Signature header */
+                        secret: string;
+                        /** @enum {string} */
+                        status: "enabled" | "disabled";
+                        updated_at: string;
+                        url: string;
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    description?: string | null;
+                    /** @description Event kinds (number.purchased, purchase.failed, purchase.pending, number.updated, number.released, number.restored, number.suspended, number.reactivated, webhook_endpoint.disabled) or "*" for every kind */
+                    events?: string[];
+                    /** @enum {string} */
+                    status?: "enabled" | "disabled";
+                    /** @description An http or https URL on the public internet */
+                    url?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listWebhookAttempts: {
+        parameters: {
+            query?: {
+                /** @description Rows per page (max 1000) */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        next_cursor: string | null;
+                        results: {
+                            at: string;
+                            /** @description The attempt’s number in its delivery, from 1 */
+                            attempt: number;
+                            /**
+                             * @description Where the delivery stands now (failed: Bilby gave up on it)
+                             * @enum {string}
+                             */
+                            delivery_status: "pending" | "delivered" | "failed";
+                            duration_ms: number;
+                            error: string | null;
+                            event_id: string;
+                            id: string;
+                            /** @enum {string} */
+                            kind: "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "webhook_endpoint.disabled";
+                            next_attempt_at: string | null;
+                            /** @description 0 for the event’s own delivery, n for its n-th replay */
+                            replay: number;
+                            status_code: number | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    replayWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description An event’s cursor: replay the events after it (from the oldest kept when absent) */
+                    after?: string;
+                    /** @description An event’s cursor: replay up to and including it (to the latest when absent) */
+                    through?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        last_cursor: string | null;
+                        more: boolean;
+                        /** @description Events queued to be delivered again (at most 10000 a call) */
+                        queued: number;
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description How long the old secret keeps signing beside the new one (0: it stops at once)
+                     * @default 24
+                     */
+                    expire_previous_in_hours?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        created_at: string;
+                        description: string | null;
+                        disabled_reason: string | null;
+                        /** @description The event kinds it hears; `["*"]` for every kind */
+                        events: ("*" | "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "webhook_endpoint.disabled")[];
+                        failing_since: string | null;
+                        /** @description The endpoint’s id (`whe_…`) */
+                        id: string;
+                        /** @description Deliveries still to be made (on the endpoint’s own page only) */
+                        pending_deliveries?: number;
+                        previous_secret_expires_at: string | null;
+                        /** @description The signing secret (`whsec_…`), shown in this answer only: keep it to check the Bilby-Signature header */
+                        secret: string;
+                        /** @enum {string} */
+                        status: "enabled" | "disabled";
+                        updated_at: string;
+                        url: string;
                     };
                 };
             };

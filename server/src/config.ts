@@ -6,6 +6,7 @@ import { isPostgresUrl, sqlitePath } from './domain/database-url.js';
 import { parseDurationMs } from './domain/duration.js';
 import { parseNumber } from './domain/phone-number.js';
 import { isRouteType, needsDestination, normaliseDestination, ROUTE_TYPES, type RouteType } from './domain/routing.js';
+import { DEFAULT_RETRY_SCHEDULE } from './domain/webhook-endpoint.js';
 import { DEFAULT_CLIENT_TIMEOUTS } from './http/client-timeouts.js';
 
 /** Everything Bilby reads from the environment, typed, checked once and frozen. */
@@ -93,6 +94,7 @@ export interface Config {
    * common load balancers, so that they, not Bilby, close the connections they reuse. @default 72000
    */
   keepAliveTimeoutMs: number;
+  webhooks: WebhookConfig;
   /** @default "info" */
   logLevel: string;
   /**
@@ -100,6 +102,31 @@ export interface Config {
    * when the process exits (BILBY_PROFILE_SQL=1). @default false
    */
   profileSql: boolean;
+}
+
+export interface WebhookConfig {
+  /**
+   * Deliver webhooks to loopback, private, link-local and other non-public addresses too
+   * (BILBY_WEBHOOK_ALLOW_PRIVATE=true): for tests and receivers on the operator's own network.
+   * Otherwise such URLs are refused, as a customer could reach Bilby's own network through them.
+   * @default false
+   */
+  allowPrivate: boolean;
+  /** How long a receiver has to answer (BILBY_WEBHOOK_TIMEOUT_MS). @default 10000 */
+  timeoutMs: number;
+  /** The wait after a delivery's first failure, doubling after each (BILBY_WEBHOOK_RETRY_BASE_MS). @default 30000 */
+  retryBaseMs: number;
+  /** The longest wait between attempts (BILBY_WEBHOOK_RETRY_MAX_MS). @default 21600000 (6 hours) */
+  retryMaxMs: number;
+  /**
+   * How long a delivery is retried before Bilby gives up on it, and how long an endpoint may fail
+   * before it is disabled (BILBY_WEBHOOK_GIVE_UP_MS). @default 259200000 (3 days)
+   */
+  giveUpMs: number;
+  /** Deliveries a process sends at once (BILBY_WEBHOOK_CONCURRENCY). @default 8 */
+  concurrency: number;
+  /** How often an idle worker looks for deliveries (BILBY_WEBHOOK_POLL_MS). @default 250 */
+  pollMs: number;
 }
 
 export interface UpstreamConfig {
@@ -168,6 +195,14 @@ export function safeRecoveryGraceMs(carrierTimeoutMs: number, longestProvisionMs
 /** Reads the configuration; every bad variable is reported in one error. */
 export function loadConfig(env: Env = process.env): Config {
   const problems: string[] = [];
+  const flag = (name: string, fallback: boolean): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  };
   const number = (name: string, fallback: number, min: number, max: number, integer = true): number => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
@@ -252,6 +287,15 @@ export function loadConfig(env: Env = process.env): Config {
     bodyTimeoutMs: number('BILBY_BODY_TIMEOUT_MS', DEFAULT_CLIENT_TIMEOUTS.bodyTimeoutMs, 100, 3_600_000),
     bodyIdleTimeoutMs: number('BILBY_BODY_IDLE_TIMEOUT_MS', DEFAULT_CLIENT_TIMEOUTS.bodyIdleTimeoutMs, 100, 3_600_000),
     keepAliveTimeoutMs: number('BILBY_KEEP_ALIVE_TIMEOUT_MS', DEFAULT_CLIENT_TIMEOUTS.keepAliveTimeoutMs, 100, 3_600_000),
+    webhooks: {
+      allowPrivate: flag('BILBY_WEBHOOK_ALLOW_PRIVATE', false),
+      timeoutMs: number('BILBY_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+      retryBaseMs: number('BILBY_WEBHOOK_RETRY_BASE_MS', DEFAULT_RETRY_SCHEDULE.baseMs, 10, 86_400_000),
+      retryMaxMs: number('BILBY_WEBHOOK_RETRY_MAX_MS', DEFAULT_RETRY_SCHEDULE.maxDelayMs, 10, 7 * 86_400_000),
+      giveUpMs: number('BILBY_WEBHOOK_GIVE_UP_MS', DEFAULT_RETRY_SCHEDULE.giveUpAfterMs, 1_000, 30 * 86_400_000),
+      concurrency: number('BILBY_WEBHOOK_CONCURRENCY', 8, 1, 256),
+      pollMs: number('BILBY_WEBHOOK_POLL_MS', 250, 10, 60_000),
+    },
     logLevel: env.BILBY_LOG_LEVEL || 'info',
     profileSql: env.BILBY_PROFILE_SQL === '1',
   };

@@ -13,6 +13,8 @@ import { issueInvoices } from './services/issue-invoices.js';
 import { checkCarrierHealth } from './services/carrier-health.js';
 import { createRateLimiter } from './services/rate-limiter.js';
 import { scheduleBilling, type BillingSchedule } from './services/billing-runs.js';
+import { pruneOldDeliveries } from './services/deliver-webhooks.js';
+import { startWebhookWorker, type WebhookWorker } from './services/webhook-worker.js';
 import { scheduleReconcile, type ReconcileSchedule } from './services/reconcile-schedule.js';
 import { recoverOrders, type FullRecoveryReport, type RecoveryReport } from './services/recover-orders.js';
 import { seedDemo } from './services/seed-demo.js';
@@ -85,6 +87,13 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       recoveryGraceMs: config.recoveryGraceMs,
       rateLimitPerMinute: config.rateLimitPerMinute,
       ...(config.supplier ? { supplier: config.supplier } : {}),
+      webhooks: {
+        allowPrivate: config.webhooks.allowPrivate,
+        timeoutMs: config.webhooks.timeoutMs,
+        retry: { baseMs: config.webhooks.retryBaseMs, maxDelayMs: config.webhooks.retryMaxMs, giveUpAfterMs: config.webhooks.giveUpMs },
+        concurrency: config.webhooks.concurrency,
+        pollMs: config.webhooks.pollMs,
+      },
       ...(config.carrier.kind === 'crazytel' && config.upstream ? { upstreamRouting: { route: config.upstream.route, destination: config.upstream.destination } } : {}),
     },
     log,
@@ -106,6 +115,7 @@ export async function createServer(config: Config, log: Logger = createLogger(co
   let timer: NodeJS.Timeout | undefined;
   let reconciling: ReconcileSchedule | undefined;
   let billing: BillingSchedule | undefined;
+  let webhooks: WebhookWorker | undefined;
   let maintaining: Promise<void> | undefined;
 
   const maintainOnce = async () => {
@@ -114,12 +124,13 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       const returned = await returnQuarantinedNumbers(deps);
       const purged = await purgeExpiredIdempotencyKeys(deps);
       const eventsPruned = await pruneOldEvents(deps);
+      const deliveriesPruned = await pruneOldDeliveries(deps);
       await checkCarrierHealth(deps);
       await deps.rateLimiter.prune(deps.clock());
       const { releases, upstreamChanges } = report;
       const changed = releases.completed + releases.unresolved + upstreamChanges.pushed + upstreamChanges.postponed;
-      if (report.completed + report.failed + report.unresolved + changed + returned + purged + eventsPruned > 0) {
-        log.info({ ...report, returned_from_quarantine: returned, idempotency_keys_purged: purged, events_pruned: eventsPruned }, 'maintenance');
+      if (report.completed + report.failed + report.unresolved + changed + returned + purged + eventsPruned + deliveriesPruned > 0) {
+        log.info({ ...report, returned_from_quarantine: returned, idempotency_keys_purged: purged, events_pruned: eventsPruned, webhook_deliveries_pruned: deliveriesPruned }, 'maintenance');
       }
     } catch (error) {
       if (!stopping.signal.aborted) log.error({ err: error }, 'maintenance failed');
@@ -153,12 +164,14 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       timer.unref();
       if (config.reconcileIntervalMs > 0) reconciling = scheduleReconcile(deps, config.reconcileIntervalMs);
       if (config.billing.intervalMs !== null) billing = scheduleBilling(deps, config.billing.intervalMs);
+      webhooks = startWebhookWorker(deps);
     },
     async close() {
       if (timer) clearInterval(timer);
       stopping.abort(new Error('the server is shutting down'));
       await reconciling?.stop();
       await billing?.stop();
+      await webhooks?.stop();
       await maintaining;
       await app.close();
       await deps.tasks.drain();

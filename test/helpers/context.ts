@@ -10,7 +10,7 @@ import type { TypedApp } from '../../server/src/http/typed-app.js';
 import { BackgroundTasks } from '../../server/src/services/background-tasks.js';
 import { createAccount } from '../../server/src/services/create-account.js';
 import { createRateLimiter } from '../../server/src/services/rate-limiter.js';
-import { DEFAULT_BILLING_SETTINGS, EXAMPLE_SUPPLIER, type ServiceDeps, type ServiceSettings } from '../../server/src/services/deps.js';
+import { DEFAULT_BILLING_SETTINGS, DEFAULT_WEBHOOK_SETTINGS, EXAMPLE_SUPPLIER, type ServiceDeps, type ServiceSettings } from '../../server/src/services/deps.js';
 import type { Database, Db, DialectName } from '../../server/src/store/database.js';
 import { openTestDatabase } from './databases.js';
 import { insertAddress, insertPerson } from '../../server/src/store/ipnd-store.js';
@@ -29,6 +29,9 @@ const TEST_DESTINATIONS = [
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789';
 /** Settings under which a released number is on sale again at once: no grace days, no quarantine. */
 export const IMMEDIATE_RESALE = { quarantineDays: 0, billing: { ...DEFAULT_BILLING_SETTINGS, releaseGraceDays: 0 } };
+
+/** Webhooks as the tests deliver them: to the loopback receivers they start, answered within 2 s. */
+export const TEST_WEBHOOK_SETTINGS = { ...DEFAULT_WEBHOOK_SETTINGS, allowPrivate: true, timeoutMs: 2_000 };
 
 export const ADMIN_HEADERS = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
 
@@ -103,7 +106,7 @@ export async function createTestContext(
     carrier,
     clock: () => new Date(Date.now() + offsetMs),
     // Rate limiting is off unless a test turns it on: suites send many requests with one key.
-    settings: { carrierTimeoutMs: 2_000, quarantineDays: 30, recoveryGraceMs: 0, rateLimitPerMinute: 0, billing: DEFAULT_BILLING_SETTINGS, supplier: EXAMPLE_SUPPLIER, ...settings },
+    settings: { carrierTimeoutMs: 2_000, quarantineDays: 30, recoveryGraceMs: 0, rateLimitPerMinute: 0, billing: DEFAULT_BILLING_SETTINGS, supplier: EXAMPLE_SUPPLIER, webhooks: TEST_WEBHOOK_SETTINGS, ...settings },
     log: { info: () => {}, warn: () => {}, error: () => {} },
     tasks: new BackgroundTasks(),
     rateLimiter: createRateLimiter(database),

@@ -14,6 +14,8 @@ export const ACCOUNT_EVENT_KINDS = [
   'number.restored',
   'number.suspended',
   'number.reactivated',
+  // Bilby stopped delivering to one of the account's webhook endpoints: it failed for the whole retry window.
+  'webhook_endpoint.disabled',
 ] as const;
 export type AccountEventKind = (typeof ACCOUNT_EVENT_KINDS)[number];
 

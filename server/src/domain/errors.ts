@@ -33,6 +33,8 @@ export type ErrorCode =
   | 'billing_running'
   | 'upstream_not_configured'
   | 'sync_in_progress'
+  | 'url_not_allowed'
+  | 'limit_reached'
   | 'internal_error';
 
 export interface FieldError {

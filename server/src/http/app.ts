@@ -27,6 +27,7 @@ import { refuseNulCharacters } from './text-input.js';
 import { authenticateOperator } from './admin-auth.js';
 import { registerAccountRoutes } from './routes/account-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
+import { registerWebhookRoutes } from './routes/webhook-routes.js';
 import { registerAdminAccountRoutes } from './routes/admin-account-routes.js';
 import { registerAdminCatalogueRoutes } from './routes/admin-catalogue-routes.js';
 import { registerAdminInventoryRoutes } from './routes/admin-inventory-routes.js';
@@ -44,6 +45,7 @@ import { AdminInvoice, AdminInvoiceSummary, Invoice, InvoiceSummary } from './sc
 import { PricePlan } from './schemas/price-plan-schemas.js';
 import { AvailableNumber, ErrorBody, errorAnswer, ValueSets } from './schemas/common-schemas.js';
 import { AccountEvent } from './schemas/event-schemas.js';
+import { WebhookEndpoint } from './schemas/webhook-schemas.js';
 import { AdminNumberEvent, NumberEvent } from './schemas/history-schemas.js';
 import { OwnedNumber } from './schemas/number-schemas.js';
 import { Order } from './schemas/purchase-schemas.js';
@@ -173,6 +175,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     NumberEvent,
     AdminNumberEvent,
     AccountEvent,
+    WebhookEndpoint,
   ]) {
     app.addSchema(schema);
   }
@@ -244,6 +247,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
       registerAccountRoutes(api, deps);
       registerInvoiceRoutes(api, deps);
       registerEventRoutes(api, deps);
+      registerWebhookRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

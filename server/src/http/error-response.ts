@@ -39,6 +39,8 @@ export const STATUS_BY_CODE: Record<ErrorCode, number> = {
   billing_running: 409,
   upstream_not_configured: 409,
   sync_in_progress: 409,
+  url_not_allowed: 400,
+  limit_reached: 409,
   internal_error: 500,
 };
 

@@ -143,12 +143,22 @@ function answerFor(result: CreatedResult): { status: number; body: string } | Ap
     case 'restored':
       return { status: 200, body: JSON.stringify(presentRestored(result.done)) };
     case 'secret':
-      return new AppError(
-        'already_exists',
-        result.what === 'account'
-          ? `This Idempotency-Key already opened account ${result.id}; its API key was in the answer that was lost and cannot be shown again: issue one with POST /admin/v1/accounts/${result.id}/keys`
-          : `This Idempotency-Key already created API key ${result.id}; its secret was in the answer that was lost and cannot be shown again: revoke it and create another`,
-      );
+      return new AppError('already_exists', lostSecret(result.what, result.id));
+  }
+}
+
+/** Why a retry of a write whose answer held a secret is not given that secret, and what to do instead. */
+function lostSecret(what: 'account' | 'api_key' | 'webhook_endpoint' | 'webhook_secret', id: string): string {
+  const lost = 'was in the answer that was lost and cannot be shown again';
+  switch (what) {
+    case 'account':
+      return `This Idempotency-Key already opened account ${id}; its API key ${lost}: issue one with POST /admin/v1/accounts/${id}/keys`;
+    case 'api_key':
+      return `This Idempotency-Key already created API key ${id}; its secret ${lost}: revoke it and create another`;
+    case 'webhook_endpoint':
+      return `This Idempotency-Key already created webhook endpoint ${id}; its signing secret ${lost}: give it a new one with POST /api/v1/webhooks/${id}/rotate-secret`;
+    case 'webhook_secret':
+      return `This Idempotency-Key already rotated the signing secret of webhook endpoint ${id}; the new secret ${lost}: rotate it again`;
   }
 }
 

@@ -1,4 +1,5 @@
 import { DEFAULT_BILLING_TIME_ZONE } from '../domain/billing-defaults.js';
+import { DEFAULT_RETRY_SCHEDULE, type RetrySchedule } from '../domain/webhook-endpoint.js';
 import type { UpstreamCatalogue } from '../carriers/catalogue.js';
 import type { Carrier, CarrierRouting } from '../carriers/carrier.js';
 import type { Database } from '../store/database.js';
@@ -38,7 +39,22 @@ export interface ServiceSettings {
   upstreamRouting?: CarrierRouting;
   /** Who issues the tax invoices; absent, none is issued (a tax invoice must name its supplier's ABN). */
   supplier?: SupplierSettings;
+  webhooks: WebhookSettings;
 }
+
+export interface WebhookSettings {
+  /** Deliver to loopback, private and link-local addresses too (tests, a receiver on the operator's own network). */
+  allowPrivate: boolean;
+  /** How long a receiver has to answer a delivery. */
+  timeoutMs: number;
+  retry: RetrySchedule;
+  /** Deliveries one process sends at once. */
+  concurrency: number;
+  /** How often an idle delivery worker looks for work. */
+  pollMs: number;
+}
+
+export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = { allowPrivate: false, timeoutMs: 10_000, retry: DEFAULT_RETRY_SCHEDULE, concurrency: 8, pollMs: 250 };
 
 /** The supplier a tax invoice names, as the operator set it. */
 export interface SupplierSettings {

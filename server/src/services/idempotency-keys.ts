@@ -54,7 +54,7 @@ export type CreatedResult =
   /** A billing run, as it is now (it goes on after the answer, or a crash interrupted it). */
   | { kind: 'billing_run'; row: BillingRun }
   /** An account or API key, whose secret was in the lost answer only and is never stored. */
-  | { kind: 'secret'; what: 'account' | 'api_key'; id: string };
+  | { kind: 'secret'; what: 'account' | 'api_key' | 'webhook_endpoint' | 'webhook_secret'; id: string };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -194,7 +194,7 @@ async function createdResult(deps: ServiceDeps, resultId: string): Promise<Creat
   }
   if (kind === 'released') return { kind, didNumber: id };
   if (kind === 'billing_run') return { kind, row: await billingRun(deps, id) };
-  if (kind === 'account' || kind === 'api_key') return { kind: 'secret', what: kind, id };
+  if (kind === 'account' || kind === 'api_key' || kind === 'webhook_endpoint' || kind === 'webhook_secret') return { kind: 'secret', what: kind, id };
   return undefined;
 }
 

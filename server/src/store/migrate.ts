@@ -29,6 +29,7 @@ import * as billingRun from './migrations/0025-billing-run.js';
 import * as renewalHistory from './migrations/0026-renewal-history.js';
 import * as purchaseSource from './migrations/0027-purchase-source.js';
 import * as accountEvents from './migrations/0028-account-events.js';
+import * as webhooks from './migrations/0029-webhooks.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -60,6 +61,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0026-renewal-history': renewalHistory,
   '0027-purchase-source': purchaseSource,
   '0028-account-events': accountEvents,
+  '0029-webhooks': webhooks,
 };
 
 /** Every migration's name, in the order they apply. */

@@ -10,6 +10,7 @@ import type { RoundingRule } from '../domain/pricing-rule.js';
 import type { HoldStatus, NumberStatus, OrderFailureCode, OrderStatus, TransactionType } from '../domain/order.js';
 import type { Country, NumberType } from '../domain/phone-number.js';
 import type { RouteType } from '../domain/routing.js';
+import type { WebhookDeliveryStatus, WebhookEndpointStatus } from '../domain/webhook-endpoint.js';
 
 /**
  * The database as Kysely sees it. Money is integer cents, timestamps ISO-8601 UTC text, booleans
@@ -48,6 +49,9 @@ export interface Tables {
   invoice_month: InvoiceMonthTable;
   number_event: NumberEventTable;
   account_event: AccountEventTable;
+  webhook_endpoint: WebhookEndpointTable;
+  webhook_delivery: WebhookDeliveryTable;
+  webhook_attempt: WebhookAttemptTable;
 
   price_plan: PricePlanTable;
   price_plan_price: PricePlanPriceTable;
@@ -569,4 +573,54 @@ export interface AccountEventTable {
   /** JSON: what the event reports. */
   data: string;
   created_at: string;
+}
+
+export interface WebhookEndpointTable {
+  id: string;
+  account_id: string;
+  url: string;
+  description: string | null;
+  /** JSON: the event kinds it hears, or ["*"]. */
+  events: string;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: string | null;
+  status: WebhookEndpointStatus;
+  disabled_reason: string | null;
+  failing_since: string | null;
+  /** The account's events up to this one are queued for it (or were before it existed). */
+  cursor_seq: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface WebhookDeliveryTable {
+  endpoint_id: string;
+  event_seq: number;
+  /** 0 for the event's own delivery, then one more per replay. */
+  round: number;
+  account_id: string;
+  event_id: string;
+  kind: AccountEventKind;
+  order_key: string;
+  status: WebhookDeliveryStatus;
+  attempts: number;
+  next_attempt_at: string;
+  locked_until: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: string;
+  delivered_at: string | null;
+}
+
+export interface WebhookAttemptTable {
+  id: string;
+  endpoint_id: string;
+  event_seq: number;
+  round: number;
+  attempt: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  at: string;
 }

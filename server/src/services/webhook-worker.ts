@@ -1,0 +1,69 @@
+import { claimWebhookDeliveries, queueWebhookDeliveries, sendWebhookDeliveries } from './deliver-webhooks.js';
+import type { ServiceDeps } from './deps.js';
+import { createWebhookPoster, type WebhookPoster } from './post-webhook.js';
+
+export interface WebhookWorker {
+  /** Stops taking deliveries and waits for those being sent (each ends within the receivers' timeout). */
+  stop(): Promise<void>;
+}
+
+/**
+ * The server's delivery worker: keeps up to `concurrency` deliveries in flight, taking more as each
+ * ends, and looks for new events every `pollMs` while idle. Every process sharing a database runs
+ * one; they share the queue (a delivery is held by one worker at a time).
+ */
+export function startWebhookWorker(deps: ServiceDeps, poster: WebhookPoster = createWebhookPoster(deps.settings.webhooks)): WebhookWorker {
+  const { concurrency, pollMs } = deps.settings.webhooks;
+  const inFlight = new Set<Promise<unknown>>();
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const nap = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).finally(() => (wake = undefined));
+
+  const loop = async () => {
+    let lastQueued = 0;
+    while (!stopped) {
+      try {
+        const now = Date.now();
+        // Fan-out at most once a poll interval: it reads every endpoint's position.
+        if (now - lastQueued >= pollMs) {
+          lastQueued = now;
+          await queueWebhookDeliveries(deps);
+        }
+        const free = concurrency - inFlight.size;
+        const claimed = free > 0 ? await claimWebhookDeliveries(deps, free) : [];
+        for (const delivery of claimed) {
+          const sending: Promise<unknown> = sendWebhookDeliveries(deps, poster, [delivery])
+            .catch((error: unknown) => deps.log.error({ err: error }, 'a webhook delivery could not be recorded; it is sent again when its hold runs out'))
+            .finally(() => {
+              inFlight.delete(sending);
+              wake?.();
+            });
+          inFlight.add(sending);
+        }
+        if (stopped) break;
+        // Busy: go on as soon as a slot frees. Idle: wait for the next look.
+        if (claimed.length === 0 || inFlight.size >= concurrency) await nap(pollMs);
+      } catch (error) {
+        if (!stopped) deps.log.error({ err: error }, 'the webhook worker failed a pass; it tries again');
+        if (!stopped) await nap(pollMs);
+      }
+    }
+  };
+  const running = loop();
+  return {
+    async stop() {
+      stopped = true;
+      wake?.();
+      await running;
+      await Promise.all([...inFlight]);
+      poster.close();
+    },
+  };
+}
