@@ -269,4 +269,78 @@ describeEachDatabase('webhooks', (dialect) => {
     await verifyWebhook(after.body, afterHeader, fresh, { nowSeconds: nowSeconds(ctx) });
     await assert.rejects(verifyWebhook(after.body, afterHeader, endpoint.secret, { nowSeconds: nowSeconds(ctx) }), WebhookSignatureError);
   });
+
+  it('refuses URLs on loopback, private, link-local and other non-public addresses unless the operator allows them (SSRF)', async (t) => {
+    const ctx = await createTestContext(t, dialect, { webhooks: { ...TEST_WEBHOOK_SETTINGS, allowPrivate: false } });
+    const owner = await ctx.createAccount({ balance: 100_00 });
+    const add = (url: string) => ctx.call('POST', '/api/v1/webhooks', { key: owner.key, body: { url, events: ['*'] } });
+    for (const url of [
+      'http://127.0.0.1:8080/hooks',
+      'http://localhost/hooks',
+      'http://api.localhost/hooks',
+      'http://[::1]/hooks',
+      'http://10.1.2.3/',
+      'http://172.16.0.9/',
+      'http://192.168.0.10/',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://100.64.0.1/',
+      'http://0.0.0.0/',
+      'http://[fd00::1]/',
+      'http://[fe80::1]/',
+      'http://[::ffff:127.0.0.1]/',
+      'http://2130706433/',
+      'http://0x7f.1/',
+      'http://224.0.0.1/',
+    ]) {
+      const answer = await add(url);
+      assert.deepEqual([answer.status, answer.body.code, answer.body.errors?.[0]?.field], [400, 'url_not_allowed', 'url'], `${url}: ${JSON.stringify(answer.body)}`);
+    }
+    for (const url of ['ftp://hooks.example.com/', 'https://user:secret@hooks.example.com/', 'not a url', 'https://hooks.example.com/#frag']) {
+      const answer = await add(url);
+      assert.deepEqual([answer.status, answer.body.code], [400, 'invalid_request'], `${url}: ${JSON.stringify(answer.body)}`);
+      assert.equal(JSON.stringify(answer.body).includes('secret@'), false, 'the credentials are not echoed');
+    }
+    const publicAddress = await add('https://93.184.216.34/hooks');
+    assert.equal(publicAddress.status, 201, JSON.stringify(publicAddress.body));
+    const moved = await ctx.call('PATCH', `/api/v1/webhooks/${publicAddress.body.id}`, { key: owner.key, body: { url: 'http://10.0.0.1/hooks' } });
+    assert.deepEqual([moved.status, moved.body.code], [400, 'url_not_allowed']);
+    const count = await ctx.db.selectFrom('webhook_endpoint').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    assert.equal(Number(count.n), 1, 'nothing refused was stored');
+  });
+
+  it('checks the address again at delivery: an endpoint made while private addresses were allowed gets nothing once they are not', async (t) => {
+    const ctx = await createTestContext(t, dialect, IMMEDIATE_RESALE);
+    const receiver = await startWebhookReceiver(t);
+    const buyer = await ctx.createAccount({ balance: 100_00 });
+    await ctx.seedNumbers([{ number: FIRST, setup: 2_50, monthly: 10_00 }]);
+    const literal = await addEndpoint(ctx, buyer, receiver.url);
+    const named = await addEndpoint(ctx, buyer, receiver.url.replace('127.0.0.1', 'localhost'));
+    await buy(ctx, buyer, FIRST);
+    await deliverDueWebhooks(ctx.deps, poster(t, { ...TEST_WEBHOOK_SETTINGS, allowPrivate: false }));
+    assert.equal(receiver.deliveries.length, 0);
+    assert.deepEqual((await attempts(ctx, buyer, literal.id)).map((a) => a.error), ['refused: 127.0.0.1 is not a public address']);
+    const [byName] = await attempts(ctx, buyer, named.id);
+    assert.match(byName!.error!, /^refused: localhost resolves to (127\.0\.0\.1|::1), which is not a public address$/);
+    assert.equal(byName!.delivery_status, 'pending', 'retried later, as any failure');
+  });
+
+  it('answers a retried create with the same Idempotency-Key without the secret, and caps an account’s endpoints', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const owner = await ctx.createAccount({ balance: 100_00 });
+    const body = { url: 'https://hooks.example.com/a', events: ['*'] };
+    const headers = { 'idempotency-key': 'create-hook-1' };
+    const first = await ctx.call('POST', '/api/v1/webhooks', { key: owner.key, body, headers });
+    assert.equal(first.status, 201);
+    const retry = await ctx.call('POST', '/api/v1/webhooks', { key: owner.key, body, headers });
+    assert.deepEqual([retry.status, retry.body.code], [409, 'already_exists']);
+    assert.match(retry.body.detail, new RegExp(`already created webhook endpoint ${first.body.id}; .*rotate-secret`));
+    assert.equal(JSON.stringify(retry.body).includes(first.body.secret), false);
+    for (let i = 1; i < 16; i += 1) assert.equal((await ctx.call('POST', '/api/v1/webhooks', { key: owner.key, body })).status, 201);
+    const over = await ctx.call('POST', '/api/v1/webhooks', { key: owner.key, body });
+    assert.deepEqual([over.status, over.body.code], [409, 'limit_reached']);
+    const deleted = await ctx.call('DELETE', `/api/v1/webhooks/${first.body.id}`, { key: owner.key });
+    assert.equal(deleted.status, 200);
+    assert.equal((await ctx.call('GET', `/api/v1/webhooks/${first.body.id}`, { key: owner.key })).status, 404);
+    assert.equal((await ctx.call('POST', '/api/v1/webhooks', { key: owner.key, body })).status, 201, 'room again after a delete');
+  });
 });
