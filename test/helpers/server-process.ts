@@ -105,26 +105,34 @@ export async function closedPort(): Promise<number> {
  * tell (another system), the ready answer is taken as the child's.
  */
 function listensOn(pid: number, port: number): boolean {
-  let listening: Set<string>;
+  return holdsSocket(pid, port, '0A') ?? true;
+}
+
+/**
+ * Whether process `pid` holds a TCP socket whose local port is `port`, in the state `state` (hex as
+ * /proc/net/tcp writes it: 0A listening, 01 established); undefined where /proc cannot tell.
+ */
+export function holdsSocket(pid: number, port: number, state: string): boolean | undefined {
+  let sockets: Set<string>;
   let fds: string[];
   try {
-    listening = new Set();
+    sockets = new Set();
     const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
     for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
       for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
         const fields = line.trim().split(/\s+/);
-        // local_address is ADDRESS:PORT in hex, st 0A is LISTEN, the tenth field the socket's inode.
-        if (fields[1]?.endsWith(`:${hexPort}`) && fields[3] === '0A') listening.add(fields[9]!);
+        // local_address is ADDRESS:PORT in hex, st the socket's state, the tenth field its inode.
+        if (fields[1]?.endsWith(`:${hexPort}`) && fields[3] === state) sockets.add(fields[9]!);
       }
     }
     fds = readdirSync(`/proc/${pid}/fd`);
   } catch {
-    return true;
+    return undefined;
   }
   for (const fd of fds) {
     try {
       const inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1];
-      if (inode && listening.has(inode)) return true;
+      if (inode && sockets.has(inode)) return true;
     } catch {
       // closed meanwhile
     }

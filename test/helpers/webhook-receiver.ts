@@ -10,6 +10,8 @@ export interface ReceivedDelivery {
   receivedAt: number;
   /** Deliveries of the same event being received at that moment, this one included. */
   concurrentOfEvent: number;
+  /** The sender's end of the connection: which process sent it (helpers/server-process.ts holdsSocket). */
+  senderPort: number;
 }
 
 /** How the receiver answers a delivery: a status, after a delay; `hang` never answers. */
@@ -58,7 +60,7 @@ export async function startWebhookReceiver(t: TestContext): Promise<WebhookRecei
       const eventId = String(request.headers['bilby-event-id'] ?? '');
       const concurrent = (inFlight.get(eventId) ?? 0) + 1;
       inFlight.set(eventId, concurrent);
-      const delivery = { body: Buffer.concat(chunks).toString('utf8'), headers: request.headers, eventId, receivedAt: Date.now(), concurrentOfEvent: concurrent };
+      const delivery = { body: Buffer.concat(chunks).toString('utf8'), headers: request.headers, eventId, receivedAt: Date.now(), concurrentOfEvent: concurrent, senderPort: request.socket.remotePort ?? 0 };
       receiver.deliveries.push(delivery);
       for (const waiter of [...waiters]) {
         if (receiver.deliveries.length >= waiter.count) {
