@@ -5,6 +5,7 @@ import { NUMBER_TYPES, PERSON_TYPES, ROUTES, STATES, type Run } from './choices.
 import { amount, defined, integer } from './arguments.js';
 import * as account from './commands/account.js';
 import * as events from './commands/events.js';
+import * as webhooks from './commands/webhooks.js';
 import { buyWithFlags, guidedBuy } from './commands/buy.js';
 import { login } from './commands/login.js';
 import * as invoices from './commands/invoices.js';
@@ -205,6 +206,47 @@ export function createProgram(): Command {
         await events.followEvents(client, defined({ after: o.after, signal: stop.signal }), io);
       }),
     );
+
+  const hooks = program.command('webhooks').description("where your account's events are delivered, signed");
+  const kinds = (value: string) => value.split(',').map((kind) => kind.trim()).filter((kind) => kind !== '');
+  hooks.command('list', { isDefault: true }).action(customer(async (client, io) => webhooks.listWebhooks(client, io)));
+  hooks.command('show <id>').description('one endpoint, with its deliveries still to be made').action(customer(async (client, io, _o, id: string) => webhooks.showWebhook(client, id, io)));
+  hooks
+    .command('add <url>')
+    .description('add an endpoint; its signing secret is printed this once')
+    .option('--events <kinds>', 'comma-separated event kinds, or * for all', kinds, ['*'])
+    .option('--description <text>', 'what it is for')
+    .action(customer(async (client, io, o: { events: string[]; description?: string }, url: string) => webhooks.addWebhook(client, defined({ url, ...o }), io)));
+  hooks
+    .command('update <id>')
+    .description("change an endpoint's URL, kinds or description, or disable and enable it")
+    .option('--url <url>', 'a new URL')
+    .option('--events <kinds>', 'comma-separated event kinds, or * for all', kinds)
+    .option('--description <text>', 'what it is for')
+    .option('--enable', 'resume its deliveries where they stopped')
+    .option('--disable', 'stop its deliveries (they are kept until it is enabled)')
+    .action(
+      customer(async (client, io, o: { url?: string; events?: string[]; description?: string; enable?: boolean; disable?: boolean }, id: string) =>
+        webhooks.updateWebhook(client, id, defined(o), io),
+      ),
+    );
+  hooks.command('remove <id>').description('delete an endpoint, its queued deliveries and its log').action(customer(async (client, io, _o, id: string) => webhooks.removeWebhook(client, id, io)));
+  hooks
+    .command('rotate-secret <id>')
+    .description('a new signing secret, printed this once')
+    .option('--overlap-hours <n>', 'how long the old secret keeps signing beside it (default 24)', integer('--overlap-hours', 0, 168))
+    .action(customer(async (client, io, o: { overlapHours?: number }, id: string) => webhooks.rotateWebhookSecret(client, id, defined(o), io)));
+  hooks
+    .command('replay <id>')
+    .description('deliver a range of events again')
+    .option('--after <cursor>', "the events after this event's cursor (from the oldest kept without it)")
+    .option('--through <cursor>', "up to and including this event's cursor (to the latest without it)")
+    .action(customer(async (client, io, o: { after?: string; through?: string }, id: string) => webhooks.replayWebhooks(client, id, defined(o), io)));
+  hooks
+    .command('attempts <id>')
+    .description('every attempt to deliver to an endpoint, newest first')
+    .option('--limit <n>', 'only the newest n', integer('--limit', 1, 1000))
+    .action(customer(async (client, io, o: { limit?: number }, id: string) => webhooks.listWebhookAttempts(client, id, defined(o), io)));
 
   const addresses = program.command('addresses').description('your IPND service addresses');
   addresses.command('list', { isDefault: true }).action(customer(async (client, io) => account.listAddresses(client, io)));

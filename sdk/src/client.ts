@@ -226,6 +226,50 @@ export function createClient(options: ClientOptions) {
       },
     },
 
+    webhooks: {
+      /**
+       * [Bilby] Adds an endpoint that hears the account's events from now on (`events: ['*']` for
+       * every kind). The answer's `secret` is shown this once: keep it to check each delivery with
+       * {@link verifyWebhook}.
+       */
+      create: (input: T.NewWebhookEndpoint, call: CallOptions = {}): Promise<T.WebhookEndpointWithSecret> =>
+        customer('POST', '/webhooks', 'webhooks.create', { body: input, idempotencyKey: call.idempotencyKey, extension: true }),
+      /** [Bilby] The account's endpoints. */
+      list: (): Promise<T.WebhookEndpoint[]> =>
+        customer('GET', '/webhooks', 'webhooks.list', { extension: true }).then((r) => r.results),
+      /** [Bilby] One endpoint, with its deliveries still to be made. */
+      get: (endpointId: string): Promise<T.WebhookEndpoint> =>
+        customer('GET', '/webhooks/{webhook_id}', 'webhooks.get', { params: { webhook_id: endpointId }, extension: true }),
+      /** [Bilby] A new URL, kinds or description; `status: 'enabled'` resumes a disabled endpoint where it stopped. */
+      update: (endpointId: string, changes: T.WebhookEndpointChanges): Promise<T.WebhookEndpoint> =>
+        customer('PATCH', '/webhooks/{webhook_id}', 'webhooks.update', { params: { webhook_id: endpointId }, body: changes, extension: true }),
+      /** [Bilby] Deletes the endpoint, its queued deliveries and its log. */
+      delete: (endpointId: string): Promise<T.WebhookEndpoint> =>
+        customer('DELETE', '/webhooks/{webhook_id}', 'webhooks.delete', { params: { webhook_id: endpointId }, extension: true }),
+      /**
+       * [Bilby] A new signing secret, in this answer only; the old one keeps signing beside it for
+       * `expirePreviousInHours` (default 24; 0 stops it at once).
+       */
+      rotateSecret: (endpointId: string, options: { expirePreviousInHours?: number } & CallOptions = {}): Promise<T.WebhookEndpointWithSecret> =>
+        customer('POST', '/webhooks/{webhook_id}/rotate-secret', 'webhooks.rotateSecret', {
+          params: { webhook_id: endpointId },
+          body: options.expirePreviousInHours === undefined ? {} : { expire_previous_in_hours: options.expirePreviousInHours },
+          idempotencyKey: options.idempotencyKey,
+          extension: true,
+        }),
+      /** [Bilby] Delivers the events after `after` and through `through` (event cursors) again; call again after `last_cursor` while `more`. */
+      replay: (endpointId: string, range: T.WebhookReplayRange = {}, call: CallOptions = {}): Promise<T.WebhookReplay> =>
+        customer('POST', '/webhooks/{webhook_id}/replay', 'webhooks.replay', {
+          params: { webhook_id: endpointId },
+          body: range,
+          idempotencyKey: call.idempotencyKey,
+          extension: true,
+        }),
+      /** [Bilby] Every attempt to deliver to the endpoint, newest first: status, time, error. */
+      attempts: (endpointId: string, options: T.ListOptions = {}): PagePromise<T.WebhookAttempt> =>
+        list('customer', '/webhooks/{webhook_id}/attempts', 'webhooks.attempts', options, { params: { webhook_id: endpointId }, extension: true }),
+    },
+
     invoices: {
       /** [Bilby] The account's monthly tax invoices, newest first. */
       list: (options: T.ListOptions = {}): PagePromise<T.InvoiceSummary> =>

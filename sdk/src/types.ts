@@ -42,6 +42,15 @@ export interface EventFollowOptions {
   signal?: AbortSignal;
 }
 
+export type WebhookEndpoint = Schemas['WebhookEndpoint'];
+export type NewWebhookEndpoint = BodyOf<'/api/v1/webhooks', 'post'>;
+/** A new endpoint, or one whose secret was rotated: `secret` is in this answer only. */
+export type WebhookEndpointWithSecret = ResponseOf<'/api/v1/webhooks', 'post', 201>;
+export type WebhookEndpointChanges = BodyOf<'/api/v1/webhooks/{webhook_id}', 'patch'>;
+export type WebhookReplayRange = BodyOf<'/api/v1/webhooks/{webhook_id}/replay', 'post'>;
+export type WebhookReplay = ResponseOf<'/api/v1/webhooks/{webhook_id}/replay', 'post', 202>;
+export type WebhookAttempt = ResponseOf<'/api/v1/webhooks/{webhook_id}/attempts', 'get'>['results'][number];
+
 export type PurchaseInput = BodyOf<'/api/v1/phone-numbers/purchase', 'post'>;
 export interface PurchaseResult {
   message: string;
