@@ -87,6 +87,14 @@ function baseBody(op: Operation, fx: Fixture, pick: number): unknown {
       return { did_number: number };
     case 'POST /api/v1/phone-numbers/purchase':
       return purchaseBody(fx.customer, number);
+    case 'POST /api/v1/phone-numbers/reservations':
+      return pick % 2 === 0 ? { did_number: number } : { did_numbers: [number, fx.numbers[(pick + 1) % fx.numbers.length]], minutes: 1 + (pick % 30) };
+    case 'PATCH /api/v1/phone-numbers/reservations':
+      return pick % 2 === 0 ? {} : { did_numbers: [number], minutes: 1 + (pick % 30) };
+    case 'DELETE /api/v1/phone-numbers/reservations':
+      return pick % 2 === 0 ? {} : { did_numbers: [number] };
+    case 'PATCH /api/v1/phone-numbers/reservations/{did_number}':
+      return { minutes: 1 + (pick % 30) };
     case 'POST /api/v1/webhooks':
       return { url: `https://hooks.example.com/bilby/${pick}`, events: pick % 2 === 0 ? ['*'] : ['number.purchased', 'number.released'] };
     case 'PATCH /api/v1/webhooks/{webhook_id}':
@@ -116,6 +124,7 @@ const WITHOUT_BODY = new Set([
   'DELETE /api/v1/account/person/{id}',
   'POST /api/v1/phone-numbers/{did_number}/restore',
   'DELETE /api/v1/webhooks/{webhook_id}',
+  'DELETE /api/v1/phone-numbers/reservations/{did_number}',
 ]);
 
 function realParam(name: string, fx: Fixture, pick: number): string {

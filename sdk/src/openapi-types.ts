@@ -1042,6 +1042,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/phone-numbers/reservations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The numbers held for the caller now [Bilby] */
+        get: operations["listReservations"];
+        put?: never;
+        /**
+         * Hold numbers for a few minutes: nobody else can buy them, and the caller buys them as usual [Bilby]
+         * @description The hold ends at `expires_at` whatever happens meanwhile (event `reservation.expired` when its number was not bought). One did_number that cannot be held: 404 number_unavailable with alternatives; of did_numbers, those are listed in `unavailable`. 409 limit_reached past the numbers an account may hold at once.
+         */
+        post: operations["reserveNumbers"];
+        /** Let the caller’s held numbers go now [Bilby] */
+        delete: operations["releaseReservations"];
+        options?: never;
+        head?: never;
+        /** Hold the caller’s numbers longer: each until `minutes` from now, at most until its extendable_until [Bilby] */
+        patch: operations["extendReservations"];
+        trace?: never;
+    };
+    "/api/v1/phone-numbers/reservations/{did_number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Let one held number go now (404 not_found when the caller does not hold it) [Bilby] */
+        delete: operations["releaseReservation"];
+        options?: never;
+        head?: never;
+        /** Hold one number longer (404 not_found when the caller does not hold it) [Bilby] */
+        patch: operations["extendReservation"];
+        trace?: never;
+    };
     "/api/v1/phone-numbers/{did_number}": {
         parameters: {
             query?: never;
@@ -1249,7 +1290,7 @@ export interface components {
             /** @description The event’s id (`evt_…`), the same in every listing and delivery */
             id: string;
             /** @enum {string} */
-            kind: "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "webhook_endpoint.disabled";
+            kind: "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "reservation.expired" | "webhook_endpoint.disabled";
         };
         Address: {
             building_location: string | null;
@@ -1830,6 +1871,14 @@ export interface components {
             /** @description Numbers customers hold whose release is not under way */
             sold: number;
         };
+        Reservation: {
+            created_at: string;
+            did_number: string;
+            /** @description The hold ends at this instant: the number is for sale to anyone again */
+            expires_at: string;
+            /** @description The latest a PATCH can move expires_at to */
+            extendable_until: string;
+        };
         /**
          * @description How a pricing rule's prices are rounded, always up: to the next 5 cents, the next .95, the next whole dollar; $0 stays $0
          * @enum {string}
@@ -1892,7 +1941,7 @@ export interface components {
             description: string | null;
             disabled_reason: string | null;
             /** @description The event kinds it hears; `["*"]` for every kind */
-            events: ("*" | "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "webhook_endpoint.disabled")[];
+            events: ("*" | "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "reservation.expired" | "webhook_endpoint.disabled")[];
             failing_since: string | null;
             /** @description The endpoint’s id (`whe_…`) */
             id: string;
@@ -5449,6 +5498,286 @@ export interface operations {
             };
         };
     };
+    listReservations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: components["schemas"]["Reservation"][];
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reserveNumbers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Either did_number or did_numbers */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description One number to hold */
+                    did_number?: string;
+                    /** @description Or up to 100 numbers */
+                    did_numbers?: string[];
+                    /** @description How long to hold, in minutes (the operator sets the default and the maximum) */
+                    minutes?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The numbers now held for the caller (those it held already, extended) */
+                        results: components["schemas"]["Reservation"][];
+                        /** @description The numbers not held: not for sale, or held by another account */
+                        unavailable: string[];
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    releaseReservations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Without did_numbers, every hold of the caller */
+        requestBody: {
+            content: {
+                "application/json": {
+                    did_numbers?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        released: string[];
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    extendReservations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Without did_numbers, every hold of the caller */
+        requestBody: {
+            content: {
+                "application/json": {
+                    did_numbers?: string[];
+                    /** @description How long to hold, in minutes (the operator sets the default and the maximum) */
+                    minutes?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        results: components["schemas"]["Reservation"][];
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    releaseReservation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                did_number: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        released: string[];
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    extendReservation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                did_number: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description How long to hold, in minutes (the operator sets the default and the maximum) */
+                    minutes?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reservation"];
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     getNumber: {
         parameters: {
             query?: never;
@@ -5641,7 +5970,7 @@ export interface operations {
             content: {
                 "application/json": {
                     description?: string | null;
-                    /** @description Event kinds (number.purchased, purchase.failed, purchase.pending, number.updated, number.released, number.restored, number.suspended, number.reactivated, webhook_endpoint.disabled) or "*" for every kind */
+                    /** @description Event kinds (number.purchased, purchase.failed, purchase.pending, number.updated, number.released, number.restored, number.suspended, number.reactivated, reservation.expired, webhook_endpoint.disabled) or "*" for every kind */
                     events: string[];
                     /** @description An http or https URL on the public internet */
                     url: string;
@@ -5660,7 +5989,7 @@ export interface operations {
                         description: string | null;
                         disabled_reason: string | null;
                         /** @description The event kinds it hears; `["*"]` for every kind */
-                        events: ("*" | "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "webhook_endpoint.disabled")[];
+                        events: ("*" | "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "reservation.expired" | "webhook_endpoint.disabled")[];
                         failing_since: string | null;
                         /** @description The endpoint’s id (`whe_…`) */
                         id: string;
@@ -5789,7 +6118,7 @@ export interface operations {
             content: {
                 "application/json": {
                     description?: string | null;
-                    /** @description Event kinds (number.purchased, purchase.failed, purchase.pending, number.updated, number.released, number.restored, number.suspended, number.reactivated, webhook_endpoint.disabled) or "*" for every kind */
+                    /** @description Event kinds (number.purchased, purchase.failed, purchase.pending, number.updated, number.released, number.restored, number.suspended, number.reactivated, reservation.expired, webhook_endpoint.disabled) or "*" for every kind */
                     events?: string[];
                     /** @enum {string} */
                     status?: "enabled" | "disabled";
@@ -5866,7 +6195,7 @@ export interface operations {
                             event_id: string;
                             id: string;
                             /** @enum {string} */
-                            kind: "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "webhook_endpoint.disabled";
+                            kind: "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "reservation.expired" | "webhook_endpoint.disabled";
                             next_attempt_at: string | null;
                             /** @description 0 for the event’s own delivery, n for its n-th replay */
                             replay: number;
@@ -5981,7 +6310,7 @@ export interface operations {
                         description: string | null;
                         disabled_reason: string | null;
                         /** @description The event kinds it hears; `["*"]` for every kind */
-                        events: ("*" | "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "webhook_endpoint.disabled")[];
+                        events: ("*" | "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "reservation.expired" | "webhook_endpoint.disabled")[];
                         failing_since: string | null;
                         /** @description The endpoint’s id (`whe_…`) */
                         id: string;

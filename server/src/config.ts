@@ -95,6 +95,7 @@ export interface Config {
    */
   keepAliveTimeoutMs: number;
   webhooks: WebhookConfig;
+  reservations: ReservationConfig;
   /** @default "info" */
   logLevel: string;
   /**
@@ -102,6 +103,15 @@ export interface Config {
    * when the process exits (BILBY_PROFILE_SQL=1). @default false
    */
   profileSql: boolean;
+}
+
+export interface ReservationConfig {
+  /** How long a reservation holds its numbers by default (BILBY_RESERVATION_MINUTES). @default 10 */
+  minutes: number;
+  /** The longest a reservation may last, extensions included (BILBY_RESERVATION_MAX_MINUTES). @default 60 */
+  maxMinutes: number;
+  /** Numbers one account may hold at once (BILBY_RESERVATION_MAX_PER_ACCOUNT). @default 100 */
+  maxPerAccount: number;
 }
 
 export interface WebhookConfig {
@@ -296,6 +306,11 @@ export function loadConfig(env: Env = process.env): Config {
       concurrency: number('BILBY_WEBHOOK_CONCURRENCY', 8, 1, 256),
       pollMs: number('BILBY_WEBHOOK_POLL_MS', 250, 10, 60_000),
     },
+    reservations: {
+      minutes: number('BILBY_RESERVATION_MINUTES', 10, 1, 24 * 60),
+      maxMinutes: number('BILBY_RESERVATION_MAX_MINUTES', 60, 1, 7 * 24 * 60),
+      maxPerAccount: number('BILBY_RESERVATION_MAX_PER_ACCOUNT', 100, 1, 100_000),
+    },
     logLevel: env.BILBY_LOG_LEVEL || 'info',
     profileSql: env.BILBY_PROFILE_SQL === '1',
   };
@@ -304,6 +319,9 @@ export function loadConfig(env: Env = process.env): Config {
   }
   if (config.crashPoint && !CRASH_POINTS.includes(config.crashPoint)) {
     problems.push(`BILBY_CRASH_POINT must be one of ${CRASH_POINTS.join(', ')}`);
+  }
+  if (config.reservations.maxMinutes < config.reservations.minutes) {
+    problems.push('BILBY_RESERVATION_MAX_MINUTES must be at least BILBY_RESERVATION_MINUTES: a reservation could not last as long as it is made for');
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -15,6 +15,7 @@ import { createRateLimiter } from './services/rate-limiter.js';
 import { scheduleBilling, type BillingSchedule } from './services/billing-runs.js';
 import { pruneOldDeliveries } from './services/deliver-webhooks.js';
 import { startWebhookWorker, type WebhookWorker } from './services/webhook-worker.js';
+import { sweepEndedReservations } from './services/reserve-numbers.js';
 import { scheduleReconcile, type ReconcileSchedule } from './services/reconcile-schedule.js';
 import { recoverOrders, type FullRecoveryReport, type RecoveryReport } from './services/recover-orders.js';
 import { seedDemo } from './services/seed-demo.js';
@@ -25,6 +26,9 @@ import { recoverRestores } from './services/restore-number.js';
 import { createDatabase } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
 import { profileStatements } from './store/sqlite/sql-observer.js';
+
+/** How soon after a reservation ends its holder hears of it. */
+const RESERVATION_SWEEP_MS = 1_000;
 
 export type { FullRecoveryReport, RecoveryReport };
 
@@ -94,6 +98,7 @@ export async function createServer(config: Config, log: Logger = createLogger(co
         concurrency: config.webhooks.concurrency,
         pollMs: config.webhooks.pollMs,
       },
+      reservations: { ...config.reservations },
       ...(config.carrier.kind === 'crazytel' && config.upstream ? { upstreamRouting: { route: config.upstream.route, destination: config.upstream.destination } } : {}),
     },
     log,
@@ -116,6 +121,8 @@ export async function createServer(config: Config, log: Logger = createLogger(co
   let reconciling: ReconcileSchedule | undefined;
   let billing: BillingSchedule | undefined;
   let webhooks: WebhookWorker | undefined;
+  let sweeping: NodeJS.Timeout | undefined;
+  let sweep: Promise<unknown> | undefined;
   let maintaining: Promise<void> | undefined;
 
   const maintainOnce = async () => {
@@ -165,9 +172,20 @@ export async function createServer(config: Config, log: Logger = createLogger(co
       if (config.reconcileIntervalMs > 0) reconciling = scheduleReconcile(deps, config.reconcileIntervalMs);
       if (config.billing.intervalMs !== null) billing = scheduleBilling(deps, config.billing.intervalMs);
       webhooks = startWebhookWorker(deps);
+      // Ended reservations hold nothing already; the sweep tells their holders soon after.
+      sweeping = setInterval(() => {
+        sweep ??= sweepEndedReservations(deps)
+          .catch((error: unknown) => {
+            if (!stopping.signal.aborted) log.error({ err: error }, 'sweeping ended reservations failed');
+          })
+          .finally(() => (sweep = undefined));
+      }, RESERVATION_SWEEP_MS);
+      sweeping.unref();
     },
     async close() {
       if (timer) clearInterval(timer);
+      if (sweeping) clearInterval(sweeping);
+      await sweep;
       stopping.abort(new Error('the server is shutting down'));
       await reconciling?.stop();
       await billing?.stop();

@@ -10,7 +10,7 @@ import type { TypedApp } from '../../server/src/http/typed-app.js';
 import { BackgroundTasks } from '../../server/src/services/background-tasks.js';
 import { createAccount } from '../../server/src/services/create-account.js';
 import { createRateLimiter } from '../../server/src/services/rate-limiter.js';
-import { DEFAULT_BILLING_SETTINGS, DEFAULT_WEBHOOK_SETTINGS, EXAMPLE_SUPPLIER, type ServiceDeps, type ServiceSettings } from '../../server/src/services/deps.js';
+import { DEFAULT_BILLING_SETTINGS, DEFAULT_RESERVATION_SETTINGS, DEFAULT_WEBHOOK_SETTINGS, EXAMPLE_SUPPLIER, type ServiceDeps, type ServiceSettings } from '../../server/src/services/deps.js';
 import type { Database, Db, DialectName } from '../../server/src/store/database.js';
 import { openTestDatabase } from './databases.js';
 import { insertAddress, insertPerson } from '../../server/src/store/ipnd-store.js';
@@ -106,7 +106,7 @@ export async function createTestContext(
     carrier,
     clock: () => new Date(Date.now() + offsetMs),
     // Rate limiting is off unless a test turns it on: suites send many requests with one key.
-    settings: { carrierTimeoutMs: 2_000, quarantineDays: 30, recoveryGraceMs: 0, rateLimitPerMinute: 0, billing: DEFAULT_BILLING_SETTINGS, supplier: EXAMPLE_SUPPLIER, webhooks: TEST_WEBHOOK_SETTINGS, ...settings },
+    settings: { carrierTimeoutMs: 2_000, quarantineDays: 30, recoveryGraceMs: 0, rateLimitPerMinute: 0, billing: DEFAULT_BILLING_SETTINGS, supplier: EXAMPLE_SUPPLIER, webhooks: TEST_WEBHOOK_SETTINGS, reservations: DEFAULT_RESERVATION_SETTINGS, ...settings },
     log: { info: () => {}, warn: () => {}, error: () => {} },
     tasks: new BackgroundTasks(),
     rateLimiter: createRateLimiter(database),

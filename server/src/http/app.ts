@@ -28,6 +28,7 @@ import { authenticateOperator } from './admin-auth.js';
 import { registerAccountRoutes } from './routes/account-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
 import { registerWebhookRoutes } from './routes/webhook-routes.js';
+import { registerReservationRoutes } from './routes/reservation-routes.js';
 import { registerAdminAccountRoutes } from './routes/admin-account-routes.js';
 import { registerAdminCatalogueRoutes } from './routes/admin-catalogue-routes.js';
 import { registerAdminInventoryRoutes } from './routes/admin-inventory-routes.js';
@@ -46,6 +47,7 @@ import { PricePlan } from './schemas/price-plan-schemas.js';
 import { AvailableNumber, ErrorBody, errorAnswer, ValueSets } from './schemas/common-schemas.js';
 import { AccountEvent } from './schemas/event-schemas.js';
 import { WebhookEndpoint } from './schemas/webhook-schemas.js';
+import { Reservation } from './schemas/reservation-schemas.js';
 import { AdminNumberEvent, NumberEvent } from './schemas/history-schemas.js';
 import { OwnedNumber } from './schemas/number-schemas.js';
 import { Order } from './schemas/purchase-schemas.js';
@@ -176,6 +178,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     AdminNumberEvent,
     AccountEvent,
     WebhookEndpoint,
+    Reservation,
   ]) {
     app.addSchema(schema);
   }
@@ -248,6 +251,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
       registerInvoiceRoutes(api, deps);
       registerEventRoutes(api, deps);
       registerWebhookRoutes(api, deps);
+      registerReservationRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

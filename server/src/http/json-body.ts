@@ -44,3 +44,11 @@ export function jsonDepthExceeds(text: string, limit: number): boolean {
   }
   return false;
 }
+
+/**
+ * Route hook for writes whose every field is optional: a request with no body at all (a bare
+ * `curl -X DELETE`) is taken as `{}` instead of refused for not being an object.
+ */
+export async function noBodyAsEmpty(request: { body: unknown }): Promise<void> {
+  request.body ??= {};
+}

@@ -40,7 +40,19 @@ export interface ServiceSettings {
   /** Who issues the tax invoices; absent, none is issued (a tax invoice must name its supplier's ABN). */
   supplier?: SupplierSettings;
   webhooks: WebhookSettings;
+  reservations: ReservationSettings;
 }
+
+export interface ReservationSettings {
+  /** How long a reservation holds its numbers unless the request asks for less. */
+  minutes: number;
+  /** The longest a reservation may be held, extensions included, from when it was made. */
+  maxMinutes: number;
+  /** Numbers one account may hold at once. */
+  maxPerAccount: number;
+}
+
+export const DEFAULT_RESERVATION_SETTINGS: ReservationSettings = { minutes: 10, maxMinutes: 60, maxPerAccount: 100 };
 
 export interface WebhookSettings {
   /** Deliver to loopback, private and link-local addresses too (tests, a receiver on the operator's own network). */

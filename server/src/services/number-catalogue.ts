@@ -6,9 +6,10 @@ import type { Page, PageRequest } from '../domain/page.js';
 import { parseNumber, type Country, type NumberType } from '../domain/phone-number.js';
 import type { Executor } from '../store/database.js';
 import { findAlternatives, findAvailableNumber, listAvailableCities } from '../store/number-store.js';
+import type { StockViewer } from '../store/reservation-store.js';
 import { searchAvailable, type AvailableSearch, type PricedListingRow } from '../store/stock-search.js';
 import { priceFor, type PricePlan } from '../domain/price-plan.js';
-import type { ServiceDeps } from './deps.js';
+import { isoNow, type ServiceDeps } from './deps.js';
 import { planForSearch } from './price-plans.js';
 
 export interface SearchFilters {
@@ -34,9 +35,10 @@ export async function searchNumbers(
   filters: SearchFilters,
   page: PageRequest,
   pricePlanId: string | null = null,
+  viewer?: StockViewer,
 ): Promise<Page<ListedNumber>> {
   const country = filters.country ?? 'AU';
-  const search: AvailableSearch = { country };
+  const search: AvailableSearch = { country, ...(viewer ? { viewer } : {}) };
   if (filters.state) search.state = filters.state;
   if (filters.city) search.city = filters.city;
   if (filters.number_type) search.numberType = filters.number_type;
@@ -83,28 +85,30 @@ function listedAt(row: PricedListingRow, plan: PricePlan): ListedNumber {
   };
 }
 
-/** The number if it can be bought now (at the caller's plan's price), else 404 number_unavailable with alternatives. */
+/** The number if `viewer` can buy it now (at the caller's plan's price), else 404 number_unavailable with alternatives. */
 export async function checkAvailability(
   deps: Pick<ServiceDeps, 'database'>,
   didNumber: string,
   pricePlanId: string | null = null,
+  viewer?: StockViewer,
 ): Promise<ListedNumber> {
   const parsed = parseNumber(didNumber);
   if (!parsed) throw new AppError('invalid_number', `"${didNumber}" is not a valid phone number`);
-  const row = await findAvailableNumber(deps.database.db, parsed.e164);
+  const row = await findAvailableNumber(deps.database.db, parsed.e164, viewer);
   const plan = await planForSearch(deps, pricePlanId);
-  if (!row) throw await numberUnavailable(deps.database.db, parsed.e164, plan);
+  if (!row) throw await numberUnavailable(deps.database.db, parsed.e164, plan, viewer);
   return plan ? listedAt(row, plan) : row;
 }
 
 /** The 404 for a number that cannot be bought, carrying up to five numbers that can, at the asker's plan's prices. */
-export async function numberUnavailable(ex: Executor, e164: string, plan?: PricePlan): Promise<AppError> {
+export async function numberUnavailable(ex: Executor, e164: string, plan?: PricePlan, viewer?: StockViewer): Promise<AppError> {
   const parsed = parseNumber(e164);
   const alternatives = parsed
     ? await findAlternatives(
         ex,
         { country: parsed.country, numberType: parsed.numberType, areaCode: parsed.areaCode, excluding: e164 },
         ALTERNATIVES,
+        viewer,
       )
     : [];
   return new AppError('number_unavailable', `${e164} is not available`, {
@@ -114,4 +118,9 @@ export async function numberUnavailable(ex: Executor, e164: string, plan?: Price
 
 export async function listCities(deps: Pick<ServiceDeps, 'database'>, country: Country, state?: string): Promise<string[]> {
   return listAvailableCities(deps.database.db, country, state);
+}
+
+/** The caller as the stock sees it now: the numbers other accounts hold are not for sale to it. */
+export function viewerOf(deps: Pick<ServiceDeps, 'clock'>, accountId: string): StockViewer {
+  return { accountId, now: isoNow(deps) };
 }

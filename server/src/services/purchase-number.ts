@@ -14,7 +14,8 @@ import { reservePendingOrder } from '../store/purchase/order-reservation.js';
 import { readPurchaseFacts, type PurchaseFacts, type PurchasedNumber } from '../store/purchase/purchase-facts.js';
 import type { PurchaseOrderRow } from '../store/tables.js';
 import { isoNow, type ServiceDeps } from './deps.js';
-import { numberUnavailable } from './number-catalogue.js';
+import { numberUnavailable, viewerOf } from './number-catalogue.js';
+import { findAvailableNumber } from '../store/number-store.js';
 import { planForSearch } from './price-plans.js';
 import { ipndRecordInvalid } from './require-ipnd-record.js';
 import { requireOwnDestination, routeShape, type ResolvedRoute } from './resolve-route.js';
@@ -57,6 +58,11 @@ interface CheckedPurchase {
  */
 export async function quotePurchase(deps: ServiceDeps, accountId: string, request: PurchaseRequest): Promise<PurchaseQuote> {
   const checked = await checkPurchase(deps, deps.database.db, accountId, request);
+  // A purchase finds a number someone else holds when it reserves it; a quote reserves nothing.
+  const viewer = viewerOf(deps, accountId);
+  if (!(await findAvailableNumber(deps.database.db, checked.number.did_number, viewer))) {
+    throw await numberUnavailable(deps.database.db, checked.number.did_number, await callerPlan(deps, accountId), viewer);
+  }
   return {
     didNumber: checked.number.did_number,
     chargeCents: checked.priceCents,
@@ -168,7 +174,7 @@ async function checkPurchase(
   if (!shape.ok) throw shape.error;
   const route = requireOwnDestination(shape, request.primary_destination, facts.destination ?? undefined);
   const number = facts.number;
-  if (number?.status !== 'available') throw await numberUnavailable(ex, didNumber, await planForSearch(deps, facts.pricePlanId, ex));
+  if (number?.status !== 'available') throw await numberUnavailable(ex, didNumber, await planForSearch(deps, facts.pricePlanId, ex), viewerOf(deps, accountId));
   // The buyer's own price: its plan's, read with the other facts (inside the reservation, in its transaction).
   const price = priceFor(number, facts.plan);
   const priceCents = purchasePrice(price.setupCents, price.monthlyCents);
@@ -249,12 +255,12 @@ async function reserve(
     await tieToIdempotencyKey(trx, claim, order.id);
     return order;
   }, READ_COMMITTED);
-  if (typeof unavailable === 'string') throw await numberUnavailable(deps.database.db, unavailable, await callerPlan(deps, accountId));
+  if (typeof unavailable === 'string') throw await numberUnavailable(deps.database.db, unavailable, await callerPlan(deps, accountId), viewerOf(deps, accountId));
   return unavailable;
 }
 
 /** The buyer's plan, for the prices of the alternatives a refusal offers. */
-async function callerPlan(deps: ServiceDeps, accountId: string): Promise<PricePlan | undefined> {
+export async function callerPlan(deps: ServiceDeps, accountId: string): Promise<PricePlan | undefined> {
   return planForSearch(deps, (await findAccount(deps.database.db, accountId))?.price_plan_id ?? null);
 }
 
@@ -286,7 +292,7 @@ function failureCodeOf(outcome: Failed): OrderFailureCode {
 
 /** The buyer's answer to a refusal: the carrier's own problems stay the operator's. */
 async function refusalAnswer(deps: ServiceDeps, order: PurchaseOrderRow, outcome: Failed): Promise<AppError> {
-  if (outcome.cause === 'number_unavailable') return numberUnavailable(deps.database.db, order.did_number, await callerPlan(deps, order.account_id));
+  if (outcome.cause === 'number_unavailable') return numberUnavailable(deps.database.db, order.did_number, await callerPlan(deps, order.account_id), viewerOf(deps, order.account_id));
   if (outcome.cause === 'upstream_account') return purchasesPaused(order.id);
   return new AppError('upstream_error', `The carrier could not provision ${order.did_number}: ${outcome.reason}`, {
     order_id: order.id,

@@ -30,6 +30,7 @@ import * as renewalHistory from './migrations/0026-renewal-history.js';
 import * as purchaseSource from './migrations/0027-purchase-source.js';
 import * as accountEvents from './migrations/0028-account-events.js';
 import * as webhooks from './migrations/0029-webhooks.js';
+import * as numberReservations from './migrations/0030-number-reservations.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -62,6 +63,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0027-purchase-source': purchaseSource,
   '0028-account-events': accountEvents,
   '0029-webhooks': webhooks,
+  '0030-number-reservations': numberReservations,
 };
 
 /** Every migration's name, in the order they apply. */

@@ -2,6 +2,7 @@ import { CompiledQuery, sql } from 'kysely';
 import type { Country, NumberType } from '../domain/phone-number.js';
 import { dialectOf, type Executor } from './database.js';
 import { preparedQuery } from './prepared-query.js';
+import { heldByOthers, type StockViewer } from './reservation-store.js';
 import { AVAILABLE } from './stock-search.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
 import { PRICED_LISTING_COLUMNS, type PricedListingRow, type NewPhoneNumber, type PhoneNumberRow, type PhoneNumberUpdate } from './tables.js';
@@ -87,13 +88,11 @@ export async function findNumber(ex: Executor, didNumber: string): Promise<Phone
   return (await numberByDid(ex, didNumber)).rows[0];
 }
 
-export async function findAvailableNumber(ex: Executor, didNumber: string): Promise<PhoneNumberRow | undefined> {
-  return ex
-    .selectFrom('phone_number')
-    .selectAll()
-    .where('did_number', '=', didNumber)
-    .where(AVAILABLE)
-    .executeTakeFirst();
+/** The number if it is for sale to `viewer` (nobody else holds it) or, without one, to anybody. */
+export async function findAvailableNumber(ex: Executor, didNumber: string, viewer?: StockViewer): Promise<PhoneNumberRow | undefined> {
+  let query = ex.selectFrom('phone_number').selectAll().where('did_number', '=', didNumber).where(AVAILABLE);
+  if (viewer) query = query.where(sql<boolean>`NOT ${heldByOthers(viewer)}`);
+  return query.executeTakeFirst();
 }
 
 /** Up to `limit` available numbers like the one asked for: same area code and type first, then same type (with what a plan prices them by). */
@@ -101,6 +100,7 @@ export async function findAlternatives(
   ex: Executor,
   like: { country: Country; numberType: NumberType; areaCode: string | null; excluding: string },
   limit: number,
+  viewer?: StockViewer,
 ): Promise<PricedListingRow[]> {
   const found: PricedListingRow[] = [];
   const seen = new Set<string>([like.excluding]);
@@ -122,6 +122,7 @@ export async function findAlternatives(
       .limit(limit - found.length);
     if (tier.numberType) query = query.where('number_type', '=', tier.numberType);
     if (tier.areaCode) query = query.where('area_code', '=', tier.areaCode);
+    if (viewer) query = query.where(sql<boolean>`NOT ${heldByOthers(viewer)}`);
     for (const row of await query.execute()) {
       seen.add(row.did_number);
       found.push(row);
@@ -144,13 +145,14 @@ export async function listAvailableCities(ex: Executor, country: Country, state?
   return rows.map((row) => row.city!);
 }
 
-/** available → reserved for an order, only if nobody else got there first. */
+/** available → reserved for an order, only if nobody else got there first or holds it (a reservation running at `at`). */
 const reserveIfAvailable = preparedQuery((ex, didNumber: string, accountId: string, orderId: string, at: string) =>
   ex
     .updateTable('phone_number')
     .set({ status: 'reserved', account_id: accountId, order_id: orderId, updated_at: at })
     .where('did_number', '=', didNumber)
-    .where('status', '=', 'available'),
+    .where('status', '=', 'available')
+    .where(sql<boolean>`NOT ${heldByOthers({ accountId, now: at }, sql.ref('phone_number.did_number'))}`),
 );
 
 export async function reserveNumber(ex: Executor, didNumber: string, accountId: string, orderId: string, at: string): Promise<boolean> {

@@ -3,6 +3,7 @@ import { NUMBER_TYPES, type Country, type NumberType } from '../domain/phone-num
 import { planCapFor, type PricePlan } from '../domain/price-plan.js';
 import { dialectOf, type Executor } from './database.js';
 import { fetchLimit, toPage, type Page, type PageRequest } from './page.js';
+import { heldByOthers, type StockViewer } from './reservation-store.js';
 import { LISTED_NUMBER_COLUMNS, PRICED_LISTING_COLUMNS, type ListedNumberRow, type PricedListingRow } from './tables.js';
 
 export interface AvailableSearch {
@@ -21,6 +22,8 @@ export interface AvailableSearch {
    * and the rows carry what pricing them needs (priced by the caller, page by page).
    */
   plan?: PricePlan;
+  /** Who searches: the numbers others hold for themselves are left out. */
+  viewer?: StockViewer;
 }
 
 export type { PricedListingRow };
@@ -101,6 +104,8 @@ function conditions(ex: Executor, search: AvailableSearch, page: PageRequest, pl
   if (search.maxMonthlyCents !== undefined) {
     where.push(planCaps ? planCapped(search.plan!, search.numberType, search.maxMonthlyCents) : sql`monthly_cost_cents <= ${search.maxMonthlyCents}`);
   }
+  // Last: probed only for the rows every other condition kept.
+  if (search.viewer) where.push(sql`NOT ${heldByOthers(search.viewer)}`);
   return where;
 }
 

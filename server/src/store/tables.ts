@@ -52,6 +52,7 @@ export interface Tables {
   webhook_endpoint: WebhookEndpointTable;
   webhook_delivery: WebhookDeliveryTable;
   webhook_attempt: WebhookAttemptTable;
+  number_reservation: NumberReservationTable;
 
   price_plan: PricePlanTable;
   price_plan_price: PricePlanPriceTable;
@@ -623,4 +624,15 @@ export interface WebhookAttemptTable {
   error: string | null;
   duration_ms: number;
   at: string;
+}
+
+export interface NumberReservationTable {
+  did_number: string;
+  account_id: string;
+  /** The hold ends at this instant. */
+  expires_at: string;
+  /** The latest it may be extended to. */
+  limit_at: string;
+  created_at: string;
+  updated_at: string;
 }

@@ -1,7 +1,7 @@
 import { AppError } from '../../domain/errors.js';
 import { numberOf, numbersOf, ownedAtOwnersPrice } from '../../services/account-queries.js';
 import type { ServiceDeps } from '../../services/deps.js';
-import { checkAvailability, listCities, searchNumbers } from '../../services/number-catalogue.js';
+import { checkAvailability, listCities, searchNumbers, viewerOf } from '../../services/number-catalogue.js';
 import { accountNumberHistory } from '../../services/number-history.js';
 import { releaseAtPeriodEnd, releaseNumber } from '../../services/release-number.js';
 import { restoreNumber } from '../../services/restore-number.js';
@@ -51,6 +51,7 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
         filters,
         pageRequest({ limit, cursor }, DEFAULT_AVAILABLE_LIMIT),
         callerOf(request).pricePlanId,
+        viewerOf(deps, callerOf(request).accountId),
       );
       return listBody(page, presentAvailable);
     },
@@ -67,7 +68,8 @@ export function registerNumberRoutes(app: TypedApp, deps: ServiceDeps): void {
         response: { 200: { $ref: 'AvailableNumber' }, ...ErrorResponses },
       },
     },
-    async (request) => presentAvailable(await checkAvailability(deps, request.params.did_number, callerOf(request).pricePlanId)),
+    async (request) =>
+      presentAvailable(await checkAvailability(deps, request.params.did_number, callerOf(request).pricePlanId, viewerOf(deps, callerOf(request).accountId))),
   );
 
   app.get(

@@ -14,6 +14,7 @@ import {
 import { callerOf } from '../auth.js';
 import { listBody, pageRequest } from '../cursor.js';
 import { ANSWER_HOLDS_SECRET, idempotencyClaimOf } from '../idempotency.js';
+import { noBodyAsEmpty } from '../json-body.js';
 import { ErrorResponses } from '../schemas/common-schemas.js';
 import {
   NewWebhookBody,
@@ -106,6 +107,7 @@ export function registerWebhookRoutes(app: TypedApp, deps: ServiceDeps): void {
     '/webhooks/:webhook_id/rotate-secret',
     {
       config: ANSWER_HOLDS_SECRET,
+      preValidation: noBodyAsEmpty,
       schema: {
         operationId: 'rotateWebhookSecret',
         summary: 'A new signing secret, in this answer only; the old one keeps signing beside it for a while [Bilby]',
@@ -125,6 +127,7 @@ export function registerWebhookRoutes(app: TypedApp, deps: ServiceDeps): void {
   app.post(
     '/webhooks/:webhook_id/replay',
     {
+      preValidation: noBodyAsEmpty,
       schema: {
         operationId: 'replayWebhooks',
         summary: 'Deliver a range of the account’s events to the endpoint again [Bilby]',

@@ -37,6 +37,7 @@ const reserveAll = preparedQuery(
       WITH n AS (
         UPDATE phone_number SET status = 'reserved', account_id = ${o.account_id}, order_id = ${o.id}, updated_at = ${o.created_at}
         WHERE did_number = ${o.did_number} AND status = 'available'
+          AND NOT EXISTS (SELECT 1 FROM number_reservation r WHERE r.did_number = ${o.did_number} AND r.account_id <> ${o.account_id}::text AND r.expires_at > ${o.created_at}::text)
         RETURNING did_number
       ), a AS (
         UPDATE account SET held_cents = held_cents + ${o.amount_cents}::bigint
