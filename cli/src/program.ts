@@ -6,6 +6,7 @@ import { amount, defined, integer } from './arguments.js';
 import * as account from './commands/account.js';
 import * as events from './commands/events.js';
 import * as webhooks from './commands/webhooks.js';
+import * as reservations from './commands/reservations.js';
 import { buyWithFlags, guidedBuy } from './commands/buy.js';
 import { login } from './commands/login.js';
 import * as invoices from './commands/invoices.js';
@@ -206,6 +207,23 @@ export function createProgram(): Command {
         await events.followEvents(client, defined({ after: o.after, signal: stop.signal }), io);
       }),
     );
+
+  const held = program.command('reservations').description('numbers held for you for a few minutes: nobody else can buy them meanwhile');
+  held.command('list', { isDefault: true }).action(customer(async (client, io) => reservations.listReservations(client, io)));
+  held
+    .command('add <numbers...>')
+    .description('hold numbers (up to 100)')
+    .option('--minutes <n>', 'how long (the server sets the default and the maximum)', integer('--minutes', 1, 10_080))
+    .action(customer(async (client, io, o: { minutes?: number }, numbers: string[]) => reservations.reserve(client, numbers, defined(o), io)));
+  held
+    .command('extend [numbers...]')
+    .description('hold them longer (all of yours without numbers)')
+    .option('--minutes <n>', 'until this many minutes from now', integer('--minutes', 1, 10_080))
+    .action(customer(async (client, io, o: { minutes?: number }, numbers: string[]) => reservations.extendReservations(client, numbers, defined(o), io)));
+  held
+    .command('release [numbers...]')
+    .description('let them go now (all of yours without numbers)')
+    .action(customer(async (client, io, _o, numbers: string[]) => reservations.releaseReservations(client, numbers, io)));
 
   const hooks = program.command('webhooks').description("where your account's events are delivered, signed");
   const kinds = (value: string) => value.split(',').map((kind) => kind.trim()).filter((kind) => kind !== '');

@@ -103,6 +103,34 @@ export function createClient(options: ClientOptions) {
         extension: true,
       }) as Promise<T.PurchaseQuote>,
 
+    reservations: {
+      /**
+       * [Bilby] Holds numbers for this account for `minutes` (the server's default when absent):
+       * nobody else can buy them until `expires_at`, and this account buys them as usual. One
+       * number that cannot be held rejects with NotFoundError (number_unavailable); of several,
+       * those are listed in `unavailable`.
+       */
+      create: (didNumbers: string | string[], options: { minutes?: number } = {}): Promise<T.ReservationResult> =>
+        customer('POST', '/phone-numbers/reservations', 'reservations.create', {
+          body: { ...(typeof didNumbers === 'string' ? { did_number: didNumbers } : { did_numbers: didNumbers }), ...options },
+          extension: true,
+        }),
+      /** [Bilby] The numbers held for this account now. */
+      list: (): Promise<T.Reservation[]> =>
+        customer('GET', '/phone-numbers/reservations', 'reservations.list', { extension: true }).then((r) => r.results),
+      /** [Bilby] Holds this account's numbers (all of them without `didNumbers`) until `minutes` from now, each at most until its `extendable_until`. */
+      extend: (options: { didNumbers?: string[]; minutes?: number } = {}): Promise<T.Reservation[]> =>
+        customer('PATCH', '/phone-numbers/reservations', 'reservations.extend', {
+          body: { ...(options.didNumbers ? { did_numbers: options.didNumbers } : {}), ...(options.minutes === undefined ? {} : { minutes: options.minutes }) },
+          extension: true,
+        }).then((r) => r.results),
+      /** [Bilby] Lets this account's held numbers go now (all of them without `didNumbers`); resolves the numbers let go. */
+      release: (didNumbers?: string[]): Promise<string[]> =>
+        customer('DELETE', '/phone-numbers/reservations', 'reservations.release', { body: didNumbers ? { did_numbers: didNumbers } : {}, extension: true }).then(
+          (r) => r.released,
+        ),
+    },
+
     numbers: {
       /** [CrazyTel] The account's numbers. */
       list: (filters: T.OwnedNumberFilters = {}): PagePromise<T.OwnedNumber> =>

@@ -1,0 +1,29 @@
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { it } from 'node:test';
+import { runCli } from './helpers/cli.js';
+import { createTestContext } from './helpers/context.js';
+
+it('bilby reservations: add (telling which could not be held), list, extend, release, as a real process', async (t) => {
+  const ctx = await createTestContext(t, 'sqlite');
+  await ctx.seedNumbers(['61291234567', '61291234568'].map((number) => ({ number, setup: 1_00, monthly: 2_00 })));
+  const account = await ctx.createAccount({ balance: 50_00 });
+  await ctx.app.listen({ port: 0, host: '127.0.0.1' });
+  const env = { BILBY_BASE_URL: `http://127.0.0.1:${(ctx.app.server.address() as AddressInfo).port}`, BILBY_API_KEY: account.key, BILBY_CONFIG: '/nonexistent/bilby.json' };
+  const cli = async (...args: string[]) => {
+    const run = await runCli(['reservations', ...args], env);
+    assert.equal(run.code, 0, `${args.join(' ')}: ${run.stderr}`);
+    return run.stdout;
+  };
+  const added = await cli('add', '0291234567', '61291234599', '--minutes', '5');
+  assert.match(added, /^NUMBER\s+HELD UNTIL\s+EXTENDABLE UNTIL\n61291234567\s+\S+\s+\S+\nNot held \(not for sale, or held by another account\): 61291234599\n$/);
+  const listed = JSON.parse(await cli('list', '--json')).results;
+  assert.deepEqual(listed.map((r: { did_number: string }) => r.did_number), ['61291234567']);
+  const extended = JSON.parse(await cli('extend', '--minutes', '20', '--json')).results;
+  assert.ok(Date.parse(extended[0].expires_at) > Date.parse(listed[0].expires_at));
+  const single = await runCli(['reservations', 'add', '61291234599'], env);
+  assert.notEqual(single.code, 0);
+  assert.match(single.stderr, /number_unavailable/);
+  assert.equal(await cli('release'), 'Released 61291234567.\n');
+  assert.equal(await cli('list'), '(none)\n');
+});
