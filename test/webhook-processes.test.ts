@@ -87,8 +87,9 @@ describeEachDatabase('webhook delivery by server processes', (dialect) => {
     const senders = receiver.deliveries.map((d) => servers.findIndex((server) => holdsSocket(server.child.pid!, d.senderPort, '01')));
     for (let i = 0; i < 200 && (await pendingDeliveries(ctx)) > 0; i += 1) await sleep(50);
     await sleep(300); // Time for a duplicate, were one to come.
-    assert.equal(await pendingDeliveries(ctx), 0);
-    assert.equal(receiver.deliveries.length, events.length, 'no event sent twice');
+    assert.equal(await pendingDeliveries(ctx), 0, servers.map((server) => server.output()).join('\n---\n'));
+    const logs = () => servers.map((server) => server.output()).join('\n---\n');
+    assert.equal(receiver.deliveries.length, events.length, `no event sent twice: ${JSON.stringify(receiver.deliveries.map((d) => [d.eventId.slice(-6), d.headers['bilby-delivery-attempt'], d.receivedAt]))}\n${logs()}`);
     assert.deepEqual(new Set(receiver.deliveries.map((d) => d.eventId)), new Set(events.map((e) => e.id)));
     assert.equal(Math.max(...receiver.deliveries.map((d) => d.concurrentOfEvent)), 1);
     for (const number of numbers) {

@@ -59,6 +59,9 @@ describe('where webhooks may be delivered', () => {
       '::ffff:127.0.0.1',
       '::ffff:10.0.0.1',
       '64:ff9b::a00:1',
+      '::7f00:1',
+      '::808:808',
+      '2002:7f00:1::1',
       'not an address',
     ]) {
       assert.equal(isPublicAddress(address), false, address);

@@ -138,6 +138,8 @@ describeEachDatabase('webhooks', (dialect) => {
     assert.deepEqual([failed.event_id, failed.error, failed.delivery_status], [firstOne!.id, 'the receiver answered HTTP 500', 'pending']);
     const firstWait = Date.parse(failed.next_attempt_at!) - ctx.deps.clock().getTime();
     assert.ok(firstWait > 25_000 && firstWait <= 30_000, `about 30 s (${firstWait} ms)`);
+    const behind = await ctx.db.selectFrom('webhook_delivery').select('next_attempt_at').where('event_id', '=', firstTwo!.id).executeTakeFirstOrThrow();
+    assert.equal(behind.next_attempt_at, failed.next_attempt_at, 'the delivery held behind it waits as long, out of the claims’ way');
 
     await deliverDueWebhooks(ctx.deps, poster(t));
     assert.equal(receiver.deliveries.length, 2, 'not before its time');
@@ -230,12 +232,12 @@ describeEachDatabase('webhooks', (dialect) => {
     assert.deepEqual(
       again.map((d) => [d.eventId, d.headers['bilby-replay']]),
       [
-        [first!.id, '1'],
         [second!.id, '1'],
+        [first!.id, '1'],
         [second!.id, '2'],
         [third!.id, '1'],
       ],
-      'in the events’ order, each replay a round of its own',
+      'in the order they were queued, each replay a round of its own',
     );
     for (const body of [{ after: 'nonsense' }, { after: third!.cursor, through: first!.cursor }, { through: 'djE6MTIzYQ' }]) {
       const refused = await ctx.call('POST', `/api/v1/webhooks/${endpoint.id}/replay`, { key: buyer.key, body });
@@ -342,5 +344,87 @@ describeEachDatabase('webhooks', (dialect) => {
     assert.equal(deleted.status, 200);
     assert.equal((await ctx.call('GET', `/api/v1/webhooks/${first.body.id}`, { key: owner.key })).status, 404);
     assert.equal((await ctx.call('POST', '/api/v1/webhooks', { key: owner.key, body })).status, 201, 'room again after a delete');
+  });
+
+  it('claims no more than asked, and at most a few per endpoint: a hanging receiver holds those, the other endpoints go on', async (t) => {
+    const ctx = await createTestContext(t, dialect, { ...IMMEDIATE_RESALE, webhooks: { ...TEST_WEBHOOK_SETTINGS, timeoutMs: 1_500, perEndpoint: 2 } });
+    const hanging = await startWebhookReceiver(t);
+    hanging.otherwise = 'hang';
+    const healthy = await startWebhookReceiver(t);
+    const slow = await ctx.createAccount({ balance: 100_00 });
+    const quick = await ctx.createAccount({ balance: 100_00 });
+    const numbers = Array.from({ length: 8 }, (_, i) => `6129123451${i}`);
+    await ctx.seedNumbers([...numbers, FIRST].map((number) => ({ number, setup: 1_00, monthly: 1_00 })));
+    await addEndpoint(ctx, slow, hanging.url);
+    await addEndpoint(ctx, quick, healthy.url);
+    for (const number of numbers) await buy(ctx, slow, number);
+    await buy(ctx, quick, FIRST);
+
+    const { claimWebhookDeliveries, queueWebhookDeliveries, sendWebhookDeliveries } = await import('../server/src/services/deliver-webhooks.js');
+    await queueWebhookDeliveries(ctx.deps);
+    const claimed = await claimWebhookDeliveries(ctx.deps, 4);
+    assert.ok(claimed.length <= 4, `at most the 4 asked (${claimed.length})`);
+    const byEndpoint = new Map<string, number>();
+    for (const d of claimed) byEndpoint.set(d.endpointId, (byEndpoint.get(d.endpointId) ?? 0) + 1);
+    assert.deepEqual([...byEndpoint.values()].sort(), [1, 2], 'two of the slow account’s (its cap), and the quick one’s in the same claim');
+    const again = await claimWebhookDeliveries(ctx.deps, 4);
+    assert.deepEqual(again, [], 'the slow endpoint holds its two, and nothing else is due');
+    const started = Date.now();
+    const sending = sendWebhookDeliveries(ctx.deps, poster(t, { ...TEST_WEBHOOK_SETTINGS, timeoutMs: 1_500 }), claimed);
+    await healthy.waitFor(1, 1_000);
+    assert.ok(Date.now() - started < 1_000, 'the quick endpoint’s delivery did not wait for the hanging one');
+    await sending;
+  });
+
+  it('never lets a replay overtake a later event of the same number still being sent', async (t) => {
+    const ctx = await createTestContext(t, dialect, IMMEDIATE_RESALE);
+    const receiver = await startWebhookReceiver(t);
+    const buyer = await ctx.createAccount({ balance: 100_00 });
+    await ctx.seedNumbers([{ number: FIRST, setup: 2_50, monthly: 10_00 }]);
+    const endpoint = await addEndpoint(ctx, buyer, receiver.url);
+    await buy(ctx, buyer, FIRST);
+    await deliverDueWebhooks(ctx.deps, poster(t));
+    await describeNumber(ctx, buyer, FIRST, 'Later');
+    const { claimWebhookDeliveries, queueWebhookDeliveries } = await import('../server/src/services/deliver-webhooks.js');
+    await queueWebhookDeliveries(ctx.deps);
+    const inFlight = await claimWebhookDeliveries(ctx.deps, 8);
+    assert.equal(inFlight.length, 1);
+    const replayed = await ctx.call('POST', `/api/v1/webhooks/${endpoint.id}/replay`, { key: buyer.key });
+    assert.equal(replayed.body.queued, 2);
+    assert.deepEqual(await claimWebhookDeliveries(ctx.deps, 8), [], 'the replays wait behind the delivery being sent');
+  });
+
+  it('cuts off a delivery being sent when the worker stops, and lets it go to be sent again at once', async (t) => {
+    const ctx = await createTestContext(t, dialect, { ...IMMEDIATE_RESALE, webhooks: { ...TEST_WEBHOOK_SETTINGS, timeoutMs: 10_000, pollMs: 20 } });
+    const receiver = await startWebhookReceiver(t);
+    receiver.otherwise = 'hang';
+    const buyer = await ctx.createAccount({ balance: 100_00 });
+    await ctx.seedNumbers([{ number: FIRST, setup: 2_50, monthly: 10_00 }]);
+    const endpoint = await addEndpoint(ctx, buyer, receiver.url);
+    const { startWebhookWorker } = await import('../server/src/services/webhook-worker.js');
+    const worker = startWebhookWorker(ctx.deps);
+    await buy(ctx, buyer, FIRST);
+    await receiver.waitFor(1);
+    const started = Date.now();
+    await worker.stop();
+    assert.ok(Date.now() - started < 2_000, `stopped without waiting for the receiver's timeout (${Date.now() - started} ms)`);
+    assert.deepEqual(await attempts(ctx, buyer, endpoint.id), [], 'no attempt recorded for the cut-off send');
+    receiver.otherwise = { status: 200 };
+    assert.equal((await deliverDueWebhooks(ctx.deps, poster(t))).delivered, 1, 'due again at once');
+  });
+
+  it('takes no more deliveries than a claim asks for, on a table the planner knows nothing of', async (t) => {
+    const ctx = await createTestContext(t, dialect, { ...IMMEDIATE_RESALE, webhooks: { ...TEST_WEBHOOK_SETTINGS, perEndpoint: 100 } });
+    const buyer = await ctx.createAccount({ balance: 100_00 });
+    await addEndpoint(ctx, buyer, 'http://127.0.0.1:9/never');
+    const { appendAccountEvents } = await import('../server/src/store/account-event-store.js');
+    const at = ctx.deps.clock().toISOString();
+    await ctx.database.writeTransaction((trx) =>
+      appendAccountEvents(trx, Array.from({ length: 16 }, (_, i) => ({ accountId: buyer.accountId, kind: 'number.updated' as const, didNumber: `612912345${10 + i}`, at, data: {} }))),
+    );
+    const { claimWebhookDeliveries, queueWebhookDeliveries } = await import('../server/src/services/deliver-webhooks.js');
+    await queueWebhookDeliveries(ctx.deps);
+    assert.equal((await claimWebhookDeliveries(ctx.deps, 4)).length, 4);
+    assert.equal((await claimWebhookDeliveries(ctx.deps, 100)).length, 12);
   });
 });

@@ -135,6 +135,11 @@ export interface WebhookConfig {
   giveUpMs: number;
   /** Deliveries a process sends at once (BILBY_WEBHOOK_CONCURRENCY). @default 8 */
   concurrency: number;
+  /**
+   * Deliveries to one endpoint in flight at once, across every process (BILBY_WEBHOOK_PER_ENDPOINT):
+   * a slow or hanging receiver holds no more slots than this. @default 4
+   */
+  perEndpoint: number;
   /** How often an idle worker looks for deliveries (BILBY_WEBHOOK_POLL_MS). @default 250 */
   pollMs: number;
 }
@@ -304,6 +309,7 @@ export function loadConfig(env: Env = process.env): Config {
       retryMaxMs: number('BILBY_WEBHOOK_RETRY_MAX_MS', DEFAULT_RETRY_SCHEDULE.maxDelayMs, 10, 7 * 86_400_000),
       giveUpMs: number('BILBY_WEBHOOK_GIVE_UP_MS', DEFAULT_RETRY_SCHEDULE.giveUpAfterMs, 1_000, 30 * 86_400_000),
       concurrency: number('BILBY_WEBHOOK_CONCURRENCY', 8, 1, 256),
+      perEndpoint: number('BILBY_WEBHOOK_PER_ENDPOINT', 4, 1, 256),
       pollMs: number('BILBY_WEBHOOK_POLL_MS', 250, 10, 60_000),
     },
     reservations: {

@@ -96,6 +96,7 @@ export async function createServer(config: Config, log: Logger = createLogger(co
         timeoutMs: config.webhooks.timeoutMs,
         retry: { baseMs: config.webhooks.retryBaseMs, maxDelayMs: config.webhooks.retryMaxMs, giveUpAfterMs: config.webhooks.giveUpMs },
         concurrency: config.webhooks.concurrency,
+        perEndpoint: config.webhooks.perEndpoint,
         pollMs: config.webhooks.pollMs,
       },
       reservations: { ...config.reservations },

@@ -3,7 +3,7 @@ import { eventPayload } from '../domain/event-payload.js';
 import { nextAttemptDelayMs } from '../domain/webhook-endpoint.js';
 import { signatureHeader } from '../domain/webhook-signature.js';
 import { appendAccountEvents } from '../store/account-event-store.js';
-import { claimDeliveries, eventsOfDeliveries, pruneDeliveries, queueEvents, recordAttempt, type AttemptOutcome, type ClaimedDelivery } from '../store/webhook-delivery-store.js';
+import { claimDeliveries, eventsOfDeliveries, parkDeliveries, pruneDeliveries, queueEvents, recordAttempt, releaseClaim, type AttemptOutcome, type ClaimedDelivery } from '../store/webhook-delivery-store.js';
 import { endpointsBehind, endpointTargets, markEndpointFailed, markEndpointSucceeded, updateEndpoint, type EndpointTarget } from '../store/webhook-endpoint-store.js';
 import type { ServiceDeps } from './deps.js';
 import type { PostResult, WebhookPoster } from './post-webhook.js';
@@ -44,14 +44,17 @@ export async function queueWebhookDeliveries(deps: Pick<ServiceDeps, 'database' 
 export async function claimWebhookDeliveries(deps: Pick<ServiceDeps, 'database' | 'clock' | 'settings'>, limit: number): Promise<ClaimedDelivery[]> {
   const now = deps.clock();
   const leaseUntil = new Date(now.getTime() + 2 * deps.settings.webhooks.timeoutMs + 5_000).toISOString();
-  const claimed = await deps.database.writeStatement((ex) => claimDeliveries(ex, now.toISOString(), leaseUntil, limit));
+  const claimed = await deps.database.writeStatement((ex) => claimDeliveries(ex, now.toISOString(), leaseUntil, limit, deps.settings.webhooks.perEndpoint));
   // The events go outside: only those a power cut cannot undo (SQLite syncs its log after commits).
   if (claimed.length > 0) await deps.database.durable();
   return claimed;
 }
 
-/** Sends claimed deliveries, each at once, and records what came of each. */
-export async function sendWebhookDeliveries(deps: ServiceDeps, poster: WebhookPoster, claimed: readonly ClaimedDelivery[]): Promise<SendReport> {
+/**
+ * Sends claimed deliveries, each at once, and records what came of each. A send cut off by `signal`
+ * (the server shutting down) is let go without an attempt, to be sent again at once by any process.
+ */
+export async function sendWebhookDeliveries(deps: ServiceDeps, poster: WebhookPoster, claimed: readonly ClaimedDelivery[], signal?: AbortSignal): Promise<SendReport> {
   const report: SendReport = { delivered: 0, failed: 0, gaveUp: 0, disabled: 0 };
   if (claimed.length === 0) return report;
   const events = await eventsOfDeliveries(deps.database.db, claimed);
@@ -62,8 +65,12 @@ export async function sendWebhookDeliveries(deps: ServiceDeps, poster: WebhookPo
       if (!target) return; // Deleted meanwhile, with its deliveries.
       const event = events.get(`${delivery.accountId}:${delivery.eventSeq}`);
       const result: PostResult = event
-        ? await poster.post(target.url, ...request(deps, target, delivery, event))
+        ? await poster.post(target.url, ...request(deps, target, delivery, event), signal)
         : { ok: false, statusCode: null, error: 'the event is no longer kept (events are kept 30 days)', durationMs: 0 };
+      if (result.aborted) {
+        await deps.database.writeStatement((ex) => releaseClaim(ex, delivery));
+        return;
+      }
       const outcome = outcomeOf(deps, delivery, result, event !== undefined);
       const told = await deps.database.writeTransaction(async (trx) => {
         if (!(await recordAttempt(trx, delivery, outcome))) return 'gone';
@@ -76,6 +83,7 @@ export async function sendWebhookDeliveries(deps: ServiceDeps, poster: WebhookPo
         if (endpoint && endpoint.status === 'enabled' && failingMs >= deps.settings.webhooks.retry.giveUpAfterMs) {
           const reason = `failed every delivery since ${endpoint.failing_since}: last ${outcome.error}`;
           await updateEndpoint(trx, target.id, { status: 'disabled', disabled_reason: reason, updated_at: outcome.at });
+          await parkDeliveries(trx, target.id, true, outcome.at);
           await appendAccountEvents(trx, [
             {
               accountId: target.accountId,

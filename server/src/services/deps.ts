@@ -62,11 +62,13 @@ export interface WebhookSettings {
   retry: RetrySchedule;
   /** Deliveries one process sends at once. */
   concurrency: number;
+  /** Deliveries to one endpoint in flight at once, across every process: one slow receiver holds no more. */
+  perEndpoint: number;
   /** How often an idle delivery worker looks for work. */
   pollMs: number;
 }
 
-export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = { allowPrivate: false, timeoutMs: 10_000, retry: DEFAULT_RETRY_SCHEDULE, concurrency: 8, pollMs: 250 };
+export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = { allowPrivate: false, timeoutMs: 10_000, retry: DEFAULT_RETRY_SCHEDULE, concurrency: 8, perEndpoint: 4, pollMs: 250 };
 
 /** The supplier a tax invoice names, as the operator set it. */
 export interface SupplierSettings {

@@ -13,10 +13,12 @@ export interface PostResult {
   /** Why it failed, in words for the endpoint's log; null when it succeeded. */
   error: string | null;
   durationMs: number;
+  /** Cut off by the caller's signal before an answer came. */
+  aborted?: boolean;
 }
 
 export interface WebhookPoster {
-  post(url: string, body: string, headers: Record<string, string>): Promise<PostResult>;
+  post(url: string, body: string, headers: Record<string, string>, signal?: AbortSignal): Promise<PostResult>;
   close(): void;
 }
 
@@ -46,7 +48,7 @@ export function createWebhookPoster(options: { timeoutMs: number; allowPrivate: 
     'https:': new HttpsAgent({ keepAlive: true, maxSockets: 16 }),
   };
   return {
-    post(url, body, headers) {
+    post(url, body, headers, signal) {
       const started = performance.now();
       const done = (ok: boolean, statusCode: number | null, error: string | null): PostResult => ({ ok, statusCode, error, durationMs: performance.now() - started });
       let target: URL;
@@ -66,6 +68,7 @@ export function createWebhookPoster(options: { timeoutMs: number; allowPrivate: 
           if (settled) return;
           settled = true;
           clearTimeout(timer);
+          signal?.removeEventListener('abort', abort);
           resolve(result);
         };
         const request = send(
@@ -88,6 +91,12 @@ export function createWebhookPoster(options: { timeoutMs: number; allowPrivate: 
           finish(done(false, null, `no answer within ${options.timeoutMs} ms`));
           request.destroy();
         }, options.timeoutMs);
+        const abort = () => {
+          finish({ ...done(false, null, 'cut off: the server is shutting down'), aborted: true });
+          request.destroy();
+        };
+        if (signal?.aborted) abort();
+        else signal?.addEventListener('abort', abort, { once: true });
         request.on('error', (error: NodeJS.ErrnoException) => {
           if (error instanceof RefusedAddressError) finish(done(false, null, `refused: ${error.message}`));
           else finish(done(false, null, describeNetworkError(error)));

@@ -31,7 +31,7 @@ export async function replayWebhooks(deps: ServiceDeps, accountId: string, id: s
   const queued = await deps.database.writeTransaction(async (trx) => {
     const endpoint = await requireEndpoint(trx, accountId, id);
     const events = JSON.parse(endpoint.events) as WebhookEventChoice[];
-    return replayEvents(trx, { id, accountId, events }, { afterSeq, throughSeq }, isoNow(deps), MAX_REPLAY_EVENTS);
+    return replayEvents(trx, { id, accountId, events, enabled: endpoint.status === 'enabled' }, { afterSeq, throughSeq }, isoNow(deps), MAX_REPLAY_EVENTS);
   });
   const last = queued.seqs[queued.seqs.length - 1];
   return { queued: queued.seqs.length, lastCursor: last === undefined ? null : encodeCursor(String(last)), more: queued.more };

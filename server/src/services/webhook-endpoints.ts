@@ -15,7 +15,7 @@ import {
   type WebhookEndpoint,
   type WebhookEndpointStatus,
 } from '../domain/webhook-endpoint.js';
-import { countPendingDeliveries, listAttempts } from '../store/webhook-delivery-store.js';
+import { countPendingDeliveries, listAttempts, parkDeliveries } from '../store/webhook-delivery-store.js';
 import {
   countEndpoints,
   deleteEndpoint,
@@ -77,6 +77,7 @@ export async function createEndpoint(deps: ServiceDeps, accountId: string, input
       disabled_reason: null,
       failing_since: null,
       cursor_seq: await lastEventSeq(trx, accountId),
+      queued_count: 0,
       created_at: at,
       updated_at: at,
     };
@@ -99,7 +100,8 @@ export async function endpointOfAccount(deps: Pick<ServiceDeps, 'database'>, acc
 }
 
 /**
- * `PATCH /webhooks/{id}`: a new URL or kinds apply to the deliveries queued from then on; enabling
+ * `PATCH /webhooks/{id}`: a new URL applies to every delivery not yet made, queued ones included; new
+ * kinds to the events queued from then on; enabling
  * an endpoint again (its owner's, or one Bilby disabled) resumes its deliveries where they stopped,
  * queued events included, and forgets its failures.
  */
@@ -117,6 +119,7 @@ export async function changeEndpoint(deps: ServiceDeps, accountId: string, id: s
       update.status = changes.status;
       update.disabled_reason = changes.status === 'disabled' ? 'disabled by its owner' : null;
       if (changes.status === 'enabled') update.failing_since = null;
+      await parkDeliveries(trx, id, changes.status === 'disabled', at);
     }
     return updateEndpoint(trx, id, update);
   });

@@ -3,7 +3,7 @@ import type { ServiceDeps } from './deps.js';
 import { createWebhookPoster, type WebhookPoster } from './post-webhook.js';
 
 export interface WebhookWorker {
-  /** Stops taking deliveries and waits for those being sent (each ends within the receivers' timeout). */
+  /** Stops taking deliveries and cuts off those being sent: they are let go, to be sent again by the next process. */
   stop(): Promise<void>;
 }
 
@@ -16,6 +16,7 @@ export function startWebhookWorker(deps: ServiceDeps, poster: WebhookPoster = cr
   const { concurrency, pollMs } = deps.settings.webhooks;
   const inFlight = new Set<Promise<unknown>>();
   let stopped = false;
+  const cutOff = new AbortController();
   let wake: (() => void) | undefined;
   const nap = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -39,7 +40,7 @@ export function startWebhookWorker(deps: ServiceDeps, poster: WebhookPoster = cr
         const free = concurrency - inFlight.size;
         const claimed = free > 0 ? await claimWebhookDeliveries(deps, free) : [];
         for (const delivery of claimed) {
-          const sending: Promise<unknown> = sendWebhookDeliveries(deps, poster, [delivery])
+          const sending: Promise<unknown> = sendWebhookDeliveries(deps, poster, [delivery], cutOff.signal)
             .catch((error: unknown) => deps.log.error({ err: error }, 'a webhook delivery could not be recorded; it is sent again when its hold runs out'))
             .finally(() => {
               inFlight.delete(sending);
@@ -62,6 +63,7 @@ export function startWebhookWorker(deps: ServiceDeps, poster: WebhookPoster = cr
       stopped = true;
       wake?.();
       await running;
+      cutOff.abort();
       await Promise.all([...inFlight]);
       poster.close();
     },

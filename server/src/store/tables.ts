@@ -591,6 +591,7 @@ export interface WebhookEndpointTable {
   failing_since: string | null;
   /** The account's events up to this one are queued for it (or were before it existed). */
   cursor_seq: number;
+  queued_count: number;
   created_at: string;
   updated_at: string;
 }
@@ -604,6 +605,7 @@ export interface WebhookDeliveryTable {
   event_id: string;
   kind: AccountEventKind;
   order_key: string;
+  queue_pos: number;
   status: WebhookDeliveryStatus;
   attempts: number;
   next_attempt_at: string;

@@ -19,10 +19,17 @@ export interface ClaimedDelivery extends DeliveryKey {
   accountId: string;
   eventId: string;
   kind: AccountEventKind;
+  orderKey: string;
+  queuePos: number;
   /** Attempts before this one. */
   attempts: number;
   createdAt: string;
+  /** Held by this claim until then: only its holder moves it on. */
+  lockedUntil: string;
 }
+
+/** Where a delivery waits while it cannot be sent (its endpoint disabled): past every due range. */
+export const PARKED = '9999-12-31T00:00:00.000Z';
 
 /**
  * Queues the account's events after the endpoint's cursor for it, at most `limit` of them read,
@@ -47,7 +54,9 @@ export async function queueEvents(ex: Executor, endpointId: string, at: string, 
   const queued = events.filter((event) => wanted.has('*') || wanted.has(event.kind));
   await insertDeliveries(
     ex,
-    queued.map((event) => ({ endpointId, accountId: endpoint.account_id, seq: Number(event.seq), round: 0, id: event.id, kind: event.kind, didNumber: event.did_number })),
+    endpointId,
+    queued.map((event) => ({ accountId: endpoint.account_id, seq: Number(event.seq), round: 0, id: event.id, kind: event.kind, didNumber: event.did_number })),
+    at,
     at,
   );
   await ex.updateTable('webhook_endpoint').set({ cursor_seq: Number(events[events.length - 1]!.seq) }).where('id', '=', endpointId).execute();
@@ -55,7 +64,6 @@ export async function queueEvents(ex: Executor, endpointId: string, at: string, 
 }
 
 interface NewDelivery {
-  endpointId: string;
   accountId: string;
   seq: number;
   round: number;
@@ -64,43 +72,73 @@ interface NewDelivery {
   didNumber: string | null;
 }
 
-async function insertDeliveries(ex: Executor, deliveries: readonly NewDelivery[], at: string): Promise<void> {
+/**
+ * Queues deliveries for the endpoint in this order, each at the next place of its queue (the caller
+ * holds the endpoint's row: the queueing fan-out and replays take it first), due at `dueAt`.
+ */
+async function insertDeliveries(ex: Executor, endpointId: string, deliveries: readonly NewDelivery[], at: string, dueAt: string): Promise<void> {
   if (deliveries.length === 0) return;
+  const moved = await ex
+    .updateTable('webhook_endpoint')
+    .set((eb) => ({ queued_count: eb('queued_count', '+', deliveries.length) }))
+    .where('id', '=', endpointId)
+    .returning('queued_count')
+    .executeTakeFirstOrThrow();
+  const first = Number(moved.queued_count) - deliveries.length + 1;
   const rows = jsonRows(
     ex,
-    deliveries.map((d) => [d.endpointId, d.seq, d.round, d.accountId, d.id, d.kind, d.didNumber ?? '']),
-    { endpoint_id: 'text', event_seq: 'bigint', round: 'integer', account_id: 'text', event_id: 'text', kind: 'text', order_key: 'text' },
+    deliveries.map((d, i) => [endpointId, d.seq, d.round, d.accountId, d.id, d.kind, d.didNumber ?? '', first + i]),
+    { endpoint_id: 'text', event_seq: 'bigint', round: 'integer', account_id: 'text', event_id: 'text', kind: 'text', order_key: 'text', queue_pos: 'bigint' },
   );
   // WHERE true: SQLite reads an ON after a SELECT's FROM as a join's unless a WHERE comes between.
   await sql`
-    INSERT INTO webhook_delivery (endpoint_id, event_seq, round, account_id, event_id, kind, order_key, status, attempts, next_attempt_at, created_at)
-    SELECT j.endpoint_id, j.event_seq, j.round, j.account_id, j.event_id, j.kind, j.order_key, 'pending', 0, ${at}, ${at} FROM ${rows} AS j
+    INSERT INTO webhook_delivery (endpoint_id, event_seq, round, account_id, event_id, kind, order_key, queue_pos, status, attempts, next_attempt_at, created_at)
+    SELECT j.endpoint_id, j.event_seq, j.round, j.account_id, j.event_id, j.kind, j.order_key, j.queue_pos, 'pending', 0, ${dueAt}, ${at} FROM ${rows} AS j
     WHERE true ON CONFLICT DO NOTHING`.execute(ex);
 }
 
 /**
- * Takes up to `limit` deliveries due at `now` for sending, each held until `leaseUntil`: a delivery
- * is due when its next attempt has come, no worker holds it (or its holder's lease ran out: a crash),
- * its endpoint is enabled and no earlier event of its number (its order key) is still to be delivered
- * to that endpoint, so that one number's events arrive in their order. PostgreSQL: rows another
- * worker is taking are skipped (SKIP LOCKED), and a row taken meanwhile is checked again as taken.
+ * Takes up to `limit` due deliveries for sending, each held until `leaseUntil`. A delivery is due
+ * when its next attempt has come, no worker holds it (or its holder's lease ran out: a crash), its
+ * endpoint is enabled and nothing queued before it for its number (its order key) on that endpoint
+ * is still to be delivered, so that one number's deliveries arrive in the order they were queued.
+ * No endpoint gets more than `perEndpoint` in flight, counting those held already, and the
+ * endpoints take turns (each one's first due delivery, then each one's second...), so that one
+ * slow receiver or one large backlog cannot take every slot from the others.
+ *
+ * The rows are picked in a materialised step before the update: PostgreSQL may otherwise run a
+ * LIMIT ... FOR UPDATE SKIP LOCKED subquery again for each row it updates, each time locking the
+ * next rows, and take far more than the limit. Rows another worker is taking are skipped (SKIP
+ * LOCKED), and a row taken meanwhile is checked again as it is locked.
  */
-export async function claimDeliveries(ex: Executor, now: string, leaseUntil: string, limit: number): Promise<ClaimedDelivery[]> {
+export async function claimDeliveries(ex: Executor, now: string, leaseUntil: string, limit: number, perEndpoint: number): Promise<ClaimedDelivery[]> {
   const lock = dialectOf(ex) === 'postgres' ? sql`FOR UPDATE OF d SKIP LOCKED` : sql``;
   const result = await sql<WebhookDeliveryTable>`
-    UPDATE webhook_delivery SET locked_until = ${leaseUntil}
-    WHERE (endpoint_id, event_seq, round) IN (
-      SELECT d.endpoint_id, d.event_seq, d.round FROM webhook_delivery d
+    WITH due AS MATERIALIZED (
+      SELECT d.endpoint_id, d.event_seq, d.round, d.next_attempt_at,
+        ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.queue_pos) AS turn
+      FROM webhook_delivery d
       JOIN webhook_endpoint e ON e.id = d.endpoint_id AND e.status = 'enabled'
       WHERE d.status = 'pending' AND d.next_attempt_at <= ${now} AND (d.locked_until IS NULL OR d.locked_until <= ${now})
         AND NOT EXISTS (
           SELECT 1 FROM webhook_delivery p
-          WHERE p.endpoint_id = d.endpoint_id AND p.order_key = d.order_key AND p.status = 'pending'
-            AND (p.event_seq < d.event_seq OR (p.event_seq = d.event_seq AND p.round < d.round)))
-      ORDER BY d.next_attempt_at, d.event_seq
+          WHERE p.endpoint_id = d.endpoint_id AND p.order_key = d.order_key AND p.status = 'pending' AND p.queue_pos < d.queue_pos)
+    ), held AS MATERIALIZED (
+      SELECT endpoint_id, count(*) AS n FROM webhook_delivery
+      WHERE status = 'pending' AND locked_until IS NOT NULL AND locked_until > ${now}
+      GROUP BY endpoint_id
+    ), picked AS MATERIALIZED (
+      SELECT d.endpoint_id, d.event_seq, d.round FROM webhook_delivery d
+      JOIN due ON due.endpoint_id = d.endpoint_id AND due.event_seq = d.event_seq AND due.round = d.round
+      LEFT JOIN held ON held.endpoint_id = d.endpoint_id
+      WHERE due.turn + COALESCE(held.n, 0) <= ${perEndpoint}
+        AND d.status = 'pending' AND (d.locked_until IS NULL OR d.locked_until <= ${now})
+      ORDER BY due.turn, due.next_attempt_at
       LIMIT ${limit}
-      ${lock})
-      AND status = 'pending' AND (locked_until IS NULL OR locked_until <= ${now})
+      ${lock}
+    )
+    UPDATE webhook_delivery SET locked_until = ${leaseUntil}
+    WHERE (endpoint_id, event_seq, round) IN (SELECT endpoint_id, event_seq, round FROM picked)
     RETURNING *`.execute(ex);
   return result.rows
     .map((row) => ({
@@ -110,10 +148,25 @@ export async function claimDeliveries(ex: Executor, now: string, leaseUntil: str
       accountId: row.account_id,
       eventId: row.event_id,
       kind: row.kind,
+      orderKey: row.order_key,
+      queuePos: Number(row.queue_pos),
       attempts: Number(row.attempts),
       createdAt: row.created_at,
+      lockedUntil: leaseUntil,
     }))
-    .sort((a, b) => a.eventSeq - b.eventSeq);
+    .sort((a, b) => a.queuePos - b.queuePos);
+}
+
+/** Lets go of a claimed delivery without an attempt (the server is shutting down): due again at once. */
+export async function releaseClaim(ex: Executor, delivery: DeliveryKey & { lockedUntil: string }): Promise<void> {
+  await ex
+    .updateTable('webhook_delivery')
+    .set({ locked_until: null })
+    .where('endpoint_id', '=', delivery.endpointId)
+    .where('event_seq', '=', delivery.eventSeq)
+    .where('round', '=', delivery.round)
+    .where('locked_until', '=', delivery.lockedUntil)
+    .execute();
 }
 
 /** The claimed deliveries' events, by `accountId:seq`; an event pruned since is missing. */
@@ -149,11 +202,12 @@ export interface AttemptOutcome {
 }
 
 /**
- * Logs the attempt and moves its delivery on: delivered, due again at `retryAt`, or given up on.
- * A delivery no longer pending (another worker delivered it after this one's lease ran out) keeps
- * its state; the attempt is logged all the same. False when the delivery is gone (its endpoint deleted).
+ * Logs the attempt and moves its delivery on: delivered, due again at `retryAt` (and the deliveries
+ * queued behind it for its number with it: they cannot go first), or given up on. Only while this
+ * claim still holds it: a worker whose lease ran out (another took the delivery over) logs its
+ * attempt and leaves the state to the new holder. False when the delivery is gone (its endpoint deleted).
  */
-export async function recordAttempt(ex: Executor, delivery: DeliveryKey & { attempts: number }, outcome: AttemptOutcome): Promise<boolean> {
+export async function recordAttempt(ex: Executor, delivery: ClaimedDelivery, outcome: AttemptOutcome): Promise<boolean> {
   const exists = await ex
     .selectFrom('webhook_delivery')
     .select('attempts')
@@ -179,15 +233,34 @@ export async function recordAttempt(ex: Executor, delivery: DeliveryKey & { atte
     : outcome.retryAt === null
       ? { status: 'failed' }
       : { next_attempt_at: outcome.retryAt };
-  await ex
+  const moved = await ex
     .updateTable('webhook_delivery')
     .set((eb) => ({ ...next, attempts: eb('attempts', '+', 1), locked_until: null, last_status_code: outcome.statusCode, last_error: outcome.error }))
     .where('endpoint_id', '=', delivery.endpointId)
     .where('event_seq', '=', delivery.eventSeq)
     .where('round', '=', delivery.round)
     .where('status', '=', 'pending')
-    .execute();
+    .where('locked_until', '=', delivery.lockedUntil)
+    .executeTakeFirst();
+  if (Number(moved.numUpdatedRows) === 1 && !outcome.delivered && outcome.retryAt !== null) {
+    await ex
+      .updateTable('webhook_delivery')
+      .set({ next_attempt_at: outcome.retryAt })
+      .where('endpoint_id', '=', delivery.endpointId)
+      .where('order_key', '=', delivery.orderKey)
+      .where('status', '=', 'pending')
+      .where('queue_pos', '>', delivery.queuePos)
+      .where('next_attempt_at', '<', outcome.retryAt)
+      .execute();
+  }
   return true;
+}
+
+/** The endpoint's pending deliveries wait (disabled: `parked`) or are due again at `at` (enabled again). */
+export async function parkDeliveries(ex: Executor, endpointId: string, parked: boolean, at: string): Promise<void> {
+  let query = ex.updateTable('webhook_delivery').set({ next_attempt_at: parked ? PARKED : at }).where('endpoint_id', '=', endpointId).where('status', '=', 'pending');
+  if (!parked) query = query.where('next_attempt_at', '=', PARKED);
+  await query.execute();
 }
 
 /**
@@ -196,7 +269,7 @@ export async function recordAttempt(ex: Executor, delivery: DeliveryKey & { atte
  */
 export async function replayEvents(
   ex: Executor,
-  endpoint: { id: string; accountId: string; events: readonly WebhookEventChoice[] },
+  endpoint: { id: string; accountId: string; events: readonly WebhookEventChoice[]; enabled: boolean },
   range: { afterSeq: number; throughSeq: number | null },
   at: string,
   limit: number,
@@ -227,8 +300,8 @@ export async function replayEvents(
   }
   await insertDeliveries(
     ex,
+    endpoint.id,
     events.map((event) => ({
-      endpointId: endpoint.id,
       accountId: endpoint.accountId,
       seq: Number(event.seq),
       round: (rounds.get(Number(event.seq)) ?? -1) + 1,
@@ -237,6 +310,7 @@ export async function replayEvents(
       didNumber: event.did_number,
     })),
     at,
+    endpoint.enabled ? at : PARKED,
   );
   return { seqs: events.map((event) => Number(event.seq)), more: read.length > limit };
 }
