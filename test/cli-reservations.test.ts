@@ -4,7 +4,7 @@ import { it } from 'node:test';
 import { runCli } from './helpers/cli.js';
 import { createTestContext } from './helpers/context.js';
 
-it('bilby reservations: add (telling which could not be held), list, extend, release, as a real process', async (t) => {
+it('bilby reservations: add (telling which could not be held), list, extend, release; bilby balance --alert; as a real process', async (t) => {
   const ctx = await createTestContext(t, 'sqlite');
   await ctx.seedNumbers(['61291234567', '61291234568'].map((number) => ({ number, setup: 1_00, monthly: 2_00 })));
   const account = await ctx.createAccount({ balance: 50_00 });
@@ -26,4 +26,9 @@ it('bilby reservations: add (telling which could not be held), list, extend, rel
   assert.match(single.stderr, /number_unavailable/);
   assert.equal(await cli('release'), 'Released 61291234567.\n');
   assert.equal(await cli('list'), '(none)\n');
+
+  const alert = await runCli(['balance', '--alert', '12.50'], env);
+  assert.equal(alert.code, 0, alert.stderr);
+  assert.equal(alert.stdout, 'You will be told (event balance.low) each time your balance falls below $12.50; it is $50.00 now.\n');
+  assert.equal((await runCli(['balance', '--alert', 'off'], env)).stdout, 'Low-balance alert off.\n');
 });

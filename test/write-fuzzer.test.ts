@@ -87,6 +87,8 @@ function baseBody(op: Operation, fx: Fixture, pick: number): unknown {
       return { did_number: number };
     case 'POST /api/v1/phone-numbers/purchase':
       return purchaseBody(fx.customer, number);
+    case 'PUT /api/v1/account/low-balance-alert':
+      return { threshold: pick % 3 === 0 ? null : (pick % 50) + 0.5 };
     case 'POST /api/v1/phone-numbers/reservations':
       return pick % 2 === 0 ? { did_number: number } : { did_numbers: [number, fx.numbers[(pick + 1) % fx.numbers.length]], minutes: 1 + (pick % 30) };
     case 'PATCH /api/v1/phone-numbers/reservations':

@@ -178,7 +178,15 @@ export function createProgram(): Command {
     );
 
   // Customer: account.
-  program.command('balance').description('your balance').action(customer(async (client, io) => account.showBalance(client, io)));
+  program
+    .command('balance')
+    .description('your balance')
+    .option('--alert <dollars>', 'be told (event balance.low) when it falls below this; "off" to stop', (text: string) => (text === 'off' ? 'off' : amount('--alert')(text)))
+    .action(
+      customer(async (client, io, o: { alert?: number | 'off' }) =>
+        o.alert === undefined ? account.showBalance(client, io) : account.setBalanceAlert(client, o.alert === 'off' ? null : o.alert, io),
+      ),
+    );
   program
     .command('orders')
     .description('your purchase orders, newest first')

@@ -208,6 +208,12 @@ export function createClient(options: ClientOptions) {
 
     /** [CrazyTel] The balance; Bilby adds available_balance (balance less funds held by purchases in flight). */
     balance: (): Promise<T.Balance> => customer('GET', '/balance/', 'balance'),
+    /**
+     * [Bilby] Be told (event `balance.low`) each time the balance falls below `threshold` dollars;
+     * null switches it off.
+     */
+    setLowBalanceAlert: (threshold: number | null): Promise<T.Balance> =>
+      customer('PUT', '/account/low-balance-alert', 'setLowBalanceAlert', { body: { threshold }, extension: true }),
 
     verifiedCallerIds: {
       /** [CrazyTel] */

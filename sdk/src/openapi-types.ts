@@ -759,6 +759,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/account/low-balance-alert": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Be told (event balance.low) each time the balance falls below a threshold [Bilby]
+         * @description Once per fall: the balance must climb back to the threshold before it is told again. Setting it tells nothing by itself.
+         */
+        put: operations["setLowBalanceAlert"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/account/person": {
         parameters: {
             query?: never;
@@ -1290,7 +1310,7 @@ export interface components {
             /** @description The event’s id (`evt_…`), the same in every listing and delivery */
             id: string;
             /** @enum {string} */
-            kind: "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "reservation.expired" | "webhook_endpoint.disabled";
+            kind: "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "balance.low" | "reservation.expired" | "webhook_endpoint.disabled";
         };
         Address: {
             building_location: string | null;
@@ -1941,7 +1961,7 @@ export interface components {
             description: string | null;
             disabled_reason: string | null;
             /** @description The event kinds it hears; `["*"]` for every kind */
-            events: ("*" | "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "reservation.expired" | "webhook_endpoint.disabled")[];
+            events: ("*" | "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "balance.low" | "reservation.expired" | "webhook_endpoint.disabled")[];
             failing_since: string | null;
             /** @description The endpoint’s id (`whe_…`) */
             id: string;
@@ -4579,6 +4599,58 @@ export interface operations {
             };
         };
     };
+    setLowBalanceAlert: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    threshold: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example 1000001 */
+                        account_code: string;
+                        /** @description Amount in AUD dollars, at most two decimals */
+                        available_balance: number;
+                        /** @description Amount in AUD dollars, at most two decimals */
+                        balance: number;
+                        low_balance_alert?: number | null;
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     createOwner: {
         parameters: {
             query?: never;
@@ -4782,6 +4854,7 @@ export interface operations {
                         available_balance: number;
                         /** @description Amount in AUD dollars, at most two decimals */
                         balance: number;
+                        low_balance_alert?: number | null;
                     };
                 };
             };
@@ -5970,7 +6043,7 @@ export interface operations {
             content: {
                 "application/json": {
                     description?: string | null;
-                    /** @description Event kinds (number.purchased, purchase.failed, purchase.pending, number.updated, number.released, number.restored, number.suspended, number.reactivated, reservation.expired, webhook_endpoint.disabled) or "*" for every kind */
+                    /** @description Event kinds (number.purchased, purchase.failed, purchase.pending, number.updated, number.released, number.restored, number.suspended, number.reactivated, balance.low, reservation.expired, webhook_endpoint.disabled) or "*" for every kind */
                     events: string[];
                     /** @description An http or https URL on the public internet */
                     url: string;
@@ -5989,7 +6062,7 @@ export interface operations {
                         description: string | null;
                         disabled_reason: string | null;
                         /** @description The event kinds it hears; `["*"]` for every kind */
-                        events: ("*" | "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "reservation.expired" | "webhook_endpoint.disabled")[];
+                        events: ("*" | "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "balance.low" | "reservation.expired" | "webhook_endpoint.disabled")[];
                         failing_since: string | null;
                         /** @description The endpoint’s id (`whe_…`) */
                         id: string;
@@ -6118,7 +6191,7 @@ export interface operations {
             content: {
                 "application/json": {
                     description?: string | null;
-                    /** @description Event kinds (number.purchased, purchase.failed, purchase.pending, number.updated, number.released, number.restored, number.suspended, number.reactivated, reservation.expired, webhook_endpoint.disabled) or "*" for every kind */
+                    /** @description Event kinds (number.purchased, purchase.failed, purchase.pending, number.updated, number.released, number.restored, number.suspended, number.reactivated, balance.low, reservation.expired, webhook_endpoint.disabled) or "*" for every kind */
                     events?: string[];
                     /** @enum {string} */
                     status?: "enabled" | "disabled";
@@ -6195,7 +6268,7 @@ export interface operations {
                             event_id: string;
                             id: string;
                             /** @enum {string} */
-                            kind: "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "reservation.expired" | "webhook_endpoint.disabled";
+                            kind: "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "balance.low" | "reservation.expired" | "webhook_endpoint.disabled";
                             next_attempt_at: string | null;
                             /** @description 0 for the event’s own delivery, n for its n-th replay */
                             replay: number;
@@ -6310,7 +6383,7 @@ export interface operations {
                         description: string | null;
                         disabled_reason: string | null;
                         /** @description The event kinds it hears; `["*"]` for every kind */
-                        events: ("*" | "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "reservation.expired" | "webhook_endpoint.disabled")[];
+                        events: ("*" | "number.purchased" | "purchase.failed" | "purchase.pending" | "number.updated" | "number.released" | "number.restored" | "number.suspended" | "number.reactivated" | "balance.low" | "reservation.expired" | "webhook_endpoint.disabled")[];
                         failing_since: string | null;
                         /** @description The endpoint’s id (`whe_…`) */
                         id: string;

@@ -11,6 +11,15 @@ export async function showBalance(client: BilbyClient, io: Io): Promise<void> {
   });
 }
 
+/** `bilby balance --alert <dollars|off>`: be told (balance.low) when the balance falls below it. */
+export async function setBalanceAlert(client: BilbyClient, threshold: number | null, io: Io): Promise<void> {
+  emit(io, await client.setLowBalanceAlert(threshold), (b) =>
+    b.low_balance_alert === null || b.low_balance_alert === undefined
+      ? 'Low-balance alert off.'
+      : `You will be told (event balance.low) each time your balance falls below ${dollars(b.low_balance_alert)}; it is ${dollars(b.balance)} now.`,
+  );
+}
+
 export async function listOrders(client: BilbyClient, options: { limit?: number }, io: Io): Promise<void> {
   const page = await collect(client.orders.list(options), options.limit === undefined);
   emit(io, page, (p) =>

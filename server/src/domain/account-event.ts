@@ -14,6 +14,8 @@ export const ACCOUNT_EVENT_KINDS = [
   'number.restored',
   'number.suspended',
   'number.reactivated',
+  // The account's balance fell below the alert threshold it set.
+  'balance.low',
   // A number the account held was not bought before its hold ended: it is back on sale.
   'reservation.expired',
   // Bilby stopped delivering to one of the account's webhook endpoints: it failed for the whole retry window.

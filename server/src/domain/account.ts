@@ -13,4 +13,6 @@ export interface Account extends AccountFunds {
   created_at: string;
   /** The account's price plan; null: the default prices. */
   price_plan_id: string | null;
+  /** A balance falling below this is told (balance.low); null: no alert. */
+  low_balance_cents: number | null;
 }

@@ -40,6 +40,7 @@ export async function createAccount(
       upstream_destination: null,
       price_plan_id: null,
       event_seq: 0,
+      low_balance_cents: null,
     };
     await insertAccount(trx, row);
     const key = await addApiKey(trx, row.id, apiKey, at, 'initial');

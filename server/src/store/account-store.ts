@@ -96,3 +96,8 @@ export async function setAccountUpstreamRoute(
     .returningAll()
     .executeTakeFirst();
 }
+
+/** The balance below which the account is told (balance.low); null switches the alert off. */
+export async function setLowBalanceAlert(ex: Executor, id: string, cents: number | null): Promise<AccountRow | undefined> {
+  return ex.updateTable('account').set({ low_balance_cents: cents }).where('id', '=', id).returningAll().executeTakeFirst();
+}

@@ -31,6 +31,7 @@ import * as purchaseSource from './migrations/0027-purchase-source.js';
 import * as accountEvents from './migrations/0028-account-events.js';
 import * as webhooks from './migrations/0029-webhooks.js';
 import * as numberReservations from './migrations/0030-number-reservations.js';
+import * as lowBalanceAlert from './migrations/0031-low-balance-alert.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -64,6 +65,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0028-account-events': accountEvents,
   '0029-webhooks': webhooks,
   '0030-number-reservations': numberReservations,
+  '0031-low-balance-alert': lowBalanceAlert,
 };
 
 /** Every migration's name, in the order they apply. */

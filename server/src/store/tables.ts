@@ -74,6 +74,8 @@ export interface AccountTable {
   price_plan_id: string | null;
   /** The number of the account's latest event (account_event.seq). */
   event_seq: Generated<number>;
+  /** A balance falling below this is told (balance.low); null: no alert. */
+  low_balance_cents: Generated<number | null>;
 }
 
 export interface ApiKeyTable {

@@ -7,6 +7,9 @@ import {
 } from '../../services/account-queries.js';
 import { addressesOf, createAddress, createPerson, deleteIpnd, personsOf } from '../../services/address-book.js';
 import type { ServiceDeps } from '../../services/deps.js';
+import { changeLowBalanceAlert } from '../../services/low-balance-alert.js';
+import type { Account } from '../../domain/account.js';
+import { centsOf } from '../money-input.js';
 import { callerOf } from '../auth.js';
 import { idempotencyClaimOf } from '../idempotency.js';
 import { listBody, pageRequest } from '../cursor.js';
@@ -16,6 +19,7 @@ import {
   AddressList,
   Balance,
   DestinationList,
+  LowBalanceAlertBody,
   PersonBody,
   PersonList,
   TransactionList,
@@ -24,6 +28,16 @@ import {
 import { ErrorResponses, IdParam, Message } from '../schemas/common-schemas.js';
 import { ListQuery } from '../schemas/purchase-schemas.js';
 import type { TypedApp } from '../typed-app.js';
+
+function presentBalance(account: Account) {
+  const lowBalance = account.low_balance_cents === null || account.low_balance_cents === undefined ? null : Number(account.low_balance_cents);
+  return {
+    account_code: account.account_code,
+    balance: centsToDollars(Number(account.balance_cents)),
+    available_balance: centsToDollars(availableCents(account)),
+    low_balance_alert: lowBalance === null ? null : centsToDollars(lowBalance),
+  };
+}
 
 export function registerAccountRoutes(app: TypedApp, deps: ServiceDeps): void {
   app.get(
@@ -38,12 +52,26 @@ export function registerAccountRoutes(app: TypedApp, deps: ServiceDeps): void {
     },
     async (request) => {
       const account = await accountOf(deps, callerOf(request).accountId);
-      const balance = Number(account.balance_cents);
-      return {
-        account_code: account.account_code,
-        balance: centsToDollars(balance),
-        available_balance: centsToDollars(availableCents(account)),
-      };
+      return presentBalance(account);
+    },
+  );
+
+  app.put(
+    '/account/low-balance-alert',
+    {
+      schema: {
+        operationId: 'setLowBalanceAlert',
+        summary: 'Be told (event balance.low) each time the balance falls below a threshold [Bilby]',
+        description: 'Once per fall: the balance must climb back to the threshold before it is told again. Setting it tells nothing by itself.',
+        tags: ['Bilby'],
+        body: LowBalanceAlertBody,
+        response: { 200: Balance, ...ErrorResponses },
+      },
+    },
+    async (request) => {
+      const { threshold } = request.body;
+      const cents = threshold === null ? null : centsOf('threshold', threshold);
+      return presentBalance(await changeLowBalanceAlert(deps, callerOf(request).accountId, cents));
     },
   );
 

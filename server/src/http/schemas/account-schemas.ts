@@ -7,7 +7,13 @@ export const Balance = Type.Object({
   account_code: Type.String({ examples: ['1000001'] }),
   balance: Dollars,
   available_balance: Dollars,
+  low_balance_alert: Type.Optional(Nullable(Type.Number({ description: '[Bilby] A balance falling below this (dollars) is told as a balance.low event; null: no alert' }))),
 });
+
+export const LowBalanceAlertBody = Type.Object(
+  { threshold: Nullable(Type.Number({ minimum: 0, maximum: 1_000_000, description: 'Dollars, at most two decimals; null switches the alert off' })) },
+  { additionalProperties: false },
+);
 
 const addressOptional: TProperties = {};
 for (const field of ADDRESS_OPTIONAL_FIELDS) addressOptional[field] = Type.Optional(Nullable(Type.String({ maxLength: 255 })));
