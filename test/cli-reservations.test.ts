@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { it } from 'node:test';
 import { runCli } from './helpers/cli.js';
-import { createTestContext } from './helpers/context.js';
+import { createTestContext, purchaseBody } from './helpers/context.js';
 
-it('bilby reservations: add (telling which could not be held), list, extend, release; bilby balance --alert; as a real process', async (t) => {
+it('bilby reservations: add (telling which could not be held), list, extend, release; bilby numbers test; bilby balance --alert; as a real process', async (t) => {
   const ctx = await createTestContext(t, 'sqlite');
   await ctx.seedNumbers(['61291234567', '61291234568'].map((number) => ({ number, setup: 1_00, monthly: 2_00 })));
   const account = await ctx.createAccount({ balance: 50_00 });
@@ -27,8 +27,14 @@ it('bilby reservations: add (telling which could not be held), list, extend, rel
   assert.equal(await cli('release'), 'Released 61291234567.\n');
   assert.equal(await cli('list'), '(none)\n');
 
+  const bought = await ctx.call('POST', '/api/v1/phone-numbers/purchase', { key: account.key, body: purchaseBody(account, '61291234568') });
+  assert.equal(bought.status, 200);
+  const tested = await runCli(['numbers', 'test', '61291234568', '--caller', '0412 345 678'], env);
+  assert.equal(tested.code, 0, tested.stderr);
+  assert.match(tested.stdout, /^Caller: 61412345678 \(mobile\)\nSTEP\s+ROUTE\s+DESTINATION\s+RINGS \(S\)\s+USABLE\s+PROBLEM\nprimary\s+device\s+1000000\s+-\s+yes\s+-\nThe call rings device 1000000\.\n$/);
+
   const alert = await runCli(['balance', '--alert', '12.50'], env);
   assert.equal(alert.code, 0, alert.stderr);
-  assert.equal(alert.stdout, 'You will be told (event balance.low) each time your balance falls below $12.50; it is $50.00 now.\n');
+  assert.equal(alert.stdout, 'You will be told (event balance.low) each time your balance falls below $12.50; it is $47.00 now.\n');
   assert.equal((await runCli(['balance', '--alert', 'off'], env)).stdout, 'Low-balance alert off.\n');
 });

@@ -87,6 +87,8 @@ function baseBody(op: Operation, fx: Fixture, pick: number): unknown {
       return { did_number: number };
     case 'POST /api/v1/phone-numbers/purchase':
       return purchaseBody(fx.customer, number);
+    case 'POST /api/v1/phone-numbers/{did_number}/test':
+      return { caller: pick % 3 === 0 ? null : pick % 3 === 1 ? '0412 345 678' : '+44 20 7946 0958' };
     case 'PUT /api/v1/account/low-balance-alert':
       return { threshold: pick % 3 === 0 ? null : (pick % 50) + 0.5 };
     case 'POST /api/v1/phone-numbers/reservations':

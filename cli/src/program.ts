@@ -107,6 +107,11 @@ export function createProgram(): Command {
     .description('one of your numbers with its configuration')
     .action(customer(async (client, io, _o, number: string) => numbers.showNumber(client, number, io)));
   numbersCommand
+    .command('test <number>')
+    .description('what an inbound call would meet: block preferences, then each routing step (nothing is dialled)')
+    .option('--caller <number>', 'the calling number (withheld when left out)')
+    .action(customer(async (client, io, o: { caller?: string }, number: string) => numbers.testNumberRouting(client, number, defined(o), io)));
+  numbersCommand
     .command('update <number>')
     .description("change a number's routing, description or IPND records")
     .option('--description <text>')

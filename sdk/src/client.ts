@@ -154,6 +154,13 @@ export function createClient(options: ClientOptions) {
           extension: true,
         }),
       /**
+       * [Bilby] What an inbound call from `caller` (any form; null or left out: withheld) would meet:
+       * the block preferences, then each routing step with whether its destination exists and is
+       * enabled, and the outcome in a sentence. Nothing is dialled or changed.
+       */
+      testRouting: (didNumber: string, caller: string | null = null): Promise<T.RoutingTest> =>
+        customer('POST', '/phone-numbers/{did_number}/test', 'numbers.testRouting', { params: { did_number: didNumber }, body: { caller }, extension: true }),
+      /**
        * [CrazyTel] Gives a number back. [Bilby] With `atPeriodEnd`, keeps it until its paid month
        * ends and releases it then (the answer's `release_on`).
        */

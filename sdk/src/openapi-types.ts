@@ -1160,6 +1160,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/phone-numbers/{did_number}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * What an inbound call from a caller would meet: block preferences, then each routing step and whether its destination exists and is enabled [Bilby]
+         * @description No call is placed and nothing changes. 404 number_not_found unless the number is the caller’s and active.
+         */
+        post: operations["testNumberRouting"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks": {
         parameters: {
             query?: never;
@@ -5968,6 +5988,79 @@ export interface operations {
                         restore_id: string;
                         /** @enum {string} */
                         status: "active";
+                    };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    testNumberRouting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                did_number: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    caller?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        answered_by: ("primary" | "backup" | "blocked") | null;
+                        block_rule: string | null;
+                        blocked: boolean;
+                        caller: {
+                            /** @enum {string} */
+                            kind: "hidden" | "invalid" | "international" | "mobile" | "landline" | "other";
+                            number: string | null;
+                        };
+                        did_number: string;
+                        /** @description What would happen, in a sentence */
+                        outcome: string;
+                        steps: {
+                            destination: string | null;
+                            destination_enabled: boolean | null;
+                            destination_exists: boolean | null;
+                            problem: string | null;
+                            /** @enum {string} */
+                            route: "device" | "server" | "congestion" | "forward" | "voicemail" | "ivr" | "queue" | "ring_group";
+                            /**
+                             * @description blocked: where the block preferences send a blocked call
+                             * @enum {string}
+                             */
+                            step: "primary" | "backup" | "blocked";
+                            timeout_seconds: number | null;
+                            usable: boolean;
+                        }[];
                     };
                 };
             };

@@ -55,6 +55,23 @@ export async function showNumber(client: BilbyClient, didNumber: string, io: Io)
   emit(io, await client.numbers.get(didNumber), describeOwned);
 }
 
+/** `bilby numbers test <number> [--caller N]`: a dry run of an inbound call, step by step. */
+export async function testNumberRouting(client: BilbyClient, didNumber: string, options: { caller?: string }, io: Io): Promise<void> {
+  const test = await client.numbers.testRouting(didNumber, options.caller ?? null);
+  emit(io, test, (r) => {
+    const caller = r.caller.number ? `${r.caller.number} (${r.caller.kind})` : r.caller.kind;
+    const steps = table(r.steps, [
+      ['step', (s) => s.step],
+      ['route', (s) => s.route],
+      ['destination', (s) => s.destination],
+      ['rings (s)', (s) => s.timeout_seconds],
+      ['usable', (s) => (s.usable ? 'yes' : 'no')],
+      ['problem', (s) => s.problem],
+    ]);
+    return `Caller: ${caller}\n${steps}${r.outcome}\n`;
+  });
+}
+
 export async function updateNumber(client: BilbyClient, didNumber: string, changes: NumberUpdate, io: Io): Promise<void> {
   emit(io, await client.numbers.update(didNumber, changes), describeOwned);
 }

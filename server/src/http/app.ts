@@ -29,6 +29,7 @@ import { registerAccountRoutes } from './routes/account-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';
 import { registerWebhookRoutes } from './routes/webhook-routes.js';
 import { registerReservationRoutes } from './routes/reservation-routes.js';
+import { registerRoutingTestRoutes } from './routes/routing-test-routes.js';
 import { registerAdminAccountRoutes } from './routes/admin-account-routes.js';
 import { registerAdminCatalogueRoutes } from './routes/admin-catalogue-routes.js';
 import { registerAdminInventoryRoutes } from './routes/admin-inventory-routes.js';
@@ -252,6 +253,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
       registerEventRoutes(api, deps);
       registerWebhookRoutes(api, deps);
       registerReservationRoutes(api, deps);
+      registerRoutingTestRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );
