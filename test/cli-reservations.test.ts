@@ -4,7 +4,7 @@ import { it } from 'node:test';
 import { runCli } from './helpers/cli.js';
 import { createTestContext, purchaseBody } from './helpers/context.js';
 
-it('bilby reservations: add (telling which could not be held), list, extend, release; bilby numbers test; bilby balance --alert; as a real process', async (t) => {
+it('bilby reservations: add (telling which could not be held), list, extend, release; bilby numbers test; bilby buy-many; bilby balance --alert; as a real process', async (t) => {
   const ctx = await createTestContext(t, 'sqlite');
   await ctx.seedNumbers(['61291234567', '61291234568'].map((number) => ({ number, setup: 1_00, monthly: 2_00 })));
   const account = await ctx.createAccount({ balance: 50_00 });
@@ -33,8 +33,16 @@ it('bilby reservations: add (telling which could not be held), list, extend, rel
   assert.equal(tested.code, 0, tested.stderr);
   assert.match(tested.stdout, /^Caller: 61412345678 \(mobile\)\nSTEP\s+ROUTE\s+DESTINATION\s+RINGS \(S\)\s+USABLE\s+PROBLEM\nprimary\s+device\s+1000000\s+-\s+yes\s+-\nThe call rings device 1000000\.\n$/);
 
+  await ctx.seedNumbers(['61291234570', '61291234571', '61291234572'].map((number) => ({ number, setup: 1_00, monthly: 2_00 })));
+  const many = await runCli(
+    ['buy-many', '--quantity', '2', '--consecutive', '--address', account.addressId, '--owner', account.personId, '--route', 'device', '--destination', '1000000'],
+    env,
+  );
+  assert.equal(many.code, 0, many.stderr);
+  assert.match(many.stdout, /^Order blk_\S+: completed, charged \$6\.00\.\nNUMBER\s+OUTCOME\s+REASON\s+CHARGED\n61291234570\s+purchased\s+-\s+\$3\.00\n61291234571\s+purchased\s+-\s+\$3\.00\n$/, 'the first block of two for sale (61291234568 is sold)');
+
   const alert = await runCli(['balance', '--alert', '12.50'], env);
   assert.equal(alert.code, 0, alert.stderr);
-  assert.equal(alert.stdout, 'You will be told (event balance.low) each time your balance falls below $12.50; it is $47.00 now.\n');
+  assert.equal(alert.stdout, 'You will be told (event balance.low) each time your balance falls below $12.50; it is $41.00 now.\n');
   assert.equal((await runCli(['balance', '--alert', 'off'], env)).stdout, 'Low-balance alert off.\n');
 });

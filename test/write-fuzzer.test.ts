@@ -87,6 +87,10 @@ function baseBody(op: Operation, fx: Fixture, pick: number): unknown {
       return { did_number: number };
     case 'POST /api/v1/phone-numbers/purchase':
       return purchaseBody(fx.customer, number);
+    case 'POST /api/v1/phone-numbers/orders': {
+      const { did_number: _, ...rest } = purchaseBody(fx.customer, number);
+      return pick % 2 === 0 ? { ...rest, did_numbers: [number, fx.numbers[(pick + 3) % fx.numbers.length]] } : { ...rest, criteria: { quantity: 1 + (pick % 3) }, all_or_nothing: pick % 4 === 1 };
+    }
     case 'POST /api/v1/phone-numbers/{did_number}/test':
       return { caller: pick % 3 === 0 ? null : pick % 3 === 1 ? '0412 345 678' : '+44 20 7946 0958' };
     case 'PUT /api/v1/account/low-balance-alert':
@@ -264,6 +268,13 @@ describeEachDatabase('generated writes to every operation', (dialect) => {
             assert.ok(!purchasedOrders.has(String(answer.order_id)), `${where}: a new order`);
             purchasedOrders.add(String(answer.order_id));
           }
+          if (name === 'POST /api/v1/phone-numbers/orders') {
+            for (const line of answer.lines as Array<{ outcome: string; order_id: string | null }>) {
+              if (line.outcome !== 'purchased') continue;
+              assert.ok(!purchasedOrders.has(String(line.order_id)), `${where}: a new order`);
+              purchasedOrders.add(String(line.order_id));
+            }
+          }
         }
 
         if (r.idempotencyKey) {
@@ -300,7 +311,7 @@ describeEachDatabase('generated writes to every operation', (dialect) => {
     assert.equal((byType.credit ?? 0) - 100_00, creditedCents, `seed ${seed}: credits posted = credits answered 201`);
     assert.equal(byType.adjustment ?? 0, debitedCents, `seed ${seed}: debits posted = debits answered 201`);
     const completed = await ctx.db.selectFrom('purchase_order').select('id').where('status', '=', 'completed').execute();
-    assert.deepEqual(new Set(completed.map((o) => o.id)), purchasedOrders, `seed ${seed}: orders completed = purchases answered 200`);
+    assert.deepEqual(new Set(completed.map((o) => o.id)), purchasedOrders, `seed ${seed}: orders completed = purchases answered 200 and bulk lines answered purchased`);
     const zero = await ctx.db.selectFrom('ledger_entry').select('transaction_id').where('amount_cents', '=', 0).execute();
     assert.deepEqual(zero, [], 'no ledger entry of $0.00');
     await assertInvariants(ctx.db, ctx.carrier, { settled: true });

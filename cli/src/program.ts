@@ -7,6 +7,7 @@ import * as account from './commands/account.js';
 import * as events from './commands/events.js';
 import * as webhooks from './commands/webhooks.js';
 import * as reservations from './commands/reservations.js';
+import * as bulkBuy from './commands/bulk-buy.js';
 import { buyWithFlags, guidedBuy } from './commands/buy.js';
 import { login } from './commands/login.js';
 import * as invoices from './commands/invoices.js';
@@ -181,6 +182,24 @@ export function createProgram(): Command {
         return guidedBuy(client, terminalPrompts(), io);
       }),
     );
+
+  program
+    .command('buy-many [numbers...]')
+    .description('buy up to 100 numbers in one order: named, or --quantity with criteria; every number or none unless --partial')
+    .option('--quantity <n>', 'how many to choose', integer('--quantity', 1, 100))
+    .addOption(new Option('--state <state>').choices(STATES))
+    .option('--city <city>')
+    .addOption(new Option('--type <type>').choices(NUMBER_TYPES))
+    .option('--contains <digits>', 'digits or keypad letters')
+    .option('--consecutive', 'a block of consecutive numbers')
+    .option('--partial', 'buy those that can be had instead of every number or none')
+    .option('--address <id>', 'IPND address id')
+    .option('--owner <id>', 'IPND person id')
+    .addOption(new Option('--route <route>').choices(ROUTES))
+    .option('--destination <destination>')
+    .option('--description <text>')
+    .option('--idempotency-key <key>', 'retry safely: the same key never buys twice')
+    .action(customer(async (client, io, o: Record<string, unknown>, numbers: string[]) => bulkBuy.buyMany(client, numbers, o as never, io)));
 
   // Customer: account.
   program

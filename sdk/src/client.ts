@@ -227,6 +227,19 @@ export function createClient(options: ClientOptions) {
       list: (): Promise<string[]> => customer('GET', '/account/verified-cli/', 'verifiedCallerIds.list').then((r) => r.results),
     },
 
+    bulkOrders: {
+      /**
+       * [Bilby] Buys up to 100 numbers at once: `did_numbers`, or `criteria` (quantity, state, city,
+       * number_type, contains, consecutive). All or nothing by default; one funds check for the whole
+       * order; a line per number with its outcome.
+       */
+      create: (input: T.BulkOrderInput, call: CallOptions = {}): Promise<T.BulkOrder> =>
+        customer('POST', '/phone-numbers/orders/', 'bulkOrders.create', { body: input, idempotencyKey: call.idempotencyKey, extension: true }),
+      /** [Bilby] A bulk order with each line's outcome now. */
+      get: (bulkOrderId: string): Promise<T.BulkOrder> =>
+        customer('GET', '/phone-numbers/orders/bulk/{bulk_order_id}', 'bulkOrders.get', { params: { bulk_order_id: bulkOrderId }, extension: true }),
+    },
+
     orders: {
       /** [Bilby] Purchase orders, newest first. */
       list: (options: T.ListOptions = {}): PagePromise<T.Order> =>

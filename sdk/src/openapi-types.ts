@@ -1001,6 +1001,27 @@ export interface paths {
         /** Purchase orders, newest first [Bilby] */
         get: operations["listOrders"];
         put?: never;
+        /**
+         * Buy up to 100 numbers at once, named or chosen by criteria, with one funds check [Bilby]
+         * @description all_or_nothing (the default) reserves every number or none: 404 number_unavailable naming those that cannot be had. Otherwise those lines are refused and the rest bought. 400 insufficient_funds when the numbers together cost more than the available balance. Each reserved line is then provisioned as a purchase of its own: a carrier refusal fails that line alone, refunded. With an Idempotency-Key a retry answers the same order.
+         */
+        post: operations["placeBulkOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/phone-numbers/orders/bulk/{bulk_order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A bulk order with each line’s outcome now [Bilby] */
+        get: operations["getBulkOrder"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1568,6 +1589,34 @@ export interface components {
             tenures_done: number;
             tenures_total: number | null;
             updated_at: string;
+        };
+        BulkOrder: {
+            all_or_nothing: boolean;
+            /** @description Amount in AUD dollars, at most two decimals */
+            charged: number;
+            created_at: string;
+            criteria: {
+                [key: string]: unknown;
+            } | null;
+            /** @description The bulk order’s id (`blk_…`) */
+            id: string;
+            lines: {
+                /** @description Amount in AUD dollars, at most two decimals */
+                charged: number;
+                did_number: string;
+                order_id: string | null;
+                /**
+                 * @description refused: not reserved (see reason); failed: the carrier refused it, refunded
+                 * @enum {string}
+                 */
+                outcome: "purchased" | "pending" | "failed" | "refused";
+                reason: string | null;
+            }[];
+            /**
+             * @description completed: every line bought; pending: some still wait for the carrier; partial: some bought, some not; failed: none bought
+             * @enum {string}
+             */
+            status: "completed" | "partial" | "pending" | "failed";
         };
         CatalogueSync: {
             /** @description Numbers put on sale: new upstream, or offered again after being withdrawn as gone */
@@ -5380,6 +5429,111 @@ export interface operations {
                         next_cursor: string | null;
                         results: components["schemas"]["Order"][];
                     };
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    placeBulkOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description did_numbers or criteria; every number is routed and registered alike */
+        requestBody: {
+            content: {
+                "application/json": {
+                    address_id: string;
+                    /**
+                     * @description Every number or none (the default); false: those that can be had
+                     * @default true
+                     */
+                    all_or_nothing?: boolean;
+                    criteria?: {
+                        city?: string;
+                        /** @description A block of consecutive numbers */
+                        consecutive?: boolean;
+                        /** @description Digits or keypad letters */
+                        contains?: string;
+                        number_type?: components["schemas"]["NumberType"];
+                        quantity: number;
+                        state?: string;
+                    };
+                    description?: string | null;
+                    did_numbers?: string[];
+                    person_id: string;
+                    primary_destination?: string | null;
+                    primary_route: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOrder"];
+                };
+            };
+            /** @description The request was refused: `code` says why (see the contract for each route) */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server or the carrier failed: `code` says which */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getBulkOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                bulk_order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkOrder"];
                 };
             };
             /** @description The request was refused: `code` says why (see the contract for each route) */

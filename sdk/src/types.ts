@@ -51,6 +51,8 @@ export type WebhookReplayRange = BodyOf<'/api/v1/webhooks/{webhook_id}/replay', 
 export type WebhookReplay = ResponseOf<'/api/v1/webhooks/{webhook_id}/replay', 'post', 202>;
 export type WebhookAttempt = ResponseOf<'/api/v1/webhooks/{webhook_id}/attempts', 'get'>['results'][number];
 
+export type BulkOrder = Schemas['BulkOrder'];
+export type BulkOrderInput = BodyOf<'/api/v1/phone-numbers/orders', 'post'>;
 export type RoutingTest = ResponseOf<'/api/v1/phone-numbers/{did_number}/test', 'post'>;
 export type Reservation = Schemas['Reservation'];
 export type ReservationResult = ResponseOf<'/api/v1/phone-numbers/reservations', 'post', 201>;

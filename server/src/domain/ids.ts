@@ -4,7 +4,7 @@ import { v7 as uuidv7, validate as uuidValidate } from 'uuid';
  * Ids are time-ordered (UUIDv7) so that keyset pagination over an id is also creation order.
  * Addresses and persons use plain UUIDs as CrazyTel does; Bilby's own objects carry a prefix.
  */
-export type IdPrefix = 'acc' | 'key' | 'dst' | 'ord' | 'txn' | 'hld' | 'rel' | 'syn' | 'inv' | 'evt' | 'pln' | 'rst' | 'bil' | 'whe' | 'wha';
+export type IdPrefix = 'acc' | 'key' | 'dst' | 'ord' | 'txn' | 'hld' | 'rel' | 'syn' | 'inv' | 'evt' | 'pln' | 'rst' | 'bil' | 'whe' | 'wha' | 'blk';
 
 export function newUuid(): string {
   return uuidv7();

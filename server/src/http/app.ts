@@ -30,6 +30,7 @@ import { registerEventRoutes } from './routes/event-routes.js';
 import { registerWebhookRoutes } from './routes/webhook-routes.js';
 import { registerReservationRoutes } from './routes/reservation-routes.js';
 import { registerRoutingTestRoutes } from './routes/routing-test-routes.js';
+import { registerBulkOrderRoutes } from './routes/bulk-order-routes.js';
 import { registerAdminAccountRoutes } from './routes/admin-account-routes.js';
 import { registerAdminCatalogueRoutes } from './routes/admin-catalogue-routes.js';
 import { registerAdminInventoryRoutes } from './routes/admin-inventory-routes.js';
@@ -49,6 +50,7 @@ import { AvailableNumber, ErrorBody, errorAnswer, ValueSets } from './schemas/co
 import { AccountEvent } from './schemas/event-schemas.js';
 import { WebhookEndpoint } from './schemas/webhook-schemas.js';
 import { Reservation } from './schemas/reservation-schemas.js';
+import { BulkOrder } from './schemas/bulk-order-schemas.js';
 import { AdminNumberEvent, NumberEvent } from './schemas/history-schemas.js';
 import { OwnedNumber } from './schemas/number-schemas.js';
 import { Order } from './schemas/purchase-schemas.js';
@@ -180,6 +182,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     AccountEvent,
     WebhookEndpoint,
     Reservation,
+    BulkOrder,
   ]) {
     app.addSchema(schema);
   }
@@ -254,6 +257,7 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
       registerWebhookRoutes(api, deps);
       registerReservationRoutes(api, deps);
       registerRoutingTestRoutes(api, deps);
+      registerBulkOrderRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );

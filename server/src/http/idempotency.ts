@@ -12,7 +12,7 @@ import {
 import { unauthenticated } from '../services/authenticate.js';
 import { ignoredFieldsOf } from './ignored-fields.js';
 import { presentAdminDestination, presentBillingRun } from './admin-presenters.js';
-import { presentAddress, presentPerson, presentPurchaseSuccess, presentRestored, presentTransaction } from './presenters.js';
+import { presentAddress, presentBulkOrder, presentPerson, presentPurchaseSuccess, presentRestored, presentTransaction } from './presenters.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -138,6 +138,8 @@ function answerFor(result: CreatedResult): { status: number; body: string } | Ap
       return { status: 201, body: JSON.stringify(presentAdminDestination(result.row)) };
     case 'billing_run':
       return { status: 202, body: JSON.stringify(presentBillingRun(result.row)) };
+    case 'bulk_order':
+      return { status: 201, body: JSON.stringify(presentBulkOrder(result.view)) };
     case 'released':
       return { status: 200, body: JSON.stringify({ message: 'DID number successfully released', did_number: result.didNumber }) };
     case 'restored':

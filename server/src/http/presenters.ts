@@ -7,6 +7,7 @@ import { shownStatus, type ListedNumber, type OwnedNumber } from '../domain/numb
 import type { LedgerTransaction, PurchaseOrder } from '../domain/order.js';
 import { DEFAULT_BLOCK_PREFS } from '../services/settle-order.js';
 import type { RestoreDone } from '../services/restore-number.js';
+import type { BulkOrderView } from '../services/bulk-order.js';
 
 /** Services' values to the wire: dollars instead of cents, booleans and JSON settings decoded, internal fields dropped. */
 
@@ -132,3 +133,28 @@ export function presentAccountEvent(event: AccountEvent) {
   return eventPayload(event);
 }
 
+
+/** A bulk order as its lines stand now: each line's outcome is its purchase order's. */
+export function presentBulkOrder(view: BulkOrderView) {
+  const lines = view.lines.map((line) => {
+    const outcome = line.order_id === null ? 'refused' : line.status === 'completed' ? 'purchased' : line.status === 'pending' ? 'pending' : 'failed';
+    return {
+      did_number: line.did_number,
+      outcome,
+      reason: line.order_id === null ? line.refusal : outcome === 'failed' ? (line.failure_code ?? 'upstream_error') : null,
+      order_id: line.order_id,
+      charged: centsToDollars(outcome === 'purchased' ? (line.amount_cents ?? 0) : 0),
+    } as const;
+  });
+  const bought = lines.filter((line) => line.outcome === 'purchased').length;
+  const status = lines.some((line) => line.outcome === 'pending') ? 'pending' : bought === lines.length ? 'completed' : bought === 0 ? 'failed' : 'partial';
+  return {
+    id: view.order.id,
+    status,
+    all_or_nothing: Number(view.order.all_or_nothing) === 1,
+    criteria: view.order.criteria === null ? null : (JSON.parse(view.order.criteria) as Record<string, unknown>),
+    charged: centsToDollars(view.lines.reduce((sum, line, i) => sum + (lines[i]!.outcome === 'purchased' ? (line.amount_cents ?? 0) : 0), 0)),
+    created_at: view.order.created_at,
+    lines,
+  } as const;
+}

@@ -1,3 +1,5 @@
+import { findBulkOrder } from '../store/bulk-order-store.js';
+import type { BulkOrderView } from './bulk-order.js';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors.js';
 import type { Address, Person } from '../domain/ipnd-record.js';
@@ -53,6 +55,8 @@ export type CreatedResult =
   | { kind: 'restored'; done: RestoreDone }
   /** A billing run, as it is now (it goes on after the answer, or a crash interrupted it). */
   | { kind: 'billing_run'; row: BillingRun }
+  /** A bulk order, its lines as they stand now. */
+  | { kind: 'bulk_order'; view: BulkOrderView }
   /** An account or API key, whose secret was in the lost answer only and is never stored. */
   | { kind: 'secret'; what: 'account' | 'api_key' | 'webhook_endpoint' | 'webhook_secret'; id: string };
 
@@ -194,6 +198,10 @@ async function createdResult(deps: ServiceDeps, resultId: string): Promise<Creat
   }
   if (kind === 'released') return { kind, didNumber: id };
   if (kind === 'billing_run') return { kind, row: await billingRun(deps, id) };
+  if (kind === 'bulk_order') {
+    const view = await findBulkOrder(db, null, id);
+    return view && { kind, view };
+  }
   if (kind === 'account' || kind === 'api_key' || kind === 'webhook_endpoint' || kind === 'webhook_secret') return { kind: 'secret', what: kind, id };
   return undefined;
 }

@@ -44,7 +44,7 @@ export interface PurchaseDone {
   balanceCents: number;
 }
 
-interface CheckedPurchase {
+export interface CheckedPurchase {
   number: PurchasedNumber;
   route: ResolvedRoute;
   price: NumberPrice;
@@ -103,7 +103,15 @@ async function runSaga(
 ): Promise<PurchaseDone> {
   const order = await reserve(deps, accountId, request, source, claim);
   deps.faults?.reached('after_reserve');
+  return provisionReserved(deps, order, source);
+}
 
+/**
+ * Steps 2 and 3 of a purchase whose order step 1 reserved (one purchase, or a line of a bulk
+ * order): the carrier is called outside any transaction, then the order completed or compensated.
+ * Rejects with the buyer's AppError: the carrier's refusal, or upstream_pending.
+ */
+export async function provisionReserved(deps: ServiceDeps, order: PurchaseOrderRow, source: ChangeSource): Promise<PurchaseDone> {
   const outcome = provisionWithTimeout(deps, provisionRequestOf(order));
   const answer = await outcome.answer;
   if (answer === 'timeout') {
@@ -147,7 +155,7 @@ async function runSaga(
  * reservation and the balance's conditional hold, that is every fact the purchase relies on, and it
  * can run READ COMMITTED on PostgreSQL.
  */
-async function checkPurchase(
+export async function checkPurchase(
   deps: ServiceDeps,
   ex: Executor,
   accountId: string,
@@ -225,29 +233,7 @@ async function reserve(
   const at = isoNow(deps);
   const unavailable = await deps.database.writeTransaction(async (trx) => {
     const checked = await checkPurchase(deps, trx, accountId, request, 'share');
-    const order: PurchaseOrderRow = {
-      id: newId('ord'),
-      account_id: accountId,
-      did_number: checked.number.did_number,
-      status: 'pending',
-      amount_cents: checked.priceCents,
-      setup_cost_cents: checked.price.setupCents,
-      monthly_cost_cents: checked.price.monthlyCents,
-      address_id: request.address_id,
-      person_id: request.person_id,
-      primary_route: checked.route.route,
-      primary_destination: checked.route.destination,
-      description: request.description ?? null,
-      failure_code: null,
-      carrier_reference: null,
-      upstream_setup_cost_cents: nullableCents(checked.number.upstream_setup_cost_cents),
-      upstream_monthly_cost_cents: nullableCents(checked.number.upstream_monthly_cost_cents),
-      created_at: at,
-      updated_at: at,
-      completed_at: null,
-      actor: source.actor,
-      request_id: source.requestId,
-    };
+    const order = orderRowOf(accountId, request, checked, source, at);
     refuseWhileCarrierRefuses(deps, checked.number.carrier);
     const reservation = await reservePendingOrder(trx, order, newId('hld'));
     if (reservation === 'unavailable') return order.did_number;
@@ -257,6 +243,33 @@ async function reserve(
   }, READ_COMMITTED);
   if (typeof unavailable === 'string') throw await numberUnavailable(deps.database.db, unavailable, await callerPlan(deps, accountId), viewerOf(deps, accountId));
   return unavailable;
+}
+
+/** The pending order a checked purchase reserves. */
+export function orderRowOf(accountId: string, request: PurchaseRequest, checked: CheckedPurchase, source: ChangeSource, at: string): PurchaseOrderRow {
+  return {
+    id: newId('ord'),
+    account_id: accountId,
+    did_number: checked.number.did_number,
+    status: 'pending',
+    amount_cents: checked.priceCents,
+    setup_cost_cents: checked.price.setupCents,
+    monthly_cost_cents: checked.price.monthlyCents,
+    address_id: request.address_id,
+    person_id: request.person_id,
+    primary_route: checked.route.route,
+    primary_destination: checked.route.destination,
+    description: request.description ?? null,
+    failure_code: null,
+    carrier_reference: null,
+    upstream_setup_cost_cents: nullableCents(checked.number.upstream_setup_cost_cents),
+    upstream_monthly_cost_cents: nullableCents(checked.number.upstream_monthly_cost_cents),
+    created_at: at,
+    updated_at: at,
+    completed_at: null,
+    actor: source.actor,
+    request_id: source.requestId,
+  };
 }
 
 /** The buyer's plan, for the prices of the alternatives a refusal offers. */

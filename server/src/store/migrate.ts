@@ -32,6 +32,7 @@ import * as accountEvents from './migrations/0028-account-events.js';
 import * as webhooks from './migrations/0029-webhooks.js';
 import * as numberReservations from './migrations/0030-number-reservations.js';
 import * as lowBalanceAlert from './migrations/0031-low-balance-alert.js';
+import * as bulkOrders from './migrations/0032-bulk-orders.js';
 
 /** Migrations are compiled in, so a built server needs no migration files on disk. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -66,6 +67,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0029-webhooks': webhooks,
   '0030-number-reservations': numberReservations,
   '0031-low-balance-alert': lowBalanceAlert,
+  '0032-bulk-orders': bulkOrders,
 };
 
 /** Every migration's name, in the order they apply. */

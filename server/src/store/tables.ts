@@ -53,6 +53,8 @@ export interface Tables {
   webhook_delivery: WebhookDeliveryTable;
   webhook_attempt: WebhookAttemptTable;
   number_reservation: NumberReservationTable;
+  bulk_order: BulkOrderTable;
+  bulk_order_line: BulkOrderLineTable;
 
   price_plan: PricePlanTable;
   price_plan_price: PricePlanPriceTable;
@@ -639,4 +641,25 @@ export interface NumberReservationTable {
   limit_at: string;
   created_at: string;
   updated_at: string;
+}
+
+export interface BulkOrderTable {
+  id: string;
+  account_id: string;
+  /** 1: every number or none; 0: those that can be had. */
+  all_or_nothing: number;
+  criteria: string | null;
+  created_at: string;
+  actor: string | null;
+  request_id: string | null;
+}
+
+export interface BulkOrderLineTable {
+  bulk_order_id: string;
+  position: number;
+  did_number: string;
+  /** The line's purchase order, when its number was reserved. */
+  order_id: string | null;
+  /** Why it was not: number_unavailable or insufficient_funds. */
+  refusal: string | null;
 }
