@@ -125,4 +125,24 @@ describeEachDatabase('bulk and criteria orders', (dialect) => {
     assert.equal(Number(held.held ?? 0), 0, 'no money left held');
     await assertInvariants(ctx.db, ctx.carrier, { settled: true });
   });
+
+  it('never buys part of an all-or-nothing order when two orders of one account race for its balance', async (t) => {
+    const ctx = await createTestContext(t, dialect);
+    const peer = await ctx.createPeerApp();
+    const numbers = numbersFrom(34901, 40);
+    await ctx.seedNumbers(numbers.map((number) => ({ number, setup: 2_50, monthly: 10_00 })));
+    for (let round = 0; round < 10; round++) {
+      const buyer = await ctx.createAccount({ balance: 40_00 });
+      const pair = numbers.slice(round * 4, round * 4 + 4);
+      const answers = await Promise.all(
+        [ctx.app, peer.app].map((app, i) =>
+          app.inject({ method: 'POST', url: '/api/v1/phone-numbers/orders/', headers: { 'x-crazytel-api-key': buyer.key }, payload: orderBody(buyer, { did_numbers: pair.slice(i * 2, i * 2 + 2) }) }),
+        ),
+      );
+      const statuses = answers.map((a) => [a.statusCode, a.statusCode === 201 ? a.json().status : a.json().code]);
+      assert.deepEqual(statuses.map(String).sort(), ['201,completed', '400,insufficient_funds'], `round ${round}: ${JSON.stringify(statuses)}`);
+      assert.deepEqual(await balanceOf(ctx, buyer), [15, 15]);
+    }
+    await assertInvariants(ctx.db, ctx.carrier, { settled: true });
+  });
 });

@@ -151,4 +151,30 @@ describeEachDatabase('reservations', (dialect) => {
     assert.deepEqual(buys.map((b, i) => [accounts[i] === winner, b.status]).filter(([, status]) => status === 200), [[true, 200]]);
     await assertInvariants(ctx.db, ctx.carrier);
   });
+
+  it('never lets a hold and another account’s purchase both succeed at once; a number its holder bought no longer counts against the cap', async (t) => {
+    const ctx = await createTestContext(t, dialect, { reservations: { ...DEFAULT_RESERVATION_SETTINGS, maxPerAccount: 2 } });
+    const peer = await ctx.createPeerApp();
+    const holder = await ctx.createAccount({ balance: 500_00 });
+    const buyer = await ctx.createAccount({ balance: 500_00 });
+    const unique = Array.from({ length: 20 }, (_, i) => `612912346${String(i).padStart(2, '0')}`);
+    await ctx.seedNumbers(unique.map((number) => ({ number, setup: 1_00, monthly: 1_00 })));
+    let both = 0;
+    for (const number of unique) {
+      const [held, bought] = await Promise.all([
+        ctx.app.inject({ method: 'POST', url: '/api/v1/phone-numbers/reservations', headers: { 'x-crazytel-api-key': holder.key }, payload: { did_number: number } }),
+        peer.app.inject({ method: 'POST', url: '/api/v1/phone-numbers/purchase', headers: { 'x-crazytel-api-key': buyer.key }, payload: purchaseBody(buyer, number) }),
+      ]);
+      if (held.statusCode === 201 && bought.statusCode === 200) both += 1;
+      if (held.statusCode === 201) await ctx.call('DELETE', `/api/v1/phone-numbers/reservations/${number}`, { key: holder.key });
+    }
+    assert.equal(both, 0, 'a number held is not sold to another at the same moment');
+
+    const fresh = ['61291234690', '61291234691', '61291234692'];
+    await ctx.seedNumbers(fresh.map((number) => ({ number, setup: 1_00, monthly: 1_00 })));
+    assert.equal((await reserve(ctx, holder, { did_numbers: fresh.slice(0, 2) })).status, 201);
+    for (const number of fresh.slice(0, 2)) assert.equal((await buy(ctx, holder, number)).status, 200);
+    assert.equal((await reserve(ctx, holder, { did_number: fresh[2] })).status, 201, 'the bought numbers hold nothing any more');
+    await assertInvariants(ctx.db, ctx.carrier);
+  });
 });

@@ -120,7 +120,7 @@ async function reserveLines(
     const checked: Array<{ did: string; purchase?: CheckedPurchase; refusal?: string }> = [];
     for (const did of numbers) {
       try {
-        checked.push({ did, purchase: await checkPurchase(deps, trx, accountId, { ...input.purchase, did_number: did }, 'share') });
+        checked.push({ did, purchase: await checkPurchase(deps, trx, accountId, { ...input.purchase, did_number: did }, 'share', { alternatives: false }) });
       } catch (error) {
         if (!(error instanceof AppError) || (error.code !== 'number_unavailable' && error.code !== 'insufficient_funds')) throw error;
         checked.push({ did, refusal: error.code });
@@ -138,6 +138,7 @@ async function reserveLines(
     const lines: BulkOrderLineTable[] = [];
     const reserved: PurchaseOrderRow[] = [];
     const raced: string[] = [];
+    let outspent = false;
     for (const [position, line] of checked.entries()) {
       let refusal = line.refusal ?? null;
       let orderId: string | null = null;
@@ -150,10 +151,16 @@ async function reserveLines(
         } else refusal = outcome === 'unavailable' ? 'number_unavailable' : 'insufficient_funds';
       }
       if (refusal === 'number_unavailable') raced.push(line.did);
+      // Each line's hold is conditional on the balance: a purchase of the account's committed since
+      // the check above can leave too little for the last lines.
+      if (refusal === 'insufficient_funds' && line.purchase) outspent = true;
       lines.push({ bulk_order_id: id, position, did_number: line.did, order_id: orderId, refusal });
     }
     if (input.allOrNothing && raced.length > 0) {
       throw new RacedNumbers(raced, new AppError('number_unavailable', `Not every number can be bought: ${raced.join(', ')} ${raced.length === 1 ? 'is' : 'are'} not available; nothing was bought`));
+    }
+    if (outspent && (input.allOrNothing || reserved.length === 0)) {
+      throw new AppError('insufficient_funds', 'Insufficient funds: the balance no longer covers every number of the order (another purchase took it meanwhile); nothing was bought');
     }
     if (reserved.length === 0) throw new AppError('number_unavailable', 'None of the numbers can be bought; nothing was bought');
     await insertBulkOrder(

@@ -161,6 +161,7 @@ export async function checkPurchase(
   accountId: string,
   request: PurchaseRequest,
   lock?: 'share',
+  options: { alternatives?: boolean } = {},
 ): Promise<CheckedPurchase> {
   const shape = routeShape(request.primary_route, request.primary_destination);
   const factsOf = (didNumber: string) =>
@@ -182,7 +183,11 @@ export async function checkPurchase(
   if (!shape.ok) throw shape.error;
   const route = requireOwnDestination(shape, request.primary_destination, facts.destination ?? undefined);
   const number = facts.number;
-  if (number?.status !== 'available') throw await numberUnavailable(ex, didNumber, await planForSearch(deps, facts.pricePlanId, ex), viewerOf(deps, accountId));
+  if (number?.status !== 'available') {
+    // A bulk order's refused line names its number alone: alternatives would be thrown away.
+    if (options.alternatives === false) throw new AppError('number_unavailable', `${didNumber} is not available`);
+    throw await numberUnavailable(ex, didNumber, await planForSearch(deps, facts.pricePlanId, ex), viewerOf(deps, accountId));
+  }
   // The buyer's own price: its plan's, read with the other facts (inside the reservation, in its transaction).
   const price = priceFor(number, facts.plan);
   const priceCents = purchasePrice(price.setupCents, price.monthlyCents);

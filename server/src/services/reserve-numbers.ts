@@ -1,7 +1,7 @@
 import { AppError, invalidRequest } from '../domain/errors.js';
 import { parseNumber } from '../domain/phone-number.js';
 import { holdEventStream } from '../store/account-event-store.js';
-import { countHeldNumbers, endHolds, extendHolds, holdNumbers, listHeldNumbers, sweepEndedHolds, type HeldNumber } from '../store/reservation-store.js';
+import { countHeldNumbers, endHolds, extendHolds, holdersOfEndedHolds, holdNumbers, listHeldNumbers, sweepEndedHolds, type HeldNumber } from '../store/reservation-store.js';
 import type { ServiceDeps } from './deps.js';
 import { numberUnavailable, viewerOf } from './number-catalogue.js';
 import { callerPlan } from './purchase-number.js';
@@ -35,10 +35,11 @@ export async function reserveNumbers(deps: ServiceDeps, accountId: string, input
     limitAt: new Date(now.getTime() + maxMinutes * MINUTE_MS).toISOString(),
   };
   const reserved = await deps.database.writeTransaction(async (trx) => {
-    // The account first (PostgreSQL), as every transaction that appends its events takes it: the
-    // count of its holds then stays true until this one commits.
-    await holdEventStream(trx, accountId);
-    // Holds of these numbers that ended are swept first (their expiry told), so they can be taken.
+    // The accounts first (PostgreSQL), in id order, as every transaction that appends their events
+    // takes them: the caller's (the count of its holds stays true until this commits) and those
+    // whose ended holds of these numbers are swept first (their expiry told), so they can be taken.
+    const holders = await holdersOfEndedHolds(trx, didNumbers, times.now);
+    for (const id of [...new Set([accountId, ...holders])].sort()) await holdEventStream(trx, id);
     await sweepEndedHolds(trx, times.now, didNumbers.length, didNumbers);
     const held = await holdNumbers(trx, accountId, didNumbers, times);
     const running = await countHeldNumbers(trx, accountId, times.now);

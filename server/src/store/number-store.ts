@@ -149,10 +149,10 @@ export async function listAvailableCities(ex: Executor, country: Country, state?
 const reserveIfAvailable = preparedQuery((ex, didNumber: string, accountId: string, orderId: string, at: string) =>
   ex
     .updateTable('phone_number')
-    .set({ status: 'reserved', account_id: accountId, order_id: orderId, updated_at: at })
+    .set({ status: 'reserved', account_id: accountId, order_id: orderId, updated_at: at, held_by: null, held_until: null })
     .where('did_number', '=', didNumber)
     .where('status', '=', 'available')
-    .where(sql<boolean>`NOT ${heldByOthers({ accountId, now: at }, sql.ref('phone_number.did_number'))}`),
+    .where(sql<boolean>`NOT ${heldByOthers({ accountId, now: at })}`),
 );
 
 export async function reserveNumber(ex: Executor, didNumber: string, accountId: string, orderId: string, at: string): Promise<boolean> {

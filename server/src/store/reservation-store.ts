@@ -8,12 +8,13 @@ import { jsonRows } from './json-rows.js';
 export type { HeldNumber, StockViewer };
 
 /**
- * True of a phone_number row another account holds at the viewer's instant. A literal condition
- * for the statements that choose numbers for sale (searches, the purchase's reservation): one probe
- * of the reservation key per candidate row.
+ * True of a phone_number row another account holds at the viewer's instant: a condition on the row
+ * itself, for the statements that choose numbers for sale (searches, the purchase's reservation).
  */
-export function heldByOthers(viewer: StockViewer, numberColumn: RawBuilder<unknown> = sql.ref('phone_number.did_number')): RawBuilder<boolean> {
-  return sql<boolean>`EXISTS (SELECT 1 FROM number_reservation r WHERE r.did_number = ${numberColumn} AND r.account_id <> ${viewer.accountId} AND r.expires_at > ${viewer.now})`;
+export function heldByOthers(viewer: StockViewer, table: string = 'phone_number'): RawBuilder<boolean> {
+  const held = sql.ref(`${table}.held_by`);
+  const until = sql.ref(`${table}.held_until`);
+  return sql<boolean>`(${held} IS NOT NULL AND ${held} <> ${viewer.accountId} AND ${until} > ${viewer.now})`;
 }
 
 /** The account's holds still running at `now` on numbers still for sale, by number. */
@@ -25,25 +26,29 @@ export async function listHeldNumbers(ex: Executor, accountId: string, now: stri
     .where('r.account_id', '=', accountId)
     .where('r.expires_at', '>', now)
     .where('p.status', '=', 'available')
+    .where('p.held_by', '=', accountId)
     .orderBy('r.did_number')
     .execute();
 }
 
-/** How many holds the account has running at `now`. */
+/** How many numbers still for sale the account holds at `now` (one it bought holds nothing). */
 export async function countHeldNumbers(ex: Executor, accountId: string, now: string): Promise<number> {
   const row = await ex
-    .selectFrom('number_reservation')
+    .selectFrom('phone_number')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('account_id', '=', accountId)
-    .where('expires_at', '>', now)
+    .where('held_by', '=', accountId)
+    .where('held_until', '>', now)
+    .where('status', '=', 'available')
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
 /**
  * Holds each of `didNumbers` that is for sale and held by nobody else until `expiresAt` (at most
- * `limitAt`); a number the account holds already is extended instead (up to its own limit). Returns
- * the holds made or extended; the numbers missing from them could not be held.
+ * `limitAt`); a number the account holds already is extended instead (up to its own limit). The
+ * number's row is taken first (held_by), as a purchase takes it: of a hold and a purchase at once,
+ * one waits for the other and sees what it did. Returns the holds made or extended; the numbers
+ * missing from them could not be held.
  */
 export async function holdNumbers(
   ex: Executor,
@@ -53,18 +58,40 @@ export async function holdNumbers(
 ): Promise<HeldNumber[]> {
   if (didNumbers.length === 0) return [];
   const wanted = jsonRows(ex, didNumbers.map((did) => [did]), { did_number: 'text' });
+  const taken = await sql<{ did_number: string }>`
+    UPDATE phone_number SET held_by = ${accountId}, held_until = ${times.expiresAt}
+    WHERE did_number IN (SELECT w.did_number FROM ${wanted} AS w) AND status = 'available'
+      AND (held_by IS NULL OR held_by = ${accountId} OR held_until <= ${times.now})
+    RETURNING did_number`.execute(ex);
+  if (taken.rows.length === 0) return [];
+  const mine = jsonRows(ex, taken.rows.map((row) => [row.did_number]), { did_number: 'text' });
   // WHERE before ON CONFLICT: SQLite would read an ON after the SELECT's FROM as a join's.
   const result = await sql<HeldNumber>`
     INSERT INTO number_reservation (did_number, account_id, expires_at, limit_at, created_at, updated_at)
-    SELECT p.did_number, ${accountId}, ${times.expiresAt}, ${times.limitAt}, ${times.now}, ${times.now}
-    FROM phone_number p JOIN ${wanted} AS w ON w.did_number = p.did_number
-    WHERE p.status = 'available'
+    SELECT m.did_number, ${accountId}, ${times.expiresAt}, ${times.limitAt}, ${times.now}, ${times.now} FROM ${mine} AS m
+    WHERE true
     ON CONFLICT (did_number) DO UPDATE SET
-      expires_at = CASE WHEN excluded.expires_at < number_reservation.limit_at THEN excluded.expires_at ELSE number_reservation.limit_at END,
+      account_id = excluded.account_id,
+      expires_at = CASE WHEN number_reservation.account_id = excluded.account_id AND number_reservation.expires_at > ${times.now}
+        AND number_reservation.limit_at < excluded.expires_at THEN number_reservation.limit_at ELSE excluded.expires_at END,
+      limit_at = CASE WHEN number_reservation.account_id = excluded.account_id AND number_reservation.expires_at > ${times.now}
+        THEN number_reservation.limit_at ELSE excluded.limit_at END,
+      created_at = CASE WHEN number_reservation.account_id = excluded.account_id AND number_reservation.expires_at > ${times.now}
+        THEN number_reservation.created_at ELSE excluded.created_at END,
       updated_at = excluded.updated_at
-    WHERE number_reservation.account_id = excluded.account_id AND number_reservation.expires_at > ${times.now}
     RETURNING did_number, expires_at, limit_at, created_at`.execute(ex);
+  await syncHeldUntil(ex, accountId, result.rows);
   return result.rows;
+}
+
+/** The numbers' rows end their holds when the holds do (an extension capped at its limit). */
+async function syncHeldUntil(ex: Executor, accountId: string, holds: readonly HeldNumber[]): Promise<void> {
+  const capped = holds.map((hold) => [hold.did_number, hold.expires_at]);
+  if (capped.length === 0) return;
+  await sql`
+    UPDATE phone_number SET held_until = j.expires_at
+    FROM ${jsonRows(ex, capped, { did_number: 'text', expires_at: 'text' })} AS j
+    WHERE phone_number.did_number = j.did_number AND phone_number.held_by = ${accountId}`.execute(ex);
 }
 
 /** Moves the account's running holds of `didNumbers` (all of them when null) to end at `expiresAt`, each at most at its limit. */
@@ -78,14 +105,27 @@ export async function extendHolds(ex: Executor, accountId: string, didNumbers: r
     .where('account_id', '=', accountId)
     .where('expires_at', '>', now);
   if (didNumbers !== null) query = query.where('did_number', 'in', [...didNumbers]);
-  return query.returning(['did_number', 'expires_at', 'limit_at', 'created_at']).execute();
+  const extended = await query.returning(['did_number', 'expires_at', 'limit_at', 'created_at']).execute();
+  await syncHeldUntil(ex, accountId, extended);
+  return extended;
 }
 
 /** Ends the account's running holds of `didNumbers` (all of them when null); returns the numbers let go. */
 export async function endHolds(ex: Executor, accountId: string, didNumbers: readonly string[] | null, now: string): Promise<string[]> {
   let query = ex.deleteFrom('number_reservation').where('account_id', '=', accountId).where('expires_at', '>', now);
   if (didNumbers !== null) query = query.where('did_number', 'in', [...didNumbers]);
-  return (await query.returning('did_number').execute()).map((row) => row.did_number);
+  const ended = (await query.returning('did_number').execute()).map((row) => row.did_number);
+  if (ended.length > 0) {
+    await ex.updateTable('phone_number').set({ held_by: null, held_until: null }).where('did_number', 'in', ended).where('held_by', '=', accountId).execute();
+  }
+  return ended;
+}
+
+/** The accounts whose holds of these numbers ended by `now`, not yet swept. */
+export async function holdersOfEndedHolds(ex: Executor, didNumbers: readonly string[], now: string): Promise<string[]> {
+  if (didNumbers.length === 0) return [];
+  const rows = await ex.selectFrom('number_reservation').select('account_id').distinct().where('did_number', 'in', [...didNumbers]).where('expires_at', '<=', now).execute();
+  return rows.map((row) => row.account_id);
 }
 
 /**
@@ -101,6 +141,12 @@ export async function sweepEndedHolds(ex: Executor, now: string, limit: number, 
       SELECT did_number FROM number_reservation WHERE expires_at <= ${now} ${only} ORDER BY expires_at LIMIT ${limit} ${lock})
     RETURNING did_number, account_id, expires_at`.execute(ex);
   if (ended.rows.length === 0) return 0;
+  await ex
+    .updateTable('phone_number')
+    .set({ held_by: null, held_until: null })
+    .where('did_number', 'in', ended.rows.map((row) => row.did_number))
+    .where('held_until', '<=', now)
+    .execute();
   const numbers = await ex
     .selectFrom('phone_number')
     .select(['did_number', 'status', 'account_id'])

@@ -169,6 +169,9 @@ export interface PhoneNumberTable {
   address_id: string | null;
   person_id: string | null;
   purchased_at: string | null;
+  /** The account holding it for itself (a reservation), until `held_until`; null: nobody. */
+  held_by: Generated<string | null>;
+  held_until: Generated<string | null>;
   /** 1 when the number has its own price, 0 when it follows its type's price (or, with an upstream cost, its type's pricing rule). */
   custom_price: Generated<number>;
   /** Which carrier provisions the number. */

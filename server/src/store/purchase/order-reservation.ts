@@ -35,9 +35,9 @@ const reserveAll = preparedQuery(
   (ex, o: PurchaseOrderRow, holdId: string) =>
     sql<{ reserved: number; held: number }>`
       WITH n AS (
-        UPDATE phone_number SET status = 'reserved', account_id = ${o.account_id}, order_id = ${o.id}, updated_at = ${o.created_at}
+        UPDATE phone_number SET status = 'reserved', account_id = ${o.account_id}, order_id = ${o.id}, updated_at = ${o.created_at}, held_by = NULL, held_until = NULL
         WHERE did_number = ${o.did_number} AND status = 'available'
-          AND NOT EXISTS (SELECT 1 FROM number_reservation r WHERE r.did_number = ${o.did_number} AND r.account_id <> ${o.account_id}::text AND r.expires_at > ${o.created_at}::text)
+          AND (held_by IS NULL OR held_by = ${o.account_id}::text OR held_until <= ${o.created_at}::text)
         RETURNING did_number
       ), a AS (
         UPDATE account SET held_cents = held_cents + ${o.amount_cents}::bigint
