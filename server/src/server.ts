@@ -16,6 +16,7 @@ import { scheduleBilling, type BillingSchedule } from './services/billing-runs.j
 import { pruneOldDeliveries } from './services/deliver-webhooks.js';
 import { startWebhookWorker, type WebhookWorker } from './services/webhook-worker.js';
 import { sweepEndedReservations } from './services/reserve-numbers.js';
+import { createChangeSignal } from './services/change-signal.js';
 import { scheduleReconcile, type ReconcileSchedule } from './services/reconcile-schedule.js';
 import { recoverOrders, type FullRecoveryReport, type RecoveryReport } from './services/recover-orders.js';
 import { seedDemo } from './services/seed-demo.js';
@@ -106,6 +107,7 @@ export async function createServer(config: Config, log: Logger = createLogger(co
     tasks: new BackgroundTasks(),
     rateLimiter: createRateLimiter(database),
     ...(config.crashPoint ? { faults: crashAt(config.crashPoint) } : {}),
+    changes: createChangeSignal(),
   };
   const demoAdminKey = options.demo && !config.adminKey ? await demoOperatorKey(deps) : undefined;
   const app = await createApp(deps, {

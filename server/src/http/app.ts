@@ -151,6 +151,13 @@ export async function createApp(deps: ServiceDeps, options: AppOptions = {}): Pr
     reply.header('x-request-id', request.id);
   });
   app.addHook('onSend', dropUnwritableHeaders);
+  // A write may have appended account events: this process's webhook worker looks at once.
+  if (deps.changes) {
+    const changes = deps.changes;
+    app.addHook('onResponse', async (request) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'OPTIONS') changes.notify();
+    });
+  }
   app.addHook('preParsing', bodyDeadlines(timeouts, BODY_LIMIT));
 
   for (const schema of [

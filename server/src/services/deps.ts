@@ -4,6 +4,7 @@ import type { UpstreamCatalogue } from '../carriers/catalogue.js';
 import type { Carrier, CarrierRouting } from '../carriers/carrier.js';
 import type { Database } from '../store/database.js';
 import type { BackgroundTasks } from './background-tasks.js';
+import type { ChangeSignal } from './change-signal.js';
 import type { Faults } from './faults.js';
 import type { RateLimiter } from './rate-limiter.js';
 
@@ -23,6 +24,8 @@ export interface ServiceDeps {
   rateLimiter: RateLimiter;
   /** Fault injection for the crash tests; absent otherwise. */
   faults?: Faults;
+  /** Told after each write request: this process's workers look for new events at once. */
+  changes?: ChangeSignal;
 }
 
 export interface ServiceSettings {

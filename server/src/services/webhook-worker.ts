@@ -16,6 +16,7 @@ export function startWebhookWorker(deps: ServiceDeps, poster: WebhookPoster = cr
   const { concurrency, pollMs } = deps.settings.webhooks;
   const inFlight = new Set<Promise<unknown>>();
   let stopped = false;
+  let changed = false;
   const cutOff = new AbortController();
   let wake: (() => void) | undefined;
   const nap = (ms: number) =>
@@ -27,13 +28,19 @@ export function startWebhookWorker(deps: ServiceDeps, poster: WebhookPoster = cr
       };
     }).finally(() => (wake = undefined));
 
+  // A write request of this process may have appended events: look now, not at the next poll.
+  const unsubscribe = deps.changes?.subscribe(() => {
+    changed = true;
+    wake?.();
+  });
   const loop = async () => {
     let lastQueued = 0;
     while (!stopped) {
       try {
         const now = Date.now();
-        // Fan-out at most once a poll interval: it reads every endpoint's position.
-        if (now - lastQueued >= pollMs) {
+        // Fan-out once a poll interval, or at once after a change here: it reads every endpoint's position.
+        if (changed || now - lastQueued >= pollMs) {
+          changed = false;
           lastQueued = now;
           await queueWebhookDeliveries(deps);
         }
@@ -61,6 +68,7 @@ export function startWebhookWorker(deps: ServiceDeps, poster: WebhookPoster = cr
   return {
     async stop() {
       stopped = true;
+      unsubscribe?.();
       wake?.();
       await running;
       cutOff.abort();
