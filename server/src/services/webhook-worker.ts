@@ -1,3 +1,4 @@
+import type { ClaimedDelivery } from '../store/webhook-delivery-store.js';
 import { claimWebhookDeliveries, queueWebhookDeliveries, sendWebhookDeliveries } from './deliver-webhooks.js';
 import type { ServiceDeps } from './deps.js';
 import { createWebhookPoster, type WebhookPoster } from './post-webhook.js';
@@ -33,31 +34,41 @@ export function startWebhookWorker(deps: ServiceDeps, poster: WebhookPoster = cr
     changed = true;
     wake?.();
   });
+  let sendEnded = false;
   const loop = async () => {
-    let lastQueued = 0;
+    let lastPoll = 0;
+    let found = false;
     while (!stopped) {
       try {
         const now = Date.now();
+        const polled = now - lastPoll >= pollMs;
+        if (polled) lastPoll = now;
         // Fan-out once a poll interval, or at once after a change here: it reads every endpoint's position.
-        if (changed || now - lastQueued >= pollMs) {
+        let queued = 0;
+        if (changed || polled) {
           changed = false;
-          lastQueued = now;
-          await queueWebhookDeliveries(deps);
+          queued = await queueWebhookDeliveries(deps);
         }
+        // A claim is a write: only when something may be due (a poll, new deliveries, one that ended
+        // and may free the next of its number, or a claim that found some and may find more).
+        const worth: boolean = polled || queued > 0 || sendEnded || found;
+        sendEnded = false;
         const free = concurrency - inFlight.size;
-        const claimed = free > 0 ? await claimWebhookDeliveries(deps, free) : [];
+        const claimed: ClaimedDelivery[] = free > 0 && worth ? await claimWebhookDeliveries(deps, free) : [];
+        found = claimed.length > 0;
         for (const delivery of claimed) {
           const sending: Promise<unknown> = sendWebhookDeliveries(deps, poster, [delivery], cutOff.signal)
             .catch((error: unknown) => deps.log.error({ err: error }, 'a webhook delivery could not be recorded; it is sent again when its hold runs out'))
             .finally(() => {
               inFlight.delete(sending);
+              sendEnded = true;
               wake?.();
             });
           inFlight.add(sending);
         }
         if (stopped) break;
-        // Busy: go on as soon as a slot frees. Idle: wait for the next look.
-        if (claimed.length === 0 || inFlight.size >= concurrency) await nap(pollMs);
+        // Busy: go on as soon as a slot frees. Idle: wait for the next poll, or a change, or a send's end.
+        if (claimed.length === 0 || inFlight.size >= concurrency) await nap(Math.max(1, pollMs - (Date.now() - lastPoll)));
       } catch (error) {
         if (!stopped) deps.log.error({ err: error }, 'the webhook worker failed a pass; it tries again');
         if (!stopped) await nap(pollMs);
