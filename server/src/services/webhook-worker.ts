@@ -1,7 +1,11 @@
 import type { ClaimedDelivery } from '../store/webhook-delivery-store.js';
+import { anyEnabledEndpoint } from '../store/webhook-endpoint-store.js';
 import { claimWebhookDeliveries, queueWebhookDeliveries, sendWebhookDeliveries } from './deliver-webhooks.js';
 import type { ServiceDeps } from './deps.js';
 import { createWebhookPoster, type WebhookPoster } from './post-webhook.js';
+
+/** How long after a write the worker looks: writes within it are looked at together. */
+const CHANGE_COALESCE_MS = 5;
 
 export interface WebhookWorker {
   /** Stops taking deliveries and cuts off those being sent: they are let go, to be sent again by the next process. */
@@ -29,10 +33,17 @@ export function startWebhookWorker(deps: ServiceDeps, poster: WebhookPoster = cr
       };
     }).finally(() => (wake = undefined));
 
-  // A write request of this process may have appended events: look now, not at the next poll.
+  // A write request of this process may have appended events: look soon, not at the next poll;
+  // at most once per CHANGE_COALESCE_MS however many writes, and not at all while no endpoint exists.
+  let hasEndpoints = true;
+  let coalescing: NodeJS.Timeout | undefined;
   const unsubscribe = deps.changes?.subscribe(() => {
-    changed = true;
-    wake?.();
+    if (!hasEndpoints || coalescing) return;
+    coalescing = setTimeout(() => {
+      coalescing = undefined;
+      changed = true;
+      wake?.();
+    }, CHANGE_COALESCE_MS);
   });
   let sendEnded = false;
   const loop = async () => {
@@ -42,7 +53,10 @@ export function startWebhookWorker(deps: ServiceDeps, poster: WebhookPoster = cr
       try {
         const now = Date.now();
         const polled = now - lastPoll >= pollMs;
-        if (polled) lastPoll = now;
+        if (polled) {
+          lastPoll = now;
+          hasEndpoints = await anyEnabledEndpoint(deps.database.db);
+        }
         // Fan-out once a poll interval, or at once after a change here: it reads every endpoint's position.
         let queued = 0;
         if (changed || polled) {
@@ -80,6 +94,7 @@ export function startWebhookWorker(deps: ServiceDeps, poster: WebhookPoster = cr
     async stop() {
       stopped = true;
       unsubscribe?.();
+      clearTimeout(coalescing);
       wake?.();
       await running;
       cutOff.abort();

@@ -56,6 +56,11 @@ export async function lastEventSeq(ex: Executor, accountId: string): Promise<num
   return Number(row.event_seq);
 }
 
+/** Whether any account has an enabled endpoint: while none has, no event needs fanning out. */
+export async function anyEnabledEndpoint(ex: Executor): Promise<boolean> {
+  return (await ex.selectFrom('webhook_endpoint').select('id').where('status', '=', 'enabled').limit(1).executeTakeFirst()) !== undefined;
+}
+
 /** Enabled endpoints whose account has events not yet queued for them. */
 export async function endpointsBehind(ex: Executor): Promise<string[]> {
   const rows = await ex
