@@ -63,9 +63,9 @@ export function startWebhookWorker(deps: ServiceDeps, poster: WebhookPoster = cr
           changed = false;
           queued = await queueWebhookDeliveries(deps);
         }
-        // A claim is a write: only when something may be due (a poll, new deliveries, one that ended
+        // A claim is a write: only while an endpoint is enabled and something may be due (a poll, new deliveries, one that ended
         // and may free the next of its number, or a claim that found some and may find more).
-        const worth: boolean = polled || queued > 0 || sendEnded || found;
+        const worth: boolean = hasEndpoints && (polled || queued > 0 || sendEnded || found);
         sendEnded = false;
         const free = concurrency - inFlight.size;
         const claimed: ClaimedDelivery[] = free > 0 && worth ? await claimWebhookDeliveries(deps, free) : [];
